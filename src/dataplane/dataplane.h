@@ -1,0 +1,87 @@
+// Dataplane: the one interface behind which XDP and IPVS program the kernel.
+//
+// The daemon owns exactly one Dataplane (or, in auto mode, a composite that
+// routes each service to the plane that can serve it). It only ever calls
+// apply() with the difference between what is programmed and what is wanted.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "model/diff.h"
+#include "model/model.h"
+
+namespace xvs {
+
+class DataplaneError : public std::runtime_error {
+   public:
+    using std::runtime_error::runtime_error;
+};
+
+struct Counters {
+    uint64_t connections = 0;  // new connections scheduled
+    uint64_t packets_in = 0;
+    uint64_t packets_out = 0;
+    uint64_t bytes_in = 0;
+    uint64_t bytes_out = 0;
+};
+
+struct RealStatus {
+    RealKey key;
+    ForwardMethod method = ForwardMethod::gate;
+    uint32_t weight = 0;
+    uint32_t lower_threshold = 0;
+    uint32_t upper_threshold = 0;
+    uint32_t active_connections = 0;    // TCP established
+    uint32_t inactive_connections = 0;  // everything else in the table
+    uint32_t persistent_connections = 0;
+    Counters counters;
+};
+
+struct ServiceStatus {
+    ServiceKey key;
+    std::string scheduler;
+    std::vector<std::string> scheduler_flags;
+    Persistence persistence;
+    bool one_packet = false;
+    Counters counters;
+    std::vector<RealStatus> reals;  // in data-plane order
+};
+
+// One entry of the connection table (ipvsadm -Lnc).
+struct ConnectionEntry {
+    Protocol protocol = Protocol::tcp;  // fwmark services list as their L4 protocol
+    IpAddress client;
+    uint16_t client_port = 0;
+    IpAddress virtual_address;
+    uint16_t virtual_port = 0;
+    IpAddress real;
+    uint16_t real_port = 0;
+    std::string state;              // "ESTABLISHED", "SYN_RECV", "FIN_WAIT", "UDP", "NONE"
+    uint32_t expires_in_seconds = 0;
+    bool is_template = false;       // persistence template
+};
+
+class Dataplane {
+   public:
+    virtual ~Dataplane() = default;
+    Dataplane() = default;
+    Dataplane(const Dataplane&) = delete;
+    Dataplane& operator=(const Dataplane&) = delete;
+
+    // "xdp" or "ipvs".
+    virtual std::string name() const = 0;
+    // Checks that every service of the model can be served (e.g. its scheduler
+    // is implemented); returns one message per service that cannot.
+    virtual std::vector<std::string> unsupported(const Model& model) const = 0;
+    // Applies `change`, after which the plane serves `next`. All or nothing:
+    // on failure throws DataplaneError and leaves the previous state.
+    virtual void apply(const ModelDiff& change, const Model& next) = 0;
+    virtual std::vector<ServiceStatus> status() const = 0;
+    virtual std::vector<ConnectionEntry> connections() const = 0;
+    virtual void zero_counters() = 0;
+};
+
+}  // namespace xvs

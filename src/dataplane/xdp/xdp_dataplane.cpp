@@ -1,0 +1,1 @@
+#include "xvs_xdp.skel.h"

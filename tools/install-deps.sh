@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package xvs needs to build, test and run its demo.
+# Used by the README's commands and by CI; safe to run again.
+set -euo pipefail
+if [ "$(id -u)" != 0 ]; then
+    echo "install-deps.sh: run as root (apt-get install)" >&2
+    exit 1
+fi
+packages=(
+    # build
+    build-essential cmake pkg-config clang llvm
+    libbpf-dev libelf-dev zlib1g-dev bpftool
+    libnl-3-dev libnl-genl-3-dev libcli11-dev catch2 libssl-dev
+    # config fuzzing (libFuzzer + sanitizer runtimes)
+    libfuzzer-14-dev libclang-rt-14-dev
+    # tests and demo: real servers, clients, topology
+    busybox curl iproute2 ethtool
+    # the reference config and man page of ldirectord
+    ldirectord
+)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q
+    apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
