@@ -1,0 +1,23 @@
+// The xvsadm side of the control socket: one request, one reply.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+#include "control/protocol.h"
+
+namespace xvs::control {
+
+// The daemon cannot be reached at all (not running, wrong instance, no
+// permission). what() names the socket path and the system error.
+class DaemonUnreachable : public std::runtime_error {
+   public:
+    using std::runtime_error::runtime_error;
+};
+
+// Sends `request` to the daemon listening at `socket_path` and returns its
+// reply (which may be an error reply). Throws DaemonUnreachable when it cannot
+// connect, ProtocolError or std::system_error when the exchange fails.
+Reply call_daemon(const std::string& socket_path, const Request& request);
+
+}  // namespace xvs::control

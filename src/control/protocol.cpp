@@ -1,0 +1,399 @@
+#include "control/protocol.h"
+
+#include <charconv>
+#include <limits>
+
+namespace xvs::control {
+namespace {
+
+constexpr std::string_view magic = "xvs-control/";
+
+struct VerbName {
+    Verb verb;
+    const char* name;
+};
+constexpr VerbName verb_names[] = {
+    {Verb::status, "status"},           {Verb::list_connections, "list-connections"},
+    {Verb::zero, "zero"},               {Verb::reload, "reload"},
+    {Verb::add_service, "add-service"}, {Verb::edit_service, "edit-service"},
+    {Verb::delete_service, "delete-service"}, {Verb::add_real, "add-real"},
+    {Verb::edit_real, "edit-real"},     {Verb::delete_real, "delete-real"},
+    {Verb::clear, "clear"},
+};
+
+bool is_plain(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '.' || c == ':' || c == '_' || c == '/' || c == ',' || c == '-' || c == '+';
+}
+
+// Free text as one field: percent-encoded, "~" for the empty string.
+std::string escape(std::string_view text) {
+    if (text.empty()) return "~";
+    static const char hex[] = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : text) {
+        if (is_plain(static_cast<char>(c))) {
+            out += static_cast<char>(c);
+        } else {
+            out += '%';
+            out += hex[c >> 4];
+            out += hex[c & 15];
+        }
+    }
+    return out;
+}
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+}
+
+// One line split into fields, with the line number for error messages.
+class Fields {
+   public:
+    Fields(std::string_view line, size_t line_no) : line_no_(line_no) {
+        size_t pos = 0;
+        while (pos <= line.size()) {
+            size_t sp = line.find(' ', pos);
+            if (sp == std::string_view::npos) sp = line.size();
+            fields_.push_back(line.substr(pos, sp - pos));
+            pos = sp + 1;
+        }
+        for (auto f : fields_)
+            if (f.empty()) fail("empty field (double or trailing space)");
+    }
+
+    size_t size() const { return fields_.size(); }
+    std::string_view operator[](size_t i) const { return fields_.at(i); }
+    void expect_count(size_t n) const {
+        if (fields_.size() != n)
+            fail("'" + std::string(fields_[0]) + "' has " + std::to_string(fields_.size()) +
+                 " fields, expected " + std::to_string(n));
+    }
+
+    [[noreturn]] void fail(const std::string& what) const {
+        throw ProtocolError("control message line " + std::to_string(line_no_) + ": " + what);
+    }
+
+    uint64_t number(size_t i, uint64_t max = std::numeric_limits<uint64_t>::max()) const {
+        std::string_view f = (*this)[i];
+        uint64_t value = 0;
+        auto [end, ec] = std::from_chars(f.data(), f.data() + f.size(), value);
+        if (ec != std::errc() || end != f.data() + f.size() || value > max)
+            fail("field " + std::to_string(i) + " is not a number up to " + std::to_string(max));
+        return value;
+    }
+    uint32_t u32(size_t i) const { return static_cast<uint32_t>(number(i, UINT32_MAX)); }
+    uint16_t u16(size_t i) const { return static_cast<uint16_t>(number(i, UINT16_MAX)); }
+    bool flag(size_t i) const { return number(i, 1) == 1; }
+
+    std::string text(size_t i) const {
+        std::string_view f = (*this)[i];
+        if (f == "~") return {};
+        std::string out;
+        for (size_t k = 0; k < f.size(); ++k) {
+            if (f[k] == '%') {
+                if (k + 2 >= f.size()) fail("truncated escape");
+                int hi = hex_value(f[k + 1]), lo = hex_value(f[k + 2]);
+                if (hi < 0 || lo < 0) fail("bad escape");
+                out += static_cast<char>(hi * 16 + lo);
+                k += 2;
+            } else if (is_plain(f[k])) {
+                out += f[k];
+            } else {
+                fail("unexpected character in field " + std::to_string(i));
+            }
+        }
+        return out;
+    }
+
+    IpAddress address(size_t i) const {
+        auto a = IpAddress::parse((*this)[i]);
+        if (!a) fail("field " + std::to_string(i) + " is not an IP address");
+        return *a;
+    }
+
+    Protocol protocol(size_t i, bool allow_fwmark) const {
+        std::string_view f = (*this)[i];
+        if (f == "tcp") return Protocol::tcp;
+        if (f == "udp") return Protocol::udp;
+        if (f == "fwm" && allow_fwmark) return Protocol::fwmark;
+        fail("bad protocol '" + std::string(f) + "'");
+    }
+
+    Family family(size_t i) const {
+        uint64_t f = number(i, 6);
+        if (f == 4) return Family::v4;
+        if (f == 6) return Family::v6;
+        fail("bad address family");
+    }
+
+    ForwardMethod method(size_t i) const {
+        std::string_view f = (*this)[i];
+        if (f == "gate") return ForwardMethod::gate;
+        if (f == "masq") return ForwardMethod::masq;
+        if (f == "ipip") return ForwardMethod::ipip;
+        fail("bad forwarding method '" + std::string(f) + "'");
+    }
+
+   private:
+    std::vector<std::string_view> fields_;
+    size_t line_no_;
+};
+
+std::vector<std::string_view> split_lines(std::string_view payload) {
+    if (payload.empty() || payload.back() != '\n')
+        throw ProtocolError("control message does not end with a newline");
+    std::vector<std::string_view> lines;
+    size_t pos = 0;
+    while (pos < payload.size()) {
+        size_t nl = payload.find('\n', pos);
+        lines.push_back(payload.substr(pos, nl - pos));
+        pos = nl + 1;
+    }
+    return lines;
+}
+
+// "xvs-control/1 KIND ...": checks the version, returns the fields.
+Fields header(std::string_view line) {
+    Fields f(line, 1);
+    std::string_view first = f[0];
+    if (first.substr(0, magic.size()) != magic) f.fail("not an xvs control message");
+    std::string_view version = first.substr(magic.size());
+    if (version != std::to_string(protocol_version))
+        f.fail("unsupported protocol version '" + std::string(version) + "' (this side speaks " +
+               std::to_string(protocol_version) + ")");
+    if (f.size() < 2) f.fail("missing message kind");
+    return f;
+}
+
+std::string family_text(Family f) { return f == Family::v6 ? "6" : "4"; }
+
+std::string service_key_fields(const ServiceKey& k) {
+    return std::string(to_string(k.protocol)) + " " + family_text(k.family) + " " +
+           k.address.to_string() + " " + std::to_string(k.port) + " " + std::to_string(k.fwmark);
+}
+
+ServiceKey parse_service_key(const Fields& f, size_t at) {
+    ServiceKey k;
+    k.protocol = f.protocol(at, true);
+    k.family = f.family(at + 1);
+    k.address = f.address(at + 2);
+    if (k.address.family != k.family) f.fail("address does not match the address family");
+    k.port = f.u16(at + 3);
+    k.fwmark = f.u32(at + 4);
+    if (k.protocol == Protocol::fwmark && k.fwmark == 0) f.fail("fwmark service without a mark");
+    if (k.protocol != Protocol::fwmark && k.fwmark != 0) f.fail("mark on a tcp/udp service");
+    return k;
+}
+
+std::string counter_fields(const Counters& c) {
+    return std::to_string(c.connections) + " " + std::to_string(c.packets_in) + " " +
+           std::to_string(c.packets_out) + " " + std::to_string(c.bytes_in) + " " +
+           std::to_string(c.bytes_out);
+}
+Counters parse_counters(const Fields& f, size_t at) {
+    return Counters{f.number(at), f.number(at + 1), f.number(at + 2), f.number(at + 3),
+                    f.number(at + 4)};
+}
+std::string rate_fields(const Rates& r) {
+    return std::to_string(r.connections) + " " + std::to_string(r.packets_in) + " " +
+           std::to_string(r.packets_out) + " " + std::to_string(r.bytes_in) + " " +
+           std::to_string(r.bytes_out);
+}
+Rates parse_rates(const Fields& f, size_t at) {
+    return Rates{f.number(at), f.number(at + 1), f.number(at + 2), f.number(at + 3),
+                 f.number(at + 4)};
+}
+
+std::string join_flags(const std::vector<std::string>& flags) {
+    std::string out;
+    for (const auto& fl : flags) out += (out.empty() ? "" : ",") + fl;
+    return out;
+}
+std::vector<std::string> split_flags(const std::string& text) {
+    std::vector<std::string> out;
+    size_t pos = 0;
+    while (pos < text.size()) {
+        size_t comma = text.find(',', pos);
+        if (comma == std::string::npos) comma = text.size();
+        out.push_back(text.substr(pos, comma - pos));
+        pos = comma + 1;
+    }
+    return out;
+}
+
+// service PROTO FAMILY ADDR PORT FWMARK SCHED FLAGS TIMEOUT PREFIX OPS counters(5) rates(5)
+constexpr size_t service_field_count = 21;
+// real ADDR PORT METHOD WEIGHT LTHR UTHR ACTIVE INACTIVE PERSIST counters(5) rates(5)
+constexpr size_t real_field_count = 20;
+// conn PROTO CLIENT CPORT VADDR VPORT REAL RPORT STATE EXPIRES TEMPLATE
+constexpr size_t conn_field_count = 11;
+
+}  // namespace
+
+const char* to_string(Verb v) {
+    for (const auto& vn : verb_names)
+        if (vn.verb == v) return vn.name;
+    return "?";
+}
+
+std::optional<Verb> parse_verb(std::string_view text) {
+    for (const auto& vn : verb_names)
+        if (text == vn.name) return vn.verb;
+    return std::nullopt;
+}
+
+Reply Reply::failure(std::string error) {
+    Reply r;
+    r.ok = false;
+    r.error = std::move(error);
+    return r;
+}
+
+std::string encode_request(const Request& request) {
+    std::string out = std::string(magic) + std::to_string(protocol_version) + " request " +
+                      to_string(request.verb) + "\n";
+    if (request.service) out += "service " + service_key_fields(*request.service) + "\n";
+    return out;
+}
+
+Request decode_request(std::string_view payload) {
+    auto lines = split_lines(payload);
+    Fields head = header(lines[0]);
+    head.expect_count(3);
+    if (head[1] != "request") head.fail("expected a request");
+    Request request;
+    auto verb = parse_verb(head[2]);
+    if (!verb) head.fail("unknown request '" + head.text(2) + "'");
+    request.verb = *verb;
+    for (size_t i = 1; i < lines.size(); ++i) {
+        Fields f(lines[i], i + 1);
+        if (f[0] == "service" && !request.service) {
+            f.expect_count(6);
+            request.service = parse_service_key(f, 1);
+        } else {
+            f.fail("unexpected record '" + f.text(0) + "' in a request");
+        }
+    }
+    return request;
+}
+
+std::string encode_reply(const Reply& reply) {
+    std::string out = std::string(magic) + std::to_string(protocol_version);
+    out += reply.ok ? " ok\n" : " error " + escape(reply.error) + "\n";
+    if (!reply.dataplane.empty()) out += "dataplane " + escape(reply.dataplane) + "\n";
+    if (!reply.message.empty()) out += "message " + escape(reply.message) + "\n";
+    for (const auto& report : reply.services) {
+        const ServiceStatus& s = report.status;
+        out += "service " + service_key_fields(s.key) + " " + escape(s.scheduler) + " " +
+               escape(join_flags(s.scheduler_flags)) + " " +
+               std::to_string(s.persistence.timeout) + " " +
+               std::to_string(s.persistence.prefix_len) + " " + (s.one_packet ? "1" : "0") + " " +
+               counter_fields(s.counters) + " " + rate_fields(report.rates) + "\n";
+        for (const auto& r : s.reals) {
+            auto rate = report.real_rates.find(r.key);
+            out += "real " + r.key.address.to_string() + " " + std::to_string(r.key.port) + " " +
+                   to_string(r.method) + " " + std::to_string(r.weight) + " " +
+                   std::to_string(r.lower_threshold) + " " + std::to_string(r.upper_threshold) +
+                   " " + std::to_string(r.active_connections) + " " +
+                   std::to_string(r.inactive_connections) + " " +
+                   std::to_string(r.persistent_connections) + " " + counter_fields(r.counters) +
+                   " " + rate_fields(rate == report.real_rates.end() ? Rates{} : rate->second) +
+                   "\n";
+        }
+    }
+    for (const auto& c : reply.connections) {
+        out += "conn " + std::string(to_string(c.protocol)) + " " + c.client.to_string() + " " +
+               std::to_string(c.client_port) + " " + c.virtual_address.to_string() + " " +
+               std::to_string(c.virtual_port) + " " + c.real.to_string() + " " +
+               std::to_string(c.real_port) + " " + escape(c.state) + " " +
+               std::to_string(c.expires_in_seconds) + " " + (c.is_template ? "1" : "0") + "\n";
+    }
+    out += "end\n";
+    return out;
+}
+
+Reply decode_reply(std::string_view payload) {
+    auto lines = split_lines(payload);
+    Fields head = header(lines[0]);
+    Reply reply;
+    if (head[1] == "ok") {
+        head.expect_count(2);
+    } else if (head[1] == "error") {
+        head.expect_count(3);
+        reply.ok = false;
+        reply.error = head.text(2);
+    } else {
+        head.fail("expected 'ok' or 'error'");
+    }
+    bool ended = false;
+    for (size_t i = 1; i < lines.size(); ++i) {
+        Fields f(lines[i], i + 1);
+        if (ended) f.fail("data after 'end'");
+        std::string_view kind = f[0];
+        if (kind == "end") {
+            f.expect_count(1);
+            ended = true;
+        } else if (kind == "dataplane") {
+            f.expect_count(2);
+            reply.dataplane = f.text(1);
+        } else if (kind == "message") {
+            f.expect_count(2);
+            reply.message = f.text(1);
+        } else if (kind == "service") {
+            f.expect_count(service_field_count);
+            ServiceReport report;
+            ServiceStatus& s = report.status;
+            s.key = parse_service_key(f, 1);
+            s.scheduler = f.text(6);
+            s.scheduler_flags = split_flags(f.text(7));
+            s.persistence.timeout = f.u32(8);
+            s.persistence.prefix_len = static_cast<uint32_t>(f.number(9, 128));
+            s.one_packet = f.flag(10);
+            s.counters = parse_counters(f, 11);
+            report.rates = parse_rates(f, 16);
+            reply.services.push_back(std::move(report));
+        } else if (kind == "real") {
+            if (reply.services.empty()) f.fail("'real' before any 'service'");
+            f.expect_count(real_field_count);
+            RealStatus r;
+            r.key.address = f.address(1);
+            r.key.port = f.u16(2);
+            r.method = f.method(3);
+            r.weight = f.u32(4);
+            r.lower_threshold = f.u32(5);
+            r.upper_threshold = f.u32(6);
+            r.active_connections = f.u32(7);
+            r.inactive_connections = f.u32(8);
+            r.persistent_connections = f.u32(9);
+            r.counters = parse_counters(f, 10);
+            Rates rates = parse_rates(f, 15);
+            auto& report = reply.services.back();
+            if (rates != Rates{}) report.real_rates[r.key] = rates;
+            report.status.reals.push_back(r);
+        } else if (kind == "conn") {
+            f.expect_count(conn_field_count);
+            ConnectionEntry c;
+            c.protocol = f.protocol(1, true);
+            c.client = f.address(2);
+            c.client_port = f.u16(3);
+            c.virtual_address = f.address(4);
+            c.virtual_port = f.u16(5);
+            c.real = f.address(6);
+            c.real_port = f.u16(7);
+            c.state = f.text(8);
+            c.expires_in_seconds = f.u32(9);
+            c.is_template = f.flag(10);
+            reply.connections.push_back(std::move(c));
+        } else {
+            f.fail("unknown record '" + f.text(0) + "'");
+        }
+    }
+    if (!ended) throw ProtocolError("control message is truncated (no 'end')");
+    return reply;
+}
+
+}  // namespace xvs::control

@@ -1,0 +1,170 @@
+#include "control/server.h"
+
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <system_error>
+
+namespace xvs::control {
+namespace {
+
+[[noreturn]] void throw_errno(const std::string& what) {
+    throw std::system_error(errno, std::generic_category(), what);
+}
+
+void watch(int epoll_fd, int fd, uint32_t events, bool modify = false) {
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.fd = fd;
+    if (::epoll_ctl(epoll_fd, modify ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev) != 0)
+        throw_errno("control socket: epoll_ctl");
+}
+
+}  // namespace
+
+ControlServer::ControlServer(std::string socket_path, Handler handler)
+    : socket_path_(std::move(socket_path)), handler_(std::move(handler)) {
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (socket_path_.size() >= sizeof addr.sun_path)
+        throw std::system_error(ENAMETOOLONG, std::generic_category(),
+                                "control socket path " + socket_path_);
+    std::memcpy(addr.sun_path, socket_path_.c_str(), socket_path_.size() + 1);
+
+    epoll_.reset(::epoll_create1(EPOLL_CLOEXEC));
+    if (!epoll_) throw_errno("control socket: epoll_create1");
+    listener_.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (!listener_) throw_errno("control socket: socket");
+    // The umask makes the socket 0600 from the moment it exists; chmod alone
+    // would leave a window in which anyone could connect.
+    mode_t old_umask = ::umask(0177);
+    int rc = ::bind(listener_.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
+    int bind_errno = errno;
+    ::umask(old_umask);
+    if (rc != 0) {
+        errno = bind_errno;
+        throw_errno("control socket: bind " + socket_path_);
+    }
+    if (::listen(listener_.get(), 16) != 0) {
+        int e = errno;
+        ::unlink(socket_path_.c_str());
+        errno = e;
+        throw_errno("control socket: listen " + socket_path_);
+    }
+    watch(epoll_.get(), listener_.get(), EPOLLIN);
+}
+
+ControlServer::~ControlServer() {
+    clients_.clear();
+    if (listener_) ::unlink(socket_path_.c_str());
+}
+
+void ControlServer::process() {
+    epoll_event events[32];
+    int n = ::epoll_wait(epoll_.get(), events, 32, 0);
+    if (n < 0) {
+        if (errno == EINTR) return;
+        throw_errno("control socket: epoll_wait");
+    }
+    for (int i = 0; i < n; ++i) {
+        int fd = events[i].data.fd;
+        if (fd == listener_.get())
+            accept_clients();
+        else
+            on_client_ready(fd);
+    }
+}
+
+void ControlServer::accept_clients() {
+    for (;;) {
+        UniqueFd fd(::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+        if (!fd) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
+            if (errno == ECONNABORTED) continue;
+            throw_errno("control socket: accept");
+        }
+        if (clients_.size() >= max_clients) continue;  // closed at once: the client sees EOF
+        int raw = fd.get();
+        watch(epoll_.get(), raw, EPOLLIN | EPOLLRDHUP);
+        auto client = std::make_unique<Client>();
+        client->fd = std::move(fd);
+        clients_.emplace(raw, std::move(client));
+    }
+}
+
+void ControlServer::on_client_ready(int client_fd) {
+    auto it = clients_.find(client_fd);
+    if (it == clients_.end()) return;
+    Client& client = *it->second;
+    if (!client.out.empty()) {
+        if (flush(client)) drop(client_fd);
+        return;
+    }
+    char buf[4096];
+    for (;;) {
+        ssize_t n = ::read(client_fd, buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+            drop(client_fd);
+            return;
+        }
+        if (n == 0) {  // the client went away before sending a whole request
+            drop(client_fd);
+            return;
+        }
+        std::optional<std::string> payload;
+        try {
+            client.reader.feed(std::string_view(buf, static_cast<size_t>(n)));
+            payload = client.reader.take();
+        } catch (const ProtocolError& e) {
+            start_reply(client, Reply::failure(e.what()));
+            return;
+        }
+        if (!payload) continue;
+        Reply reply;
+        try {
+            reply = handler_(decode_request(*payload));
+        } catch (const std::exception& e) {
+            reply = Reply::failure(e.what());
+        }
+        start_reply(client, reply);
+        return;
+    }
+}
+
+void ControlServer::start_reply(Client& client, const Reply& reply) {
+    client.out = frame(encode_reply(reply));
+    client.sent = 0;
+    int fd = client.fd.get();
+    if (flush(client))
+        drop(fd);
+    else
+        watch(epoll_.get(), fd, EPOLLOUT, true);
+}
+
+bool ControlServer::flush(Client& client) {
+    while (client.sent < client.out.size()) {
+        ssize_t n = ::send(client.fd.get(), client.out.data() + client.sent,
+                           client.out.size() - client.sent, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) return false;
+            return true;  // the client is gone: nothing more to send
+        }
+        client.sent += static_cast<size_t>(n);
+    }
+    return true;
+}
+
+void ControlServer::drop(int client_fd) {
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, client_fd, nullptr);
+    clients_.erase(client_fd);
+}
+
+}  // namespace xvs::control

@@ -1,0 +1,181 @@
+#include <catch2/catch.hpp>
+
+#include <random>
+
+#include "control/protocol.h"
+
+using namespace xvs;
+using namespace xvs::control;
+
+namespace {
+
+IpAddress ip(const char* text) { return *IpAddress::parse(text); }
+
+Reply sample_reply() {
+    Reply reply;
+    reply.dataplane = "xdp";
+    reply.message = "reload: 1 service added";
+    ServiceReport fwm;
+    fwm.status.key = ServiceKey::mark(100, Family::v4);
+    fwm.status.scheduler = "wrr";
+    fwm.status.persistence = {360, 24};
+    fwm.status.counters = {7, 100, 90, 123456789012ULL, 5};
+    fwm.rates = {1, 2, 3, 4, 5};
+    RealStatus r1;
+    r1.key = {ip("192.168.239.129"), 0};
+    r1.method = ForwardMethod::masq;
+    r1.weight = 1;
+    r1.active_connections = 3;
+    r1.inactive_connections = 4;
+    r1.persistent_connections = 2;
+    r1.lower_threshold = 5;
+    r1.upper_threshold = 6;
+    r1.counters = {1, 2, 3, 4, 5};
+    RealStatus r2 = r1;
+    r2.key = {ip("192.168.239.133"), 0};
+    r2.weight = 2;
+    fwm.status.reals = {r1, r2};
+    fwm.real_rates[r2.key] = {9, 8, 7, 6, 5};
+    reply.services.push_back(fwm);
+
+    ServiceReport v6;
+    v6.status.key = ServiceKey::tcp_udp(Protocol::udp, ip("2001:db8::1"), 53);
+    v6.status.scheduler = "sh";
+    v6.status.scheduler_flags = {"sh-fallback", "sh-port"};
+    v6.status.one_packet = true;
+    reply.services.push_back(v6);
+
+    ConnectionEntry c;
+    c.protocol = Protocol::tcp;
+    c.client = ip("10.0.0.7");
+    c.client_port = 40000;
+    c.virtual_address = ip("192.168.0.105");
+    c.virtual_port = 80;
+    c.real = ip("192.168.239.129");
+    c.real_port = 80;
+    c.state = "ESTABLISHED";
+    c.expires_in_seconds = 899;
+    reply.connections.push_back(c);
+    c.is_template = true;
+    c.state = "NONE";
+    reply.connections.push_back(c);
+    return reply;
+}
+
+}  // namespace
+
+TEST_CASE("a request survives encoding and decoding", "[protocol]") {
+    Request r;
+    r.verb = Verb::zero;
+    r.service = ServiceKey::tcp_udp(Protocol::tcp, ip("2001:db8::5"), 443);
+    CHECK(decode_request(encode_request(r)) == r);
+    Request plain;
+    plain.verb = Verb::list_connections;
+    CHECK(decode_request(encode_request(plain)) == plain);
+}
+
+TEST_CASE("every verb has a name that parses back", "[protocol]") {
+    for (Verb v : {Verb::status, Verb::list_connections, Verb::zero, Verb::reload,
+                   Verb::add_service, Verb::edit_service, Verb::delete_service, Verb::add_real,
+                   Verb::edit_real, Verb::delete_real, Verb::clear})
+        CHECK(parse_verb(to_string(v)) == v);
+    CHECK_FALSE(parse_verb("launch"));
+}
+
+TEST_CASE("a reply with services, reals, rates and connections survives a round trip",
+          "[protocol]") {
+    Reply in = sample_reply();
+    Reply out = decode_reply(encode_reply(in));
+    REQUIRE(out.ok);
+    CHECK(out.dataplane == "xdp");
+    CHECK(out.message == in.message);
+    REQUIRE(out.services.size() == 2);
+    const auto& s = out.services[0].status;
+    CHECK(s.key == in.services[0].status.key);
+    CHECK(s.persistence == in.services[0].status.persistence);
+    CHECK(s.counters.bytes_in == 123456789012ULL);
+    CHECK(out.services[0].rates == in.services[0].rates);
+    REQUIRE(s.reals.size() == 2);
+    CHECK(s.reals[1].key == in.services[0].status.reals[1].key);
+    CHECK(s.reals[1].weight == 2);
+    CHECK(s.reals[0].persistent_connections == 2);
+    CHECK(s.reals[0].upper_threshold == 6);
+    CHECK(out.services[0].real_rates == in.services[0].real_rates);
+    CHECK(out.services[1].status.scheduler_flags == in.services[1].status.scheduler_flags);
+    CHECK(out.services[1].status.one_packet);
+    CHECK(out.services[1].status.key == in.services[1].status.key);
+    REQUIRE(out.connections.size() == 2);
+    CHECK(out.connections[0].state == "ESTABLISHED");
+    CHECK(out.connections[0].client_port == 40000);
+    CHECK(out.connections[1].is_template);
+}
+
+TEST_CASE("an error reply carries its message, spaces and newlines included", "[protocol]") {
+    Reply out = decode_reply(encode_reply(Reply::failure("bad file:\n x.cf:3: 100% wrong ~")));
+    CHECK_FALSE(out.ok);
+    CHECK(out.error == "bad file:\n x.cf:3: 100% wrong ~");
+}
+
+TEST_CASE("malformed requests are refused with a ProtocolError", "[protocol]") {
+    const char* bad[] = {
+        "",
+        "\n",
+        "xvs-control/1 request status",                      // no newline
+        "xvs-control/2 request status\n",                    // other version
+        "hello\n",
+        "xvs-control/1 request\n",
+        "xvs-control/1 request launch\n",
+        "xvs-control/1 reply status\n",
+        "xvs-control/1 request  status\n",                   // empty field
+        "xvs-control/1 request zero\nservice tcp 4 10.0.0.1 99999 0\n",
+        "xvs-control/1 request zero\nservice tcp 6 10.0.0.1 80 0\n",
+        "xvs-control/1 request zero\nservice fwm 4 0.0.0.0 0 0\n",
+        "xvs-control/1 request zero\nservice tcp 4 10.0.0.1 80\n",
+        "xvs-control/1 request zero\nservice tcp 4 10.0.0.1 -1 0\n",
+        "xvs-control/1 request zero\nservice tcp 4 10.0.0.1 80 0\nservice tcp 4 10.0.0.1 80 0\n",
+        "xvs-control/1 request status\nextra\n",
+    };
+    for (const char* text : bad) {
+        INFO(text);
+        CHECK_THROWS_AS(decode_request(text), ProtocolError);
+    }
+}
+
+TEST_CASE("malformed replies are refused with a ProtocolError", "[protocol]") {
+    std::string good = encode_reply(sample_reply());
+    CHECK_NOTHROW(decode_reply(good));
+    // Truncated at every line boundary: always an error, never a partial result.
+    for (size_t pos = good.find('\n'); pos + 1 < good.size(); pos = good.find('\n', pos + 1)) {
+        INFO(pos);
+        CHECK_THROWS_AS(decode_reply(good.substr(0, pos + 1)), ProtocolError);
+    }
+    CHECK_THROWS_AS(decode_reply("xvs-control/1 ok\nreal 10.0.0.1 80 masq 1 0 0 0 0 0 0 0 0 0 0 "
+                                 "0 0 0 0 0\nend\n"),
+                    ProtocolError);
+    CHECK_THROWS_AS(decode_reply("xvs-control/1 ok\nend\nend\n"), ProtocolError);
+    CHECK_THROWS_AS(decode_reply("xvs-control/1 error bad%4\nend\n"), ProtocolError);
+    CHECK_THROWS_AS(decode_reply("xvs-control/1 error bad%zz\nend\n"), ProtocolError);
+}
+
+TEST_CASE("random garbage never crashes the decoders", "[protocol]") {
+    std::mt19937 rng(12345);
+    std::string good = encode_reply(sample_reply());
+    int accepted = 0;
+    for (int round = 0; round < 3000; ++round) {
+        std::string text = good;
+        int flips = 1 + static_cast<int>(rng() % 8);
+        for (int k = 0; k < flips; ++k)
+            text[rng() % text.size()] = static_cast<char>(rng() % 256);
+        try {
+            decode_reply(text);
+            ++accepted;
+        } catch (const ProtocolError&) {
+        }
+        try {
+            decode_request(text);
+        } catch (const ProtocolError&) {
+        }
+    }
+    // Some mutations (inside a number, say) still decode; most must not.
+    CHECK(accepted < 3000);
+}

@@ -1,0 +1,160 @@
+#include <catch2/catch.hpp>
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+#include <filesystem>
+#include <thread>
+
+#include "control/client.h"
+#include "control/framing.h"
+#include "control/server.h"
+#include "control/unique_fd.h"
+
+using namespace xvs;
+using namespace xvs::control;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A private directory, removed even when the test fails.
+struct TempDir {
+    fs::path path;
+    TempDir() {
+        path = fs::temp_directory_path() / ("xvs-control-test-" + std::to_string(::getpid()));
+        fs::remove_all(path);
+        fs::create_directories(path);
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+};
+
+// Runs a ControlServer's process() on its own thread, as the daemon loop would.
+class RunningServer {
+   public:
+    RunningServer(const std::string& path, ControlServer::Handler handler)
+        : server_(path, std::move(handler)), thread_([this] { loop(); }) {}
+    ~RunningServer() {
+        stop_ = true;
+        thread_.join();
+    }
+    const ControlServer& server() const { return server_; }
+
+   private:
+    void loop() {
+        while (!stop_) {
+            pollfd p{server_.fd(), POLLIN, 0};
+            if (::poll(&p, 1, 20) > 0) server_.process();
+        }
+    }
+    ControlServer server_;
+    std::atomic<bool> stop_{false};
+    std::thread thread_;
+};
+
+Reply echo_handler(const Request& r) {
+    if (r.verb == Verb::reload) throw std::runtime_error("x.cf:3: no such directive");
+    Reply reply;
+    reply.message = std::string("handled ") + to_string(r.verb);
+    return reply;
+}
+
+// Sends raw bytes and returns the decoded reply.
+Reply raw_exchange(const std::string& path, const std::string& bytes) {
+    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM, 0));
+    REQUIRE(fd);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strcpy(addr.sun_path, path.c_str());
+    REQUIRE(::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    write_all(fd.get(), bytes, "test write");
+    return decode_reply(read_frame(fd.get(), max_reply_bytes, "test read"));
+}
+
+}  // namespace
+
+TEST_CASE("the server answers a request through the client", "[server]") {
+    TempDir dir;
+    std::string path = (dir.path / "control.sock").string();
+    RunningServer running(path, echo_handler);
+    Reply reply = call_daemon(path, Request{Verb::status, {}});
+    CHECK(reply.ok);
+    CHECK(reply.message == "handled status");
+    reply = call_daemon(path, Request{Verb::zero, {}});
+    CHECK(reply.message == "handled zero");
+}
+
+TEST_CASE("the control socket is private to root", "[server]") {
+    TempDir dir;
+    std::string path = (dir.path / "control.sock").string();
+    {
+        ControlServer server(path, echo_handler);
+        struct stat st{};
+        REQUIRE(::stat(path.c_str(), &st) == 0);
+        CHECK(S_ISSOCK(st.st_mode));
+        CHECK((st.st_mode & 0777) == 0600);
+    }
+    CHECK_FALSE(fs::exists(path));  // removed with the server
+}
+
+TEST_CASE("a handler's exception becomes an error reply", "[server]") {
+    TempDir dir;
+    std::string path = (dir.path / "control.sock").string();
+    RunningServer running(path, echo_handler);
+    Reply reply = call_daemon(path, Request{Verb::reload, {}});
+    CHECK_FALSE(reply.ok);
+    CHECK(reply.error == "x.cf:3: no such directive");
+}
+
+TEST_CASE("garbage, oversized and abandoned requests get errors and leave the server serving",
+          "[server]") {
+    TempDir dir;
+    std::string path = (dir.path / "control.sock").string();
+    RunningServer running(path, echo_handler);
+
+    Reply garbage = raw_exchange(path, frame("\x01\x02 not a request\n"));
+    CHECK_FALSE(garbage.ok);
+    CHECK_THAT(garbage.error, Catch::Contains("not an xvs control message"));
+
+    std::string huge_header = frame(std::string(max_request_bytes + 1, 'x')).substr(0, 4);
+    Reply huge = raw_exchange(path, huge_header);
+    CHECK_FALSE(huge.ok);
+    CHECK_THAT(huge.error, Catch::Contains("exceeds the limit"));
+
+    {  // connects, sends half a header, goes away
+        UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM, 0));
+        sockaddr_un addr{};
+        addr.sun_family = AF_UNIX;
+        std::strcpy(addr.sun_path, path.c_str());
+        REQUIRE(::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+        write_all(fd.get(), std::string("\0\0", 2), "half header");
+    }
+    Reply after = call_daemon(path, Request{Verb::status, {}});
+    CHECK(after.ok);
+}
+
+TEST_CASE("a missing daemon is reported with the socket path", "[server]") {
+    TempDir dir;
+    std::string path = (dir.path / "control.sock").string();
+    try {
+        call_daemon(path, Request{});
+        FAIL("call_daemon should have thrown");
+    } catch (const DaemonUnreachable& e) {
+        CHECK_THAT(e.what(), Catch::Contains(path));
+        CHECK_THAT(e.what(), Catch::Contains("No such file or directory"));
+    }
+}
+
+TEST_CASE("binding over an existing path fails instead of stealing it", "[server]") {
+    TempDir dir;
+    std::string path = (dir.path / "control.sock").string();
+    ControlServer first(path, echo_handler);
+    CHECK_THROWS_AS(ControlServer(path, echo_handler), std::system_error);
+}
