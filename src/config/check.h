@@ -1,0 +1,29 @@
+// `xvsd --check -f FILE`: parse, validate and resolve the file, build the
+// model it gives with every real up, and print it readably.
+//
+// Output on `out` (stable; the tests hold golden copies):
+//   config FILE: N virtual services, M real servers
+//   global: ...settings...
+//   TCP  10.0.0.1:80 wrr persistent 300 mask 255.255.255.0  (line 8)
+//     match tcp 192.168.0.105:80  (line 9)          fwmark services only
+//     check negotiate service=http ...              resolved check settings
+//     fallback 127.0.0.1:80 Route  (line 10)        when one applies
+//     -> 10.0.0.2:80  Route  1  (line 11)           one line per real
+// Warnings and errors go to `err` as "FILE:LINE: ...".
+#pragma once
+
+#include <iosfwd>
+#include <string>
+
+#include "config/config.h"
+#include "model/model.h"
+
+namespace xvs {
+
+// 0: the file is valid (warnings may have been printed); 1: errors printed.
+int run_config_check(const std::string& path, std::ostream& out, std::ostream& err);
+
+// The text run_config_check prints for a parsed config and its model.
+void print_config_check(const Config& config, const Model& model, std::ostream& out);
+
+}  // namespace xvs
