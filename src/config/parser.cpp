@@ -24,6 +24,9 @@ namespace config_detail {
 namespace {
 
 constexpr uint32_t max_persistent_timeout = 86400 * 31;  // ipvsadm's MAX_TIMEOUT
+// Far above any real director (the benchmark target is 1,000 x 100), low
+// enough that a runaway range cannot exhaust memory.
+constexpr size_t max_reals_per_file = 1000000;
 
 const std::set<std::string> virtual_only_directives = {
     "real", "real6", "request", "receive", "checktype", "checkcommand", "checkport", "login",
@@ -122,6 +125,7 @@ private:
     bool in_virtual_ = false;
     std::optional<PendingVirtual::Line> global_fallback_, global_fallback6_;
     std::map<std::string, int> interface_lines_;
+    size_t total_reals_ = 0;
 };
 
 Config Parser::parse(std::string_view text) {
@@ -691,7 +695,6 @@ void Parser::finish_virtual(PendingVirtual& pv) {
                 diag_.error(v.line, "port 0 (every port) is only allowed for a persistent service: add persistent=");
         }
     }
-    if (v.key.family == Family::v6 && !v.netmask) v.persistence.prefix_len = 128;
     if (pv.family == Family::v6 && !v.netmask) v.persistence.prefix_len = 128;
     v.persistence.timeout = v.persistent.value_or(0);
     if (v.netmask && !v.persistent)
@@ -723,18 +726,32 @@ void Parser::finish_virtual(PendingVirtual& pv) {
             diag_.error(rl.line, *e);
             continue;
         }
-        for (auto& real : std::get<std::vector<RealConfig>>(parsed)) {
+        auto& reals = std::get<std::vector<RealConfig>>(parsed);
+        if (total_reals_ + reals.size() > max_reals_per_file) {
+            diag_.error(rl.line, "more than " + std::to_string(max_reals_per_file) +
+                                     " real servers in one file; split the configuration");
+            continue;
+        }
+        total_reals_ += reals.size();
+        std::string first_duplicate;
+        size_t duplicates = 0;
+        for (auto& real : reals) {
             if (key_ok) {
                 RealKey effective = effective_real_key(v.key, real.method, real.key);
                 auto [it, inserted] = seen.emplace(effective, rl.line);
                 if (!inserted) {
-                    diag_.error(rl.line, "duplicate real server " + effective.to_string() +
-                                             " in this virtual service (also at line " + std::to_string(it->second) + ")");
+                    // One message per line, however many addresses of a range repeat.
+                    if (duplicates++ == 0)
+                        first_duplicate = "duplicate real server " + effective.to_string() +
+                                          " in this virtual service (also at line " + std::to_string(it->second) + ")";
                     continue;
                 }
             }
             v.reals.push_back(std::move(real));
         }
+        if (duplicates == 1) diag_.error(rl.line, first_duplicate);
+        else if (duplicates > 1)
+            diag_.error(rl.line, first_duplicate + ", and " + std::to_string(duplicates - 1) + " more on this line");
     }
 
     // Timeouts: ldirectord's ld_setup; checktimeout and negotiatetimeout are

@@ -155,9 +155,23 @@ TEST_CASE("the same real twice in a virtual is an error, judged on the port the 
     // gate forces the virtual's port, so :8080 and :80 are the same real for IPVS.
     CHECK(real_error("10.0.0.2:80 gate\n\treal=10.0.0.2:8080 gate") ==
           "test.cf:3: duplicate real server 10.0.0.2:80 in this virtual service (also at line 2)");
-    CHECK_THAT(real_error("10.0.0.1->10.0.0.3 gate\n\treal=10.0.0.2 gate"), Contains("test.cf:3: duplicate real server 10.0.0.2:80"));
+    CHECK(real_error("10.0.0.1->10.0.0.3 gate\n\treal=10.0.0.2 gate") ==
+          "test.cf:3: duplicate real server 10.0.0.2:80 in this virtual service (also at line 2)");
+    CHECK(real_error("10.0.0.1->10.0.0.3 gate\n\treal=10.0.0.2->10.0.0.5 gate") ==
+          "test.cf:3: duplicate real server 10.0.0.2:80 in this virtual service (also at line 2), and 1 more on this line");
     // masq keeps its port: two reals.
     CHECK(reals_of("\treal=10.0.0.2:80 masq\n\treal=10.0.0.2:8080 masq\n").size() == 2);
     // fwmark reals keep their ports too.
     CHECK(reals_of("\treal=10.0.0.2 gate\n\treal=10.0.0.2:80 gate\n\tmatch=tcp 10.0.0.1\n", "virtual=3").size() == 2);
+}
+
+TEST_CASE("a file may hold at most a million real servers") {
+    std::string text;
+    for (int i = 0; i < 15; ++i)
+        text += "virtual=10.0.0." + std::to_string(i + 1) + ":80\n\treal=10.1.0.0->10.1.255.255 masq\n";
+    CHECK(parse(text).virtuals.size() == 15);  // 15 x 65536 = 983,040 reals
+    text += "virtual=10.0.1.1:80\n\treal=10.2.0.0->10.2.255.255 masq\n";
+    auto errors = errors_of(text);
+    REQUIRE(errors.size() == 1);
+    CHECK_THAT(errors[0], Contains("test.cf:32: more than 1000000 real servers in one file"));
 }
