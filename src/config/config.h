@@ -13,6 +13,8 @@
 //   (health checker, daemon, logger) never re-derive a default.
 // - Non-fatal findings (deprecated directives, settings with no effect) are
 //   returned in Config::warnings, formatted like errors.
+// - Every struct compares with ==, so a reload can tell which virtuals' check
+//   settings changed (line numbers are part of the value).
 #pragma once
 
 #include <cstdint>
@@ -74,6 +76,8 @@ struct FallbackConfig {
     std::optional<uint16_t> port;  // global fallback without port: the virtual's port
     ForwardMethod method = ForwardMethod::gate;
     int line = 0;
+
+    bool operator==(const FallbackConfig&) const = default;
 };
 
 // An ADDR:PORT endpoint (metrics=).
@@ -81,6 +85,8 @@ struct Endpoint {
     IpAddress address;
     uint16_t port = 0;
     std::string to_string() const { return address.with_port(port); }
+
+    bool operator==(const Endpoint&) const = default;
 };
 
 // How the reals of one virtual service are checked, fully resolved against
@@ -107,6 +113,8 @@ struct HealthCheckConfig {
     uint32_t checkcount = 1;                  // deprecated; ping retries
     uint32_t failurecount = 1;                // consecutive failures before "down"
     bool quiescent = false;                   // down real: weight 0 (yes) or removed (no)
+
+    bool operator==(const HealthCheckConfig&) const = default;
 };
 
 // real= / real6=: one real server (a range a->b becomes one RealConfig each).
@@ -119,12 +127,16 @@ struct RealConfig {
     std::optional<std::string> request;  // per-real "request", "receive" pair
     std::optional<std::string> receive;
     int line = 0;
+
+    bool operator==(const RealConfig&) const = default;
 };
 
 // match=PROTO ADDR[:PORT] in a firewall-mark virtual.
 struct MatchConfig {
     MatchRule rule;
     int line = 0;
+
+    bool operator==(const MatchConfig&) const = default;
 };
 
 struct VirtualConfig {
@@ -150,6 +162,8 @@ struct VirtualConfig {
     std::optional<std::string> monitorfile;
     std::optional<std::string> servicename;
     std::optional<std::string> comment;
+
+    bool operator==(const VirtualConfig&) const = default;
 };
 
 struct GlobalConfig {
@@ -183,6 +197,8 @@ struct GlobalConfig {
     DataplaneMode dataplane = DataplaneMode::automatic;
     XdpMode xdp_mode = XdpMode::automatic;
     std::optional<Endpoint> metrics;          // unset = off
+
+    bool operator==(const GlobalConfig&) const = default;
 };
 
 struct Config {
@@ -190,6 +206,8 @@ struct Config {
     GlobalConfig globals;
     std::vector<VirtualConfig> virtuals; // in file order
     std::vector<std::string> warnings;   // "FILE:LINE: warning: ..."
+
+    bool operator==(const Config&) const = default;
 };
 
 // Name lookups, injectable so tests and the fuzzer never touch DNS.

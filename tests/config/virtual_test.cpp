@@ -460,3 +460,33 @@ TEST_CASE("virtual= needs an address and port or a mark") {
     CHECK_THAT(error_of("virtual=10.0.0.1:no-such-service-xvs\n"),
                Contains("test.cf:1: virtual server: unknown service name \"no-such-service-xvs\" for tcp"));
 }
+
+TEST_CASE("check_port follows ld_checkport: checkport, else the real's port, else the service's") {
+    Config c = parse("virtual=10.0.0.1:80\n\treal=10.0.0.2:8080 masq\n\treal=10.0.0.3 gate\n"
+                     "virtual=10.0.0.1:81\n\treal=10.0.0.2:8080 masq\n\tcheckport=9000\n"
+                     "virtual=10.0.0.1:82\n\treal=10.0.0.2 masq\n\tservice=simpletcp\n");
+    const auto& web = c.virtuals[0];
+    CHECK(check_port(web, web.reals[0]) == uint16_t{8080});
+    CHECK(check_port(web, web.reals[1]) == uint16_t{80});  // port omitted: http's port
+    CHECK(check_port(c.virtuals[1], c.virtuals[1].reals[0]) == uint16_t{9000});
+    CHECK_FALSE(check_port(c.virtuals[2], c.virtuals[2].reals[0]));  // simpletcp has no port
+}
+
+TEST_CASE("check_request and check_receive prefer the real's own pair") {
+    Config c = parse("virtual=10.0.0.1:80\n\treal=10.0.0.2 gate 1 \"/own\", \"mine\"\n\treal=10.0.0.3 gate\n"
+                     "\trequest=\"/shared\"\n\treceive=\"ours\"\n");
+    const auto& v = c.virtuals[0];
+    CHECK(check_request(v, v.reals[0]) == "/own");
+    CHECK(check_receive(v, v.reals[0]) == "mine");
+    CHECK(check_request(v, v.reals[1]) == "/shared");
+    CHECK(check_receive(v, v.reals[1]) == "ours");
+}
+
+TEST_CASE("configs compare equal when parsed from the same text, and differ on any setting") {
+    const std::string text = "quiescent=yes\nvirtual=10.0.0.1:80\n\treal=10.0.0.2 gate 2\n\tchecktimeout=3\n";
+    CHECK(parse(text) == parse(text));
+    Config changed = parse("quiescent=yes\nvirtual=10.0.0.1:80\n\treal=10.0.0.2 gate 2\n\tchecktimeout=4\n");
+    CHECK_FALSE(parse(text) == changed);
+    CHECK(parse(text).virtuals[0].reals == changed.virtuals[0].reals);
+    CHECK_FALSE(parse(text).virtuals[0].check == changed.virtuals[0].check);
+}
