@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -93,7 +94,7 @@ struct PendingVirtual {
 class Parser {
 public:
     Parser(std::string source, const ParseOptions& options)
-        : diag_(source), resolver_(options), options_(options) {
+        : diag_(source), resolver_(options) {
         config_.source = std::move(source);
     }
 
@@ -119,7 +120,6 @@ private:
 
     Diagnostics diag_;
     Resolver resolver_;
-    const ParseOptions& options_;
     Config config_;
     std::vector<PendingVirtual> virtuals_;
     bool in_virtual_ = false;
