@@ -10,11 +10,13 @@ packages=(
     # build
     build-essential cmake pkg-config clang llvm
     libbpf-dev libelf-dev zlib1g-dev bpftool
-    libnl-3-dev libnl-genl-3-dev libcli11-dev catch2 libssl-dev
+    libnl-3-dev libnl-genl-3-dev libnftables-dev libcli11-dev catch2 libssl-dev
     # config fuzzing (libFuzzer + sanitizer runtimes)
     libfuzzer-14-dev libclang-rt-14-dev
     # tests and demo: real servers, clients, topology
     busybox curl iproute2 ethtool
+    # vm-test: boots Debian's kernel with IPVS in QEMU (initramfs from these tools)
+    qemu-system-x86 ipvsadm nftables kmod cpio
     # the reference config and man page of ldirectord
     ldirectord
 )
