@@ -2,8 +2,29 @@
  *
  * Plain C with fixed-width types only, included by the bpf/ programs and by C++.
  * Every map key and value lives here once; the C++ side static_asserts the
- * sizes (src/dataplane/xdp/abi_check.h). Multi-byte addresses and ports are in
- * network byte order unless a field's comment says otherwise.
+ * sizes and offsets (src/dataplane/xdp/abi_check.h). Addresses and ports are in
+ * network byte order unless a field's comment says otherwise. Addresses are
+ * always 16 bytes: IPv4 in addr[0], addr[1..3] zero.
+ *
+ * Map overview (names are the pinned file names under pin_root/instance/):
+ *   xvs_services     hash   service_key (VIP, port|0, proto)   -> service id
+ *   xvs_matches      hash   service_key (match= ADDR, port|0)  -> service id (fwmark services)
+ *   xvs_service_info array  service id -> struct xvs_service
+ *   xvs_reals        array  real id    -> struct xvs_real
+ *   xvs_sched_tables array of maps, service id -> inner array: [0] = length n,
+ *                    [1..n] = real ids in scheduling order (wrr/rr order, sh/dh
+ *                    buckets, Maglev slots). Swapped whole, so a packet never
+ *                    sees half a table.
+ *   xvs_rr_position  per-CPU array, service id -> next wrr/rr position
+ *   xvs_conns        LRU hash conn_key (client -> VIP tuple) -> struct xvs_conn
+ *   xvs_nat_reverse  LRU hash conn_key (real -> client tuple) -> struct xvs_nat_reverse
+ *   xvs_persist      LRU hash persist_key -> struct xvs_persist
+ *   xvs_frags        LRU hash frag_key -> struct xvs_frag (later IP fragments)
+ *   xvs_pending_neigh LRU hash neigh_key -> first-seen time (ns)
+ *   xvs_config       array[1] struct xvs_config
+ *   xvs_iface_addrs  hash ifindex -> struct xvs_iface_addr (default tunnel sources)
+ *   xvs_stats        per-CPU array enum xvs_stat -> __u64
+ *   xvs_service_stats / xvs_real_stats per-CPU arrays id -> struct xvs_counters
  */
 #ifndef XVS_ABI_H
 #define XVS_ABI_H
@@ -12,14 +33,211 @@
 
 /* Bumped whenever a map layout or the program's contract changes; a daemon
  * that finds pinned maps of another version does not reuse them. */
-#define XVS_ABI_VERSION 1
+#define XVS_ABI_VERSION 2
+
+#define XVS_MAX_SERVICES 4096
+#define XVS_MAX_REALS 65536
+#define XVS_MAX_MATCHES 16384
+/* Longest scheduling table (entries after the length slot). */
+#define XVS_SCHED_TABLE_MAX 65536
+/* sh/dh bucket count, as IPVS's IP_VS_SH_TAB_SIZE. */
+#define XVS_HASH_BUCKETS 256
+#define XVS_CONN_TABLE_DEFAULT (1u << 20)
+#define XVS_PERSIST_TABLE_DEFAULT (1u << 18)
+#define XVS_FRAG_TABLE_SIZE 8192
+#define XVS_PENDING_NEIGH_SIZE 1024
+
+/* Address families as stored in keys (not AF_*: stable across libcs). */
+#define XVS_FAMILY_V4 4
+#define XVS_FAMILY_V6 6
+
+/* Connection timeouts (ns), IPVS's defaults (ipvsadm --set 900 120 300 and
+ * the TCP state table). */
+#define XVS_NS_PER_SEC 1000000000ull
+#define XVS_TIMEOUT_TCP_SYN (60ull * XVS_NS_PER_SEC)
+#define XVS_TIMEOUT_TCP_ESTABLISHED (900ull * XVS_NS_PER_SEC)
+#define XVS_TIMEOUT_TCP_FIN (120ull * XVS_NS_PER_SEC)
+#define XVS_TIMEOUT_TCP_CLOSE (10ull * XVS_NS_PER_SEC)
+#define XVS_TIMEOUT_UDP (300ull * XVS_NS_PER_SEC)
+#define XVS_TIMEOUT_FRAG (30ull * XVS_NS_PER_SEC)
+/* last_seen is only rewritten when it is this old: saves a cache-line write
+ * per packet on established flows; timeouts are seconds anyway. */
+#define XVS_REFRESH_NS (1ull * XVS_NS_PER_SEC)
 
 /* Global XDP action counters (per-CPU array, index = enum xvs_stat). */
 enum xvs_stat {
-    XVS_STAT_PACKETS = 0,  /* every packet the program saw */
-    XVS_STAT_PASS,         /* not for a virtual service: handed to the stack */
-    XVS_STAT_MALFORMED,    /* truncated or invalid headers */
+    XVS_STAT_PACKETS = 0,         /* every packet the program saw */
+    XVS_STAT_PASS,                /* not for a virtual service: handed to the stack */
+    XVS_STAT_MALFORMED,           /* truncated or invalid headers (passed to the stack) */
+    XVS_STAT_TX,                  /* forwarded out of the ingress interface */
+    XVS_STAT_REDIRECT,            /* forwarded out of another interface */
+    XVS_STAT_NEW_CONN,            /* flows scheduled */
+    XVS_STAT_PERSIST_HIT,         /* new flows placed by a persistence template */
+    XVS_STAT_NAT_REPLY,           /* NAT replies rewritten back to the VIP */
+    XVS_STAT_DROP_NO_REAL,        /* VIP packet but no real with weight > 0 */
+    XVS_STAT_DROP_NO_NEIGH,       /* next hop unresolved: queued for user space */
+    XVS_STAT_DROP_NO_ROUTE,       /* fib lookup found no route to the real */
+    XVS_STAT_DROP_FWD_DISABLED,   /* forwarding disabled on the ingress interface */
+    XVS_STAT_DROP_FRAG_NEEDED,    /* packet (after encapsulation) exceeds the MTU */
+    XVS_STAT_DROP_NO_TUNNEL_SRC,  /* ipip: no outer source address configured */
+    XVS_STAT_DROP_ERROR,          /* helper failure (adjust_head, ...) */
+    XVS_STAT_FRAG_PASS,           /* later fragment of an unknown datagram */
+    XVS_STAT_ICMP_FORWARDED,      /* ICMP error for a flow sent to its real */
     XVS_STAT__COUNT,
+};
+
+enum xvs_sched {
+    XVS_SCHED_RR = 0,  /* walk the table in order (rr and wrr differ only in the table) */
+    XVS_SCHED_WRR,
+    XVS_SCHED_SH,      /* bucket = hash(source address [+ port]) */
+    XVS_SCHED_DH,      /* bucket = hash(destination address) */
+    XVS_SCHED_MH,      /* Maglev slot = hash(source address [+ port]) */
+};
+
+enum xvs_forward {
+    XVS_FWD_GATE = 0,  /* DR: MAC rewrite */
+    XVS_FWD_MASQ,      /* NAT: DNAT in, SNAT of the replies */
+    XVS_FWD_IPIP,      /* TUN: IPIP / IP6IP6 encapsulation */
+};
+
+/* struct xvs_service.flags */
+#define XVS_SVC_F_IN_USE 0x1
+#define XVS_SVC_F_PERSISTENT 0x2
+#define XVS_SVC_F_HASH_PORT 0x4  /* sh-port / mh-port: hash the source port too */
+#define XVS_SVC_F_ONE_PACKET 0x8 /* ops: UDP datagrams are scheduled one by one */
+#define XVS_SVC_F_FWMARK 0x10
+
+/* struct xvs_real.flags */
+#define XVS_REAL_F_IN_USE 0x1
+
+/* Connection states (struct xvs_conn.state). */
+enum xvs_conn_state {
+    XVS_CONN_NONE = 0,
+    XVS_CONN_TCP_SYN,          /* SYN seen, no ACK yet ("SYN_RECV") */
+    XVS_CONN_TCP_ESTABLISHED,
+    XVS_CONN_TCP_FIN,          /* FIN seen ("FIN_WAIT") */
+    XVS_CONN_TCP_CLOSE,        /* RST seen ("CLOSE") */
+    XVS_CONN_UDP,
+};
+
+/* Lookup key of xvs_services and xvs_matches: protocol is IPPROTO_TCP/UDP. */
+struct xvs_service_key {
+    __u32 addr[4];
+    __be16 port; /* 0 = every port */
+    __u8 proto;
+    __u8 family;
+};
+
+struct xvs_service {
+    __u32 flags;              /* XVS_SVC_F_* */
+    __u8 sched;               /* enum xvs_sched */
+    __u8 family;
+    __u8 key_proto;           /* identity, for reuse of pinned maps: IPPROTO_TCP/UDP, 0 = fwmark */
+    __u8 pad0;
+    __u32 persist_timeout_s;  /* persistent=T */
+    __u32 persist_mask[4];    /* netmask applied to the client address */
+    __u32 key_addr[4];        /* identity: VIP (zero for fwmark) */
+    __be16 key_port;          /* identity: virtual port */
+    __u16 pad1;
+    __u32 fwmark;             /* identity: firewall mark (fwmark services) */
+};
+
+struct xvs_real {
+    __u32 addr[4];
+    __be16 port;         /* 0 = keep the client's destination port */
+    __u8 family;
+    __u8 method;         /* enum xvs_forward */
+    __u32 flags;         /* XVS_REAL_F_* */
+    __u32 weight;        /* 0 = quiescent: in no table, keeps its flows */
+    __u32 service_id;
+    __u32 generation;    /* bumped on every (re)allocation of this id */
+};
+
+/* A flow as the director sees it arriving from the client. */
+struct xvs_conn_key {
+    __u32 src[4];
+    __u32 dst[4];
+    __be16 sport;
+    __be16 dport;
+    __u8 proto;
+    __u8 family;
+    __u16 pad;
+};
+
+struct xvs_conn {
+    __u64 last_seen_ns;  /* bpf_ktime_get_ns (CLOCK_MONOTONIC) */
+    __u32 real_id;
+    __u32 real_generation;
+    __u32 service_id;
+    __u8 state;          /* enum xvs_conn_state */
+    __u8 pad[3];
+};
+
+/* Value of xvs_nat_reverse, keyed by the reply tuple (real -> client). */
+struct xvs_nat_reverse {
+    __u32 vaddr[4];
+    __be16 vport;
+    __u16 pad;
+    __u32 service_id;
+    __u32 real_id;
+    __u32 real_generation;
+};
+
+struct xvs_persist_key {
+    __u32 client[4];  /* masked */
+    __u32 service_id;
+    __u8 family;
+    __u8 pad[3];
+};
+
+struct xvs_persist {
+    __u64 last_seen_ns;
+    __u32 real_id;
+    __u32 real_generation;
+};
+
+/* Later fragments carry no ports: the first fragment records its decision. */
+struct xvs_frag_key {
+    __u32 src[4];
+    __u32 dst[4];
+    __u32 id;      /* IPv4 id (zero-extended) or IPv6 fragment id */
+    __u8 proto;
+    __u8 family;
+    __u16 pad;
+};
+
+struct xvs_frag {
+    __u64 created_ns;
+    __u32 service_id;
+    __u32 real_id;
+    __u32 real_generation;
+    __u32 pad;
+};
+
+struct xvs_neigh_key {
+    __u32 addr[4];  /* next hop (the real or the gateway towards it) */
+    __u32 ifindex;  /* egress interface */
+    __u8 family;
+    __u8 pad[3];
+};
+
+struct xvs_config {
+    __u32 abi_version;         /* XVS_ABI_VERSION of the loader that created the maps */
+    __u32 tunnel_src_v4;       /* ipip outer source; 0 = egress interface address */
+    __u32 tunnel_src_v6[4];    /* ip6ip6 outer source; zero = egress interface address */
+};
+
+struct xvs_iface_addr {
+    __u32 v4;       /* 0 = none */
+    __u32 v6[4];    /* zero = none */
+};
+
+struct xvs_counters {
+    __u64 connections;
+    __u64 packets_in;
+    __u64 bytes_in;
+    __u64 packets_out;
+    __u64 bytes_out;
 };
 
 #endif /* XVS_ABI_H */

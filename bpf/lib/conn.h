@@ -1,0 +1,200 @@
+/* Connection tracking: which real a flow, a persistent client or a fragmented
+ * datagram belongs to.
+ *
+ * Decisions (mirroring IPVS's defaults where IPVS has one):
+ * - A real is identified by (id, generation); an entry whose real was removed
+ *   (id freed or reused) is stale. Like IPVS with expire_nodest_conn=1, the
+ *   stale entry is dropped and the packet is scheduled afresh (for TCP the
+ *   new real answers a mid-stream segment with RST, so the client learns at
+ *   once instead of timing out).
+ * - A quiescent real (weight 0) keeps its entries: established flows and
+ *   persistence templates still reach it (IPVS: expire_quiescent_template=0).
+ * - TCP is tracked from the client side only (DR/TUN never see replies):
+ *   SYN -> SYN_RECV (60 s), any ACK -> ESTABLISHED (900 s), FIN -> FIN_WAIT
+ *   (120 s), RST -> CLOSE (10 s). A SYN to an entry in FIN_WAIT/CLOSE starts a
+ *   new connection (IPVS conn_reuse_mode=1). A TCP segment without an entry is
+ *   scheduled even if it is not a SYN (as IPVS's sloppy_tcp), so flows survive
+ *   a table loss or a move between directors that share a Maglev table.
+ * - UDP entries live 300 s after the last datagram; with ops (one-packet
+ *   scheduling) no entry is made.
+ * - Expiry is checked on use against bpf_ktime_get_ns(); the LRU evicts.
+ */
+#ifndef XVS_BPF_CONN_H
+#define XVS_BPF_CONN_H
+
+#include "lib/maps.h"
+#include "lib/parse.h"
+
+static __always_inline void conn_key_of(const struct xvs_packet *p, struct xvs_conn_key *k)
+{
+    __builtin_memcpy(k->src, p->src, 16);
+    __builtin_memcpy(k->dst, p->dst, 16);
+    k->sport = p->sport;
+    k->dport = p->dport;
+    k->proto = p->proto;
+    k->family = p->family;
+    k->pad = 0;
+}
+
+static __always_inline __u64 conn_timeout(__u8 state)
+{
+    switch (state) {
+    case XVS_CONN_TCP_SYN: return XVS_TIMEOUT_TCP_SYN;
+    case XVS_CONN_TCP_ESTABLISHED: return XVS_TIMEOUT_TCP_ESTABLISHED;
+    case XVS_CONN_TCP_FIN: return XVS_TIMEOUT_TCP_FIN;
+    case XVS_CONN_TCP_CLOSE: return XVS_TIMEOUT_TCP_CLOSE;
+    default: return XVS_TIMEOUT_UDP;
+    }
+}
+
+/* The real behind (id, generation), or 0 if it was removed since. */
+static __always_inline struct xvs_real *live_real(__u32 real_id, __u32 generation)
+{
+    struct xvs_real *r = bpf_map_lookup_elem(&xvs_reals, &real_id);
+    if (!r || !(r->flags & XVS_REAL_F_IN_USE) || r->generation != generation)
+        return 0;
+    return r;
+}
+
+/* The state a segment moves a flow to (client side only). */
+static __always_inline __u8 tcp_next_state(__u8 state, __u8 flags)
+{
+    if (flags & XVS_TCP_RST)
+        return XVS_CONN_TCP_CLOSE;
+    if (flags & XVS_TCP_FIN)
+        return XVS_CONN_TCP_FIN;
+    if ((flags & XVS_TCP_SYN) && !(flags & XVS_TCP_ACK))
+        return state == XVS_CONN_NONE ? XVS_CONN_TCP_SYN : state;
+    if (state == XVS_CONN_NONE || state == XVS_CONN_TCP_SYN)
+        return XVS_CONN_TCP_ESTABLISHED;
+    return state;
+}
+
+static __always_inline __u8 initial_state(const struct xvs_packet *p)
+{
+    if (p->proto != IPPROTO_TCP)
+        return XVS_CONN_UDP;
+    return tcp_next_state(XVS_CONN_NONE, p->tcp_flags);
+}
+
+/* Looks up the flow's entry; returns its real (and id) if the entry is still
+ * valid, after updating its state and timestamp. Stale entries are deleted. */
+static __always_inline struct xvs_real *conn_lookup(const struct xvs_packet *p,
+                                                   const struct xvs_conn_key *key, __u64 now,
+                                                   __u32 *real_id)
+{
+    struct xvs_conn *c = bpf_map_lookup_elem(&xvs_conns, key);
+    if (!c)
+        return 0;
+    struct xvs_real *r = live_real(c->real_id, c->real_generation);
+    int stale = !r || now - c->last_seen_ns > conn_timeout(c->state);
+    if (!stale && p->proto == IPPROTO_TCP && (p->tcp_flags & XVS_TCP_SYN) &&
+        !(p->tcp_flags & XVS_TCP_ACK) &&
+        (c->state == XVS_CONN_TCP_FIN || c->state == XVS_CONN_TCP_CLOSE))
+        stale = 1; /* port reuse by a new connection */
+    if (stale) {
+        bpf_map_delete_elem(&xvs_conns, key);
+        return 0;
+    }
+    if (p->icmp_error) {
+        *real_id = c->real_id;
+        return r;
+    }
+    __u8 state = p->proto == IPPROTO_TCP ? tcp_next_state(c->state, p->tcp_flags) : c->state;
+    if (state != c->state) {
+        c->state = state;
+        c->last_seen_ns = now;
+    } else if (now - c->last_seen_ns >= XVS_REFRESH_NS) {
+        c->last_seen_ns = now;
+    }
+    *real_id = c->real_id;
+    return r;
+}
+
+static __always_inline void conn_create(const struct xvs_packet *p, const struct xvs_conn_key *key,
+                                        __u64 now, __u32 service_id, __u32 real_id,
+                                        __u32 generation)
+{
+    struct xvs_conn c = {
+        .last_seen_ns = now,
+        .real_id = real_id,
+        .real_generation = generation,
+        .service_id = service_id,
+        .state = initial_state(p),
+    };
+    bpf_map_update_elem(&xvs_conns, key, &c, BPF_ANY);
+}
+
+static __always_inline void persist_key_of(const struct xvs_packet *p,
+                                           const struct xvs_service *svc, __u32 service_id,
+                                           struct xvs_persist_key *k)
+{
+#pragma unroll
+    for (int i = 0; i < 4; i++)
+        k->client[i] = p->src[i] & svc->persist_mask[i];
+    k->service_id = service_id;
+    k->family = p->family;
+    k->pad[0] = k->pad[1] = k->pad[2] = 0;
+}
+
+/* The client's template: its real if the template is younger than the
+ * service's timeout and the real still exists (even quiescent). */
+static __always_inline struct xvs_real *persist_lookup(const struct xvs_persist_key *k,
+                                                      const struct xvs_service *svc, __u64 now,
+                                                      __u32 *real_id)
+{
+    struct xvs_persist *t = bpf_map_lookup_elem(&xvs_persist, k);
+    if (!t)
+        return 0;
+    struct xvs_real *r = live_real(t->real_id, t->real_generation);
+    if (!r || now - t->last_seen_ns > (__u64)svc->persist_timeout_s * XVS_NS_PER_SEC) {
+        bpf_map_delete_elem(&xvs_persist, k);
+        return 0;
+    }
+    *real_id = t->real_id;
+    return r;
+}
+
+/* Refreshes (or creates) the template: any traffic of the client keeps it. */
+static __always_inline void persist_touch(const struct xvs_persist_key *k, __u64 now,
+                                          __u32 real_id, __u32 generation)
+{
+    struct xvs_persist *t = bpf_map_lookup_elem(&xvs_persist, k);
+    if (t && t->real_id == real_id && t->real_generation == generation) {
+        if (now - t->last_seen_ns >= XVS_REFRESH_NS)
+            t->last_seen_ns = now;
+        return;
+    }
+    struct xvs_persist fresh = {
+        .last_seen_ns = now,
+        .real_id = real_id,
+        .real_generation = generation,
+    };
+    bpf_map_update_elem(&xvs_persist, k, &fresh, BPF_ANY);
+}
+
+static __always_inline void frag_key_of(const struct xvs_packet *p, struct xvs_frag_key *k)
+{
+    __builtin_memcpy(k->src, p->src, 16);
+    __builtin_memcpy(k->dst, p->dst, 16);
+    k->id = p->frag_id;
+    k->proto = p->proto;
+    k->family = p->family;
+    k->pad = 0;
+}
+
+static __always_inline void frag_remember(const struct xvs_packet *p, __u64 now,
+                                          __u32 service_id, __u32 real_id, __u32 generation)
+{
+    struct xvs_frag_key k = {};
+    frag_key_of(p, &k);
+    struct xvs_frag f = {
+        .created_ns = now,
+        .service_id = service_id,
+        .real_id = real_id,
+        .real_generation = generation,
+    };
+    bpf_map_update_elem(&xvs_frags, &k, &f, BPF_ANY);
+}
+
+#endif
