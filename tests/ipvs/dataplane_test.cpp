@@ -267,6 +267,18 @@ TEST_CASE("a changed scheduler is one edit, undone with the old settings on fail
     CHECK(f.ipvs->kernel.at(after.key).scheduler == "wrr");
 }
 
+TEST_CASE("an adopted model is owned without IPVS commands and can then be removed") {
+    Fixture f;
+    f.ipvs->kernel[seed_service().key] = seed_service();  // left by an earlier run
+    f.plane.adopt(with({seed_service()}));
+    CHECK(f.ipvs->log.empty());
+    REQUIRE(f.rules->installs.size() == 1);  // its mark rules are taken over
+    f.plane.clear();
+    CHECK(f.ipvs->log == std::vector<std::string>{"delete FWM 100"});
+    CHECK(f.ipvs->kernel.empty());
+    CHECK(f.rules->installs.back().empty());
+}
+
 TEST_CASE("connections come from the kernel's connection table file") {
     std::string path = "/tmp/xvs-ipvs-conn-" + std::to_string(getpid());
     struct Cleanup {

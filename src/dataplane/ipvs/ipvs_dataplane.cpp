@@ -124,6 +124,11 @@ void IpvsDataplane::apply(const ModelDiff& change, const Model& next) {
     programmed_ = next;
 }
 
+void IpvsDataplane::adopt(const Model& model) {
+    if (!fwmark_rule_lines(model).empty()) rules_->install(model);
+    programmed_ = model;
+}
+
 void IpvsDataplane::clear() {
     ModelDiff everything;
     for (const auto& [key, svc] : programmed_.services) everything.removed_services.push_back(svc);

@@ -47,9 +47,11 @@ class IpvsDataplane final : public Dataplane {
     std::vector<ConnectionEntry> connections() const override;
     void zero_counters() override;
 
-    // Declares `model` as already in the kernel, e.g. left there by a previous
-    // run with cleanstop=no, so that later diffs may change it. Sends nothing.
-    void adopt(const Model& model) { programmed_ = model; }
+    // Declares `model` as already in IPVS, e.g. left there by a previous run
+    // with cleanstop=no, so that later diffs may change it. Sends no IPVS
+    // command; re-installs the model's mark rules (idempotent) so that this
+    // instance owns its nftables table again.
+    void adopt(const Model& model);
     // Removes everything this plane programmed (cleanstop=yes), all or nothing.
     void clear();
     const Model& programmed() const { return programmed_; }
