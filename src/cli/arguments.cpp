@@ -1,0 +1,517 @@
+#include "cli/arguments.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <string>
+#include <climits>
+
+namespace xvs::cli {
+namespace {
+
+// ipvsadm's names, indexed by option bit and by command, for its messages.
+constexpr std::array<const char*, 24> option_names = {
+    "numeric",   "connection", "service-address", "scheduler",       "persistent",
+    "netmask",   "real-server", "forwarding-method", "weight",       "u-threshold",
+    "l-threshold", "mcast-interface", "timeout",   "daemon",          "stats",
+    "rate",      "thresholds", "persistent-conn", "nosort",          "syncid",
+    "exact",     "ops",        "pe",              "sched-flags",
+};
+
+struct CommandInfo {
+    Command command;
+    const char* name;
+    // ipvsadm's commands_v_options row: 'x' illegal, '+' required,
+    // ' ' optional, '1' at most one of the '1' options.
+    const char* matrix;
+};
+//                         -n -c svc -s -p -M -r fwd -w -x -y mc tot dmn st rt thr pc srt sid ex ops pe b
+constexpr CommandInfo commands[] = {
+    {Command::add_service, "add-service", "xx+   xxxxxxxxxxxxxxx   "},
+    {Command::edit_service, "edit-service", "xx+   xxxxxxxxxxxxxxx   "},
+    {Command::delete_service, "delete-service", "xx+xxxxxxxxxxxxxxxxxxxxx"},
+    {Command::clear, "flush", "xxxxxxxxxxxxxxxxxxxxxxxx"},
+    {Command::list, "list", " 11xxxxxxxxx11     x xxx"},
+    {Command::add_server, "add-server", "xx+xxx+    xxxxxxxxxxxxx"},
+    {Command::delete_server, "delete-server", "xx+xxx+xxxxxxxxxxxxxxxxx"},
+    {Command::edit_server, "edit-server", "xx+xxx+    xxxxxxxxxxxxx"},
+    {Command::set_timeout, "set", "xxxxxxxxxxxxxxxxxxxxxxxx"},
+    {Command::start_daemon, "start-daemon", "xxxxxxxxxxx xxxxxxx xxxx"},
+    {Command::stop_daemon, "stop-daemon", "xxxxxxxxxxxxxxxxxxx xxxx"},
+    {Command::restore, "restore", "xxxxxxxxxxxxxxxxxxxxxxxx"},
+    {Command::save, "save", " xxxxxxxxxxxxxxxxxxxxxxx"},
+    {Command::zero, "zero", "xx xxxxxxxxxxxxxxxxxxxxx"},
+};
+
+constexpr bool matrix_rows_complete() {
+    for (const auto& c : commands)
+        if (std::char_traits<char>::length(c.matrix) != option_names.size()) return false;
+    return true;
+}
+static_assert(matrix_rows_complete(), "every command row names every option");
+
+const CommandInfo* command_info(Command c) {
+    for (const auto& info : commands)
+        if (info.command == c) return &info;
+    return nullptr;
+}
+
+enum class ArgKind { none, required, optional };
+
+enum class Id {
+    add_service, edit_service, delete_service, clear, list, add_server, edit_server,
+    delete_server, zero, save, restore, set, start_daemon, stop_daemon, help, version,
+    tcp, udp, sctp, fwmark, scheduler, persistent, netmask, real, masq, ipip, gate, weight,
+    uthreshold, lthreshold, numeric, connection, mcast_interface, syncid, timeout, daemon,
+    stats, rate, thresholds, persistent_conn, nosort, sort, exact, ipv6, ops, pe, sched_flags,
+    instance,
+};
+
+struct OptionSpec {
+    const char* long_name;
+    char short_name;  // 0: long only
+    ArgKind arg;
+    Id id;
+};
+
+constexpr OptionSpec specs[] = {
+    {"add-service", 'A', ArgKind::none, Id::add_service},
+    {"edit-service", 'E', ArgKind::none, Id::edit_service},
+    {"delete-service", 'D', ArgKind::none, Id::delete_service},
+    {"clear", 'C', ArgKind::none, Id::clear},
+    {"list", 'L', ArgKind::none, Id::list},
+    {nullptr, 'l', ArgKind::none, Id::list},
+    {"add-server", 'a', ArgKind::none, Id::add_server},
+    {"edit-server", 'e', ArgKind::none, Id::edit_server},
+    {"delete-server", 'd', ArgKind::none, Id::delete_server},
+    {"zero", 'Z', ArgKind::none, Id::zero},
+    {"save", 'S', ArgKind::none, Id::save},
+    {"restore", 'R', ArgKind::none, Id::restore},
+    {"set", 0, ArgKind::none, Id::set},
+    {"start-daemon", 0, ArgKind::required, Id::start_daemon},
+    {"stop-daemon", 0, ArgKind::required, Id::stop_daemon},
+    {"help", 'h', ArgKind::none, Id::help},
+    {"version", 'v', ArgKind::none, Id::version},
+    {"tcp-service", 't', ArgKind::required, Id::tcp},
+    {"udp-service", 'u', ArgKind::required, Id::udp},
+    {"sctp-service", 0, ArgKind::required, Id::sctp},
+    {"fwmark-service", 'f', ArgKind::required, Id::fwmark},
+    {"scheduler", 's', ArgKind::required, Id::scheduler},
+    {"persistent", 'p', ArgKind::optional, Id::persistent},
+    {"netmask", 'M', ArgKind::required, Id::netmask},
+    {"real-server", 'r', ArgKind::required, Id::real},
+    {"masquerading", 'm', ArgKind::none, Id::masq},
+    {"ipip", 'i', ArgKind::none, Id::ipip},
+    {"gatewaying", 'g', ArgKind::none, Id::gate},
+    {"weight", 'w', ArgKind::required, Id::weight},
+    {"u-threshold", 'x', ArgKind::required, Id::uthreshold},
+    {"l-threshold", 'y', ArgKind::required, Id::lthreshold},
+    {"numeric", 'n', ArgKind::none, Id::numeric},
+    {"connection", 'c', ArgKind::none, Id::connection},
+    {"mcast-interface", 0, ArgKind::required, Id::mcast_interface},
+    {"syncid", 0, ArgKind::required, Id::syncid},
+    {"timeout", 0, ArgKind::none, Id::timeout},
+    {"daemon", 0, ArgKind::none, Id::daemon},
+    {"stats", 0, ArgKind::none, Id::stats},
+    {"rate", 0, ArgKind::none, Id::rate},
+    {"thresholds", 0, ArgKind::none, Id::thresholds},
+    {"persistent-conn", 0, ArgKind::none, Id::persistent_conn},
+    {"nosort", 0, ArgKind::none, Id::nosort},
+    {"sort", 0, ArgKind::none, Id::sort},
+    {"exact", 0, ArgKind::none, Id::exact},
+    {"ipv6", '6', ArgKind::none, Id::ipv6},
+    {"ops", 'o', ArgKind::none, Id::ops},
+    {"pe", 0, ArgKind::required, Id::pe},
+    {"sched-flags", 'b', ArgKind::required, Id::sched_flags},
+    {"instance", 0, ArgKind::required, Id::instance},
+};
+
+[[noreturn]] void fail(const std::string& message) { throw UsageError(message, 2); }
+
+unsigned option_index(unsigned bit) {
+    unsigned i = 0;
+    while (bit > 1) {
+        bit >>= 1;
+        ++i;
+    }
+    return i;
+}
+
+std::optional<long long> to_number(const std::string& text, long long min, long long max) {
+    long long value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value < min ||
+        value > max)
+        return std::nullopt;
+    return value;
+}
+
+// "ADDR", "ADDR:PORT", "[V6]", "[V6]:PORT", bare "V6". Numeric addresses;
+// ports numeric or a service name. Returns nullopt when malformed.
+std::optional<std::pair<IpAddress, uint16_t>> parse_address_port(const std::string& text,
+                                                                 const char* proto) {
+    std::string host = text, port;
+    if (!text.empty() && text[0] == '[') {
+        size_t close = text.find(']');
+        if (close == std::string::npos) return std::nullopt;
+        host = text.substr(1, close - 1);
+        std::string rest = text.substr(close + 1);
+        if (!rest.empty()) {
+            if (rest[0] != ':' || rest.size() == 1) return std::nullopt;
+            port = rest.substr(1);
+        }
+    } else if (std::count(text.begin(), text.end(), ':') == 1) {
+        size_t colon = text.find(':');
+        host = text.substr(0, colon);
+        port = text.substr(colon + 1);
+        if (port.empty()) return std::nullopt;
+    }
+    auto address = IpAddress::parse(host);
+    if (!address) return std::nullopt;
+    uint16_t port_number = 0;
+    if (!port.empty()) {
+        if (auto n = to_number(port, 0, 65535)) {
+            port_number = static_cast<uint16_t>(*n);
+        } else if (servent* s = ::getservbyname(port.c_str(), proto)) {
+            port_number = ntohs(static_cast<uint16_t>(s->s_port));
+        } else {
+            return std::nullopt;
+        }
+    }
+    return std::make_pair(*address, port_number);
+}
+
+std::optional<uint32_t> parse_netmask(const std::string& text) {
+    if (auto n = to_number(text, 0, 128)) return static_cast<uint32_t>(*n);
+    auto mask = IpAddress::parse(text);
+    if (!mask || mask->is_v6()) return std::nullopt;
+    uint32_t m = mask->v4_host_order();
+    uint32_t prefix = 0;
+    while (prefix < 32 && (m & (0x80000000u >> prefix))) ++prefix;
+    if (prefix < 32 && (m << prefix) != 0) return std::nullopt;  // not contiguous
+    return prefix;
+}
+
+class Parser {
+   public:
+    explicit Parser(const std::vector<std::string>& args) : args_(args) {}
+
+    Arguments run() {
+        if (args_.empty()) {
+            // ipvsadm without arguments lists the table.
+            out_.command = Command::list;
+            return out_;
+        }
+        for (pos_ = 0; pos_ < args_.size(); ++pos_) {
+            const std::string& word = args_[pos_];
+            if (word.size() > 2 && word[0] == '-' && word[1] == '-') {
+                long_option(word);
+            } else if (word.size() > 1 && word[0] == '-') {
+                short_cluster(word);
+            } else {
+                fail("unexpected argument " + word);
+            }
+        }
+        finish();
+        return out_;
+    }
+
+   private:
+    void long_option(const std::string& word) {
+        std::string name = word.substr(2), value;
+        bool has_value = false;
+        if (size_t eq = name.find('='); eq != std::string::npos) {
+            value = name.substr(eq + 1);
+            name = name.substr(0, eq);
+            has_value = true;
+        }
+        for (const auto& spec : specs) {
+            if (!spec.long_name || name != spec.long_name) continue;
+            if (spec.arg == ArgKind::none && has_value)
+                throw UsageError(word + ": option does not take an argument", 255);
+            if (spec.arg != ArgKind::none && !has_value) {
+                if (next_is_value(spec.arg)) {
+                    value = args_[++pos_];
+                    has_value = true;
+                } else if (spec.arg == ArgKind::required) {
+                    throw UsageError(word + ": missing argument", 255);
+                }
+            }
+            apply(spec.id, has_value ? std::optional(value) : std::nullopt);
+            return;
+        }
+        throw UsageError(word + ": unknown option", 255);
+    }
+
+    void short_cluster(const std::string& word) {
+        for (size_t k = 1; k < word.size(); ++k) {
+            const OptionSpec* spec = nullptr;
+            for (const auto& s : specs)
+                if (s.short_name == word[k]) spec = &s;
+            if (!spec) throw UsageError(word + ": unknown option", 255);
+            if (spec->arg == ArgKind::none) {
+                apply(spec->id, std::nullopt);
+                continue;
+            }
+            // The rest of the word is the argument; otherwise the next word.
+            if (k + 1 < word.size()) {
+                apply(spec->id, word.substr(k + 1));
+            } else if (next_is_value(spec->arg)) {
+                apply(spec->id, args_[++pos_]);
+            } else if (spec->arg == ArgKind::required) {
+                throw UsageError(word + ": missing argument", 255);
+            } else {
+                apply(spec->id, std::nullopt);
+            }
+            return;
+        }
+    }
+
+    // popt takes the next word as the value of a required argument always,
+    // and of an optional one unless it looks like an option.
+    bool next_is_value(ArgKind kind) const {
+        if (pos_ + 1 >= args_.size()) return false;
+        if (kind == ArgKind::required) return true;
+        const std::string& next = args_[pos_ + 1];
+        return next.empty() || next[0] != '-';
+    }
+
+    void set_command(Command c) {
+        if (out_.command != Command::none) fail("multiple commands specified");
+        out_.command = c;
+    }
+
+    void set_option(unsigned bit) {
+        if (out_.options & bit)
+            fail(std::string("multiple '") + option_names[option_index(bit)] +
+                 "' options specified");
+        out_.options |= bit;
+    }
+
+    void set_service(Protocol protocol, const std::string& text) {
+        set_option(opt_service);
+        auto parsed = parse_address_port(text, protocol == Protocol::udp ? "udp" : "tcp");
+        if (!parsed) fail("illegal virtual server address[:port] specified");
+        out_.service = ServiceKey::tcp_udp(protocol, parsed->first, parsed->second);
+    }
+
+    void apply(Id id, const std::optional<std::string>& value) {
+        switch (id) {
+            case Id::add_service: set_command(Command::add_service); break;
+            case Id::edit_service: set_command(Command::edit_service); break;
+            case Id::delete_service: set_command(Command::delete_service); break;
+            case Id::clear: set_command(Command::clear); break;
+            case Id::list: set_command(Command::list); break;
+            case Id::add_server: set_command(Command::add_server); break;
+            case Id::edit_server: set_command(Command::edit_server); break;
+            case Id::delete_server: set_command(Command::delete_server); break;
+            case Id::zero: set_command(Command::zero); break;
+            case Id::save: set_command(Command::save); break;
+            case Id::restore: set_command(Command::restore); break;
+            case Id::set: set_command(Command::set_timeout); break;
+            case Id::start_daemon: set_command(Command::start_daemon); break;
+            case Id::stop_daemon: set_command(Command::stop_daemon); break;
+            case Id::help: set_command(Command::help); break;
+            case Id::version: set_command(Command::version); break;
+            case Id::tcp: set_service(Protocol::tcp, *value); break;
+            case Id::udp: set_service(Protocol::udp, *value); break;
+            case Id::sctp: fail("illegal virtual server address[:port] specified");
+            case Id::fwmark: {
+                set_option(opt_service);
+                auto mark = to_number(*value, 1, UINT32_MAX);
+                if (!mark) fail("invalid fwmark value `" + *value + "' specified");
+                out_.service = ServiceKey::mark(static_cast<uint32_t>(*mark), Family::v4);
+                break;
+            }
+            case Id::ipv6:
+                if (!out_.service || out_.service->protocol != Protocol::fwmark)
+                    fail("-6 used before -f");
+                out_.service = ServiceKey::mark(out_.service->fwmark, Family::v6);
+                break;
+            case Id::scheduler:
+                set_option(opt_scheduler);
+                out_.scheduler = *value;
+                break;
+            case Id::persistent: {
+                set_option(opt_persistent);
+                uint32_t timeout = 300;  // ipvsadm's default
+                if (value) {
+                    auto t = to_number(*value, 1, INT_MAX);
+                    if (!t) fail("invalid timeout value `" + *value + "' specified");
+                    timeout = static_cast<uint32_t>(*t);
+                }
+                out_.persistence_timeout = timeout;
+                break;
+            }
+            case Id::netmask: {
+                set_option(opt_netmask);
+                auto prefix = parse_netmask(*value);
+                if (!prefix) fail("illegal virtual server persistent mask specified");
+                out_.netmask_prefix = *prefix;
+                break;
+            }
+            case Id::real: {
+                set_option(opt_server);
+                auto parsed = parse_address_port(*value, "tcp");
+                if (!parsed) fail("illegal real server address[:port] specified");
+                out_.real = RealKey{parsed->first, parsed->second};
+                break;
+            }
+            case Id::masq: set_method(ForwardMethod::masq); break;
+            case Id::ipip: set_method(ForwardMethod::ipip); break;
+            case Id::gate: set_method(ForwardMethod::gate); break;
+            case Id::weight: {
+                set_option(opt_weight);
+                auto w = to_number(*value, 0, 65535);
+                if (!w) fail("illegal weight specified");
+                out_.weight = static_cast<int>(*w);
+                break;
+            }
+            case Id::uthreshold: {
+                set_option(opt_uthreshold);
+                auto t = to_number(*value, 0, INT_MAX);
+                if (!t) fail("illegal u_threshold specified");
+                out_.upper_threshold = static_cast<uint32_t>(*t);
+                break;
+            }
+            case Id::lthreshold: {
+                set_option(opt_lthreshold);
+                auto t = to_number(*value, 0, INT_MAX);
+                if (!t) fail("illegal l_threshold specified");
+                out_.lower_threshold = static_cast<uint32_t>(*t);
+                break;
+            }
+            case Id::numeric: set_option(opt_numeric); break;
+            case Id::connection: set_option(opt_connection); break;
+            case Id::mcast_interface: set_option(opt_mcast_interface); break;
+            case Id::syncid: set_option(opt_syncid); break;
+            case Id::timeout: set_option(opt_timeout); break;
+            case Id::daemon: set_option(opt_daemon); break;
+            case Id::stats: set_option(opt_stats); break;
+            case Id::rate: set_option(opt_rate); break;
+            case Id::thresholds: set_option(opt_thresholds); break;
+            case Id::persistent_conn: set_option(opt_persistent_conn); break;
+            case Id::nosort: set_option(opt_nosort); break;
+            case Id::sort: break;  // ipvsadm: "does nothing, for backwards compatibility"
+            case Id::exact: set_option(opt_exact); break;
+            case Id::ops:
+                set_option(opt_ops);
+                out_.one_packet = true;
+                break;
+            case Id::pe: set_option(opt_pe); break;
+            case Id::sched_flags: {
+                set_option(opt_sched_flags);
+                std::string list = *value;
+                size_t start = 0;
+                while (start <= list.size()) {
+                    size_t comma = list.find(',', start);
+                    if (comma == std::string::npos) comma = list.size();
+                    std::string flag = list.substr(start, comma - start);
+                    static const char* known[] = {"sh-fallback", "sh-port", "mh-fallback",
+                                                  "mh-port", "flag-1", "flag-2", "flag-3"};
+                    if (std::find_if(std::begin(known), std::end(known),
+                                     [&](const char* k) { return flag == k; }) == std::end(known))
+                        fail("invalid scheduler flag `" + flag + "'");
+                    out_.scheduler_flags.push_back(flag);
+                    start = comma + 1;
+                }
+                break;
+            }
+            case Id::instance: out_.instance = *value; break;
+        }
+    }
+
+    void set_method(ForwardMethod m) {
+        set_option(opt_forward);
+        out_.method = m;
+    }
+
+    void finish() {
+        if (out_.command == Command::none)
+            throw UsageError("Try `xvsadm -h' or 'xvsadm --help' for more information.", 2);
+        if (out_.command == Command::help || out_.command == Command::version) return;
+        check_against_command();
+        if (out_.command == Command::list &&
+            (out_.options & (opt_connection | opt_timeout | opt_daemon)) &&
+            (out_.options & (opt_stats | opt_rate | opt_thresholds)))
+            fail("options conflicts in the list command");
+        if ((out_.command == Command::add_service || out_.command == Command::edit_service) &&
+            out_.service && out_.service->protocol != Protocol::fwmark &&
+            out_.service->port == 0 && !out_.persistence_timeout)
+            fail("Zero port specified for non-persistent service");
+        if (out_.one_packet && out_.service && out_.service->protocol != Protocol::udp)
+            fail("One-Packet Scheduling is only for UDP virtual services");
+
+        ListingFormat& f = out_.format;
+        // ipvsadm's precedence when several are given: stats, rate, thresholds, persistent-conn.
+        if (out_.options & opt_stats)
+            f.columns = ListingColumns::stats;
+        else if (out_.options & opt_rate)
+            f.columns = ListingColumns::rate;
+        else if (out_.options & opt_thresholds)
+            f.columns = ListingColumns::thresholds;
+        else if (out_.options & opt_persistent_conn)
+            f.columns = ListingColumns::persistent_conn;
+        f.exact = out_.options & opt_exact;
+        f.sort = !(out_.options & opt_nosort);
+    }
+
+    void check_against_command() const {
+        const CommandInfo* info = command_info(out_.command);
+        int exclusive_seen = -1;
+        for (unsigned j = 0; j < option_names.size(); ++j) {
+            char rule = info->matrix[j];
+            bool given = out_.options & (1u << j);
+            if (!given) {
+                if (rule == '+')
+                    fail(std::string("You need to supply the '") + option_names[j] +
+                         "' option for the '" + info->name + "' command");
+                continue;
+            }
+            if (rule == 'x')
+                fail(std::string("Illegal '") + option_names[j] + "' option with the '" +
+                     info->name + "' command");
+            if (rule == '1') {
+                if (exclusive_seen < 0) {
+                    exclusive_seen = static_cast<int>(j);
+                    continue;
+                }
+                fail(std::string("The option '") + option_names[j] +
+                     "' conflicts with the '" + option_names[exclusive_seen] + "' option in the '" +
+                     info->name + "' command");
+            }
+        }
+    }
+
+    const std::vector<std::string>& args_;
+    size_t pos_ = 0;
+    Arguments out_;
+};
+
+}  // namespace
+
+Arguments parse_arguments(const std::vector<std::string>& args) { return Parser(args).run(); }
+
+std::string usage_text(const std::string& p) {
+    return "xvsadm: ipvsadm's command line for the XDP Virtual Server (xvsd)\n"
+           "Usage:\n"
+           "  " + p + " -A|E virtual-service [-s scheduler] [-p [timeout]] [-M netmask] [-b sched-flags]\n"
+           "  " + p + " -D virtual-service\n"
+           "  " + p + " -C\n"
+           "  " + p + " -R\n"
+           "  " + p + " -S [-n]\n"
+           "  " + p + " -a|e virtual-service -r server-address [options]\n"
+           "  " + p + " -d virtual-service -r server-address\n"
+           "  " + p + " -L|l [virtual-service] [options]\n"
+           "  " + p + " -Z [virtual-service]\n"
+           "  " + p + " -h\n"
+           "Options as ipvsadm's (-t|-u service-address, -f fwmark [-6], -n, -c, --stats, --rate,\n"
+           "--thresholds, --persistent-conn, --exact, --nosort), plus:\n"
+           "  --instance NAME                    the xvsd instance to talk to (default: default)\n"
+           "Addresses are always printed numerically; -n is accepted.\n";
+}
+
+}  // namespace xvs::cli

@@ -1,0 +1,115 @@
+#include <catch2/catch.hpp>
+
+#include "cli/arguments.h"
+
+using namespace xvs;
+using namespace xvs::cli;
+
+namespace {
+
+Arguments parse(std::vector<std::string> args) { return parse_arguments(args); }
+
+// The message and exit code of a refused command line.
+std::pair<std::string, int> refusal(std::vector<std::string> args) {
+    try {
+        parse_arguments(args);
+    } catch (const UsageError& e) {
+        return {e.what(), e.exit_code};
+    }
+    return {"(accepted)", 0};
+}
+
+}  // namespace
+
+TEST_CASE("combined and separate short options mean the same", "[arguments]") {
+    for (auto args : std::vector<std::vector<std::string>>{
+             {"-Ln"}, {"-L", "-n"}, {"-nL"}, {"--list", "--numeric"}, {"-l", "-n"}}) {
+        Arguments a = parse(args);
+        CHECK(a.command == Command::list);
+        CHECK(a.options == opt_numeric);
+    }
+}
+
+TEST_CASE("listing options select ipvsadm's formats", "[arguments]") {
+    CHECK(parse({"-Ln", "--stats"}).format.columns == ListingColumns::stats);
+    CHECK(parse({"-Ln", "--rate"}).format.columns == ListingColumns::rate);
+    CHECK(parse({"-Ln", "--thresholds"}).format.columns == ListingColumns::thresholds);
+    CHECK(parse({"-Ln", "--persistent-conn"}).format.columns == ListingColumns::persistent_conn);
+    Arguments a = parse({"-L", "-n", "--stats", "--exact", "--nosort"});
+    CHECK(a.format.exact);
+    CHECK_FALSE(a.format.sort);
+    CHECK(parse({"-Lnc"}).options == (opt_numeric | opt_connection));
+}
+
+TEST_CASE("service addresses parse attached, separate, long and with =", "[arguments]") {
+    for (auto args : std::vector<std::vector<std::string>>{
+             {"-L", "-t", "192.168.0.105:80"},
+             {"-Lt192.168.0.105:80"},
+             {"-L", "--tcp-service", "192.168.0.105:80"},
+             {"-L", "--tcp-service=192.168.0.105:80"},
+             {"-L", "-t", "192.168.0.105:http"}}) {
+        Arguments a = parse(args);
+        REQUIRE(a.service);
+        CHECK(a.service->to_string() == "TCP  192.168.0.105:80");
+    }
+    CHECK(parse({"-L", "-u", "[2001:db8::1]:53"}).service->to_string() == "UDP  [2001:db8::1]:53");
+    CHECK(parse({"-L", "-f", "100"}).service->to_string() == "FWM  100");
+    CHECK(parse({"-L", "-f", "100", "-6"}).service->to_string() == "FWM  100 IPv6");
+}
+
+TEST_CASE("the editing commands parse their options", "[arguments]") {
+    Arguments a = parse({"-A", "-f", "100", "-s", "wrr", "-p"});
+    CHECK(a.command == Command::add_service);
+    CHECK(a.persistence_timeout == 300u);
+    a = parse({"-A", "-t", "10.0.0.1:80", "-p", "360", "-M", "255.255.255.0", "-s", "sh", "-b",
+               "sh-port"});
+    CHECK(a.persistence_timeout == 360u);
+    CHECK(a.netmask_prefix == 24u);
+    CHECK(a.scheduler_flags == std::vector<std::string>{"sh-port"});
+    a = parse({"-a", "-f", "100", "-r", "192.168.239.129", "-m", "-w", "2"});
+    CHECK(a.command == Command::add_server);
+    CHECK(a.real->to_string() == "192.168.239.129:0");
+    CHECK(a.method == ForwardMethod::masq);
+    CHECK(a.weight == 2);
+    CHECK(parse({"-Z"}).command == Command::zero);
+    CHECK(parse({"-Sn"}).command == Command::save);
+    CHECK(parse({"--instance", "ns1", "-Ln"}).instance == "ns1");
+}
+
+TEST_CASE("no arguments at all lists the table, as ipvsadm does", "[arguments]") {
+    CHECK(parse({}).command == Command::list);
+}
+
+TEST_CASE("bad command lines get ipvsadm's messages and exit codes", "[arguments]") {
+    using R = std::pair<std::string, int>;
+    CHECK(refusal({"--bogus"}) == R{"--bogus: unknown option", 255});
+    CHECK(refusal({"-Lq"}) == R{"-Lq: unknown option", 255});
+    CHECK(refusal({"-L", "-t"}) == R{"-t: missing argument", 255});
+    CHECK(refusal({"-L", "-A"}) == R{"multiple commands specified", 2});
+    CHECK(refusal({"-L", "-n", "-n"}) == R{"multiple 'numeric' options specified", 2});
+    CHECK(refusal({"-L", "-r", "10.0.0.1"}) ==
+          R{"Illegal 'real-server' option with the 'list' command", 2});
+    CHECK(refusal({"-a", "-t", "10.0.0.1:80"}) ==
+          R{"You need to supply the 'real-server' option for the 'add-server' command", 2});
+    CHECK(refusal({"-Lc", "-t", "10.0.0.1:80"}) ==
+          R{"The option 'service-address' conflicts with the 'connection' option in the 'list' "
+            "command",
+            2});
+    CHECK(refusal({"-Lc", "--stats"}) == R{"options conflicts in the list command", 2});
+    CHECK(refusal({"-L", "-t", "10.0.0.999:80"}) ==
+          R{"illegal virtual server address[:port] specified", 2});
+    CHECK(refusal({"-a", "-t", "10.0.0.1:80", "-r", "nohost"}) ==
+          R{"illegal real server address[:port] specified", 2});
+    CHECK(refusal({"-a", "-t", "10.0.0.1:80", "-r", "10.0.0.2", "-w", "70000"}) ==
+          R{"illegal weight specified", 2});
+    CHECK(refusal({"-L", "-f", "0"}) == R{"invalid fwmark value `0' specified", 2});
+    CHECK(refusal({"-L", "-6"}) == R{"-6 used before -f", 2});
+    CHECK(refusal({"-A", "-t", "10.0.0.1"}) ==
+          R{"Zero port specified for non-persistent service", 2});
+    CHECK(refusal({"-A", "-t", "10.0.0.1:80", "-o"}) ==
+          R{"One-Packet Scheduling is only for UDP virtual services", 2});
+    CHECK(refusal({"-A", "-t", "10.0.0.1:80", "-b", "bogus"}) ==
+          R{"invalid scheduler flag `bogus'", 2});
+    CHECK(refusal({"-L", "stray"}) == R{"unexpected argument stray", 2});
+    CHECK(refusal({"-n"}).second == 2);
+}
