@@ -1,0 +1,116 @@
+#include "health/check_spec.h"
+
+#include <regex>
+#include <stdexcept>
+
+namespace xvs {
+namespace {
+
+[[noreturn]] void refuse(const CheckSpec& spec, const std::string& what) {
+    throw std::invalid_argument("health check of " + spec.address.with_port(spec.port) + ": " + what);
+}
+
+bool negotiate_service_supported(const std::string& service) {
+    return service == "http" || service == "https" || service == "simpletcp" || service == "dns" ||
+           service == "none";
+}
+
+// ECMAScript treats these Perl escapes as the plain letter, which would
+// silently change the meaning of the pattern.
+void refuse_perl_only_syntax(const CheckSpec& spec) {
+    const std::string& r = spec.receive;
+    for (size_t i = 0; i + 1 < r.size(); ++i) {
+        if (r[i] != '\\') continue;
+        char next = r[i + 1];
+        if (next == 'A' || next == 'z' || next == 'Z' || next == 'G' || next == 'Q' || next == 'E')
+            refuse(spec, "receive=\"" + r + "\" uses the Perl-only escape \\" + next +
+                             ", which ECMAScript regular expressions do not have");
+        ++i;  // skip the escaped character
+    }
+}
+
+}  // namespace
+
+const char* to_string(CheckSpec::Type type) {
+    switch (type) {
+        case CheckSpec::Type::connect: return "connect";
+        case CheckSpec::Type::negotiate: return "negotiate";
+        case CheckSpec::Type::combined: return "combined";
+        case CheckSpec::Type::ping: return "ping";
+        case CheckSpec::Type::external: return "external";
+        case CheckSpec::Type::external_perl: return "external-perl";
+        case CheckSpec::Type::on: return "on";
+        case CheckSpec::Type::off: return "off";
+    }
+    return "?";
+}
+
+void validate_check_spec(const CheckSpec& spec) {
+    using Type = CheckSpec::Type;
+    if (spec.type == Type::external_perl)
+        refuse(spec, "checktype=external-perl is not supported (xvs does not embed Perl); "
+                     "run the same script with checktype=external");
+    if (spec.type == Type::on || spec.type == Type::off) return;
+    if (!(spec.interval_s > 0)) refuse(spec, "checkinterval must be positive");
+    if (!(spec.timeout_s > 0)) refuse(spec, "checktimeout/connecttimeout must be positive");
+    bool negotiates = spec.type == Type::negotiate || spec.type == Type::combined;
+    if (negotiates) {
+        if (!(spec.negotiate_timeout_s > 0)) refuse(spec, "negotiatetimeout must be positive");
+        if (!negotiate_service_supported(spec.service))
+            refuse(spec, "service=" + spec.service +
+                             " has no negotiate check in xvs (supported: http, https, simpletcp, "
+                             "dns, none); use checktype=connect or checktype=external");
+        if (spec.type == Type::combined && spec.connect_then_negotiate_every == 0)
+            refuse(spec, "checktype=N needs N >= 1");
+        if ((spec.service == "http" || spec.service == "https") && spec.httpmethod != "GET" &&
+            spec.httpmethod != "HEAD")
+            refuse(spec, "httpmethod=" + spec.httpmethod + " is not GET or HEAD");
+        if (spec.service == "dns") {
+            std::string name = spec.request;
+            if (!name.empty() && name.front() == '/') name.erase(0, 1);
+            if (name.empty()) refuse(spec, "service=dns needs request= naming the record to look up");
+            // ldirectord never matches an empty receive for dns: the check could not pass.
+            if (spec.receive.empty()) refuse(spec, "service=dns needs receive= (an address or name)");
+        }
+        if (spec.service == "simpletcp" && spec.receive.empty())
+            refuse(spec, "service=simpletcp needs receive=");
+        refuse_perl_only_syntax(spec);
+        try {
+            std::regex check(spec.receive, std::regex::ECMAScript);
+        } catch (const std::regex_error& e) {
+            refuse(spec, "receive=\"" + spec.receive +
+                             "\" is not a valid regular expression (ECMAScript syntax): " + e.what());
+        }
+    }
+    if (spec.type == Type::external && spec.checkcommand.empty())
+        refuse(spec, "checktype=external needs checkcommand=");
+}
+
+std::string check_key(const CheckSpec& spec) {
+    // Length-prefixed fields: no two different specs can serialise alike.
+    std::string key;
+    auto add = [&key](const std::string& field) {
+        key += std::to_string(field.size());
+        key += ':';
+        key += field;
+    };
+    add(to_string(spec.type));
+    add(std::to_string(spec.connect_then_negotiate_every));
+    add(spec.service);
+    add(spec.address.to_string());
+    add(std::to_string(spec.port));
+    add(to_string(spec.l4));
+    add(spec.request);
+    add(spec.receive);
+    add(spec.httpmethod);
+    add(spec.virtualhost);
+    add(spec.checkcommand);
+    add(spec.virtual_host_arg);
+    add(spec.virtual_port_arg);
+    add(std::to_string(spec.timeout_s));
+    add(std::to_string(spec.negotiate_timeout_s));
+    add(std::to_string(spec.interval_s));
+    return key;
+}
+
+}  // namespace xvs

@@ -1,0 +1,119 @@
+#include "health/ping_probe.h"
+
+#include <netinet/icmp6.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/ip_icmp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <random>
+
+namespace xvs {
+namespace {
+
+constexpr uint8_t kEchoRequest4 = 8, kEchoReply4 = 0;
+constexpr uint8_t kEchoRequest6 = 128, kEchoReply6 = 129;
+constexpr size_t kHeader = 8, kPayload = 8;
+// ICMP_FILTER of <linux/icmp.h>, which clashes with the glibc headers.
+constexpr int kIcmpFilter = 1;
+
+uint64_t next_token() {
+    static std::atomic<uint64_t> counter{(static_cast<uint64_t>(std::random_device{}()) << 32) ^
+                                         static_cast<uint64_t>(::getpid())};
+    return counter.fetch_add(0x9e3779b97f4a7c15ULL);
+}
+
+}  // namespace
+
+uint16_t internet_checksum(const uint8_t* data, size_t len) {
+    uint32_t sum = 0;
+    for (size_t i = 0; i + 1 < len; i += 2) sum += static_cast<uint32_t>(data[i] << 8 | data[i + 1]);
+    if (len & 1) sum += static_cast<uint32_t>(data[len - 1] << 8);
+    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+    return static_cast<uint16_t>(~sum);
+}
+
+PingProbe::PingProbe(SockAddr target) : target_(target), v6_(target.family() == AF_INET6) {
+    token_ = next_token();
+    ident_ = static_cast<uint16_t>(token_ >> 48);
+    sequence_ = static_cast<uint16_t>(token_ >> 32);
+}
+
+std::optional<CheckResult> PingProbe::start(ProbeIo& io) {
+    int family = v6_ ? AF_INET6 : AF_INET;
+    int protocol = v6_ ? static_cast<int>(IPPROTO_ICMPV6) : static_cast<int>(IPPROTO_ICMP);
+    socket_.reset(::socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol));
+    if (!socket_) {
+        int dgram_errno = errno;
+        socket_.reset(::socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol));
+        if (!socket_)
+            return CheckResult{false, "cannot open an ICMP socket (ping socket: " + error_reason(dgram_errno) +
+                                          "; raw socket: " + error_reason(errno) + ")", 0};
+        raw_ = true;
+        // Only echo replies reach this socket.
+        if (v6_) {
+            icmp6_filter filter;
+            ICMP6_FILTER_SETBLOCKALL(&filter);
+            ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &filter);
+            ::setsockopt(socket_.get(), IPPROTO_ICMPV6, ICMP6_FILTER, &filter, sizeof filter);
+        } else {
+            uint32_t mask = ~(1u << ICMP_ECHOREPLY);
+            ::setsockopt(socket_.get(), SOL_RAW, kIcmpFilter, &mask, sizeof mask);
+        }
+    }
+    uint8_t packet[kHeader + kPayload] = {};
+    packet[0] = v6_ ? kEchoRequest6 : kEchoRequest4;
+    packet[4] = static_cast<uint8_t>(ident_ >> 8);
+    packet[5] = static_cast<uint8_t>(ident_);
+    packet[6] = static_cast<uint8_t>(sequence_ >> 8);
+    packet[7] = static_cast<uint8_t>(sequence_);
+    std::memcpy(packet + kHeader, &token_, kPayload);
+    if (!v6_) {  // the kernel computes ICMPv6 checksums itself
+        uint16_t sum = internet_checksum(packet, sizeof packet);
+        packet[2] = static_cast<uint8_t>(sum >> 8);
+        packet[3] = static_cast<uint8_t>(sum);
+    }
+    if (::sendto(socket_.get(), packet, sizeof packet, 0, target_.get(), target_.length) < 0)
+        return CheckResult{false, "sending the echo request failed: " + error_reason(errno), 0};
+    io.watch(socket_.get(), EPOLLIN);
+    return std::nullopt;
+}
+
+bool PingProbe::matches(const uint8_t* icmp, size_t len) const {
+    if (len < kHeader + kPayload) return false;
+    if (icmp[0] != (v6_ ? kEchoReply6 : kEchoReply4)) return false;
+    uint16_t seq = static_cast<uint16_t>(icmp[6] << 8 | icmp[7]);
+    if (seq != sequence_) return false;
+    // A ping socket rewrites the identifier to its own port; raw sockets keep it.
+    if (raw_ && static_cast<uint16_t>(icmp[4] << 8 | icmp[5]) != ident_) return false;
+    return std::memcmp(icmp + kHeader, &token_, kPayload) == 0;
+}
+
+std::optional<CheckResult> PingProbe::on_io(ProbeIo&, uint32_t) {
+    uint8_t buf[1500];
+    for (;;) {
+        ssize_t n = ::recv(socket_.get(), buf, sizeof buf, 0);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) return std::nullopt;
+            return CheckResult{false, error_reason(errno), 0};
+        }
+        const uint8_t* icmp = buf;
+        size_t len = static_cast<size_t>(n);
+        if (raw_ && !v6_) {  // raw IPv4 sockets deliver the IP header too
+            if (len < sizeof(iphdr)) continue;
+            size_t ihl = static_cast<size_t>(buf[0] & 0x0f) * 4;
+            if (len < ihl) continue;
+            icmp += ihl;
+            len -= ihl;
+        }
+        if (matches(icmp, len)) return CheckResult{true, "echo reply", 0};
+    }
+}
+
+}  // namespace xvs
