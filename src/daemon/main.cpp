@@ -1,6 +1,54 @@
+// xvsd: flags only; the work is in daemon.h.
 #include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "config/check.h"
+#include "control/paths.h"
+#include "daemon/background.h"
+#include "daemon/daemon.h"
+
 int main(int argc, char** argv) {
     CLI::App app{"xvsd: the XDP Virtual Server daemon"};
+    std::string config_path;
+    std::string dataplane;
+    bool foreground = false;
+    bool check = false;
+    std::string instance = xvs::control::default_instance;
+    std::string metrics;
+    app.add_option("-f,--config", config_path, "ldirectord.cf configuration file")->required();
+    app.add_option("--dataplane", dataplane, "auto|xdp|ipvs (default: the file's dataplane=)")
+        ->check(CLI::IsMember({"auto", "xdp", "ipvs"}));
+    app.add_flag("--foreground", foreground, "stay in the foreground");
+    app.add_flag("--check", check, "validate the file, print the model, exit 0 or 1");
+    app.add_option("--instance", instance, "instance name (run dir /run/xvs/NAME)");
+    app.add_option("--metrics", metrics, "metrics endpoint ADDR:PORT");
     CLI11_PARSE(app, argc, argv);
-    return 0;
+
+    if (check) return xvs::run_config_check(config_path, std::cout, std::cerr);
+    if (!xvs::control::is_valid_instance_name(instance)) {
+        std::cerr << "xvsd: invalid instance name '" << instance
+                  << "' (letters, digits, '.', '_', '-')\n";
+        return 2;
+    }
+
+    xvs::DaemonOptions options;
+    options.config_path = config_path;
+    options.instance = instance;
+    if (!metrics.empty()) options.metrics = metrics;
+    if (dataplane == "auto") options.dataplane = xvs::DataplaneMode::automatic;
+    if (dataplane == "xdp") options.dataplane = xvs::DataplaneMode::xdp;
+    if (dataplane == "ipvs") options.dataplane = xvs::DataplaneMode::ipvs;
+
+    auto serve = [&](const std::function<void()>& ready) {
+        xvs::Logger log(instance);
+        xvs::Daemon daemon(options, log);
+        return daemon.run(ready);
+    };
+    try {
+        if (foreground) return serve({});
+        return xvs::run_in_background(serve);
+    } catch (const std::exception& e) {
+        std::cerr << "xvsd: " << e.what() << "\n";
+        return 1;
+    }
 }

@@ -1,0 +1,46 @@
+// make_dataplane(): the one place that decides which data plane serves.
+//
+// xdp: the XDP plane or nothing (a service it cannot serve is fatal).
+// ipvs: the kernel's IPVS over generic netlink.
+// auto: XDP; when it cannot load or attach, or cannot serve every service of
+// the model, the reason is logged once and IPVS is used instead. When neither
+// works, NoDataplane carries both reasons.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "daemon/logger.h"
+#include "dataplane/dataplane.h"
+#include "model/model.h"
+
+namespace xvs {
+
+class NoDataplane : public std::runtime_error {
+   public:
+    using std::runtime_error::runtime_error;
+};
+
+struct DataplaneRequest {
+    DataplaneMode mode = DataplaneMode::automatic;
+    std::string instance = "default";
+    std::vector<std::string> interfaces;  // interface= lines (XDP attach points)
+    XdpMode xdp_mode = XdpMode::automatic;
+    bool keep_on_exit = false;  // cleanstop=no: leave the pinned XDP plane forwarding
+};
+
+struct DataplaneHandle {
+    std::unique_ptr<Dataplane> plane;
+    // Run by the daemon's timer (about once a second): the plane's own
+    // housekeeping, e.g. resolving neighbours XDP could not.
+    std::function<void()> periodic;
+};
+
+// `model` is the first model to serve (for the unsupported() check).
+DataplaneHandle make_dataplane(const DataplaneRequest& request, const Model& model, Logger& log);
+
+}  // namespace xvs

@@ -1,0 +1,288 @@
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "control/client.h"
+#include "control/paths.h"
+#include "daemon/background.h"
+#include "daemon/daemon.h"
+#include "daemon/run_dir.h"
+#include "fake_dataplane.h"
+
+using namespace xvs;
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* seed_config = R"(logfile="LOG"
+cleanstop=CLEANSTOP
+virtual=100
+    match=tcp 192.168.0.105:80
+    match=tcp 192.168.0.105:8080
+    real=192.168.239.129 masq 1
+    real=192.168.239.133 masq 2
+    scheduler=wrr
+    persistent=360
+)";
+
+// A private directory with the config, the log and the run root; kills and
+// reaps the daemon and removes everything even when a check fails.
+struct DaemonFixture {
+    fs::path dir;
+    std::string instance = "t" + std::to_string(::getpid());
+    pid_t pid = -1;
+
+    DaemonFixture() {
+        static int serial = 0;
+        dir = fs::temp_directory_path() /
+              ("xvs-daemon-test-" + std::to_string(::getpid()) + "-" + std::to_string(++serial));
+        fs::remove_all(dir);
+        fs::create_directories(dir);
+        write_config("yes");
+    }
+    ~DaemonFixture() {
+        if (pid > 0) {
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, nullptr, 0);
+        }
+        std::error_code ec;
+        fs::remove_all(dir, ec);
+    }
+
+    std::string config_path() const { return (dir / "xvs.cf").string(); }
+    std::string log_path() const { return (dir / "xvs.log").string(); }
+    std::string run_root() const { return (dir / "run").string(); }
+    std::string final_state() const { return (dir / "final").string(); }
+    std::string socket() const { return control::socket_path(instance, run_root()); }
+
+    void write_config(const std::string& cleanstop, const std::string& extra_real = "",
+                      const std::string& weight_133 = "2") {
+        std::string text = seed_config;
+        text.replace(text.find("LOG"), 3, log_path());
+        text.replace(text.find("CLEANSTOP"), 9, cleanstop);
+        text.replace(text.find("133 masq 2"), 10, "133 masq " + weight_133);
+        if (!extra_real.empty()) text += "    real=" + extra_real + " masq 1\n";
+        std::ofstream(config_path()) << text;
+    }
+
+    DaemonOptions options() const {
+        DaemonOptions o;
+        o.config_path = config_path();
+        o.instance = instance;
+        o.run_root = run_root();
+        return o;
+    }
+
+    DataplaneMaker fake_maker() const {
+        std::string final_file = final_state();
+        return [final_file](const DataplaneRequest&, const Model&, Logger&) {
+            DataplaneHandle h;
+            h.plane = std::make_unique<testing::FakeDataplane>(final_file);
+            return h;
+        };
+    }
+
+    // Starts the daemon in a child process; returns once it serves (true) or
+    // has failed to start (false).
+    bool start() {
+        int rc = run_in_background([this](const std::function<void()>& ready) {
+            Logger log(instance);
+            Daemon daemon(options(), log, fake_maker());
+            return daemon.run(ready);
+        });
+        if (rc != 0) return false;
+        std::ifstream in(control::pid_file_path(instance, run_root()));
+        in >> pid;
+        return pid > 0;
+    }
+
+    // Signals the daemon and returns its exit status.
+    int stop(int signo = SIGTERM) {
+        REQUIRE(::kill(pid, signo) == 0);
+        int status = 0;
+        REQUIRE(::waitpid(pid, &status, 0) == pid);
+        pid = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+
+    control::Reply call(control::Verb verb) {
+        return control::call_daemon(socket(), control::Request{verb, {}});
+    }
+
+    std::string log_text() const {
+        std::ifstream in(log_path());
+        std::stringstream ss;
+        ss << in.rdbuf();
+        return ss.str();
+    }
+
+    std::string final_services() const {
+        std::ifstream in(final_state());
+        std::string n;
+        in >> n;
+        return n;
+    }
+};
+
+// Polls `done` for up to 20 s (a bound against hanging, not a timing claim).
+template <typename F>
+bool eventually(F done) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (done()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return done();
+}
+
+uint32_t weight_of(const control::Reply& reply, const char* real) {
+    for (const auto& s : reply.services)
+        for (const auto& r : s.status.reals)
+            if (r.key.address.to_string() == real) return r.weight;
+    return 9999;
+}
+
+}  // namespace
+
+TEST_CASE("xvsd serves its configured services over the control socket", "[daemon]") {
+    DaemonFixture f;
+    REQUIRE(f.start());
+    struct stat st{};
+    REQUIRE(::stat(f.socket().c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);
+    REQUIRE(::stat(control::run_dir_path(f.instance, f.run_root()).c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0700);
+
+    control::Reply reply = f.call(control::Verb::status);
+    REQUIRE(reply.ok);
+    CHECK(reply.dataplane == "fake");
+    REQUIRE(reply.services.size() == 1);
+    CHECK(reply.services[0].status.key == ServiceKey::mark(100, Family::v4));
+    CHECK(reply.services[0].status.reals.size() == 2);
+    CHECK(weight_of(reply, "192.168.239.133") == 2);
+    CHECK(f.stop() == 0);
+}
+
+TEST_CASE("SIGHUP reloads: a changed weight and an added real are applied", "[daemon]") {
+    DaemonFixture f;
+    REQUIRE(f.start());
+    f.write_config("yes", "192.168.239.140", "5");
+    ::kill(f.pid, SIGHUP);
+    CHECK(eventually([&] { return weight_of(f.call(control::Verb::status), "192.168.239.133") == 5; }));
+    CHECK(weight_of(f.call(control::Verb::status), "192.168.239.140") == 1);
+    CHECK(eventually([&] {
+        return f.log_text().find("reload: 1 real added, 1 real changed") != std::string::npos;
+    }));
+    CHECK(f.stop() == 0);
+}
+
+TEST_CASE("a bad file on reload is reported by line and the running state is kept", "[daemon]") {
+    DaemonFixture f;
+    REQUIRE(f.start());
+    std::ofstream(f.config_path()) << "virtual=100\n    nonsense=1\n";
+    control::Reply reply = f.call(control::Verb::reload);
+    CHECK_FALSE(reply.ok);
+    CHECK_THAT(reply.error, Catch::Contains("running configuration is kept"));
+    // The log of the old file's logfile= names the line.
+    CHECK_THAT(f.log_text(), Catch::Contains(f.config_path() + ":2:"));
+    control::Reply status = f.call(control::Verb::status);
+    REQUIRE(status.services.size() == 1);
+    CHECK(status.services[0].status.reals.size() == 2);
+    CHECK(f.stop() == 0);
+}
+
+TEST_CASE("a reload request answers with the summary", "[daemon]") {
+    DaemonFixture f;
+    REQUIRE(f.start());
+    f.write_config("yes", "", "3");
+    control::Reply reply = f.call(control::Verb::reload);
+    REQUIRE(reply.ok);
+    CHECK(reply.message == "reload: 1 real changed");
+    CHECK(f.stop() == 0);
+}
+
+TEST_CASE("zero clears the counters the daemon reports", "[daemon]") {
+    DaemonFixture f;
+    REQUIRE(f.start());
+    CHECK(f.call(control::Verb::status).services[0].status.counters.connections == 42);
+    CHECK(f.call(control::Verb::zero).ok);
+    CHECK(f.call(control::Verb::status).services[0].status.counters.connections == 0);
+    CHECK(f.stop() == 0);
+}
+
+TEST_CASE("SIGTERM with cleanstop=yes removes every service", "[daemon]") {
+    DaemonFixture f;
+    REQUIRE(f.start());
+    CHECK(f.stop(SIGTERM) == 0);
+    CHECK(f.final_services() == "0");
+    CHECK_FALSE(fs::exists(f.socket()));
+    CHECK_FALSE(fs::exists(control::pid_file_path(f.instance, f.run_root())));
+}
+
+TEST_CASE("SIGTERM with cleanstop=no leaves the services programmed", "[daemon]") {
+    DaemonFixture f;
+    f.write_config("no");
+    REQUIRE(f.start());
+    CHECK(f.stop(SIGTERM) == 0);
+    CHECK(f.final_services() == "1");
+}
+
+TEST_CASE("a second daemon for a live instance refuses to start", "[daemon]") {
+    DaemonFixture f;
+    REQUIRE(f.start());
+    Logger log(f.instance);
+    Daemon second(f.options(), log, f.fake_maker());
+    CHECK(second.run() == 1);
+    CHECK(f.call(control::Verb::status).ok);  // the first one is untouched
+    CHECK(f.stop() == 0);
+}
+
+TEST_CASE("a killed daemon's leftovers do not block a restart", "[daemon]") {
+    DaemonFixture f;
+    REQUIRE(f.start());
+    f.stop(SIGKILL);
+    CHECK(fs::exists(f.socket()));  // left behind
+    REQUIRE(f.start());
+    CHECK(f.call(control::Verb::status).ok);
+    CHECK(f.stop() == 0);
+}
+
+TEST_CASE("a bad file at start is reported by line and the daemon exits 1", "[daemon]") {
+    DaemonFixture f;
+    std::ofstream(f.config_path()) << "checkinterval=abc\n";
+    CHECK_FALSE(f.start());
+    CHECK_FALSE(fs::exists(f.socket()));
+}
+
+TEST_CASE("a data plane that cannot open stops the start with its reason", "[daemon]") {
+    DaemonFixture f;
+    Logger log(f.instance);
+    Daemon daemon(f.options(), log, [](const DataplaneRequest&, const Model&, Logger&) -> DataplaneHandle {
+        throw NoDataplane("no data plane available: XDP: x; IPVS: y");
+    });
+    CHECK(daemon.run() == 1);
+    CHECK_FALSE(fs::exists(f.socket()));
+}
+
+TEST_CASE("xvsd --check exits 1 and names the line of a bad file", "[daemon]") {
+    DaemonFixture f;
+    std::ofstream(f.config_path()) << "virtual=100\n    nonsense=1\n";
+    std::string cmd = std::string(XVSD_PATH) + " --check -f " + f.config_path() + " 2>&1";
+    FILE* p = ::popen(cmd.c_str(), "r");
+    REQUIRE(p);
+    std::string out;
+    char buf[256];
+    while (size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+    int status = ::pclose(p);
+    CHECK(WEXITSTATUS(status) == 1);
+    CHECK_THAT(out, Catch::Contains(f.config_path() + ":2:"));
+}

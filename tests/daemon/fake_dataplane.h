@@ -1,0 +1,68 @@
+// FakeDataplane: a Dataplane that only remembers what it was told, for tests
+// of the daemon. It can be told to refuse the next apply(), and writes the
+// number of services it held when destroyed to a file (the daemon runs it in
+// a child process, so the test reads its last state from there).
+#pragma once
+
+#include <fstream>
+#include <string>
+
+#include "dataplane/dataplane.h"
+
+namespace xvs::testing {
+
+class FakeDataplane : public Dataplane {
+   public:
+    explicit FakeDataplane(std::string final_state_file = {})
+        : final_state_file_(std::move(final_state_file)) {}
+    ~FakeDataplane() override {
+        if (final_state_file_.empty()) return;
+        std::ofstream out(final_state_file_);
+        out << model_.services.size() << "\n";
+    }
+
+    std::string name() const override { return "fake"; }
+    std::vector<std::string> unsupported(const Model&) const override { return {}; }
+    void apply(const ModelDiff& change, const Model& next) override {
+        ++applies;
+        last_change_size = change.size();
+        if (refuse_next_apply) {
+            refuse_next_apply = false;
+            throw DataplaneError("fake: refused");
+        }
+        model_ = next;
+    }
+    std::vector<ServiceStatus> status() const override {
+        std::vector<ServiceStatus> out;
+        for (const auto& [key, s] : model_.services) {
+            ServiceStatus st;
+            st.key = key;
+            st.scheduler = s.scheduler;
+            st.persistence = s.persistence;
+            st.counters.connections = zeroed_ ? 0 : 42;
+            for (const auto& [rk, r] : s.reals) {
+                RealStatus rs;
+                rs.key = rk;
+                rs.method = r.method;
+                rs.weight = r.weight;
+                st.reals.push_back(rs);
+            }
+            out.push_back(st);
+        }
+        return out;
+    }
+    std::vector<ConnectionEntry> connections() const override { return {}; }
+    void zero_counters() override { zeroed_ = true; }
+
+    const Model& model() const { return model_; }
+    int applies = 0;
+    size_t last_change_size = 0;
+    bool refuse_next_apply = false;
+
+   private:
+    std::string final_state_file_;
+    Model model_;
+    bool zeroed_ = false;
+};
+
+}  // namespace xvs::testing
