@@ -7,6 +7,8 @@
 //                                             apply the difference to AFTER
 //   ipvs_vm_driver clear BEFORE.cf            adopt BEFORE, remove it (cleanstop)
 //   ipvs_vm_driver info                       "IP Virtual Server version V (size=N)"
+//   ipvs_vm_driver show FILE.cf               the model of FILE, one line per
+//                                             service and real (no IPVS needed)
 //
 // Files are read with parse_config_file() (numeric addresses only) and turned
 // into models by build_model() with every real healthy; the difference is
@@ -41,6 +43,17 @@ int main(int argc, char** argv) {
                       << " (size=" << info.connection_table_size << ")\n";
             return 0;
         }
+        if (cmd == "show" && argc == 3) {
+            for (const auto& [key, svc] : read_model(argv[2]).services) {
+                std::cout << key.to_string() << " " << svc.scheduler << " persistent "
+                          << svc.persistence.timeout << " prefix " << svc.persistence.prefix_len
+                          << " matches " << svc.matches.size() << "\n";
+                for (const auto& [rk, real] : svc.reals)
+                    std::cout << "  -> " << rk.to_string() << " " << to_string(real.method) << " "
+                              << real.weight << "\n";
+            }
+            return 0;
+        }
         auto plane = IpvsDataplane::open("vmtest");
         if (cmd == "apply" && argc == 4) {
             Model before = read_model(argv[2]);
@@ -54,7 +67,7 @@ int main(int argc, char** argv) {
             plane->clear();
             return 0;
         }
-        std::cerr << "usage: ipvs_vm_driver apply BEFORE AFTER | clear BEFORE | info\n";
+        std::cerr << "usage: ipvs_vm_driver apply BEFORE AFTER | clear BEFORE | info | show FILE\n";
         return 2;
     } catch (const std::exception& e) {
         std::cerr << "ipvs_vm_driver: " << e.what() << "\n";
