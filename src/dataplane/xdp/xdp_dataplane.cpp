@@ -1,1 +1,937 @@
+#include "dataplane/xdp/xdp_dataplane.h"
+
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/if_link.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdarg>
+#include <cstring>
+#include <ctime>
+#include <iostream>
+#include <mutex>
+
+#include "dataplane/xdp/abi_check.h"
+#include "dataplane/xdp/bpffs.h"
+#include "dataplane/xdp/map_transaction.h"
+#include "dataplane/xdp/neighbour.h"
+#include "dataplane/xdp/sched_table.h"
+#include "dataplane/xdp/unique_fd.h"
 #include "xvs_xdp.skel.h"
+
+namespace xvs {
+
+namespace {
+
+constexpr const char* kProgramName = "xvs_xdp_main";
+
+std::string errno_text(int err) { return std::strerror(err < 0 ? -err : err); }
+
+uint8_t family_code(Family f) { return f == Family::v6 ? XVS_FAMILY_V6 : XVS_FAMILY_V4; }
+
+uint8_t ip_protocol(Protocol p) { return p == Protocol::udp ? IPPROTO_UDP : IPPROTO_TCP; }
+
+void copy_address(const IpAddress& a, __u32 out[4]) { std::memcpy(out, a.bytes.data(), 16); }
+
+IpAddress address_from(const __u32 in[4], uint8_t family) {
+    IpAddress a;
+    a.family = family == XVS_FAMILY_V6 ? Family::v6 : Family::v4;
+    std::memcpy(a.bytes.data(), in, 16);
+    if (!a.is_v6()) std::fill(a.bytes.begin() + 4, a.bytes.end(), 0);
+    return a;
+}
+
+bool has_flag(const VirtualService& svc, std::string_view flag) {
+    return std::find(svc.scheduler_flags.begin(), svc.scheduler_flags.end(), flag) !=
+           svc.scheduler_flags.end();
+}
+
+uint64_t monotonic_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return uint64_t(ts.tv_sec) * XVS_NS_PER_SEC + uint64_t(ts.tv_nsec);
+}
+
+uint64_t conn_timeout_ns(uint8_t state) {
+    switch (state) {
+        case XVS_CONN_TCP_SYN: return XVS_TIMEOUT_TCP_SYN;
+        case XVS_CONN_TCP_ESTABLISHED: return XVS_TIMEOUT_TCP_ESTABLISHED;
+        case XVS_CONN_TCP_FIN: return XVS_TIMEOUT_TCP_FIN;
+        case XVS_CONN_TCP_CLOSE: return XVS_TIMEOUT_TCP_CLOSE;
+        default: return XVS_TIMEOUT_UDP;
+    }
+}
+
+const char* conn_state_name(uint8_t state) {
+    switch (state) {
+        case XVS_CONN_TCP_SYN: return "SYN_RECV";
+        case XVS_CONN_TCP_ESTABLISHED: return "ESTABLISHED";
+        case XVS_CONN_TCP_FIN: return "FIN_WAIT";
+        case XVS_CONN_TCP_CLOSE: return "CLOSE";
+        case XVS_CONN_UDP: return "UDP";
+        default: return "NONE";
+    }
+}
+
+// Walks every key of a hash map, calling fn(key, value).
+template <typename Key, typename Value, typename Fn>
+void for_each_entry(int map_fd, Fn&& fn) {
+    Key key{}, next{};
+    Value value{};
+    const Key* prev = nullptr;
+    while (bpf_map_get_next_key(map_fd, prev, &next) == 0) {
+        if (bpf_map_lookup_elem(map_fd, &next, &value) == 0) fn(next, value);
+        key = next;
+        prev = &key;
+    }
+}
+
+// libbpf prints the verifier log through its print callback; while loading we
+// keep it so a rejection can be reported with its reason.
+std::mutex g_log_mutex;
+std::string* g_captured_log = nullptr;
+
+int capture_libbpf_print(enum libbpf_print_level level, const char* fmt, va_list args) {
+    if (level == LIBBPF_DEBUG || !g_captured_log) return 0;
+    char buf[4096];
+    int n = vsnprintf(buf, sizeof buf, fmt, args);
+    if (n > 0) g_captured_log->append(buf, std::min<size_t>(size_t(n), sizeof buf - 1));
+    return 0;
+}
+
+std::string log_tail(const std::string& log, size_t lines) {
+    size_t pos = log.size();
+    for (size_t i = 0; i <= lines && pos > 0; ++i) {
+        pos = log.rfind('\n', pos - 1);
+        if (pos == std::string::npos) return log;
+    }
+    return log.substr(pos + 1);
+}
+
+bool map_is_pinnable(const bpf_map* map) { return !bpf_map__is_internal(map); }
+
+}  // namespace
+
+const char* to_string(XdpOptions::Mode mode) {
+    switch (mode) {
+        case XdpOptions::Mode::native: return "native";
+        case XdpOptions::Mode::generic: return "generic";
+        case XdpOptions::Mode::automatic: return "automatic";
+    }
+    return "?";
+}
+
+void XdpDataplane::SkeletonDeleter::operator()(xvs_xdp* skel) const { xvs_xdp__destroy(skel); }
+
+XdpDataplane::XdpDataplane(XdpOptions options) : options_(std::move(options)) {
+    if (options_.instance.empty() || options_.instance.find('/') != std::string::npos)
+        throw DataplaneError("invalid instance name '" + options_.instance + "'");
+    pin_dir_ = options_.pin_root + "/" + options_.instance;
+    int cpus = libbpf_num_possible_cpus();
+    if (cpus <= 0) throw DataplaneError("counting possible CPUs: " + errno_text(cpus));
+    possible_cpus_ = cpus;
+    ensure_bpffs_mounted();
+    make_pin_directory(pin_dir_);
+    load_and_pin();
+    write_config();
+    refresh_interface_addresses();
+    adopt_pinned_ids();
+    try {
+        for (const auto& interface : options_.interfaces) attach(interface);
+    } catch (...) {
+        detach_all();
+        if (!options_.keep_on_exit) bpf_object__unpin_maps(skel_->obj, nullptr);
+        throw;
+    }
+}
+
+XdpDataplane::~XdpDataplane() {
+    if (options_.keep_on_exit) return;
+    detach_all();
+    bpf_map* map;
+    bpf_object__for_each_map(map, skel_->obj) {
+        if (!map_is_pinnable(map)) continue;
+        if (bpf_map__unpin(map, nullptr) != 0)
+            std::cerr << "xvs: unpinning " << bpf_map__name(map) << " failed\n";
+    }
+    ::rmdir(pin_dir_.c_str());
+    ::rmdir(options_.pin_root.c_str());  // only succeeds when no other instance is left
+}
+
+void XdpDataplane::load_and_pin() {
+    skel_.reset(xvs_xdp__open());
+    if (!skel_) throw DataplaneError("opening the XDP program: " + errno_text(errno));
+    bpf_map__set_max_entries(skel_->maps.xvs_conns, options_.connection_table_size);
+    bpf_map__set_max_entries(skel_->maps.xvs_nat_reverse, options_.connection_table_size);
+    bpf_map__set_max_entries(skel_->maps.xvs_persist, options_.persistence_table_size);
+
+    // Reuse pinned maps only if every one of them matches this program's
+    // layout and ABI version; otherwise start clean (established flows of
+    // an incompatible older version cannot be read anyway).
+    bool compatible = true;
+    bool any_pinned = false;
+    bpf_map* map;
+    bpf_object__for_each_map(map, skel_->obj) {
+        if (!map_is_pinnable(map)) continue;
+        std::string path = pin_dir_ + "/" + bpf_map__name(map);
+        if (access(path.c_str(), F_OK) != 0) continue;
+        any_pinned = true;
+        UniqueFd fd(bpf_obj_get(path.c_str()));
+        bpf_map_info info{};
+        uint32_t len = sizeof info;
+        if (!fd || bpf_obj_get_info_by_fd(fd.get(), &info, &len) != 0 ||
+            info.type != bpf_map__type(map) || info.key_size != bpf_map__key_size(map) ||
+            info.value_size != bpf_map__value_size(map) ||
+            info.max_entries != bpf_map__max_entries(map) ||
+            info.map_flags != bpf_map__map_flags(map)) {
+            compatible = false;
+            continue;
+        }
+        if (map == skel_->maps.xvs_config) {
+            uint32_t zero = 0;
+            xvs_config cfg{};
+            if (bpf_map_lookup_elem(fd.get(), &zero, &cfg) != 0 ||
+                cfg.abi_version != XVS_ABI_VERSION)
+                compatible = false;
+        }
+    }
+    if (any_pinned && !compatible) {
+        std::cerr << "xvs: pinned maps in " << pin_dir_
+                  << " belong to another ABI version or size; starting with empty tables\n";
+        bpf_object__for_each_map(map, skel_->obj) {
+            if (!map_is_pinnable(map)) continue;
+            ::unlink((pin_dir_ + "/" + bpf_map__name(map)).c_str());
+        }
+    }
+    bpf_object__for_each_map(map, skel_->obj) {
+        if (!map_is_pinnable(map)) continue;
+        std::string path = pin_dir_ + "/" + bpf_map__name(map);
+        if (int err = bpf_map__set_pin_path(map, path.c_str()); err != 0)
+            throw DataplaneError("setting pin path " + path + ": " + errno_text(err));
+    }
+
+    std::string log;
+    int err;
+    {
+        std::lock_guard lock(g_log_mutex);
+        g_captured_log = &log;
+        libbpf_print_fn_t previous = libbpf_set_print(capture_libbpf_print);
+        err = xvs_xdp__load(skel_.get());
+        libbpf_set_print(previous);
+        g_captured_log = nullptr;
+    }
+    if (err != 0) {
+        std::string msg = "loading the XDP program: " + errno_text(err);
+        if (!log.empty()) msg += "\n" + log_tail(log, 25);
+        throw DataplaneError(msg);
+    }
+}
+
+void XdpDataplane::write_config() {
+    uint32_t zero = 0;
+    xvs_config cfg{};
+    cfg.abi_version = XVS_ABI_VERSION;
+    if (options_.tunnel_source_v4) {
+        if (options_.tunnel_source_v4->is_v6())
+            throw DataplaneError("tunnel source for IPv4 is an IPv6 address");
+        std::memcpy(&cfg.tunnel_src_v4, options_.tunnel_source_v4->bytes.data(), 4);
+    }
+    if (options_.tunnel_source_v6) {
+        if (!options_.tunnel_source_v6->is_v6())
+            throw DataplaneError("tunnel source for IPv6 is an IPv4 address");
+        std::memcpy(cfg.tunnel_src_v6, options_.tunnel_source_v6->bytes.data(), 16);
+    }
+    if (bpf_map_update_elem(bpf_map__fd(skel_->maps.xvs_config), &zero, &cfg, BPF_ANY) != 0)
+        throw DataplaneError("writing xvs_config: " + errno_text(errno));
+}
+
+void XdpDataplane::refresh_interface_addresses() {
+    int fd = bpf_map__fd(skel_->maps.xvs_iface_addrs);
+    for (const auto& [ifindex, addrs] : interface_addresses()) {
+        if (bpf_map_update_elem(fd, &ifindex, &addrs, BPF_ANY) != 0)
+            throw DataplaneError("writing xvs_iface_addrs: " + errno_text(errno));
+    }
+}
+
+void XdpDataplane::adopt_pinned_ids() {
+    int info_fd = bpf_map__fd(skel_->maps.xvs_service_info);
+    std::map<uint32_t, ServiceKey> by_id;
+    std::set<uint32_t> used_services, used_reals;
+    for (uint32_t id = 0; id < XVS_MAX_SERVICES; ++id) {
+        xvs_service info{};
+        if (bpf_map_lookup_elem(info_fd, &id, &info) != 0 || !(info.flags & XVS_SVC_F_IN_USE))
+            continue;
+        Family family = info.family == XVS_FAMILY_V6 ? Family::v6 : Family::v4;
+        ServiceKey key = info.key_proto == 0
+                             ? ServiceKey::mark(info.fwmark, family)
+                             : ServiceKey::tcp_udp(info.key_proto == IPPROTO_UDP ? Protocol::udp
+                                                                                 : Protocol::tcp,
+                                                   address_from(info.key_addr, info.family),
+                                                   ntohs(info.key_port));
+        by_id[id] = key;
+        adopted_services_[key] = id;
+        used_services.insert(id);
+    }
+    if (by_id.empty()) return;
+    int reals_fd = bpf_map__fd(skel_->maps.xvs_reals);
+    for (uint32_t id = 0; id < XVS_MAX_REALS; ++id) {
+        xvs_real r{};
+        if (bpf_map_lookup_elem(reals_fd, &id, &r) != 0 || !(r.flags & XVS_REAL_F_IN_USE))
+            continue;
+        auto svc = by_id.find(r.service_id);
+        if (svc == by_id.end()) continue;
+        RealKey key{address_from(r.addr, r.family), ntohs(r.port)};
+        adopted_reals_[{svc->second, key}] = id;
+        real_generation_[id] = r.generation;
+        used_reals.insert(id);
+    }
+    // Ids in use stay allocated; the gaps below the highest become free.
+    next_service_id_ = *used_services.rbegin() + 1;
+    for (uint32_t id = 0; id < next_service_id_; ++id)
+        if (!used_services.count(id)) free_service_ids_.insert(id);
+    if (!used_reals.empty()) {
+        next_real_id_ = *used_reals.rbegin() + 1;
+        for (uint32_t id = 0; id < next_real_id_; ++id)
+            if (!used_reals.count(id)) free_real_ids_.insert(id);
+    }
+}
+
+void XdpDataplane::attach(const std::string& interface) {
+    int ifindex = static_cast<int>(if_nametoindex(interface.c_str()));
+    if (ifindex == 0)
+        throw DataplaneError(interface + ": XDP attach failed: no such interface");
+    int prog_fd = program_fd();
+
+    bpf_xdp_query_opts query{};
+    query.sz = sizeof query;
+    if (int err = bpf_xdp_query(ifindex, 0, &query); err != 0)
+        throw DataplaneError(interface + ": querying XDP programs failed: " + errno_text(err));
+    UniqueFd existing;
+    uint32_t existing_mode = 0;
+    if (query.prog_id != 0) {
+        existing.reset(bpf_prog_get_fd_by_id(query.prog_id));
+        bpf_prog_info info{};
+        uint32_t len = sizeof info;
+        if (!existing || bpf_obj_get_info_by_fd(existing.get(), &info, &len) != 0)
+            throw DataplaneError(interface + ": inspecting the attached XDP program failed: " +
+                                 errno_text(errno));
+        if (std::string(info.name) != kProgramName)
+            throw DataplaneError(interface + ": another XDP program (" + info.name + ", id " +
+                                 std::to_string(query.prog_id) +
+                                 ") is attached; remove it first (ip link set dev " + interface +
+                                 " xdp off)");
+        existing_mode = query.attach_mode == XDP_ATTACHED_DRV   ? XDP_FLAGS_DRV_MODE
+                        : query.attach_mode == XDP_ATTACHED_SKB ? XDP_FLAGS_SKB_MODE
+                                                                : 0;
+    }
+
+    std::vector<std::pair<uint32_t, const char*>> modes;
+    if (options_.mode != XdpOptions::Mode::generic) modes.emplace_back(XDP_FLAGS_DRV_MODE, "native");
+    if (options_.mode != XdpOptions::Mode::native) modes.emplace_back(XDP_FLAGS_SKB_MODE, "generic");
+    std::string failures;
+    for (auto [mode, mode_name] : modes) {
+        bpf_xdp_attach_opts opts{};
+        opts.sz = sizeof opts;
+        uint32_t flags = mode;
+        if (existing && existing_mode == mode) {
+            // Our program from a previous run: swap it atomically, no packet
+            // meets an interface without a program.
+            opts.old_prog_fd = existing.get();
+            flags |= XDP_FLAGS_REPLACE;
+        } else {
+            if (existing) {
+                bpf_xdp_attach_opts old{};
+                old.sz = sizeof old;
+                old.old_prog_fd = existing.get();
+                bpf_xdp_detach(ifindex, existing_mode | XDP_FLAGS_REPLACE, &old);
+                existing.reset();
+            }
+            flags |= XDP_FLAGS_UPDATE_IF_NOEXIST;
+        }
+        int err = bpf_xdp_attach(ifindex, prog_fd, flags, &opts);
+        if (err == 0) {
+            attached_.push_back({interface, ifindex, mode});
+            attached_modes_.emplace_back(interface, mode_name);
+            return;
+        }
+        if (!failures.empty()) failures += "; ";
+        failures += std::string(mode_name) + " mode: " + errno_text(err);
+    }
+    if (modes.size() == 1)
+        throw DataplaneError(interface + ": XDP attach failed (" + modes[0].second +
+                             " mode): " + failures.substr(failures.find(": ") + 2));
+    throw DataplaneError(interface + ": XDP attach failed (" + failures + ")");
+}
+
+void XdpDataplane::detach_all() noexcept {
+    for (const auto& a : attached_) {
+        bpf_xdp_attach_opts opts{};
+        opts.sz = sizeof opts;
+        opts.old_prog_fd = program_fd();
+        if (int err = bpf_xdp_detach(a.ifindex, a.flags | XDP_FLAGS_REPLACE, &opts); err != 0)
+            std::cerr << "xvs: " << a.interface << ": XDP detach failed: " << errno_text(err)
+                      << "\n";
+    }
+    attached_.clear();
+    attached_modes_.clear();
+}
+
+int XdpDataplane::program_fd() const { return bpf_program__fd(skel_->progs.xvs_xdp_main); }
+
+int XdpDataplane::map_fd(std::string_view map_name) const {
+    bpf_map* map = bpf_object__find_map_by_name(skel_->obj, std::string(map_name).c_str());
+    if (!map) throw DataplaneError("no BPF map named " + std::string(map_name));
+    return bpf_map__fd(map);
+}
+
+std::optional<uint32_t> XdpDataplane::service_id(const ServiceKey& key) const {
+    auto it = service_ids_.find(key);
+    if (it == service_ids_.end()) return std::nullopt;
+    return it->second;
+}
+
+std::optional<uint32_t> XdpDataplane::real_id(const ServiceKey& service, const RealKey& real) const {
+    auto it = real_ids_.find({service, real});
+    if (it == real_ids_.end()) return std::nullopt;
+    return it->second;
+}
+
+// ---- what XDP can serve -----------------------------------------------------
+
+std::vector<std::string> XdpDataplane::unsupported(const Model& model) const {
+    std::vector<std::string> problems;
+    for (const auto& [key, svc] : model.services) {
+        std::string name = key.to_string();
+        if (!xdp_scheduler(svc.scheduler))
+            problems.push_back(name + ": scheduler " + svc.scheduler +
+                               " is not supported by the XDP data plane (rr, wrr, sh, dh, mh are)");
+        for (const auto& flag : svc.scheduler_flags)
+            if (flag != "sh-port" && flag != "mh-port" && flag != "sh-fallback" &&
+                flag != "mh-fallback")
+                problems.push_back(name + ": scheduler flag " + flag +
+                                   " is not supported by the XDP data plane");
+        if (key.protocol == Protocol::fwmark && svc.matches.empty())
+            problems.push_back(name + ": XDP cannot see firewall marks; add match= lines");
+        for (const auto& m : svc.matches)
+            if (m.address.family != key.family)
+                problems.push_back(name + ": match " + m.address.to_string() +
+                                   " is not of the service's address family");
+        for (const auto& [rkey, real] : svc.reals) {
+            if (rkey.address.family != key.family)
+                problems.push_back(name + ": real " + rkey.to_string() +
+                                   " is of another address family (XDP forwards within one)");
+            if (real.lower_threshold || real.upper_threshold)
+                problems.push_back(name + ": real " + rkey.to_string() +
+                                   " has connection thresholds, which XDP cannot enforce");
+        }
+        if (svc.reals.size() > XVS_SCHED_TABLE_MAX)
+            problems.push_back(name + ": too many reals for one XDP scheduling table");
+    }
+    if (model.services.size() > XVS_MAX_SERVICES)
+        problems.push_back("more than " + std::to_string(XVS_MAX_SERVICES) +
+                           " virtual services; XDP holds at most that many");
+    return problems;
+}
+
+// ---- programming the maps ---------------------------------------------------
+
+uint32_t XdpDataplane::allocate_service_id() {
+    if (!free_service_ids_.empty()) {
+        uint32_t id = *free_service_ids_.begin();
+        free_service_ids_.erase(free_service_ids_.begin());
+        return id;
+    }
+    if (next_service_id_ >= XVS_MAX_SERVICES)
+        throw DataplaneError("out of XDP service ids (" + std::to_string(XVS_MAX_SERVICES) + ")");
+    return next_service_id_++;
+}
+
+uint32_t XdpDataplane::allocate_real_id() {
+    if (!free_real_ids_.empty()) {
+        uint32_t id = *free_real_ids_.begin();
+        free_real_ids_.erase(free_real_ids_.begin());
+        return id;
+    }
+    if (next_real_id_ >= XVS_MAX_REALS)
+        throw DataplaneError("out of XDP real ids (" + std::to_string(XVS_MAX_REALS) + ")");
+    return next_real_id_++;
+}
+
+void XdpDataplane::zero_percpu(int map_fd, uint32_t id, size_t value_size) {
+    std::vector<uint8_t> zeros(((value_size + 7) / 8) * 8 * possible_cpus_, 0);
+    if (bpf_map_update_elem(map_fd, &id, zeros.data(), BPF_ANY) != 0)
+        throw DataplaneError("clearing per-CPU entry " + std::to_string(id) + ": " +
+                             errno_text(errno));
+}
+
+void XdpDataplane::write_service_info(MapTransaction& tx, uint32_t id, const VirtualService& svc) {
+    xvs_service info{};
+    info.flags = XVS_SVC_F_IN_USE;
+    if (svc.persistence.timeout > 0) info.flags |= XVS_SVC_F_PERSISTENT;
+    if (has_flag(svc, "sh-port") || has_flag(svc, "mh-port")) info.flags |= XVS_SVC_F_HASH_PORT;
+    if (svc.one_packet) info.flags |= XVS_SVC_F_ONE_PACKET;
+    if (svc.key.protocol == Protocol::fwmark) info.flags |= XVS_SVC_F_FWMARK;
+    info.sched = static_cast<uint8_t>(xdp_scheduler(svc.scheduler).value_or(XVS_SCHED_WRR));
+    info.family = family_code(svc.key.family);
+    info.key_proto = svc.key.protocol == Protocol::fwmark ? 0 : ip_protocol(svc.key.protocol);
+    info.persist_timeout_s = svc.persistence.timeout;
+    IpAddress all_ones;
+    all_ones.family = svc.key.family;
+    std::fill_n(all_ones.bytes.begin(), svc.key.family == Family::v6 ? 16 : 4, 0xff);
+    copy_address(all_ones.masked(svc.persistence.prefix_len), info.persist_mask);
+    copy_address(svc.key.address, info.key_addr);
+    info.key_port = htons(svc.key.port);
+    info.fwmark = svc.key.fwmark;
+    tx.update(bpf_map__fd(skel_->maps.xvs_service_info), bytes_of(id), bytes_of(info),
+              "service " + svc.key.to_string());
+}
+
+namespace {
+
+std::vector<xvs_service_key> lookup_keys(const VirtualService& svc) {
+    std::vector<xvs_service_key> keys;
+    auto make = [](Protocol p, const IpAddress& a, uint16_t port) {
+        xvs_service_key k{};
+        copy_address(a, k.addr);
+        k.port = htons(port);
+        k.proto = ip_protocol(p);
+        k.family = family_code(a.family);
+        return k;
+    };
+    if (svc.key.protocol == Protocol::fwmark) {
+        for (const auto& m : svc.matches) keys.push_back(make(m.protocol, m.address, m.port));
+    } else {
+        keys.push_back(make(svc.key.protocol, svc.key.address, svc.key.port));
+    }
+    return keys;
+}
+
+}  // namespace
+
+void XdpDataplane::write_service_keys(MapTransaction& tx, uint32_t id, const VirtualService& svc) {
+    int fd = svc.key.protocol == Protocol::fwmark ? bpf_map__fd(skel_->maps.xvs_matches)
+                                                  : bpf_map__fd(skel_->maps.xvs_services);
+    for (const auto& k : lookup_keys(svc))
+        tx.update(fd, bytes_of(k), bytes_of(id), "lookup key of " + svc.key.to_string());
+}
+
+void XdpDataplane::erase_service_keys(MapTransaction& tx, uint32_t id, const VirtualService& svc) {
+    int fd = svc.key.protocol == Protocol::fwmark ? bpf_map__fd(skel_->maps.xvs_matches)
+                                                  : bpf_map__fd(skel_->maps.xvs_services);
+    for (const auto& k : lookup_keys(svc)) {
+        uint32_t current = 0;
+        // Another service may have taken the key over in this same apply.
+        if (bpf_map_lookup_elem(fd, &k, &current) == 0 && current == id)
+            tx.erase(fd, bytes_of(k), "lookup key of " + svc.key.to_string());
+    }
+}
+
+void XdpDataplane::write_real(MapTransaction& tx, uint32_t id, uint32_t service_id,
+                              const RealServer& real, uint32_t generation) {
+    xvs_real r{};
+    copy_address(real.key.address, r.addr);
+    r.port = htons(real.key.port);
+    r.family = family_code(real.key.address.family);
+    r.method = real.method == ForwardMethod::masq   ? XVS_FWD_MASQ
+               : real.method == ForwardMethod::ipip ? XVS_FWD_IPIP
+                                                    : XVS_FWD_GATE;
+    r.flags = XVS_REAL_F_IN_USE;
+    r.weight = real.weight;
+    r.service_id = service_id;
+    r.generation = generation;
+    tx.update(bpf_map__fd(skel_->maps.xvs_reals), bytes_of(id), bytes_of(r),
+              "real " + real.key.to_string());
+}
+
+uint32_t XdpDataplane::add_real(MapTransaction& tx, const VirtualService& svc, uint32_t service_id,
+                                const RealServer& real) {
+    RealRefKey ref{svc.key, real.key};
+    uint32_t id;
+    uint32_t generation;
+    if (auto it = adopted_reals_.find(ref); it != adopted_reals_.end()) {
+        // Pinned by a previous run: same id and generation, so its flows stay.
+        id = it->second;
+        generation = real_generation_[id];
+        adopted_reals_.erase(it);
+    } else {
+        id = allocate_real_id();
+        xvs_real old{};
+        bpf_map_lookup_elem(bpf_map__fd(skel_->maps.xvs_reals), &id, &old);
+        generation = old.generation + 1;
+        zero_percpu(bpf_map__fd(skel_->maps.xvs_real_stats), id, sizeof(xvs_counters));
+    }
+    write_real(tx, id, service_id, real, generation);
+    real_ids_[ref] = id;
+    real_generation_[id] = generation;
+    return id;
+}
+
+void XdpDataplane::free_real(MapTransaction& tx, uint32_t id) {
+    xvs_real r{};
+    r.generation = real_generation_[id];  // kept: the next owner of the id bumps it
+    tx.update(bpf_map__fd(skel_->maps.xvs_reals), bytes_of(id), bytes_of(r),
+              "real id " + std::to_string(id));
+    real_generation_.erase(id);
+    free_real_ids_.insert(id);
+}
+
+void XdpDataplane::write_sched_table(MapTransaction& tx, uint32_t service_id,
+                                     const VirtualService& svc) {
+    std::vector<uint32_t> ids;
+    for (const auto& [rkey, real] : svc.reals) ids.push_back(real_ids_.at({svc.key, rkey}));
+    std::vector<uint32_t> table = build_sched_table(svc, ids);
+    std::vector<uint32_t> values;
+    values.reserve(table.size() + 1);
+    values.push_back(static_cast<uint32_t>(table.size()));
+    values.insert(values.end(), table.begin(), table.end());
+
+    bpf_map_create_opts opts{};
+    opts.sz = sizeof opts;
+    opts.map_flags = BPF_F_INNER_MAP;
+    std::string what = "scheduling table of " + svc.key.to_string();
+    UniqueFd inner(bpf_map_create(BPF_MAP_TYPE_ARRAY, "xvs_sched", sizeof(uint32_t),
+                                  sizeof(uint32_t), static_cast<uint32_t>(values.size()), &opts));
+    if (!inner) throw DataplaneError("creating " + what + ": " + errno_text(errno));
+    std::vector<uint32_t> keys(values.size());
+    for (uint32_t i = 0; i < keys.size(); ++i) keys[i] = i;
+    uint32_t count = static_cast<uint32_t>(values.size());
+    if (bpf_map_update_batch(inner.get(), keys.data(), values.data(), &count, nullptr) != 0)
+        throw DataplaneError("filling " + what + ": " + errno_text(errno));
+    tx.set_inner(bpf_map__fd(skel_->maps.xvs_sched_tables), service_id, inner.get(), what);
+}
+
+void XdpDataplane::add_service(MapTransaction& tx, const VirtualService& svc) {
+    uint32_t id;
+    if (auto it = adopted_services_.find(svc.key); it != adopted_services_.end()) {
+        id = it->second;
+        adopted_services_.erase(it);
+    } else {
+        id = allocate_service_id();
+        zero_percpu(bpf_map__fd(skel_->maps.xvs_service_stats), id, sizeof(xvs_counters));
+        zero_percpu(bpf_map__fd(skel_->maps.xvs_rr_position), id, sizeof(uint32_t));
+    }
+    service_ids_[svc.key] = id;
+    write_service_info(tx, id, svc);
+    for (const auto& [rkey, real] : svc.reals) add_real(tx, svc, id, real);
+    write_sched_table(tx, id, svc);
+    // Keys last: the service becomes visible to packets only when complete.
+    write_service_keys(tx, id, svc);
+}
+
+void XdpDataplane::update_service(MapTransaction& tx, const VirtualService& before,
+                                  const VirtualService& after) {
+    uint32_t id = service_ids_.at(after.key);
+    if (!before.same_settings(after)) {
+        write_service_info(tx, id, after);
+        if (before.matches != after.matches) {
+            auto new_keys = lookup_keys(after);
+            VirtualService gone = before;
+            gone.matches.clear();
+            for (const auto& m : before.matches)
+                if (std::find(after.matches.begin(), after.matches.end(), m) == after.matches.end())
+                    gone.matches.push_back(m);
+            erase_service_keys(tx, id, gone);
+            write_service_keys(tx, id, after);
+        }
+    }
+    bool table_changed = before.scheduler != after.scheduler ||
+                         before.scheduler_flags != after.scheduler_flags ||
+                         before.reals.size() != after.reals.size();
+    for (const auto& [rkey, real] : before.reals) {
+        if (after.reals.count(rkey)) continue;
+        auto ref = RealRefKey{after.key, rkey};
+        free_real(tx, real_ids_.at(ref));
+        real_ids_.erase(ref);
+        table_changed = true;
+    }
+    for (const auto& [rkey, real] : after.reals) {
+        auto old = before.reals.find(rkey);
+        if (old == before.reals.end()) {
+            add_real(tx, after, id, real);
+            table_changed = true;
+        } else if (!(old->second == real)) {
+            uint32_t rid = real_ids_.at({after.key, rkey});
+            write_real(tx, rid, id, real, real_generation_.at(rid));
+            if (old->second.weight != real.weight) table_changed = true;
+        }
+    }
+    if (table_changed) write_sched_table(tx, id, after);
+}
+
+void XdpDataplane::remove_service(MapTransaction& tx, const VirtualService& svc) {
+    uint32_t id = service_ids_.at(svc.key);
+    erase_service_keys(tx, id, svc);
+    tx.set_inner(bpf_map__fd(skel_->maps.xvs_sched_tables), id, -1,
+                 "scheduling table of " + svc.key.to_string());
+    for (const auto& [rkey, real] : svc.reals) {
+        auto ref = RealRefKey{svc.key, rkey};
+        free_real(tx, real_ids_.at(ref));
+        real_ids_.erase(ref);
+    }
+    xvs_service none{};
+    tx.update(bpf_map__fd(skel_->maps.xvs_service_info), bytes_of(id), bytes_of(none),
+              "service " + svc.key.to_string());
+    service_ids_.erase(svc.key);
+    free_service_ids_.insert(id);
+}
+
+void XdpDataplane::remove_adopted_leftovers(MapTransaction& tx) {
+    for (const auto& [ref, id] : adopted_reals_) free_real(tx, id);
+    adopted_reals_.clear();
+    for (const auto& [key, id] : adopted_services_) {
+        for (int fd : {bpf_map__fd(skel_->maps.xvs_services), bpf_map__fd(skel_->maps.xvs_matches)}) {
+            std::vector<xvs_service_key> stale;
+            for_each_entry<xvs_service_key, uint32_t>(
+                fd, [&](const xvs_service_key& k, uint32_t v) {
+                    if (v == id) stale.push_back(k);
+                });
+            for (const auto& k : stale) tx.erase(fd, bytes_of(k), "stale key of " + key.to_string());
+        }
+        tx.set_inner(bpf_map__fd(skel_->maps.xvs_sched_tables), id, -1,
+                     "scheduling table of " + key.to_string());
+        xvs_service none{};
+        tx.update(bpf_map__fd(skel_->maps.xvs_service_info), bytes_of(id), bytes_of(none),
+                  "service " + key.to_string());
+        free_service_ids_.insert(id);
+    }
+    adopted_services_.clear();
+}
+
+void XdpDataplane::apply(const ModelDiff& change, const Model& next) {
+    (void)change;  // the plane compares against what it programmed: see below
+    auto problems = unsupported(next);
+    if (!problems.empty()) {
+        std::string msg = "the XDP data plane cannot serve this configuration:";
+        for (const auto& p : problems) msg += "\n  " + p;
+        throw DataplaneError(msg);
+    }
+    // Everything apply() changes in memory, restored if a map write fails.
+    auto saved = std::make_tuple(service_ids_, real_ids_, real_generation_, free_service_ids_,
+                                 free_real_ids_, next_service_id_, next_real_id_,
+                                 adopted_services_, adopted_reals_);
+    auto restore = [&] {
+        std::tie(service_ids_, real_ids_, real_generation_, free_service_ids_, free_real_ids_,
+                 next_service_id_, next_real_id_, adopted_services_, adopted_reals_) = saved;
+    };
+    // The maps are reconciled against the model this plane last programmed
+    // rather than by replaying `change`: the result is the same for a correct
+    // diff, and a plane that adopted pinned state after a restart (or a
+    // caller whose diff is stale) still ends up serving exactly `next`,
+    // writing only entries that differ.
+    try {
+        MapTransaction tx;
+        for (const auto& [key, svc] : programmed_.services)
+            if (!next.services.count(key)) remove_service(tx, svc);
+        for (const auto& [key, svc] : next.services) {
+            auto it = programmed_.services.find(key);
+            if (it == programmed_.services.end())
+                add_service(tx, svc);
+            else if (!(it->second == svc))
+                update_service(tx, it->second, svc);
+        }
+        if (!adopted_services_.empty() || !adopted_reals_.empty()) remove_adopted_leftovers(tx);
+        last_apply_writes_ = tx.writes();
+        tx.commit();
+    } catch (const DataplaneError&) {
+        restore();
+        throw;
+    } catch (const std::exception& e) {
+        restore();
+        throw DataplaneError(std::string("programming the XDP maps: ") + e.what());
+    }
+    programmed_ = next;
+}
+
+// ---- reading state ----------------------------------------------------------
+
+std::vector<uint8_t> XdpDataplane::read_percpu(int map_fd, uint32_t id, size_t value_size) const {
+    size_t stride = ((value_size + 7) / 8) * 8;
+    std::vector<uint8_t> values(stride * possible_cpus_);
+    if (bpf_map_lookup_elem(map_fd, &id, values.data()) != 0)
+        throw DataplaneError("reading per-CPU entry " + std::to_string(id) + ": " +
+                             errno_text(errno));
+    return values;
+}
+
+Counters XdpDataplane::sum_counters(int map_fd, uint32_t id) const {
+    auto raw = read_percpu(map_fd, id, sizeof(xvs_counters));
+    Counters sum;
+    for (int cpu = 0; cpu < possible_cpus_; ++cpu) {
+        xvs_counters c{};
+        std::memcpy(&c, raw.data() + cpu * sizeof(xvs_counters), sizeof c);
+        sum.connections += c.connections;
+        sum.packets_in += c.packets_in;
+        sum.bytes_in += c.bytes_in;
+        sum.packets_out += c.packets_out;
+        sum.bytes_out += c.bytes_out;
+    }
+    return sum;
+}
+
+std::array<uint64_t, XVS_STAT__COUNT> XdpDataplane::global_counters() const {
+    std::array<uint64_t, XVS_STAT__COUNT> out{};
+    int fd = bpf_map__fd(skel_->maps.xvs_stats);
+    for (uint32_t i = 0; i < XVS_STAT__COUNT; ++i) {
+        auto raw = read_percpu(fd, i, sizeof(uint64_t));
+        for (int cpu = 0; cpu < possible_cpus_; ++cpu) {
+            uint64_t v;
+            std::memcpy(&v, raw.data() + cpu * 8, 8);
+            out[i] += v;
+        }
+    }
+    return out;
+}
+
+std::vector<ServiceStatus> XdpDataplane::status() const {
+    struct ConnCounts {
+        uint32_t active = 0, inactive = 0, persistent = 0;
+    };
+    std::map<uint32_t, ConnCounts> per_real;
+    uint64_t now = monotonic_ns();
+    auto live = [&](uint32_t id, uint32_t generation) {
+        auto it = real_generation_.find(id);
+        return it != real_generation_.end() && it->second == generation;
+    };
+    for_each_entry<xvs_conn_key, xvs_conn>(
+        bpf_map__fd(skel_->maps.xvs_conns), [&](const xvs_conn_key&, const xvs_conn& c) {
+            if (!live(c.real_id, c.real_generation) || now - c.last_seen_ns > conn_timeout_ns(c.state))
+                return;
+            if (c.state == XVS_CONN_TCP_ESTABLISHED)
+                per_real[c.real_id].active++;
+            else
+                per_real[c.real_id].inactive++;
+        });
+    std::map<uint32_t, uint64_t> persist_timeout_by_service;
+    for (const auto& [key, svc] : programmed_.services)
+        persist_timeout_by_service[service_ids_.at(key)] = svc.persistence.timeout;
+    for_each_entry<xvs_persist_key, xvs_persist>(
+        bpf_map__fd(skel_->maps.xvs_persist), [&](const xvs_persist_key& k, const xvs_persist& t) {
+            auto timeout = persist_timeout_by_service.find(k.service_id);
+            if (timeout == persist_timeout_by_service.end() || !live(t.real_id, t.real_generation) ||
+                now - t.last_seen_ns > timeout->second * XVS_NS_PER_SEC)
+                return;
+            per_real[t.real_id].persistent++;
+        });
+
+    std::vector<ServiceStatus> out;
+    int svc_stats = bpf_map__fd(skel_->maps.xvs_service_stats);
+    int real_stats = bpf_map__fd(skel_->maps.xvs_real_stats);
+    for (const auto& [key, svc] : programmed_.services) {
+        ServiceStatus s;
+        s.key = key;
+        s.scheduler = svc.scheduler;
+        s.scheduler_flags = svc.scheduler_flags;
+        s.persistence = svc.persistence;
+        s.one_packet = svc.one_packet;
+        s.counters = sum_counters(svc_stats, service_ids_.at(key));
+        for (const auto& [rkey, real] : svc.reals) {
+            uint32_t rid = real_ids_.at({key, rkey});
+            RealStatus r;
+            r.key = rkey;
+            r.method = real.method;
+            r.weight = real.weight;
+            r.lower_threshold = real.lower_threshold;
+            r.upper_threshold = real.upper_threshold;
+            auto counts = per_real.find(rid);
+            if (counts != per_real.end()) {
+                r.active_connections = counts->second.active;
+                r.inactive_connections = counts->second.inactive;
+                r.persistent_connections = counts->second.persistent;
+            }
+            r.counters = sum_counters(real_stats, rid);
+            s.reals.push_back(std::move(r));
+        }
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
+std::vector<ConnectionEntry> XdpDataplane::connections() const {
+    std::map<uint32_t, const VirtualService*> service_by_id;
+    for (const auto& [key, id] : service_ids_) service_by_id[id] = &programmed_.services.at(key);
+    std::map<uint32_t, RealKey> real_by_id;
+    for (const auto& [ref, id] : real_ids_) real_by_id[id] = ref.second;
+    auto live = [&](uint32_t id, uint32_t generation) {
+        auto it = real_generation_.find(id);
+        return it != real_generation_.end() && it->second == generation;
+    };
+    uint64_t now = monotonic_ns();
+    std::vector<ConnectionEntry> out;
+    for_each_entry<xvs_conn_key, xvs_conn>(
+        bpf_map__fd(skel_->maps.xvs_conns), [&](const xvs_conn_key& k, const xvs_conn& c) {
+            uint64_t timeout = conn_timeout_ns(c.state);
+            uint64_t age = now > c.last_seen_ns ? now - c.last_seen_ns : 0;
+            if (!live(c.real_id, c.real_generation) || age > timeout) return;
+            const RealKey& real = real_by_id.at(c.real_id);
+            ConnectionEntry e;
+            e.protocol = k.proto == IPPROTO_UDP ? Protocol::udp : Protocol::tcp;
+            e.client = address_from(k.src, k.family);
+            e.client_port = ntohs(k.sport);
+            e.virtual_address = address_from(k.dst, k.family);
+            e.virtual_port = ntohs(k.dport);
+            e.real = real.address;
+            e.real_port = real.port ? real.port : e.virtual_port;
+            e.state = conn_state_name(c.state);
+            e.expires_in_seconds = static_cast<uint32_t>((timeout - age) / XVS_NS_PER_SEC);
+            out.push_back(std::move(e));
+        });
+    for_each_entry<xvs_persist_key, xvs_persist>(
+        bpf_map__fd(skel_->maps.xvs_persist), [&](const xvs_persist_key& k, const xvs_persist& t) {
+            auto svc = service_by_id.find(k.service_id);
+            if (svc == service_by_id.end() || !live(t.real_id, t.real_generation)) return;
+            uint64_t timeout = uint64_t(svc->second->persistence.timeout) * XVS_NS_PER_SEC;
+            uint64_t age = now > t.last_seen_ns ? now - t.last_seen_ns : 0;
+            if (age > timeout) return;
+            const ServiceKey& skey = svc->second->key;
+            const RealKey& real = real_by_id.at(t.real_id);
+            ConnectionEntry e;
+            e.protocol = skey.protocol == Protocol::udp ? Protocol::udp : Protocol::tcp;
+            e.client = address_from(k.client, k.family);
+            e.virtual_address = skey.address;
+            e.virtual_port = skey.port;
+            e.real = real.address;
+            e.real_port = real.port;
+            e.state = "NONE";
+            e.expires_in_seconds = static_cast<uint32_t>((timeout - age) / XVS_NS_PER_SEC);
+            e.is_template = true;
+            out.push_back(std::move(e));
+        });
+    return out;
+}
+
+void XdpDataplane::zero_counters() {
+    for (const auto& [key, id] : service_ids_)
+        zero_percpu(bpf_map__fd(skel_->maps.xvs_service_stats), id, sizeof(xvs_counters));
+    for (const auto& [ref, id] : real_ids_)
+        zero_percpu(bpf_map__fd(skel_->maps.xvs_real_stats), id, sizeof(xvs_counters));
+    for (uint32_t i = 0; i < XVS_STAT__COUNT; ++i)
+        zero_percpu(bpf_map__fd(skel_->maps.xvs_stats), i, sizeof(uint64_t));
+}
+
+size_t XdpDataplane::resolve_pending_neighbours() {
+    refresh_interface_addresses();
+    int fd = bpf_map__fd(skel_->maps.xvs_pending_neigh);
+    std::vector<xvs_neigh_key> pending;
+    for_each_entry<xvs_neigh_key, uint64_t>(
+        fd, [&](const xvs_neigh_key& k, uint64_t) { pending.push_back(k); });
+    std::string failures;
+    for (const auto& k : pending) {
+        // Removed first: if the packet that queued it comes again before the
+        // neighbour is resolved, the program queues it again.
+        bpf_map_delete_elem(fd, &k);
+        try {
+            request_neighbour_resolution(address_from(k.addr, k.family), k.ifindex);
+        } catch (const DataplaneError& e) {
+            failures += std::string(failures.empty() ? "" : "; ") + e.what();
+        }
+    }
+    if (!failures.empty()) throw DataplaneError(failures);
+    return pending.size();
+}
+
+}  // namespace xvs

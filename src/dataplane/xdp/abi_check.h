@@ -1,0 +1,41 @@
+// Compile-time checks that the C++ side sees include/xvs/abi.h with the
+// layout the BPF program was compiled with (no padding surprises, since the
+// structs are copied byte for byte into maps).
+#pragma once
+
+#include <cstddef>
+
+#include "xvs/abi.h"
+
+namespace xvs::abi_check {
+
+static_assert(sizeof(xvs_service_key) == 20);
+static_assert(offsetof(xvs_service_key, port) == 16);
+static_assert(offsetof(xvs_service_key, proto) == 18);
+static_assert(offsetof(xvs_service_key, family) == 19);
+static_assert(sizeof(xvs_service) == 52);
+static_assert(offsetof(xvs_service, persist_timeout_s) == 8);
+static_assert(offsetof(xvs_service, persist_mask) == 12);
+static_assert(offsetof(xvs_service, key_addr) == 28);
+static_assert(offsetof(xvs_service, key_port) == 44);
+static_assert(offsetof(xvs_service, fwmark) == 48);
+static_assert(sizeof(xvs_real) == 36);
+static_assert(offsetof(xvs_real, port) == 16);
+static_assert(offsetof(xvs_real, flags) == 20);
+static_assert(offsetof(xvs_real, generation) == 32);
+static_assert(sizeof(xvs_conn_key) == 40);
+static_assert(offsetof(xvs_conn_key, sport) == 32);
+static_assert(offsetof(xvs_conn_key, proto) == 36);
+static_assert(sizeof(xvs_conn) == 24);
+static_assert(offsetof(xvs_conn, state) == 20);
+static_assert(sizeof(xvs_nat_reverse) == 32);
+static_assert(sizeof(xvs_persist_key) == 24);
+static_assert(sizeof(xvs_persist) == 16);
+static_assert(sizeof(xvs_frag_key) == 40);
+static_assert(sizeof(xvs_frag) == 24);
+static_assert(sizeof(xvs_neigh_key) == 24);
+static_assert(sizeof(xvs_config) == 24);
+static_assert(sizeof(xvs_iface_addr) == 20);
+static_assert(sizeof(xvs_counters) == 40);
+
+}  // namespace xvs::abi_check

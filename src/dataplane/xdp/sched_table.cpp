@@ -1,0 +1,61 @@
+#include "dataplane/xdp/sched_table.h"
+
+#include "sched/maglev.h"
+#include "sched/wrr.h"
+
+namespace xvs {
+
+std::optional<xvs_sched> xdp_scheduler(const std::string& name) {
+    if (name == "rr") return XVS_SCHED_RR;
+    if (name == "wrr") return XVS_SCHED_WRR;
+    if (name == "sh") return XVS_SCHED_SH;
+    if (name == "dh") return XVS_SCHED_DH;
+    if (name == "mh") return XVS_SCHED_MH;
+    return std::nullopt;
+}
+
+namespace {
+
+std::vector<uint32_t> hash_buckets(const std::vector<uint32_t>& weights) {
+    std::vector<uint32_t> order;
+    for (uint32_t i = 0; i < weights.size(); ++i)
+        if (weights[i] > 0) order.push_back(i);
+    std::vector<uint32_t> buckets;
+    if (order.empty()) return buckets;
+    size_t pos = 0;
+    uint32_t used = 0;
+    for (uint32_t b = 0; b < XVS_HASH_BUCKETS; ++b) {
+        buckets.push_back(order[pos]);
+        if (++used >= weights[order[pos]]) {
+            pos = (pos + 1) % order.size();
+            used = 0;
+        }
+    }
+    return buckets;
+}
+
+}  // namespace
+
+std::vector<uint32_t> build_sched_table(const VirtualService& svc,
+                                        const std::vector<uint32_t>& real_ids) {
+    std::vector<uint32_t> weights;
+    std::vector<MaglevBackend> backends;
+    for (const auto& [key, real] : svc.reals) {
+        weights.push_back(real.weight);
+        backends.push_back(MaglevBackend{key.to_string(), real.weight});
+    }
+    std::vector<uint32_t> indices;
+    switch (xdp_scheduler(svc.scheduler).value_or(XVS_SCHED_WRR)) {
+        case XVS_SCHED_RR: indices = rr_schedule(weights).order; break;
+        case XVS_SCHED_WRR: indices = wrr_schedule(weights, XVS_SCHED_TABLE_MAX).order; break;
+        case XVS_SCHED_SH:
+        case XVS_SCHED_DH: indices = hash_buckets(weights); break;
+        case XVS_SCHED_MH: indices = maglev_table(backends, kMaglevDefaultSize); break;
+    }
+    std::vector<uint32_t> table;
+    table.reserve(indices.size());
+    for (uint32_t i : indices) table.push_back(real_ids.at(i));
+    return table;
+}
+
+}  // namespace xvs

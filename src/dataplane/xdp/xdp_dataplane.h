@@ -1,0 +1,150 @@
+// XdpDataplane: the Dataplane that serves virtual services with the XDP
+// program of bpf/xvs_xdp.bpf.c (embedded as a libbpf skeleton).
+//
+// Construction loads the program, pins its maps at pin_root/instance/ (reusing
+// pinned maps of the same ABI version, so established flows survive a daemon
+// restart) and attaches it to the interfaces. apply() programs the maps with
+// exactly the entries that differ between what is programmed and `next`,
+// all or nothing. Service and real ids are allocated stably; after a restart
+// the ids found in the pinned maps are adopted, so connection entries keep
+// pointing at the same reals.
+//
+// Limits (unsupported() reports them per service): schedulers rr, wrr, sh,
+// dh, mh only; fwmark services need match= lines; no upper/lower connection
+// thresholds; reals of the service's address family.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "dataplane/dataplane.h"
+#include "model/address.h"
+#include "xvs/abi.h"
+
+struct xvs_xdp;  // the generated skeleton
+
+namespace xvs {
+
+class MapTransaction;
+
+struct XdpOptions {
+    std::string instance = "default";
+    std::vector<std::string> interfaces;  // attach points (may be empty in tests)
+    enum class Mode { native, generic, automatic } mode = Mode::automatic;  // automatic: native, else generic
+    std::string pin_root = "/sys/fs/bpf/xvs";  // maps pinned at pin_root/instance/
+    bool keep_on_exit = false;                 // cleanstop=no: leave program + pins in place
+    // ipip outer source per family; unset = the egress interface's address.
+    std::optional<IpAddress> tunnel_source_v4;
+    std::optional<IpAddress> tunnel_source_v6;
+    // Sizes of the LRU tables (entries).
+    uint32_t connection_table_size = XVS_CONN_TABLE_DEFAULT;
+    uint32_t persistence_table_size = XVS_PERSIST_TABLE_DEFAULT;
+};
+
+const char* to_string(XdpOptions::Mode mode);  // "native", "generic", "automatic"
+
+class XdpDataplane : public Dataplane {
+   public:
+    // Throws DataplaneError naming the interface, the mode and the kernel's
+    // reason; a verifier rejection carries the tail of the verifier log.
+    explicit XdpDataplane(XdpOptions options);
+    // Detaches and unpins unless keep_on_exit.
+    ~XdpDataplane() override;
+
+    std::string name() const override { return "xdp"; }
+    std::vector<std::string> unsupported(const Model& model) const override;
+    void apply(const ModelDiff& change, const Model& next) override;
+    std::vector<ServiceStatus> status() const override;
+    std::vector<ConnectionEntry> connections() const override;
+    void zero_counters() override;
+
+    // Asks the kernel to resolve every next hop the program dropped packets
+    // for (xvs_pending_neigh) and refreshes the per-interface tunnel sources.
+    // Call periodically (e.g. every second). Returns the number of requests.
+    size_t resolve_pending_neighbours();
+
+    // The global action counters (index = enum xvs_stat), summed over CPUs.
+    std::array<uint64_t, XVS_STAT__COUNT> global_counters() const;
+    // Map writes done by the last apply() (0 for an unchanged model).
+    size_t last_apply_writes() const { return last_apply_writes_; }
+
+    int program_fd() const;
+    // A map of the program by name ("xvs_conns", ...), for tests and tools.
+    int map_fd(std::string_view map_name) const;
+    // The ids apply() gave a service / a real (nullopt when not programmed).
+    std::optional<uint32_t> service_id(const ServiceKey& key) const;
+    std::optional<uint32_t> real_id(const ServiceKey& service, const RealKey& real) const;
+    const std::string& pin_directory() const { return pin_dir_; }
+    // What the interfaces were attached with ("native" / "generic"), in order.
+    const std::vector<std::pair<std::string, std::string>>& attachments() const {
+        return attached_modes_;
+    }
+
+   private:
+    struct SkeletonDeleter {
+        void operator()(xvs_xdp* skel) const;
+    };
+    struct Attachment {
+        std::string interface;
+        int ifindex;
+        uint32_t flags;
+    };
+    using RealRefKey = std::pair<ServiceKey, RealKey>;
+
+    void load_and_pin();
+    void adopt_pinned_ids();
+    void attach(const std::string& interface);
+    void detach_all() noexcept;
+    void write_config();
+    void refresh_interface_addresses();
+
+    void add_service(MapTransaction& tx, const VirtualService& svc);
+    void update_service(MapTransaction& tx, const VirtualService& before,
+                        const VirtualService& after);
+    void remove_service(MapTransaction& tx, const VirtualService& svc);
+    void remove_adopted_leftovers(MapTransaction& tx);
+    void write_service_info(MapTransaction& tx, uint32_t id, const VirtualService& svc);
+    void write_service_keys(MapTransaction& tx, uint32_t id, const VirtualService& svc);
+    void erase_service_keys(MapTransaction& tx, uint32_t id, const VirtualService& svc);
+    uint32_t add_real(MapTransaction& tx, const VirtualService& svc, uint32_t service_id,
+                      const RealServer& real);
+    void write_real(MapTransaction& tx, uint32_t id, uint32_t service_id, const RealServer& real,
+                    uint32_t generation);
+    void free_real(MapTransaction& tx, uint32_t id);
+    void write_sched_table(MapTransaction& tx, uint32_t service_id, const VirtualService& svc);
+    void zero_percpu(int map_fd, uint32_t id, size_t value_size);
+
+    uint32_t allocate_service_id();
+    uint32_t allocate_real_id();
+    std::vector<uint8_t> read_percpu(int map_fd, uint32_t id, size_t value_size) const;
+    Counters sum_counters(int map_fd, uint32_t id) const;
+
+    XdpOptions options_;
+    std::string pin_dir_;
+    std::unique_ptr<xvs_xdp, SkeletonDeleter> skel_;
+    std::vector<Attachment> attached_;
+    std::vector<std::pair<std::string, std::string>> attached_modes_;
+    int possible_cpus_ = 1;
+
+    // What is programmed, and the ids it uses.
+    Model programmed_;
+    std::map<ServiceKey, uint32_t> service_ids_;
+    std::map<RealRefKey, uint32_t> real_ids_;
+    std::map<uint32_t, uint32_t> real_generation_;  // id -> generation in use
+    std::set<uint32_t> free_service_ids_, free_real_ids_;
+    uint32_t next_service_id_ = 0, next_real_id_ = 0;
+    // Found in pinned maps at start, not yet claimed by apply().
+    std::map<ServiceKey, uint32_t> adopted_services_;
+    std::map<RealRefKey, uint32_t> adopted_reals_;
+    size_t last_apply_writes_ = 0;
+};
+
+}  // namespace xvs
