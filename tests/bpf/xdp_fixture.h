@@ -1,0 +1,84 @@
+// XdpFixture: a TestNetwork, an XdpDataplane loaded in it (no interfaces
+// attached, small tables, unique instance name) and helpers to program a
+// model and send packets through the program.
+#pragma once
+
+#include <linux/bpf.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "bpf/test_network.h"
+#include "dataplane/xdp/xdp_dataplane.h"
+#include "model/diff.h"
+#include "model/model.h"
+#include "support/packet_builder.h"
+
+namespace xvs::test {
+
+inline RealServer make_real(const std::string& addr, uint16_t port, ForwardMethod method,
+                            uint32_t weight = 1) {
+    RealServer r;
+    r.key = RealKey{ip(addr), port};
+    r.method = method;
+    r.weight = weight;
+    r.configured_weight = weight;
+    return r;
+}
+
+inline VirtualService make_service(Protocol proto, const std::string& vip, uint16_t port,
+                                   const std::vector<RealServer>& reals,
+                                   const std::string& scheduler = "wrr") {
+    VirtualService s;
+    s.key = ServiceKey::tcp_udp(proto, ip(vip), port);
+    s.scheduler = scheduler;
+    s.persistence.prefix_len = s.key.family == Family::v6 ? 128 : 32;
+    for (const auto& r : reals) s.reals[r.key] = r;
+    return s;
+}
+
+inline Model make_model(const std::vector<VirtualService>& services) {
+    Model m;
+    for (const auto& s : services) m.services[s.key] = s;
+    return m;
+}
+
+inline XdpOptions test_options() {
+    static int counter = 0;
+    XdpOptions o;
+    o.instance = "test-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
+    o.connection_table_size = 4096;
+    o.persistence_table_size = 1024;
+    return o;
+}
+
+struct XdpFixture {
+    explicit XdpFixture(XdpOptions options = test_options()) : dp(std::move(options)) {}
+
+    void set(const Model& next) {
+        dp.apply(diff(model, next), next);
+        model = next;
+    }
+    XdpRun send(const PacketSpec& spec) { return run_xdp(dp.program_fd(), build_packet(spec), net.client_ifindex); }
+    XdpRun send_from_real(const PacketSpec& spec) {
+        return run_xdp(dp.program_fd(), build_packet(spec), net.real_ifindex);
+    }
+    uint64_t stat(xvs_stat s) const { return dp.global_counters()[s]; }
+
+    TestNetwork net;  // first: the data plane is created inside the namespace
+    XdpDataplane dp;
+    Model model;
+};
+
+// Which of the test reals (2, 3, 4) a forwarded frame's destination MAC is; 0 if none.
+inline int real_of(const XdpRun& run) {
+    if (run.frame.size() < 6) return 0;
+    for (int n = 2; n <= 4; ++n) {
+        Mac m = TestNetwork::real_mac(n);
+        if (std::equal(m.begin(), m.end(), run.frame.begin())) return n;
+    }
+    return 0;
+}
+
+}  // namespace xvs::test
