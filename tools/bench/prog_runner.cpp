@@ -43,6 +43,23 @@ Sample measure_prog(int prog_fd, int calls,
     return s;
 }
 
+RunResult run_once(int prog_fd, const std::vector<uint8_t>& frame, uint32_t ingress_ifindex) {
+    RunResult r;
+    r.frame.resize(frame.size() + 256);
+    xdp_md ctx{};
+    ctx.data_end = static_cast<uint32_t>(frame.size());
+    ctx.ingress_ifindex = ingress_ifindex;
+    LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(), .data_out = r.frame.data(),
+                .data_size_in = static_cast<uint32_t>(frame.size()),
+                .data_size_out = static_cast<uint32_t>(r.frame.size()), .ctx_in = &ctx,
+                .ctx_size_in = sizeof ctx, .repeat = 1);
+    if (bpf_prog_test_run_opts(prog_fd, &opts) != 0)
+        throw std::runtime_error(std::string("BPF_PROG_TEST_RUN failed: ") + std::strerror(errno));
+    r.action = opts.retval;
+    r.frame.resize(opts.data_size_out);
+    return r;
+}
+
 void pin_to_cpu(int cpu) {
     cpu_set_t set;
     CPU_ZERO(&set);

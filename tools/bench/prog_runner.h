@@ -26,6 +26,13 @@ Sample measure_prog(int prog_fd, int calls,
                     const std::function<const std::vector<uint8_t>&(int)>& next_packet,
                     uint32_t ingress_ifindex = 0);
 
+struct RunResult {
+    uint32_t action = 0;
+    std::vector<uint8_t> frame;  // the packet as the program left it
+};
+// One call, keeping the output frame (to learn what a path did).
+RunResult run_once(int prog_fd, const std::vector<uint8_t>& frame, uint32_t ingress_ifindex);
+
 void pin_to_cpu(int cpu);
 
 }  // namespace xvs::bench
