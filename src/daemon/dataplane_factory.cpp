@@ -1,6 +1,7 @@
 #include "daemon/dataplane_factory.h"
 
 #include "dataplane/ipvs/ipvs_dataplane.h"
+#include "dataplane/xdp/xdp_dataplane.h"
 
 namespace xvs {
 namespace {
@@ -12,11 +13,24 @@ std::string join(const std::vector<std::string>& items) {
 }
 
 // The XDP plane, or an exception saying why not.
-DataplaneHandle open_xdp(const DataplaneRequest& request, const Model& model) {
-    (void)model;
+DataplaneHandle open_xdp(const DataplaneRequest& request) {
     if (request.interfaces.empty())
         throw DataplaneError("no interface= line in the configuration: XDP has nowhere to attach");
-    throw DataplaneError("the XDP data plane is not part of this build yet");
+    XdpOptions options;
+    options.instance = request.instance;
+    options.interfaces = request.interfaces;
+    switch (request.xdp_mode) {
+        case XdpMode::native: options.mode = XdpOptions::Mode::native; break;
+        case XdpMode::generic: options.mode = XdpOptions::Mode::generic; break;
+        case XdpMode::automatic: options.mode = XdpOptions::Mode::automatic; break;
+    }
+    options.keep_on_exit = request.keep_on_exit;
+    auto plane = std::make_unique<XdpDataplane>(options);
+    XdpDataplane* xdp = plane.get();
+    DataplaneHandle handle;
+    handle.periodic = [xdp] { xdp->resolve_pending_neighbours(); };
+    handle.plane = std::move(plane);
+    return handle;
 }
 
 DataplaneHandle open_ipvs(const DataplaneRequest& request) {
@@ -32,7 +46,7 @@ DataplaneHandle make_dataplane(const DataplaneRequest& request, const Model& mod
         case DataplaneMode::xdp: {
             DataplaneHandle h;
             try {
-                h = open_xdp(request, model);
+                h = open_xdp(request);
             } catch (const std::exception& e) {
                 throw NoDataplane(std::string("XDP data plane: ") + e.what());
             }
@@ -51,7 +65,7 @@ DataplaneHandle make_dataplane(const DataplaneRequest& request, const Model& mod
         case DataplaneMode::automatic: {
             std::string xdp_reason;
             try {
-                DataplaneHandle h = open_xdp(request, model);
+                DataplaneHandle h = open_xdp(request);
                 auto unsupported = h.plane->unsupported(model);
                 if (unsupported.empty()) return h;
                 xdp_reason = "XDP cannot serve: " + join(unsupported);
