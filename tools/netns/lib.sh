@@ -1,0 +1,84 @@
+# Helpers for test topologies in network namespaces (sourced, bash).
+#
+# Everything created through these helpers is recorded and removed by
+# netns_cleanup, which callers install with `trap netns_cleanup EXIT` before
+# creating anything. Names come from the caller and must be unique per run
+# (include $$).
+#
+# Two traps of veth + XDP (DESIGN.md): every veth gets `ethtool -K tx off`
+# (partial checksums cannot be completed by an XDP rewrite), and every veth end
+# that receives XDP_TX'd or redirected frames must run an XDP program
+# (netns_xdp_pass).
+
+NETNS_CREATED=()
+NETNS_PIDS=()
+
+netns_log() { echo "[netns] $*" >&2; }
+
+# netns_add NAME: a namespace with loopback up.
+netns_add() {
+    ip netns add "$1"
+    NETNS_CREATED+=("$1")
+    ip -n "$1" link set lo up
+}
+
+# netns_veth NS1 IF1 NS2 IF2: a veth pair between two namespaces, both ends up,
+# TX checksum offload off on both.
+netns_veth() {
+    ip -n "$1" link add "$2" type veth peer name "$4" netns "$3"
+    ip -n "$1" link set "$2" up
+    ip -n "$3" link set "$4" up
+    ip netns exec "$1" ethtool -K "$2" tx off >/dev/null
+    ip netns exec "$3" ethtool -K "$4" tx off >/dev/null
+}
+
+# netns_xdp_pass NS IF OBJECT: attach the trivial XDP_PASS program (native).
+netns_xdp_pass() {
+    ip -n "$1" link set dev "$2" xdpdrv obj "$3" sec xdp
+}
+
+# netns_bg NS COMMAND...: run COMMAND in NS in the background; killed at cleanup.
+netns_bg() {
+    local ns=$1
+    shift
+    ip netns exec "$ns" "$@" &
+    NETNS_PIDS+=($!)
+}
+
+# netns_httpd NS ADDR PORT TEXT DIR: busybox httpd on ADDR:PORT answering TEXT
+# (its own document root DIR, so several ports can answer differently).
+netns_httpd() {
+    mkdir -p "$5"
+    echo "$4" >"$5/index.html"
+    netns_bg "$1" busybox httpd -f -p "$2:$3" -h "$5"
+}
+
+# netns_wait_port NS ADDR PORT: wait (up to 10 s) until something listens.
+netns_wait_port() {
+    local i
+    for i in $(seq 100); do
+        if ip netns exec "$1" busybox nc -z "$2" "$3" 2>/dev/null ||
+            ip netns exec "$1" bash -c "exec 3<>/dev/tcp/$2/$3" 2>/dev/null; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    netns_log "nothing listens on $2:$3 in $1"
+    return 1
+}
+
+netns_cleanup() {
+    set +e  # best effort: one failure must not leave the rest behind
+    local pid ns
+    for pid in "${NETNS_PIDS[@]}"; do
+        kill "$pid" 2>/dev/null
+    done
+    for pid in "${NETNS_PIDS[@]}"; do
+        wait "$pid" 2>/dev/null
+    done
+    NETNS_PIDS=()
+    for ns in "${NETNS_CREATED[@]}"; do
+        ip netns del "$ns" 2>/dev/null
+    done
+    NETNS_CREATED=()
+}

@@ -1,0 +1,38 @@
+# Running xvsd and xvsadm for a test topology (sourced, bash; needs lib.sh).
+# XVS_BUILD must name the build directory.
+
+# xvsd_start NS CONFIG INSTANCE: xvsd in the foreground (background job) in NS,
+# waits until its control socket answers. Stopped with SIGTERM at cleanup.
+xvsd_start() {
+    local ns=$1 config=$2 instance=$3 i
+    XVSD_INSTANCE=$instance
+    netns_bg "$ns" "$XVS_BUILD/src/daemon/xvsd" -f "$config" --foreground --instance "$instance"
+    XVSD_PID=${NETNS_PIDS[-1]}
+    for i in $(seq 200); do
+        if "$XVS_BUILD/src/cli/xvsadm" --instance "$instance" -Ln >/dev/null 2>&1; then
+            return 0
+        fi
+        if ! kill -0 "$XVSD_PID" 2>/dev/null; then
+            netns_log "xvsd exited during start"
+            return 1
+        fi
+        sleep 0.1
+    done
+    netns_log "xvsd did not answer on its control socket"
+    return 1
+}
+
+xvsadm() { "$XVS_BUILD/src/cli/xvsadm" "$@"; }
+
+# xvsd_stop: SIGTERM and wait, so cleanstop runs before the namespaces go.
+xvsd_stop() {
+    if [ -n "${XVSD_PID:-}" ] && kill -0 "$XVSD_PID" 2>/dev/null; then
+        kill -TERM "$XVSD_PID" || true
+        wait "$XVSD_PID" 2>/dev/null || true
+    fi
+    XVSD_PID=
+    # The run directory keeps its lock file after a clean exit; a test's
+    # instance is never reused, so remove it.
+    [ -n "${XVSD_INSTANCE:-}" ] && rm -rf "/run/xvs/$XVSD_INSTANCE"
+    XVSD_INSTANCE=
+}
