@@ -1,6 +1,7 @@
 // xvs-bench: measures the data plane, the control plane and the health
 // checker; prints a table, and optionally writes JSON and an SVG plot.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 
@@ -17,20 +18,27 @@ int main(int argc, char** argv) {
     app.add_option("--plot", plot_path, "write an SVG plot of the prog suite to this file");
     app.add_flag("--smoke", options.smoke, "tiny loops: checks the harness runs, measures nothing");
     app.add_option("--cpu", options.cpu, "CPU to pin the prog suite to")->capture_default_str();
-    app.add_option("suites", suites, "suites to run: prog (default: all)");
+    app.add_option("suites", suites, "suites to run: prog rate control health flood (default: all)");
     CLI11_PARSE(app, argc, argv);
-    if (suites.empty()) suites = {"prog"};
+    const std::vector<std::pair<std::string, void (*)(const SuiteOptions&, std::vector<Figure>&)>>
+        known = {{"prog", run_prog_suite},
+                 {"control", run_control_suite},
+                 {"flood", run_flood_suite}};
+    if (suites.empty())
+        for (const auto& [name, _] : known) suites.push_back(name);
 
     std::vector<Figure> figures;
     int failed = 0;
     for (const auto& suite : suites) {
         try {
-            if (suite == "prog") {
-                run_prog_suite(options, figures);
-            } else {
-                std::cerr << "xvs-bench: unknown suite '" << suite << "'\n";
+            auto it = std::find_if(known.begin(), known.end(),
+                                   [&](const auto& k) { return k.first == suite; });
+            if (it == known.end()) {
+                std::cerr << "xvs-bench: unknown suite '" << suite
+                          << "' (prog, rate, control, health, flood)\n";
                 return 2;
             }
+            it->second(options, figures);
         } catch (const std::exception& e) {
             std::cerr << "xvs-bench: suite " << suite << " failed: " << e.what() << "\n";
             ++failed;

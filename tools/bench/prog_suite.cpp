@@ -18,6 +18,7 @@
 #include "bench_floor.skel.h"
 #include "dataplane/xdp/xdp_dataplane.h"
 #include "model/diff.h"
+#include "director_network.h"
 #include "netns.h"
 #include "prog_runner.h"
 #include "suites.h"
@@ -35,27 +36,7 @@ struct FloorDeleter {
     void operator()(bench_floor* s) const { bench_floor__destroy(s); }
 };
 
-const test::Mac kClientIfMac = mac("02:00:00:00:00:01");
 const test::Mac kRealIfMac = mac("02:00:00:00:01:01");
-
-// cli0 faces the clients, rs0 the reals; neighbours are permanent.
-void build_prog_network(const Netns& ns) {
-    ns.ip("link add cli0 address 02:00:00:00:00:01 type veth peer name cli1");
-    ns.ip("link add rs0 address 02:00:00:00:01:01 type veth peer name rs1");
-    for (const char* dev : {"cli0", "cli1", "rs0", "rs1"}) ns.ip(std::string("link set ") + dev + " up");
-    ns.ip("addr add 10.0.0.1/16 dev cli0");
-    ns.ip("addr add fd00::1/64 dev cli0 nodad");
-    ns.ip("addr add 10.1.0.1/24 dev rs0");
-    ns.ip("addr add fd00:1::1/64 dev rs0 nodad");
-    ns.ip("neigh add 10.0.0.2 lladdr 02:00:00:00:00:02 dev cli0 nud permanent");
-    ns.ip("neigh add fd00::2 lladdr 02:00:00:00:00:02 dev cli0 nud permanent");
-    for (int n = 2; n <= 4; ++n) {
-        std::string lladdr = " lladdr 02:00:00:00:01:0" + std::to_string(n);
-        ns.ip("neigh add 10.1.0." + std::to_string(n) + lladdr + " dev rs0 nud permanent");
-        ns.ip("neigh add fd00:1::" + std::to_string(n) + lladdr + " dev rs0 nud permanent");
-    }
-    ns.exec("sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1");
-}
 
 struct Method {
     const char* name;  // as in figure names
@@ -186,7 +167,7 @@ void run_prog_suite(const SuiteOptions& options, std::vector<Figure>& out) {
     const int warmup = options.smoke ? 20 : 2000;
 
     Netns ns("xvs-bench-prog");
-    build_prog_network(ns);
+    build_director_network(ns);
     NetnsEntry inside(ns);
     const int cli = static_cast<int>(if_nametoindex("cli0"));
     const int rs = static_cast<int>(if_nametoindex("rs0"));
