@@ -74,8 +74,9 @@ add_program "$(command -v ip)" /usr/sbin/ip
 add_program "$(command -v curl)" /usr/bin/curl
 add_program "$(command -v ipvsadm)" /usr/sbin/ipvsadm
 add_program "$(command -v nft)" /usr/sbin/nft
-for tool in src/dataplane/ipvs/ipvs_vm_driver src/daemon/xvsd src/cli/xvsadm; do
-    [ -x "$build/$tool" ] && add_program "$build/$tool" "/usr/bin/$(basename "$tool")"
+for tool in src/dataplane/ipvs/ipvs_vm_driver tests/ipvs/test_ipvs_kernel src/daemon/xvsd src/cli/xvsadm; do
+    [ -x "$build/$tool" ] || { echo "vm-test: $build/$tool missing (build the project first)" >&2; exit 1; }
+    add_program "$build/$tool" "/usr/bin/$(basename "$tool")"
 done
 # libnftables and friends dlopen nothing, but iproute2 reads these if present.
 mkdir -p "$rootfs/etc/iproute2"

@@ -102,7 +102,9 @@ void IpvsClient::transact(NlMsgPtr request, IpvsOperation op, const std::string&
     nl_cb_set(cb.get(), NL_CB_ACK, NL_CB_CUSTOM, on_finish, &x);
     nl_cb_err(cb.get(), NL_CB_CUSTOM, on_error, &x);
     while (!x.done) {
-        if (int rc = nl_recvmsgs(sock_.get(), cb.get()); rc < 0)
+        // A kernel error stops the exchange through on_error, and libnl then
+        // also returns it (as its own code): the errno recorded there wins.
+        if (int rc = nl_recvmsgs(sock_.get(), cb.get()); rc < 0 && x.kernel_error == 0)
             throw IpvsError((object.empty() ? "" : object + ": ") + "IPVS netlink receive failed: " +
                             nl_geterror(rc));
     }
