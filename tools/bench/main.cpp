@@ -23,7 +23,8 @@ int main(int argc, char** argv) {
     const std::vector<std::pair<std::string, void (*)(const SuiteOptions&, std::vector<Figure>&)>>
         known = {{"prog", run_prog_suite},
                  {"control", run_control_suite},
-                 {"flood", run_flood_suite}};
+                 {"flood", run_flood_suite},
+                 {"rate", run_rate_suite}};
     if (suites.empty())
         for (const auto& [name, _] : known) suites.push_back(name);
 
