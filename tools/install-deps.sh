@@ -10,7 +10,7 @@ packages=(
     # build
     build-essential cmake pkg-config clang llvm
     libbpf-dev libelf-dev zlib1g-dev bpftool
-    libnl-3-dev libnl-genl-3-dev libnftables-dev libcli11-dev catch2 libssl-dev
+    libnl-3-dev libnl-genl-3-dev libnftables-dev libcli11-dev catch2 libssl-dev libpcre2-dev
     # config fuzzing (libFuzzer + sanitizer runtimes)
     libfuzzer-14-dev libclang-rt-14-dev
     # tests and demo: real servers, clients, topology

@@ -58,7 +58,7 @@ struct CheckLoop::Check {
     uint64_t id = 0;
     std::string key;
     CheckSpec spec;
-    std::shared_ptr<const std::regex> receive;
+    std::shared_ptr<const ReceivePattern> receive;
     std::vector<SubscriberId> subscribers;
     std::optional<CheckResult> last;
     uint64_t rounds = 0;  // rounds finished

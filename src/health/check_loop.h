@@ -11,7 +11,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <regex>
+#include "health/receive_pattern.h"
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -38,7 +38,7 @@ struct CheckEntry {
     SubscriberId subscriber = 0;
     CheckSpec spec;
     std::string key;
-    std::shared_ptr<const std::regex> receive;
+    std::shared_ptr<const ReceivePattern> receive;
 };
 
 struct CheckerMailbox {

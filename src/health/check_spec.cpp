@@ -1,7 +1,8 @@
 #include "health/check_spec.h"
 
-#include <regex>
 #include <stdexcept>
+
+#include "health/receive_pattern.h"
 
 namespace xvs {
 namespace {
@@ -13,20 +14,6 @@ namespace {
 bool negotiate_service_supported(const std::string& service) {
     return service == "http" || service == "https" || service == "simpletcp" || service == "dns" ||
            service == "none";
-}
-
-// ECMAScript treats these Perl escapes as the plain letter, which would
-// silently change the meaning of the pattern.
-void refuse_perl_only_syntax(const CheckSpec& spec) {
-    const std::string& r = spec.receive;
-    for (size_t i = 0; i + 1 < r.size(); ++i) {
-        if (r[i] != '\\') continue;
-        char next = r[i + 1];
-        if (next == 'A' || next == 'z' || next == 'Z' || next == 'G' || next == 'Q' || next == 'E')
-            refuse(spec, "receive=\"" + r + "\" uses the Perl-only escape \\" + next +
-                             ", which ECMAScript regular expressions do not have");
-        ++i;  // skip the escaped character
-    }
 }
 
 }  // namespace
@@ -74,12 +61,10 @@ void validate_check_spec(const CheckSpec& spec) {
         }
         if (spec.service == "simpletcp" && spec.receive.empty())
             refuse(spec, "service=simpletcp needs receive=");
-        refuse_perl_only_syntax(spec);
         try {
-            std::regex check(spec.receive, std::regex::ECMAScript);
-        } catch (const std::regex_error& e) {
-            refuse(spec, "receive=\"" + spec.receive +
-                             "\" is not a valid regular expression (ECMAScript syntax): " + e.what());
+            ReceivePattern check(spec.receive);
+        } catch (const std::invalid_argument& e) {
+            refuse(spec, e.what());
         }
     }
     if (spec.type == Type::external && spec.checkcommand.empty())

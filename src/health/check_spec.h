@@ -17,11 +17,8 @@
 //    the two before filling these in.
 //  - request is the text of request= without the "/" ldirectord prepends;
 //    a leading "/" is accepted and ignored where ldirectord ignores it.
-//  - receive is matched as a std::regex in ECMAScript syntax, the nearest the
-//    C++ library has to ldirectord's Perl regexes: plain text, classes,
-//    anchors, alternation and quantifiers agree; Perl-only constructs
-//    ((?i), \A, \z, lookbehind, possessive quantifiers) are rejected by
-//    validation.
+//  - receive is a Perl-compatible regular expression (PCRE2, see
+//    receive_pattern.h), as in ldirectord, which matches it with Perl.
 #pragma once
 
 #include <cstdint>

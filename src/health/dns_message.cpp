@@ -129,12 +129,12 @@ DnsReply parse_dns_reply(std::string_view message) {
     return reply;
 }
 
-CheckResult judge_dns_reply(const DnsReply& reply, const std::regex& receive) {
+CheckResult judge_dns_reply(const DnsReply& reply, const ReceivePattern& receive) {
     static const char* rcodes[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED"};
     if (reply.rcode != 0)
         return {false, std::string("DNS error ") + (reply.rcode < 6 ? rcodes[reply.rcode] : std::to_string(reply.rcode)), 0};
     for (const DnsRecord& record : reply.answers) {
-        if ((record.type == kDnsTypeA || record.type == kDnsTypePtr) && std::regex_search(record.value, receive))
+        if ((record.type == kDnsTypeA || record.type == kDnsTypePtr) && receive.search(record.value))
             return {true, "DNS answer " + record.value, 0};
     }
     return {false, reply.answers.empty() ? "DNS reply without an answer" : "receive did not match the DNS answer", 0};

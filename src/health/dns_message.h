@@ -8,7 +8,7 @@
 
 #include <cstdint>
 #include <optional>
-#include <regex>
+#include "health/receive_pattern.h"
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,6 +45,6 @@ struct DnsReply {
 // Throws std::runtime_error for a malformed message.
 DnsReply parse_dns_reply(std::string_view message);
 
-CheckResult judge_dns_reply(const DnsReply& reply, const std::regex& receive);
+CheckResult judge_dns_reply(const DnsReply& reply, const ReceivePattern& receive);
 
 }  // namespace xvs

@@ -14,7 +14,7 @@ uint16_t next_dns_id() {
     return static_cast<uint16_t>(counter.fetch_add(1) * 40503u >> 16);
 }
 
-DnsUdpProbe::DnsUdpProbe(SockAddr target, const CheckSpec& spec, std::shared_ptr<const std::regex> receive)
+DnsUdpProbe::DnsUdpProbe(SockAddr target, const CheckSpec& spec, std::shared_ptr<const ReceivePattern> receive)
     : target_(target),
       id_(next_dns_id()),
       query_(build_dns_query(id_, dns_question_for(spec.request))),
@@ -49,7 +49,7 @@ std::optional<CheckResult> DnsUdpProbe::on_io(ProbeIo&, uint32_t) {
     }
 }
 
-DnsTcpDialogue::DnsTcpDialogue(const CheckSpec& spec, std::shared_ptr<const std::regex> receive)
+DnsTcpDialogue::DnsTcpDialogue(const CheckSpec& spec, std::shared_ptr<const ReceivePattern> receive)
     : id_(next_dns_id()), receive_(std::move(receive)) {
     auto query = build_dns_query(id_, dns_question_for(spec.request));
     request_.push_back(static_cast<char>(query.size() >> 8));

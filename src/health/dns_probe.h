@@ -7,7 +7,7 @@
 #pragma once
 
 #include <memory>
-#include <regex>
+#include "health/receive_pattern.h"
 #include <vector>
 
 #include "health/dns_message.h"
@@ -18,7 +18,7 @@ namespace xvs {
 
 class DnsUdpProbe : public Probe {
 public:
-    DnsUdpProbe(SockAddr target, const CheckSpec& spec, std::shared_ptr<const std::regex> receive);
+    DnsUdpProbe(SockAddr target, const CheckSpec& spec, std::shared_ptr<const ReceivePattern> receive);
     std::optional<CheckResult> start(ProbeIo& io) override;
     std::optional<CheckResult> on_io(ProbeIo& io, uint32_t events) override;
     std::string phase() const override { return "waiting for the DNS reply"; }
@@ -27,20 +27,20 @@ private:
     SockAddr target_;
     uint16_t id_;
     std::vector<uint8_t> query_;
-    std::shared_ptr<const std::regex> receive_;
+    std::shared_ptr<const ReceivePattern> receive_;
     UniqueFd socket_;
 };
 
 class DnsTcpDialogue : public StreamDialogue {
 public:
-    DnsTcpDialogue(const CheckSpec& spec, std::shared_ptr<const std::regex> receive);
+    DnsTcpDialogue(const CheckSpec& spec, std::shared_ptr<const ReceivePattern> receive);
     std::string request() const override { return request_; }
     std::optional<CheckResult> judge(std::string_view received, bool eof) override;
 
 private:
     uint16_t id_;
     std::string request_;
-    std::shared_ptr<const std::regex> receive_;
+    std::shared_ptr<const ReceivePattern> receive_;
 };
 
 // A query id that differs between checks and runs.

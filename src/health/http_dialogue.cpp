@@ -94,13 +94,13 @@ std::optional<HttpResponse> parse_http_response(std::string_view data, bool eof,
     return response;
 }
 
-CheckResult judge_http_response(const HttpResponse& response, const std::regex* receive) {
+CheckResult judge_http_response(const HttpResponse& response, const ReceivePattern* receive) {
     CheckResult result;
     if (response.status < 200 || response.status > 299) {
         result.reason = "HTTP status " + response.status_text;
         return result;
     }
-    if (receive && !std::regex_search(response.body, *receive)) {
+    if (receive && !receive->search(response.body)) {
         result.reason = "receive did not match (HTTP status " + response.status_text + ")";
         return result;
     }
@@ -109,7 +109,7 @@ CheckResult judge_http_response(const HttpResponse& response, const std::regex* 
     return result;
 }
 
-HttpDialogue::HttpDialogue(const CheckSpec& spec, std::shared_ptr<const std::regex> receive)
+HttpDialogue::HttpDialogue(const CheckSpec& spec, std::shared_ptr<const ReceivePattern> receive)
     : request_(build_http_request(spec)), head_(spec.httpmethod == "HEAD"), receive_(std::move(receive)) {}
 
 std::optional<CheckResult> HttpDialogue::judge(std::string_view received, bool eof) {

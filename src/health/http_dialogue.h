@@ -6,7 +6,7 @@
 //    be a relative URI ("check.html", "/check.html") or an absolute URL, of
 //    which only the path is used (the check always goes to the real).
 //  - Up when the status is 2xx and, if receive= is set, the body contains a
-//    match of the receive regex (std::regex_search). HEAD responses have no
+//    match of the receive regex (ReceivePattern::search). HEAD responses have no
 //    body, so with HEAD receive= should be empty (as ldirectord's man page
 //    says).
 //  - Redirects are not followed (ldirectord's LWP follows them for GET and
@@ -15,7 +15,7 @@
 
 #include <memory>
 #include <optional>
-#include <regex>
+#include "health/receive_pattern.h"
 #include <string>
 #include <string_view>
 
@@ -42,19 +42,19 @@ std::string http_request_path(const std::string& request);
 std::optional<HttpResponse> parse_http_response(std::string_view data, bool eof, bool head_request);
 
 // The verdict on a complete response.
-CheckResult judge_http_response(const HttpResponse& response, const std::regex* receive);
+CheckResult judge_http_response(const HttpResponse& response, const ReceivePattern* receive);
 
 class HttpDialogue : public StreamDialogue {
 public:
     // receive: null when receive= is empty.
-    HttpDialogue(const CheckSpec& spec, std::shared_ptr<const std::regex> receive);
+    HttpDialogue(const CheckSpec& spec, std::shared_ptr<const ReceivePattern> receive);
     std::string request() const override { return request_; }
     std::optional<CheckResult> judge(std::string_view received, bool eof) override;
 
 private:
     std::string request_;
     bool head_;
-    std::shared_ptr<const std::regex> receive_;
+    std::shared_ptr<const ReceivePattern> receive_;
 };
 
 }  // namespace xvs

@@ -25,9 +25,9 @@ std::optional<CheckResult> static_result(const CheckSpec& spec) {
     return std::nullopt;
 }
 
-std::shared_ptr<const std::regex> compile_receive(const CheckSpec& spec) {
+std::shared_ptr<const ReceivePattern> compile_receive(const CheckSpec& spec) {
     if (spec.receive.empty()) return nullptr;
-    return std::make_shared<const std::regex>(spec.receive, std::regex::ECMAScript);
+    return std::make_shared<const ReceivePattern>(spec.receive);
 }
 
 double probe_timeout_s(const CheckSpec& spec, bool negotiate) {
@@ -35,7 +35,7 @@ double probe_timeout_s(const CheckSpec& spec, bool negotiate) {
 }
 
 std::unique_ptr<Probe> make_probe(const CheckSpec& spec, bool negotiate,
-                                  const std::shared_ptr<const std::regex>& receive, const TlsContext& tls) {
+                                  const std::shared_ptr<const ReceivePattern>& receive, const TlsContext& tls) {
     using Type = CheckSpec::Type;
     SockAddr target = make_sockaddr(spec.address, spec.port);
     if (is_negotiate_round(spec, negotiate)) {

@@ -8,7 +8,7 @@
 
 #include <memory>
 #include <optional>
-#include <regex>
+#include "health/receive_pattern.h"
 
 #include "health/check_spec.h"
 #include "health/probe.h"
@@ -20,11 +20,11 @@ namespace xvs {
 std::optional<CheckResult> static_result(const CheckSpec& spec);
 
 // The compiled receive= of a spec (null when empty).
-std::shared_ptr<const std::regex> compile_receive(const CheckSpec& spec);
+std::shared_ptr<const ReceivePattern> compile_receive(const CheckSpec& spec);
 
 // tls: the checker's client context (used by https only).
 std::unique_ptr<Probe> make_probe(const CheckSpec& spec, bool negotiate,
-                                  const std::shared_ptr<const std::regex>& receive, const TlsContext& tls);
+                                  const std::shared_ptr<const ReceivePattern>& receive, const TlsContext& tls);
 
 // The timeout of that round.
 double probe_timeout_s(const CheckSpec& spec, bool negotiate);

@@ -17,12 +17,12 @@ std::string simpletcp_request_bytes(const std::string& request) {
     return out;
 }
 
-SimpleTcpDialogue::SimpleTcpDialogue(const CheckSpec& spec, std::shared_ptr<const std::regex> receive)
+SimpleTcpDialogue::SimpleTcpDialogue(const CheckSpec& spec, std::shared_ptr<const ReceivePattern> receive)
     : request_(simpletcp_request_bytes(spec.request)), receive_(std::move(receive)) {}
 
 std::optional<CheckResult> SimpleTcpDialogue::judge(std::string_view received, bool eof) {
     auto matches = [&](std::string_view line) {
-        return std::regex_search(line.begin(), line.end(), *receive_);
+        return receive_->search(line);
     };
     for (;;) {
         size_t nl = received.find('\n', checked_);

@@ -7,7 +7,7 @@
 #pragma once
 
 #include <memory>
-#include <regex>
+#include "health/receive_pattern.h"
 #include <string>
 
 #include "health/check_spec.h"
@@ -20,14 +20,14 @@ std::string simpletcp_request_bytes(const std::string& request);
 
 class SimpleTcpDialogue : public StreamDialogue {
 public:
-    SimpleTcpDialogue(const CheckSpec& spec, std::shared_ptr<const std::regex> receive);
+    SimpleTcpDialogue(const CheckSpec& spec, std::shared_ptr<const ReceivePattern> receive);
     std::string request() const override { return request_; }
     bool half_close_after_request() const override { return true; }
     std::optional<CheckResult> judge(std::string_view received, bool eof) override;
 
 private:
     std::string request_;
-    std::shared_ptr<const std::regex> receive_;
+    std::shared_ptr<const ReceivePattern> receive_;
     size_t checked_ = 0;  // bytes of complete lines already tested
 };
 
