@@ -48,9 +48,20 @@ netns_bg() {
 # netns_httpd NS ADDR PORT TEXT DIR: busybox httpd on ADDR:PORT answering TEXT
 # (its own document root DIR, so several ports can answer differently).
 netns_httpd() {
+    local listen="$2:$3"
+    case "$2" in *:*) listen="[$2]:$3" ;; esac
     mkdir -p "$5"
     echo "$4" >"$5/index.html"
-    netns_bg "$1" busybox httpd -f -p "$2:$3" -h "$5"
+    netns_bg "$1" busybox httpd -f -p "$listen" -h "$5"
+}
+
+# netns_addr NS ADDR/PLEN DEV: add an address, without IPv6 duplicate address
+# detection (which would delay its use for a second or two).
+netns_addr() {
+    case "$2" in
+        *:*) ip -n "$1" addr add "$2" dev "$3" nodad ;;
+        *) ip -n "$1" addr add "$2" dev "$3" ;;
+    esac
 }
 
 # netns_wait_port NS ADDR PORT: wait (up to 10 s) until something listens.

@@ -10,11 +10,14 @@
 # the same real on both ports with its port preserved, that the split is close
 # to 1:2, and that `xvsadm -Ln` lists the service in ipvsadm's format.
 #
-# Usage: seed_nat.sh BUILD_DIR     (root; exits non-zero when a check fails)
+# With --ipv6 the same in IPv6 (2001:db8::/64 outside, 2001:db8:239::/64 inside).
+#
+# Usage: seed_nat.sh BUILD_DIR [--ipv6]   (root; exits non-zero when a check fails)
 # Used by the end-to-end test (tests/e2e) and by tools/demo.sh.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-XVS_BUILD=$(cd "${1:?usage: seed_nat.sh BUILD_DIR}" && pwd)
+XVS_BUILD=$(cd "${1:?usage: seed_nat.sh BUILD_DIR [--ipv6]}" && pwd)
+family=${2:-}
 source "$here/lib.sh"
 source "$here/xvsd.sh"
 
@@ -31,10 +34,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-vip=192.168.0.105
-dip=192.168.239.130
-real1=192.168.239.129
-real2=192.168.239.133
+if [ "$family" = --ipv6 ]; then
+    vip=2001:db8::105 gw=2001:db8::1 dip=2001:db8:239::130 net=2001:db8:: plen=64
+    real1=2001:db8:239::129 real2=2001:db8:239::133 v=6
+    url() { echo "http://[$vip]:$1/"; }
+else
+    vip=192.168.0.105 gw=192.168.0.1 dip=192.168.239.130 net=192.168.0. plen=24
+    real1=192.168.239.129 real2=192.168.239.133 v=
+    url() { echo "http://$vip:$1/"; }
+fi
 
 netns_log "building the topology ($p*)"
 for ns in c d s r1 r2; do netns_add "$p$ns"; done
@@ -47,22 +55,26 @@ ip -n "${p}s" link add br0 type bridge
 for port in s0 s1 s2; do ip -n "${p}s" link set "$port" master br0; done
 ip -n "${p}s" link set br0 up
 
-ip -n "${p}d" addr add 192.168.0.1/24 dev d0
-ip -n "${p}d" addr add "$vip/24" dev d0
-ip -n "${p}d" addr add "$dip/24" dev d1
-ip netns exec "${p}d" sysctl -qw net.ipv4.ip_forward=1
+for ns in c d r1 r2; do  # no duplicate address detection delays for IPv6
+    ip netns exec "$p$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+done
+netns_addr "${p}d" "$gw/$plen" d0
+netns_addr "${p}d" "$vip/$plen" d0
+netns_addr "${p}d" "$dip/$plen" d1
+# bpf_fib_lookup() refuses to route (FWD_DISABLED) unless forwarding is on.
+ip netns exec "${p}d" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
 
 clients=()
 for i in $(seq 11 50); do
-    ip -n "${p}c" addr add "192.168.0.$i/24" dev c0
-    clients+=("192.168.0.$i")
+    netns_addr "${p}c" "$net$i/$plen" c0
+    clients+=("$net$i")
 done
-ip -n "${p}c" route add default via 192.168.0.1
+ip -n "${p}c" route add default via "$gw"
 
 n=1
 for real in "$real1" "$real2"; do
     ns="${p}r$n"
-    ip -n "$ns" addr add "$real/24" dev e0
+    netns_addr "$ns" "$real/$plen" e0
     ip -n "$ns" route add default via "$dip"
     for port in 80 8080; do
         netns_httpd "$ns" "$real" "$port" "This is web$n with $port" "$work/web$n-$port"
@@ -75,6 +87,8 @@ done
 netns_xdp_pass "${p}c" c0 "$xdp_pass"
 netns_xdp_pass "${p}s" s0 "$xdp_pass"
 
+r1cf=$real1 r2cf=$real2
+[ -n "$v" ] && r1cf="[$real1]" r2cf="[$real2]"
 cat >"$work/xvsd.cf" <<CF
 # The seed's setup (ldirectord.cf + the xvs directives)
 interface=d0
@@ -82,11 +96,11 @@ interface=d1
 dataplane=xdp
 logfile="$work/xvsd.log"
 cleanstop=yes
-virtual=100
-    match=tcp $vip:80
-    match=tcp $vip:8080
-    real=$real1 masq 1
-    real=$real2 masq 2
+virtual$v=100
+    match=tcp $(url 80 | sed -e 's|http://||' -e 's|/$||')
+    match=tcp $(url 8080 | sed -e 's|http://||' -e 's|/$||')
+    real$v=$r1cf masq 1
+    real$v=$r2cf masq 2
     scheduler=wrr
     persistent=360
     checktype=on
@@ -110,8 +124,8 @@ fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
 count1=0
 count2=0
 for client in "${clients[@]}"; do
-    a80=$(ip netns exec "${p}c" curl -s --max-time 5 --interface "$client" "http://$vip:80/" || true)
-    a8080=$(ip netns exec "${p}c" curl -s --max-time 5 --interface "$client" "http://$vip:8080/" || true)
+    a80=$(ip netns exec "${p}c" curl -s --max-time 5 --interface "$client" "$(url 80)" || true)
+    a8080=$(ip netns exec "${p}c" curl -s --max-time 5 --interface "$client" "$(url 8080)" || true)
     echo "$client  :80 -> ${a80:-(no answer)}   :8080 -> ${a8080:-(no answer)}"
     case "$a80" in
         "This is web1 with 80") count1=$((count1 + 1)); web=web1 ;;
@@ -143,10 +157,12 @@ fi
 expected_head="IP Virtual Server version 1.2.1 (size=4096)
 Prot LocalAddress:Port Scheduler Flags
   -> RemoteAddress:Port           Forward Weight ActiveConn InActConn
-FWM  100 wrr persistent 360"
+FWM  100${v:+ IPv6} wrr persistent 360"
 [ "$(head -4 "$work/listing")" = "$expected_head" ] || fail "xvsadm -Ln header/service line differs"
-grep -Eq "^  -> $real1:0 +Masq +1 " "$work/listing" || fail "xvsadm -Ln lacks $real1 Masq 1"
-grep -Eq "^  -> $real2:0 +Masq +2 " "$work/listing" || fail "xvsadm -Ln lacks $real2 Masq 2"
+r1name=$real1:0 r2name=$real2:0
+[ -n "$v" ] && r1name="\\[$real1\\]:0" r2name="\\[$real2\\]:0"
+grep -Eq "^  -> $r1name +Masq +1 " "$work/listing" || fail "xvsadm -Ln lacks $real1 Masq 1"
+grep -Eq "^  -> $r2name +Masq +2 " "$work/listing" || fail "xvsadm -Ln lacks $real2 Masq 2"
 
 if [ "$failures" -ne 0 ]; then
     echo "--- xvsd log" >&2
@@ -154,4 +170,4 @@ if [ "$failures" -ne 0 ]; then
     echo "seed NAT scenario: $failures check(s) failed" >&2
     exit 1
 fi
-echo "seed NAT scenario: all checks passed"
+echo "seed NAT scenario ${family}: all checks passed"
