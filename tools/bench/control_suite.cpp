@@ -116,6 +116,9 @@ void run_control_suite(const SuiteOptions& options, std::vector<Figure>& out) {
 
     XdpOptions xo;
     xo.instance = "bench-control-" + std::to_string(getpid());
+    // The default LRU tables (preallocated) dominate the load time and the
+    // memory; the smoke run keeps them small.
+    if (options.smoke) xo.connection_table_size = xo.persistence_table_size = 4096;
     t = Clock::now();
     XdpDataplane dp(xo);
     out.push_back(figure("xdp_load_program", ms_since(t), "ms", "load, verify, pin (no interface)"));

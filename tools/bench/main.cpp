@@ -24,7 +24,8 @@ int main(int argc, char** argv) {
         known = {{"prog", run_prog_suite},
                  {"control", run_control_suite},
                  {"flood", run_flood_suite},
-                 {"rate", run_rate_suite}};
+                 {"rate", run_rate_suite},
+                 {"health", run_health_suite}};
     if (suites.empty())
         for (const auto& [name, _] : known) suites.push_back(name);
 

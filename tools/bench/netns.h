@@ -10,7 +10,7 @@
 
 #include <string>
 
-#include "dataplane/xdp/unique_fd.h"
+#include "control/unique_fd.h"
 
 namespace xvs::bench {
 

@@ -179,7 +179,7 @@ void run_prog_suite(const SuiteOptions& options, std::vector<Figure>& out) {
     XdpOptions xo;
     xo.instance = "bench-prog-" + std::to_string(getpid());
     // Large enough that no measured insert evicts (the flood suite measures that).
-    xo.connection_table_size = 1u << 19;
+    xo.connection_table_size = options.smoke ? 1u << 14 : 1u << 19;
     xo.persistence_table_size = 1u << 16;
     xo.tunnel_source_v4 = ip("10.1.0.1");
     xo.tunnel_source_v6 = ip("fd00:1::1");

@@ -1,0 +1,244 @@
+// health suite: how many reals the checker thread checks per second, and the
+// CPU it uses doing so, for 1,000 and 10,000 reals.
+//
+// The reals are local listeners in a throw-away namespace: 100 ports on
+// 0.0.0.0, reached through 127.0.x.y addresses (10 or 100 of them), drained by
+// one thread that accepts and closes. The checks are TCP connect checks with
+// an interval far shorter than a round takes, so the checker always has work
+// and its rate is its capacity. CPU is the process's CPU time minus the
+// listener thread's and the main thread's own: what the checker thread costs
+// in its own user and system time. The kernel's loopback TCP work runs in
+// softirq context and is not charged to any thread, so the checker thread is
+// also pinned to one CPU (the listeners to another) and that CPU's busy share
+// in /proc/stat is reported: near 100% means the rate is the capacity of one
+// CPU. From the CPU per check follows the share that the same reals take at
+// ldirectord's default checkinterval of 10 s.
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "control/unique_fd.h"
+#include "health/health_checker.h"
+#include "netns.h"
+#include "suites.h"
+
+namespace xvs::bench {
+namespace {
+
+constexpr uint16_t kFirstPort = 20000;
+constexpr int kPorts = 100;
+
+double thread_cpu_s(clockid_t clock) {
+    timespec ts{};
+    if (clock_gettime(clock, &ts) != 0) throw std::runtime_error(std::string("clock_gettime: ") + std::strerror(errno));
+    return double(ts.tv_sec) + double(ts.tv_nsec) / 1e9;
+}
+
+double process_cpu_s() {
+    rusage ru{};
+    if (getrusage(RUSAGE_SELF, &ru) != 0) throw std::runtime_error("getrusage failed");
+    auto s = [](const timeval& tv) { return double(tv.tv_sec) + double(tv.tv_usec) / 1e6; };
+    return s(ru.ru_utime) + s(ru.ru_stime);
+}
+
+// Busy and total jiffies of one CPU, from /proc/stat.
+std::pair<double, double> cpu_jiffies(int cpu) {
+    std::ifstream stat("/proc/stat");
+    const std::string name = "cpu" + std::to_string(cpu) + " ";
+    for (std::string line; std::getline(stat, line);) {
+        if (line.rfind(name, 0) != 0) continue;
+        std::istringstream fields(line.substr(name.size()));
+        double v[8] = {};
+        for (double& x : v) fields >> x;
+        double total = 0;
+        for (double x : v) total += x;
+        return {total - v[3] - v[4], total};  // idle, iowait
+    }
+    throw std::runtime_error("no " + name + "line in /proc/stat");
+}
+
+void pin(pthread_t thread, int cpu) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    if (int err = pthread_setaffinity_np(thread, sizeof set, &set); err != 0)
+        throw std::runtime_error("pinning a thread to CPU " + std::to_string(cpu) + ": " + std::strerror(err));
+}
+
+// Listeners on kFirstPort.. that accept and close, on one thread.
+class AcceptingListeners {
+   public:
+    explicit AcceptingListeners(int cpu) : epoll_(epoll_create1(EPOLL_CLOEXEC)), stop_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+        if (!epoll_ || !stop_) throw std::runtime_error("epoll/eventfd failed");
+        for (int i = 0; i < kPorts; ++i) {
+            UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+            int one = 1;
+            sockaddr_in a{};
+            a.sin_family = AF_INET;
+            a.sin_port = htons(uint16_t(kFirstPort + i));
+            if (!fd || setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+                bind(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || listen(fd.get(), 4096) != 0)
+                throw std::runtime_error("listener on port " + std::to_string(kFirstPort + i) + ": " +
+                                         std::strerror(errno));
+            add(fd.get());
+            listeners_.push_back(std::move(fd));
+        }
+        add(stop_.get());
+        thread_ = std::thread([this] { serve(); });
+        cpu_clock_ready_.wait(false);
+        pin(thread_.native_handle(), cpu);
+    }
+    ~AcceptingListeners() {
+        uint64_t one = 1;
+        if (write(stop_.get(), &one, sizeof one) != sizeof one) std::perror("xvs-bench: stopping listeners");
+        thread_.join();
+    }
+    double cpu_s() const { return thread_cpu_s(cpu_clock_); }
+    uint64_t accepted() const { return accepted_; }
+
+   private:
+    void add(int fd) {
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.fd = fd;
+        if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) != 0) throw std::runtime_error("epoll_ctl failed");
+    }
+    void serve() {
+        pthread_getcpuclockid(pthread_self(), &cpu_clock_);
+        cpu_clock_ready_ = true;
+        cpu_clock_ready_.notify_all();
+        epoll_event events[64];
+        for (;;) {
+            int n = epoll_wait(epoll_.get(), events, 64, -1);
+            for (int i = 0; i < n; ++i) {
+                if (events[i].data.fd == stop_.get()) return;
+                for (int c; (c = accept4(events[i].data.fd, nullptr, nullptr, SOCK_CLOEXEC)) >= 0;) {
+                    close(c);
+                    ++accepted_;
+                }
+            }
+        }
+    }
+    UniqueFd epoll_, stop_;
+    std::vector<UniqueFd> listeners_;
+    std::thread thread_;
+    clockid_t cpu_clock_{};
+    std::atomic<bool> cpu_clock_ready_{false};
+    std::atomic<uint64_t> accepted_{0};
+};
+
+Figure figure(const std::string& name, double value, const std::string& unit, std::string note = {}) {
+    Figure f;
+    f.suite = "health";
+    f.name = name;
+    f.value = value;
+    f.unit = unit;
+    f.note = std::move(note);
+    return f;
+}
+
+void measure(int reals, double seconds, int checker_cpu, std::vector<Figure>& out) {
+    std::vector<std::pair<SubscriberId, CheckSpec>> checks;
+    for (int i = 0; i < reals; ++i) {
+        CheckSpec spec;
+        spec.type = CheckSpec::Type::connect;
+        int host = i / kPorts;
+        spec.address = IpAddress::v4(0x7f000000u | uint32_t(host / 250) << 8 | uint32_t(host % 250 + 1));
+        spec.port = uint16_t(kFirstPort + i % kPorts);
+        spec.interval_s = 0.001;  // always due: the rate is the checker's capacity
+        spec.timeout_s = 5;
+        checks.emplace_back(SubscriberId(i), spec);
+    }
+    const int cpus = int(sysconf(_SC_NPROCESSORS_ONLN));
+    AcceptingListeners listeners(cpus > 1 ? (checker_cpu + 1) % cpus : checker_cpu);
+    pin(pthread_self(), checker_cpu);  // the checker thread inherits it
+    // Every check may be in flight at once: with fewer slots than checks and
+    // an always-due interval, the checks holding the slots start their next
+    // round before the waiting ones get a slot (the waiting ones never run).
+    HealthChecker::Options checker_options;
+    checker_options.max_in_flight = size_t(reals);
+    HealthChecker checker(checker_options);
+    checker.set_checks(std::move(checks));
+    const clockid_t main_clock = CLOCK_THREAD_CPUTIME_ID;
+    checker.start();
+    std::this_thread::sleep_for(std::chrono::duration<double>(seconds / 4));  // first rounds, warm caches
+
+    auto stats0 = checker.stats();
+    double cpu0 = process_cpu_s() - listeners.cpu_s() - thread_cpu_s(main_clock);
+    auto core0 = cpu_jiffies(checker_cpu);
+    auto t0 = std::chrono::steady_clock::now();
+    std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+    auto stats1 = checker.stats();
+    double cpu1 = process_cpu_s() - listeners.cpu_s() - thread_cpu_s(main_clock);
+    auto core1 = cpu_jiffies(checker_cpu);
+    double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    checker.stop();
+    if (!checker.error().empty()) throw std::runtime_error("health checker: " + checker.error());
+
+    // Every real must be up at the end: a check that fails measures nothing.
+    std::map<SubscriberId, const StateChange*> last;
+    auto changes = checker.take_changes();
+    for (const auto& c : changes) last[c.subscriber] = &c;
+    size_t up = 0;
+    std::string a_reason;
+    for (const auto& [_, c] : last) {
+        up += c->up;
+        if (!c->up) a_reason = c->reason;
+    }
+    if (up != size_t(reals))
+        throw std::runtime_error(std::to_string(up) + " of " + std::to_string(reals) + " reals up (" +
+                                 a_reason + ")");
+
+    double probes = double(stats1.probes_finished - stats0.probes_finished);
+    if (probes <= 0) throw std::runtime_error("no check finished in the measured window");
+    double cpu = cpu1 - cpu0;
+    std::string n = std::to_string(reals);
+    out.push_back(figure("checks_per_s_" + n, probes / wall, "checks/s", "TCP connect, one checker thread"));
+    double core_share = (core1.first - core0.first) / std::max(1.0, core1.second - core0.second);
+    out.push_back(figure("thread_cpu_" + n, cpu / wall * 100, "%CPU",
+                         "checker thread's own user + system time"));
+    out.push_back(figure("core_busy_" + n, core_share * 100, "%CPU",
+                         "its pinned CPU, softirq (loopback TCP) included"));
+    double per_check = core_share * wall / probes;
+    out.push_back(figure("cpu_per_check_" + n, per_check * 1e6, "us", "pinned CPU busy time / checks"));
+    out.push_back(figure("cpu_at_interval_10s_" + n, reals / 10.0 * per_check * 100, "%CPU",
+                         "derived: reals / 10 s x CPU per check"));
+}
+
+}  // namespace
+
+void run_health_suite(const SuiteOptions& options, std::vector<Figure>& out) {
+    Netns ns("xvs-bench-health");
+    NetnsEntry inside(ns);
+    // Up to max_in_flight checker sockets plus the listeners; raise the limit.
+    rlimit nofile{};
+    if (getrlimit(RLIMIT_NOFILE, &nofile) != 0) throw std::runtime_error("getrlimit(RLIMIT_NOFILE) failed");
+    nofile.rlim_cur = nofile.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &nofile) != 0 || nofile.rlim_cur < 4096)
+        throw std::runtime_error("RLIMIT_NOFILE cannot be raised to 4096 (ulimit -n)");
+    if (options.smoke) {
+        measure(200, 0.3, options.cpu, out);
+        return;
+    }
+    measure(1000, 4, options.cpu, out);
+    measure(10000, 4, options.cpu, out);
+}
+
+}  // namespace xvs::bench
