@@ -89,7 +89,8 @@ std::string format_svg_plot(const Machine& m, const std::vector<Figure>& figures
     std::vector<const Figure*> bars;
     double max_value = 1;
     for (const auto& f : figures) {
-        if (f.suite != "prog" || f.unit != "ns/pkt") continue;
+        // The paths only; the part_* cost breakdown is in the table and JSON.
+        if (f.suite != "prog" || f.unit != "ns/pkt" || f.name.rfind("part_", 0) == 0) continue;
         bars.push_back(&f);
         if (f.value > max_value) max_value = f.value;
     }

@@ -1,0 +1,180 @@
+/* xvs-bench's cost breakdown: the floor program (parse Ethernet + IPv4,
+ * XDP_TX) plus exactly one of the operations the xvs program does per
+ * packet, so that each program's cost net of the floor is that operation's
+ * price. Keys come from the packet so nothing folds away at compile time;
+ * xvs-bench fills the maps so that lookups hit.
+ *
+ * Map shapes copy xvs's: the service hash (24-byte key), the connection table
+ * (40-byte key) as a shared LRU (what xvs uses) and as a per-CPU LRU
+ * (BPF_F_NO_COMMON_LRU), the per-CPU counter arrays. */
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "xvs/abi.h"
+#include "lib/csum.h"
+
+#define AF_INET 2
+#define PART_TABLE_SIZE (1 << 19)
+
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, 4096);
+    __type(key, struct xvs_service_key);
+    __type(value, __u32);
+} part_hash SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_LRU_HASH);
+    __uint(max_entries, PART_TABLE_SIZE);
+    __type(key, struct xvs_conn_key);
+    __type(value, struct xvs_conn);
+} part_lru SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_LRU_HASH);
+    __uint(max_entries, PART_TABLE_SIZE);
+    __uint(map_flags, BPF_F_NO_COMMON_LRU);
+    __type(key, struct xvs_conn_key);
+    __type(value, struct xvs_conn);
+} part_lru_percpu SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, 4096);
+    __type(key, __u32);
+    __type(value, struct xvs_counters);
+} part_counters SEC(".maps");
+
+__u64 sink_value;  /* results land here so no work is dead code */
+
+/* The floor's parse; NULL when the frame is not IPv4. */
+static __always_inline struct iphdr *parse_v4(struct xdp_md *ctx)
+{
+    void *data = (void *)(long)ctx->data;
+    void *end = (void *)(long)ctx->data_end;
+    struct ethhdr *eth = data;
+    struct iphdr *ip = (void *)(eth + 1);
+    if ((void *)(ip + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP) || ip->ihl < 5)
+        return 0;
+    return ip;
+}
+
+static __always_inline void conn_key_from(const struct iphdr *ip, struct xvs_conn_key *k)
+{
+    __builtin_memset(k, 0, sizeof(*k));
+    k->src[0] = ip->saddr;
+    k->dst[0] = ip->daddr;
+    k->proto = ip->protocol;
+    k->family = XVS_FAMILY_V4;
+}
+
+SEC("xdp")
+int part_hash_lookup(struct xdp_md *ctx)
+{
+    struct iphdr *ip = parse_v4(ctx);
+    if (!ip)
+        return XDP_DROP;
+    struct xvs_service_key k = {};
+    k.addr[0] = ip->daddr;
+    k.proto = ip->protocol;
+    k.family = XVS_FAMILY_V4;
+    __u32 *v = bpf_map_lookup_elem(&part_hash, &k);
+    return v ? XDP_TX : XDP_DROP;
+}
+
+static __always_inline int lru_lookup(struct xdp_md *ctx, void *map)
+{
+    struct iphdr *ip = parse_v4(ctx);
+    if (!ip)
+        return XDP_DROP;
+    struct xvs_conn_key k;
+    conn_key_from(ip, &k);
+    struct xvs_conn *c = bpf_map_lookup_elem(map, &k);
+    return c ? XDP_TX : XDP_DROP;
+}
+
+static __always_inline int lru_insert(struct xdp_md *ctx, void *map)
+{
+    struct iphdr *ip = parse_v4(ctx);
+    if (!ip)
+        return XDP_DROP;
+    struct xvs_conn_key k;
+    conn_key_from(ip, &k);
+    struct xvs_conn c = {.real_id = 1, .state = XVS_CONN_TCP_SYN};
+    return bpf_map_update_elem(map, &k, &c, BPF_ANY) == 0 ? XDP_TX : XDP_DROP;
+}
+
+SEC("xdp")
+int part_lru_lookup(struct xdp_md *ctx) { return lru_lookup(ctx, &part_lru); }
+
+SEC("xdp")
+int part_lru_percpu_lookup(struct xdp_md *ctx) { return lru_lookup(ctx, &part_lru_percpu); }
+
+SEC("xdp")
+int part_lru_insert(struct xdp_md *ctx) { return lru_insert(ctx, &part_lru); }
+
+SEC("xdp")
+int part_lru_percpu_insert(struct xdp_md *ctx) { return lru_insert(ctx, &part_lru_percpu); }
+
+/* One service and one real counter update, as count_in() does. */
+SEC("xdp")
+int part_counters_update(struct xdp_md *ctx)
+{
+    struct iphdr *ip = parse_v4(ctx);
+    if (!ip)
+        return XDP_DROP;
+    __u32 id = ip->protocol;
+    struct xvs_counters *c = bpf_map_lookup_elem(&part_counters, &id);
+    if (!c)
+        return XDP_DROP;
+    c->packets_in++;
+    c->bytes_in += bpf_ntohs(ip->tot_len);
+    return XDP_TX;
+}
+
+SEC("xdp")
+int part_ktime(struct xdp_md *ctx)
+{
+    if (!parse_v4(ctx))
+        return XDP_DROP;
+    sink_value += bpf_ktime_get_ns();
+    return XDP_TX;
+}
+
+SEC("xdp")
+int part_fib_lookup(struct xdp_md *ctx)
+{
+    struct iphdr *ip = parse_v4(ctx);
+    if (!ip)
+        return XDP_DROP;
+    struct bpf_fib_lookup fib = {};
+    fib.family = AF_INET;
+    fib.l4_protocol = ip->protocol;
+    fib.tot_len = bpf_ntohs(ip->tot_len);
+    fib.ifindex = ctx->ingress_ifindex;
+    fib.ipv4_src = ip->saddr;
+    fib.ipv4_dst = ip->daddr;
+    return bpf_fib_lookup(ctx, &fib, sizeof(fib), 0) == BPF_FIB_LKUP_RET_SUCCESS ? XDP_TX : XDP_DROP;
+}
+
+/* NAT's checksum work for IPv6: a 16-byte address and a port, incrementally. */
+SEC("xdp")
+int part_csum_v6_nat(struct xdp_md *ctx)
+{
+    struct iphdr *ip = parse_v4(ctx);
+    if (!ip)
+        return XDP_DROP;
+    __u32 from[4] = {ip->saddr, ip->daddr, ip->saddr, ip->daddr};
+    __u32 to[4] = {ip->daddr, ip->saddr, ip->daddr, ip->saddr};
+    __u32 delta = csum_delta128(0, from, to);
+    delta = csum_delta16(delta, ip->id, ip->frag_off);
+    __u16 check = ip->check;
+    csum_apply(&check, delta);
+    sink_value += check;
+    return XDP_TX;
+}
+
+char LICENSE[] SEC("license") = "GPL";
