@@ -20,6 +20,7 @@ XVS_BUILD=$(cd "${1:?usage: seed_nat.sh BUILD_DIR [--ipv6]}" && pwd)
 family=${2:-}
 source "$here/lib.sh"
 source "$here/xvsd.sh"
+source "$here/nat_topology.sh"
 
 p=xn$$
 work=$(mktemp -d "/tmp/xvs-seed-nat-$$-XXXX")
@@ -45,47 +46,16 @@ else
 fi
 
 netns_log "building the topology ($p*)"
-for ns in c d s r1 r2; do netns_add "$p$ns"; done
-netns_veth "${p}c" c0 "${p}d" d0
-netns_veth "${p}d" d1 "${p}s" s0
-netns_veth "${p}s" s1 "${p}r1" e0
-netns_veth "${p}s" s2 "${p}r2" e0
-
-ip -n "${p}s" link add br0 type bridge
-for port in s0 s1 s2; do ip -n "${p}s" link set "$port" master br0; done
-ip -n "${p}s" link set br0 up
-
-for ns in c d r1 r2; do  # no duplicate address detection delays for IPv6
-    ip netns exec "$p$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
-done
-netns_addr "${p}d" "$gw/$plen" d0
-netns_addr "${p}d" "$vip/$plen" d0
-netns_addr "${p}d" "$dip/$plen" d1
-# bpf_fib_lookup() refuses to route (FWD_DISABLED) unless forwarding is on.
-ip netns exec "${p}d" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
-
+nat_topology_up "$p" "$xdp_pass" "$net" 11 50 "$gw" "$vip" "$dip" "$plen" "$real1" "$real2"
 clients=()
-for i in $(seq 11 50); do
-    netns_addr "${p}c" "$net$i/$plen" c0
-    clients+=("$net$i")
-done
-ip -n "${p}c" route add default via "$gw"
-
+for i in $(seq 11 50); do clients+=("$net$i"); done
 n=1
 for real in "$real1" "$real2"; do
-    ns="${p}r$n"
-    netns_addr "$ns" "$real/$plen" e0
-    ip -n "$ns" route add default via "$dip"
     for port in 80 8080; do
-        netns_httpd "$ns" "$real" "$port" "This is web$n with $port" "$work/web$n-$port"
+        netns_httpd "${p}r$n" "$real" "$port" "This is web$n with $port" "$work/web$n-$port"
     done
     n=$((n + 1))
 done
-
-# Veth ends that receive XDP-redirected frames: the client's end (replies) and
-# the switch's end facing the director (requests to the reals).
-netns_xdp_pass "${p}c" c0 "$xdp_pass"
-netns_xdp_pass "${p}s" s0 "$xdp_pass"
 
 r1cf=$real1 r2cf=$real2
 [ -n "$v" ] && r1cf="[$real1]" r2cf="[$real2]"
