@@ -19,6 +19,8 @@ packages=(
     qemu-system-x86 ipvsadm nftables kmod cpio
     # the reference config and man page of ldirectord
     ldirectord
+    # xvs-bench --plot FILE.png (rsvg-convert renders the SVG plot)
+    librsvg2-bin
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,3 +1,5 @@
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <sstream>
@@ -82,64 +84,84 @@ std::string format_json(const Machine& m, const std::vector<Figure>& figures) {
 
 std::string format_svg_plot(const Machine& m, const std::vector<Figure>& figures) {
     // Published per-packet costs of Katran's XDP program, net of the same
-    // floor, measured the same way (BPF_PROG_TEST_RUN, one packet per call).
+    // floor, measured the same way (BPF_PROG_TEST_RUN, one packet per call),
+    // and xvs's targets, by path prefix.
     const std::map<std::string, double> anchor_prefix = {
         {"established", 141.0}, {"new", 340.0}, {"pass", 50.0}};
+    const std::map<std::string, double> target_prefix = {
+        {"established", 100.0}, {"new", 250.0}, {"pass", 30.0}};
 
     std::vector<const Figure*> bars;
+    std::map<std::string, double> floor_of;  // family suffix ("v4") -> floor
     double max_value = 1;
     for (const auto& f : figures) {
         // The paths only; the part_* cost breakdown is in the table and JSON.
         if (f.suite != "prog" || f.unit != "ns/pkt" || f.name.rfind("part_", 0) == 0) continue;
         bars.push_back(&f);
-        if (f.value > max_value) max_value = f.value;
+        max_value = std::max(max_value, f.value);
+        if (f.name.rfind("floor_", 0) == 0) floor_of[f.name.substr(6)] = f.value;
     }
-    for (const auto& [_, v] : anchor_prefix) max_value = std::max(max_value, v);
-    double floor_value = 0;
+    auto family_floor = [&](const std::string& name) {
+        for (const auto& [family, v] : floor_of)
+            if (name.find("_" + family) != std::string::npos) return v;
+        return 0.0;
+    };
     for (const auto* f : bars)
-        if (f->name.rfind("floor", 0) == 0) floor_value = f->value;
-    max_value = std::max(max_value, floor_value + 480.0);
+        for (const auto& [prefix, net] : anchor_prefix)
+            if (f->name.rfind(prefix, 0) == 0) max_value = std::max(max_value, family_floor(f->name) + net);
+    double step = 50;
+    for (double s : {100.0, 200.0, 250.0, 500.0, 1000.0, 2000.0, 5000.0})
+        if (max_value / step > 6) step = s;
+    const double axis_max = std::ceil(max_value * 1.08 / step) * step;
 
-    const int left = 230, width = 560, bar_h = 18, gap = 8, top = 60;
-    const int height = top + static_cast<int>(bars.size()) * (bar_h + gap) + 60;
-    auto x_of = [&](double v) { return left + v / max_value * width; };
+    const int left = 170, width = 620, bar_h = 18, gap = 8, top = 84;
+    const int height = top + static_cast<int>(bars.size()) * (bar_h + gap) + 50;
+    auto x_of = [&](double v) { return left + v / axis_max * width; };
+    auto tick = [&](std::ostringstream& svg, double x, int y, const char* colour, bool dashed) {
+        svg << "<line x1=\"" << x << "\" x2=\"" << x << "\" y1=\"" << y - 3 << "\" y2=\"" << y + bar_h + 3
+            << "\" stroke=\"" << colour << "\" stroke-width=\"2\"" << (dashed ? " stroke-dasharray=\"3,2\"" : "")
+            << "/>\n";
+    };
 
     std::ostringstream svg;
-    svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << left + width + 60
-        << "\" height=\"" << height << "\" font-family=\"sans-serif\" font-size=\"12\">\n"
+    svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << left + width + 70 << "\" height=\"" << height
+        << "\" font-family=\"sans-serif\" font-size=\"12\">\n"
         << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-        << "<text x=\"10\" y=\"20\" font-size=\"15\">xvs XDP program: ns per packet "
-           "(BPF_PROG_TEST_RUN, median)</text>\n"
-        << "<text x=\"10\" y=\"38\" fill=\"#555\">" << json_escape(m.cpu_model) << ", "
-        << json_escape(m.kernel) << ", " << m.date
-        << ". Grey: floor (parse + XDP_TX). Red ticks: Katran anchor (floor + published net cost).</text>\n";
+        << "<text x=\"10\" y=\"20\" font-size=\"15\">xvs XDP program: ns per packet by path "
+           "(BPF_PROG_TEST_RUN, one packet per call, median)</text>\n"
+        << "<text x=\"10\" y=\"38\" fill=\"#555\">" << json_escape(m.cpu_model) << ", " << json_escape(m.kernel)
+        << ", " << m.date << "</text>\n"
+        << "<rect x=\"10\" y=\"50\" width=\"14\" height=\"10\" fill=\"#bbb\"/>"
+           "<text x=\"28\" y=\"59\">floor (parse + XDP_TX)</text>\n"
+        << "<rect x=\"180\" y=\"50\" width=\"14\" height=\"10\" fill=\"#3a7bd5\"/>"
+           "<text x=\"198\" y=\"59\">xvs, net of the floor</text>\n"
+        << "<line x1=\"350\" x2=\"350\" y1=\"48\" y2=\"62\" stroke=\"#d33\" stroke-width=\"2\"/>"
+           "<text x=\"356\" y=\"59\">Katran (floor + published net cost)</text>\n"
+        << "<line x1=\"580\" x2=\"580\" y1=\"48\" y2=\"62\" stroke=\"#2a2\" stroke-width=\"2\" "
+           "stroke-dasharray=\"3,2\"/><text x=\"586\" y=\"59\">xvs target</text>\n";
     int y = top;
     for (const auto* f : bars) {
+        const double floor_value = family_floor(f->name);
         svg << "<text x=\"" << left - 6 << "\" y=\"" << y + 13 << "\" text-anchor=\"end\">"
             << json_escape(f->name) << "</text>\n";
         double floor_part = std::min(floor_value, f->value);
         svg << "<rect x=\"" << left << "\" y=\"" << y << "\" width=\"" << x_of(floor_part) - left
             << "\" height=\"" << bar_h << "\" fill=\"#bbb\"/>\n";
         svg << "<rect x=\"" << x_of(floor_part) << "\" y=\"" << y << "\" width=\""
-            << x_of(f->value) - x_of(floor_part) << "\" height=\"" << bar_h
-            << "\" fill=\"#3a7bd5\"/>\n";
-        svg << "<text x=\"" << x_of(f->value) + 4 << "\" y=\"" << y + 13 << "\">"
-            << fixed(f->value, 1) << "</text>\n";
-        for (const auto& [prefix, net] : anchor_prefix) {
-            if (f->name.rfind(prefix, 0) != 0) continue;
-            double ax = x_of(floor_value + net);
-            svg << "<line x1=\"" << ax << "\" x2=\"" << ax << "\" y1=\"" << y - 2 << "\" y2=\""
-                << y + bar_h + 2 << "\" stroke=\"#d33\" stroke-width=\"2\"/>\n";
-        }
+            << x_of(f->value) - x_of(floor_part) << "\" height=\"" << bar_h << "\" fill=\"#3a7bd5\"/>\n";
+        svg << "<text x=\"" << x_of(f->value) + 4 << "\" y=\"" << y + 13 << "\">" << fixed(f->value, 0)
+            << "</text>\n";
+        for (const auto& [prefix, net] : anchor_prefix)
+            if (f->name.rfind(prefix, 0) == 0) tick(svg, x_of(floor_value + net), y, "#d33", false);
+        for (const auto& [prefix, net] : target_prefix)
+            if (f->name.rfind(prefix, 0) == 0) tick(svg, x_of(floor_value + net), y, "#2a2", true);
         y += bar_h + gap;
     }
     svg << "<line x1=\"" << left << "\" x2=\"" << left + width << "\" y1=\"" << y << "\" y2=\"" << y
         << "\" stroke=\"#333\"/>\n";
-    for (int i = 0; i <= 4; ++i) {
-        double v = max_value * i / 4;
-        svg << "<text x=\"" << x_of(v) << "\" y=\"" << y + 16 << "\" text-anchor=\"middle\">"
-            << fixed(v, 0) << "</text>\n";
-    }
+    for (double v = 0; v <= axis_max + 0.5; v += step)
+        svg << "<text x=\"" << x_of(v) << "\" y=\"" << y + 16 << "\" text-anchor=\"middle\">" << fixed(v, 0)
+            << "</text>\n";
     svg << "<text x=\"" << left + width / 2 << "\" y=\"" << y + 34
         << "\" text-anchor=\"middle\">ns/packet</text>\n</svg>\n";
     return svg.str();

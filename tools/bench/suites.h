@@ -10,7 +10,7 @@ namespace xvs::bench {
 
 struct SuiteOptions {
     bool smoke = false;
-    int cpu = 0;  // the CPU the prog suite pins itself to
+    int cpu = 0;  // the CPU the measuring thread is pinned to
 };
 
 // ns/packet of the XDP program per path (BPF_PROG_TEST_RUN), net of the floor.
