@@ -40,13 +40,14 @@ void write_plot(const std::string& path, const std::string& svg) {
 int main(int argc, char** argv) {
     using namespace xvs::bench;
     CLI::App app{"xvs-bench: per-packet cost, packet rate, control-plane and health-check scale"};
-    std::string json_path, plot_path;
+    std::string json_path, plot_path, markdown_path;
     std::vector<std::string> suites;
     SuiteOptions options;
     app.add_option("--json", json_path, "write every figure as JSON to this file");
     app.add_option("--plot", plot_path,
                    "write the prog suite's plot to this file: SVG, or PNG when it ends in .png "
                    "(rendered with rsvg-convert)");
+    app.add_option("--markdown", markdown_path, "write the table as Markdown to this file");
     app.add_flag("--smoke", options.smoke, "tiny loops: checks the harness runs, measures nothing");
     app.add_option("--cpu", options.cpu, "CPU to pin to (prog, flood and rate suites; the health checker thread)")->capture_default_str();
     app.add_option("suites", suites, "suites to run: prog rate control health flood (default: all)");
@@ -82,6 +83,10 @@ int main(int argc, char** argv) {
               << format_table(figures);
     try {
         if (!json_path.empty()) write_file(json_path, format_json(machine, figures));
+        if (!markdown_path.empty())
+            write_file(markdown_path, "Measured on " + machine.cpu_model + ", " + machine.kernel + ", " +
+                                          std::to_string(machine.cpus) + " CPUs, " + machine.date + ".\n\n" +
+                                          format_markdown(figures));
         if (!plot_path.empty()) write_plot(plot_path, format_svg_plot(machine, figures));
     } catch (const std::exception& e) {
         std::cerr << "xvs-bench: " << e.what() << "\n";

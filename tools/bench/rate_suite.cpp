@@ -156,7 +156,6 @@ double measure_rate(Generator& gen, const bench_sink& sink, uint32_t frames, int
         uint64_t got = sink_count(sink) - before;
         if (got == 0) throw std::runtime_error(what + ": no frame reached the sink");
         best = std::max(best, double(got) / seconds);
-        if (getenv("XVS_BENCH_DEBUG")) fprintf(stderr, "%s: %lu frames in %f s\n", what.c_str(), (unsigned long)got, seconds);
     }
     return best;
 }
@@ -178,8 +177,8 @@ Model rate_model(ForwardMethod method) {
 
 void run_rate_suite(const SuiteOptions& options, std::vector<Figure>& out) {
     pin_to_cpu(options.cpu);
-    const uint32_t frames = options.smoke ? 20000 : 2000000;
-    const int rounds = options.smoke ? 1 : 5;
+    const uint32_t frames = options.smoke ? 20000 : 1000000;
+    const int rounds = options.smoke ? 1 : 3;
     const uint32_t flows = 1024;
     const std::string note = "UDP, " + std::to_string(flows) + " flows, 64-byte frames, one CPU";
 

@@ -61,6 +61,19 @@ std::string format_table(const std::vector<Figure>& figures) {
     return out.str();
 }
 
+std::string format_markdown(const std::vector<Figure>& figures) {
+    std::ostringstream out;
+    out << "| suite | name | value | unit | net of floor | p10..p90 | note |\n"
+        << "| --- | --- | ---: | --- | ---: | ---: | --- |\n";
+    for (const auto& f : figures) {
+        out << "| " << f.suite << " | " << f.name << " | " << fixed(f.value, f.value < 100 ? 2 : 1) << " | "
+            << f.unit << " | " << (f.net_of_floor ? fixed(*f.net_of_floor, 1) : "") << " | "
+            << (f.spread ? fixed(f.spread->first, 1) + ".." + fixed(f.spread->second, 1) : "") << " | " << f.note
+            << " |\n";
+    }
+    return out.str();
+}
+
 std::string format_json(const Machine& m, const std::vector<Figure>& figures) {
     std::ostringstream out;
     out << "{\n  \"machine\": {\"cpu\": \"" << json_escape(m.cpu_model) << "\", \"kernel\": \""

@@ -29,6 +29,8 @@ Machine describe_machine();
 
 // The human table (stdout).
 std::string format_table(const std::vector<Figure>& figures);
+// The same table as a Markdown table (for the README).
+std::string format_markdown(const std::vector<Figure>& figures);
 // {"machine": {...}, "results": [{...}, ...]}
 std::string format_json(const Machine& machine, const std::vector<Figure>& figures);
 // ns/packet per prog path as horizontal bars against the floor and the
