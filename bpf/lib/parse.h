@@ -16,7 +16,8 @@
  * - ICMP/ICMPv6 errors (unreachable incl. frag-needed / packet-too-big, time
  *   exceeded, parameter problem) are parsed down to the quoted header; the
  *   tuple is then the quoted packet reversed, i.e. the flow client -> VIP, so
- *   that it finds the flow's connection entry.
+ *   that it finds the flow's connection entry. Only errors addressed to the
+ *   address that sent the quoted packet (the VIP) are taken.
  */
 #ifndef XVS_BPF_PARSE_H
 #define XVS_BPF_PARSE_H
@@ -61,12 +62,14 @@ struct xvs_packet {
     __u16 inner_l3_off;  /* ICMP errors: the quoted IP header */
     __u16 inner_l4_off;  /* ICMP errors: the quoted ports */
     __u16 l3_len;        /* IP datagram length from the header (v6: 40 + payload) */
+    __u16 l3_end;        /* l3_off + l3_len: headers must end before it, not only
+                          * before data_end (frames may carry trailing bytes) */
     __u8 family;         /* XVS_FAMILY_V4 / V6 */
     __u8 proto;          /* L4 protocol of the flow (the quoted one for ICMP errors) */
     __u8 tcp_flags;      /* byte 13 of the TCP header */
     __u8 frag;           /* enum xvs_frag_kind */
     __u8 icmp_error;     /* 1: ICMP error about a flow; tuple is that flow's */
-    __u8 pad;
+    __u8 pad[3];
     __u32 frag_id;
 };
 
@@ -93,11 +96,13 @@ struct vlan_tag {
 };
 
 /* The four port bytes (TCP and UDP alike) at off. */
-static __always_inline int parse_ports(void *data, void *end, __u32 off, __be16 *sport,
-                                       __be16 *dport)
+static __always_inline int parse_ports(void *data, void *end, __u32 limit, __u32 off,
+                                       __be16 *sport, __be16 *dport)
 {
     if (off > XVS_MAX_L4_OFFSET)
         return PARSE_NOT_OURS;
+    if (off + 4 > limit)
+        return PARSE_MALFORMED;
     __be16 *ports = data + off;
     if ((void *)(ports + 2) > end)
         return PARSE_MALFORMED;
@@ -117,7 +122,7 @@ static __always_inline int parse_l4(void *data, void *end, struct xvs_packet *p)
             return PARSE_MALFORMED;
         if (th->doff < 5)
             return PARSE_MALFORMED;
-        if (data + off + th->doff * 4 > end)
+        if (data + off + th->doff * 4 > end || off + th->doff * 4 > p->l3_end)
             return PARSE_MALFORMED;
         p->sport = th->source;
         p->dport = th->dest;
@@ -128,7 +133,7 @@ static __always_inline int parse_l4(void *data, void *end, struct xvs_packet *p)
         struct udphdr *uh = data + off;
         if ((void *)(uh + 1) > end)
             return PARSE_MALFORMED;
-        if (bpf_ntohs(uh->len) < sizeof(*uh))
+        if (bpf_ntohs(uh->len) < sizeof(*uh) || off + sizeof(*uh) > p->l3_end)
             return PARSE_MALFORMED;
         p->sport = uh->source;
         p->dport = uh->dest;
@@ -144,7 +149,7 @@ static __always_inline int parse_icmp_inner_v4(void *data, void *end, struct xvs
     if (off > XVS_MAX_L4_OFFSET)
         return PARSE_NOT_OURS;
     struct iphdr *ip = data + off;
-    if ((void *)(ip + 1) > end)
+    if ((void *)(ip + 1) > end || off + sizeof(*ip) > p->l3_end)
         return PARSE_MALFORMED;
     if (ip->version != 4 || ip->ihl < 5)
         return PARSE_MALFORMED;
@@ -152,10 +157,13 @@ static __always_inline int parse_icmp_inner_v4(void *data, void *end, struct xvs
         return PARSE_NOT_OURS;
     if (ip->frag_off & bpf_htons(0x1fff))
         return PARSE_NOT_OURS; /* quoted later fragment: no ports */
+    /* Only errors sent to the VIP about what the VIP sent concern us. */
+    if (ip->saddr != p->dst[0])
+        return PARSE_NOT_OURS;
     p->inner_l3_off = off;
     p->inner_l4_off = off + ip->ihl * 4;
     __be16 qsport, qdport;
-    int r = parse_ports(data, end, p->inner_l4_off, &qsport, &qdport);
+    int r = parse_ports(data, end, p->l3_end, p->inner_l4_off, &qsport, &qdport);
     if (r != PARSE_OK)
         return r;
     /* The quoted packet went VIP -> client: reverse it. */
@@ -174,7 +182,7 @@ static __always_inline int parse_icmp_v4(void *data, void *end, struct xvs_packe
     if (off > XVS_MAX_L4_OFFSET)
         return PARSE_NOT_OURS;
     struct icmphdr *ic = data + off;
-    if ((void *)(ic + 1) > end)
+    if ((void *)(ic + 1) > end || off + sizeof(*ic) > p->l3_end)
         return PARSE_MALFORMED;
     if (ic->type != ICMP_DEST_UNREACH && ic->type != ICMP_TIME_EXCEEDED &&
         ic->type != ICMP_PARAMETERPROB)
@@ -190,7 +198,7 @@ static __always_inline int parse_icmp_v6(void *data, void *end, struct xvs_packe
     if (off > XVS_MAX_L4_OFFSET)
         return PARSE_NOT_OURS;
     struct icmp6hdr *ic = data + off;
-    if ((void *)(ic + 1) > end)
+    if ((void *)(ic + 1) > end || off + sizeof(*ic) > p->l3_end)
         return PARSE_MALFORMED;
     if (ic->icmp6_type != ICMPV6_DEST_UNREACH && ic->icmp6_type != ICMPV6_PKT_TOOBIG &&
         ic->icmp6_type != ICMPV6_TIME_EXCEED && ic->icmp6_type != ICMPV6_PARAMPROB)
@@ -201,7 +209,7 @@ static __always_inline int parse_icmp_v6(void *data, void *end, struct xvs_packe
     if (off > XVS_MAX_L4_OFFSET)
         return PARSE_NOT_OURS;
     struct ipv6hdr *ip6 = data + off;
-    if ((void *)(ip6 + 1) > end)
+    if ((void *)(ip6 + 1) > end || off + sizeof(*ip6) > p->l3_end)
         return PARSE_MALFORMED;
     if (ip6->version != 6)
         return PARSE_MALFORMED;
@@ -209,10 +217,15 @@ static __always_inline int parse_icmp_v6(void *data, void *end, struct xvs_packe
      * go to the stack. */
     if (ip6->nexthdr != IPPROTO_TCP && ip6->nexthdr != IPPROTO_UDP)
         return PARSE_NOT_OURS;
+    /* Only errors sent to the VIP about what the VIP sent concern us. */
+    __u32 *quoted_src = ip6->saddr.in6_u.u6_addr32;
+    if ((quoted_src[0] ^ p->dst[0]) | (quoted_src[1] ^ p->dst[1]) | (quoted_src[2] ^ p->dst[2]) |
+        (quoted_src[3] ^ p->dst[3]))
+        return PARSE_NOT_OURS;
     p->inner_l3_off = off;
     p->inner_l4_off = off + sizeof(*ip6);
     __be16 qsport, qdport;
-    int r = parse_ports(data, end, p->inner_l4_off, &qsport, &qdport);
+    int r = parse_ports(data, end, p->l3_end, p->inner_l4_off, &qsport, &qdport);
     if (r != PARSE_OK)
         return r;
     __builtin_memcpy(p->src, &ip6->daddr, 16);
@@ -243,6 +256,7 @@ static __always_inline int parse_ipv4(void *data, void *end, struct xvs_packet *
     p->src[0] = ip->saddr;
     p->dst[0] = ip->daddr;
     p->l3_len = tot;
+    p->l3_end = off + tot;
     p->l4_off = off + hlen;
     p->frag_id = ip->id;
     __u16 frag = bpf_ntohs(ip->frag_off);
@@ -273,6 +287,7 @@ static __always_inline int parse_ipv6(void *data, void *end, struct xvs_packet *
         return PARSE_MALFORMED;
     p->family = XVS_FAMILY_V6;
     p->l3_len = tot;
+    p->l3_end = off + tot;
     __builtin_memcpy(p->src, &ip6->saddr, 16);
     __builtin_memcpy(p->dst, &ip6->daddr, 16);
     __u8 next = ip6->nexthdr;
@@ -285,7 +300,7 @@ static __always_inline int parse_ipv6(void *data, void *end, struct xvs_packet *
         if (off > XVS_MAX_L4_OFFSET)
             return PARSE_NOT_OURS;
         __u8 *ext = data + off;
-        if ((void *)(ext + 8) > end)
+        if ((void *)(ext + 8) > end || off + 8 > p->l3_end)
             return PARSE_MALFORMED;
         if (next == IPPROTO_FRAGMENT) {
             __u16 frag = bpf_ntohs(*(__be16 *)(ext + 2));
@@ -320,8 +335,14 @@ static __always_inline int parse_ipv6(void *data, void *end, struct xvs_packet *
     return parse_l4(data, end, p);
 }
 
-static __always_inline int parse_packet(struct xdp_md *ctx, struct xvs_packet *p)
+/* A global function: the verifier checks it once on its own instead of once
+ * per path through the rest of the program (which multiplied the states of
+ * the VLAN and extension-header walks). Its caller sees *p as plain scalars,
+ * so every offset is bounded again where it is used. */
+__attribute__((noinline)) int parse_packet(struct xdp_md *ctx, struct xvs_packet *p)
 {
+    if (!p)
+        return PARSE_NOT_OURS;
     void *data = (void *)(long)ctx->data;
     void *end = (void *)(long)ctx->data_end;
     struct ethhdr *eth = data;

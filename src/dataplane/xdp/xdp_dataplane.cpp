@@ -98,9 +98,17 @@ std::string* g_captured_log = nullptr;
 
 int capture_libbpf_print(enum libbpf_print_level level, const char* fmt, va_list args) {
     if (level == LIBBPF_DEBUG || !g_captured_log) return 0;
-    char buf[4096];
-    int n = vsnprintf(buf, sizeof buf, fmt, args);
-    if (n > 0) g_captured_log->append(buf, std::min<size_t>(size_t(n), sizeof buf - 1));
+    // The verifier log arrives as one message of up to megabytes.
+    va_list again;
+    va_copy(again, args);
+    int n = vsnprintf(nullptr, 0, fmt, args);
+    if (n > 0) {
+        std::string text(size_t(n) + 1, '\0');
+        vsnprintf(text.data(), text.size(), fmt, again);
+        text.resize(size_t(n));
+        g_captured_log->append(text);
+    }
+    va_end(again);
     return 0;
 }
 
@@ -145,7 +153,11 @@ XdpDataplane::XdpDataplane(XdpOptions options) : options_(std::move(options)) {
         for (const auto& interface : options_.interfaces) attach(interface);
     } catch (...) {
         detach_all();
-        if (!options_.keep_on_exit) bpf_object__unpin_maps(skel_->obj, nullptr);
+        if (!options_.keep_on_exit) {
+            bpf_object__unpin_maps(skel_->obj, nullptr);
+            ::rmdir(pin_dir_.c_str());
+            ::rmdir(options_.pin_root.c_str());
+        }
         throw;
     }
 }
