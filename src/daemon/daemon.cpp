@@ -8,18 +8,12 @@
 
 #include "control/server.h"
 #include "daemon/event_sources.h"
+#include "daemon/metrics_collect.h"
 #include "daemon/run_dir.h"
 #include "model/build.h"
 
 namespace xvs {
 namespace {
-
-std::optional<std::chrono::system_clock::time_point> file_mtime(const std::string& path) {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) return std::nullopt;
-    return std::chrono::system_clock::time_point(
-        std::chrono::seconds(st.st_mtim.tv_sec) + std::chrono::nanoseconds(st.st_mtim.tv_nsec));
-}
 
 size_t count_reals(const Model& m) {
     size_t n = 0;
@@ -34,13 +28,13 @@ Daemon::Daemon(DaemonOptions options, Logger& log, DataplaneMaker make)
 
 Daemon::~Daemon() = default;
 
-std::optional<Config> Daemon::load_config(const char* when) {
-    auto mtime = file_mtime(options_.config_path);
+std::optional<Daemon::LoadedConfig> Daemon::load_config(const char* when) {
     try {
-        Config config = parse_config_file(options_.config_path);
-        for (const auto& w : config.warnings) log_.info(w);
-        config_mtime_ = mtime;
-        return config;
+        LoadedConfig loaded;
+        loaded.config = parse_config_file(options_.config_path);
+        for (const auto& w : loaded.config.warnings) log_.info(w);
+        loaded.checks = plan_health_checks(loaded.config);
+        return loaded;
     } catch (const ConfigError& e) {
         for (const auto& err : e.errors()) log_.error(err);
         log_.error(std::string(when) + ": " + options_.config_path + " has " +
@@ -48,30 +42,31 @@ std::optional<Config> Daemon::load_config(const char* when) {
     } catch (const std::exception& e) {
         log_.error(std::string(when) + ": " + options_.config_path + ": " + e.what());
     }
-    config_mtime_ = mtime;  // do not retry the same broken file every second
     return std::nullopt;
 }
 
 int Daemon::run(const std::function<void()>& on_ready) {
     SignalFd signals({SIGTERM, SIGINT, SIGHUP});
 
-    auto config = load_config("start");
-    if (!config) return 1;
-    config_ = std::move(*config);
+    auto loaded = load_config("start");
+    if (!loaded) return 1;
+    config_ = std::move(loaded->config);
     try {
         log_.set_logfile(config_.globals.logfile);
     } catch (const std::exception& e) {
         log_.error(std::string(e.what()) + "; logging to stderr only");
     }
-    if (options_.metrics || config_.globals.metrics)
-        log_.info("metrics endpoint requested but not served by this build");
 
     std::unique_ptr<RunDir> run_dir;
     std::unique_ptr<control::ControlServer> server;
+    std::unique_ptr<MetricsServer> metrics;
     try {
         run_dir = std::make_unique<RunDir>(options_.instance, options_.run_root);
 
-        Model model = build_model(config_);
+        checker_ = std::make_unique<HealthChecker>();
+        checker_->set_checks(health_.set_plan(loaded->checks));
+        health_.poll_maintenance(config_.globals.maintenancedir.value_or(""));
+        Model model = build_model(config_, health_.view());
         DataplaneRequest request;
         request.mode = options_.dataplane.value_or(config_.globals.dataplane);
         request.instance = options_.instance;
@@ -87,11 +82,22 @@ int Daemon::run(const std::function<void()>& on_ready) {
 
         server = std::make_unique<control::ControlServer>(
             run_dir->socket_path(), [this](const control::Request& r) { return handle(r); });
+        checker_->start();
+        metrics = open_metrics();
     } catch (const std::exception& e) {
         log_.error(std::string("cannot start: ") + e.what());
+        checker_.reset();
         reconciler_.reset();
         plane_ = {};
         return 1;
+    }
+
+    // The watch exists whatever autoreload= says now: a reload may turn it on.
+    std::optional<ConfigWatch> watch;
+    try {
+        watch.emplace(options_.config_path);
+    } catch (const std::exception& e) {
+        log_.error(std::string("autoreload unavailable: ") + e.what());
     }
 
     PeriodicTimer timer(std::chrono::milliseconds(1000));
@@ -99,6 +105,9 @@ int Daemon::run(const std::function<void()>& on_ready) {
     epoll.add(signals.fd());
     epoll.add(server->fd());
     epoll.add(timer.fd());
+    epoll.add(checker_->changes_fd());
+    if (watch) epoll.add(watch->fd());
+    if (metrics) epoll.add(metrics->fd());
     if (on_ready) on_ready();
 
     bool running = true;
@@ -119,12 +128,37 @@ int Daemon::run(const std::function<void()>& on_ready) {
                 server->process();
             } else if (fd == timer.fd()) {
                 if (timer.read_expirations() > 0) on_timer();
+            } else if (fd == checker_->changes_fd()) {
+                on_health_changes();
+            } else if (metrics && fd == metrics->fd()) {
+                try {
+                    metrics->process();
+                } catch (const std::exception& e) {
+                    log_.error(std::string("metrics: ") + e.what());
+                }
+            } else if (watch && fd == watch->fd()) {
+                if (watch->changed() && config_.globals.autoreload) {
+                    log_.info("autoreload: " + options_.config_path + " changed");
+                    reload();
+                }
             }
         }
     }
     server.reset();
+    checker_->stop();
     shut_down();
     return 0;
+}
+
+std::unique_ptr<MetricsServer> Daemon::open_metrics() {
+    // The flag wins over the file's metrics=; neither means no endpoint.
+    std::optional<Endpoint> endpoint = config_.globals.metrics;
+    if (options_.metrics) endpoint = parse_metrics_endpoint(*options_.metrics);
+    if (!endpoint) return nullptr;
+    auto server = std::make_unique<MetricsServer>(
+        *endpoint, [this] { return render_metrics(*plane_.plane, health_.view()); });
+    log_.info("metrics: serving GET /metrics on " + endpoint->to_string());
+    return server;
 }
 
 void Daemon::shut_down() {
@@ -159,18 +193,41 @@ void Daemon::on_timer() {
             log_.error(std::string("reading counters: ") + e.what());
         }
     }
-    if (config_.globals.autoreload && file_mtime(options_.config_path) != config_mtime_) {
-        log_.info("autoreload: " + options_.config_path + " changed");
-        reload();
+    auto maintenance = health_.poll_maintenance(config_.globals.maintenancedir.value_or(""));
+    if (!maintenance.empty()) apply_health(maintenance);
+    if (!checker_error_logged_ && !checker_->error().empty()) {
+        checker_error_logged_ = true;
+        log_.error("health checker stopped: " + checker_->error() +
+                   "; health states are frozen until restart");
+    }
+}
+
+void Daemon::on_health_changes() {
+    auto lines = health_.apply(checker_->take_changes());
+    if (!lines.empty()) apply_health(lines);
+}
+
+void Daemon::apply_health(const std::vector<std::string>& state_lines) {
+    for (const auto& line : state_lines) log_.info(line);
+    Model before = reconciler_->current();
+    try {
+        Model next = build_model(config_, health_.view());
+        ModelDiff change = reconciler_->reconcile(next);
+        for (const auto& line : fallback_transitions(before, next)) log_.info(line);
+        if (!change.empty()) log_.info("health: " + summarize(change));
+    } catch (const std::exception& e) {
+        // The reconciler keeps what is programmed; the next change retries.
+        log_.error(std::string("applying health changes failed: ") + e.what());
     }
 }
 
 control::Reply Daemon::reload() {
-    auto config = load_config("reload");
-    if (!config)
+    auto loaded = load_config("reload");
+    if (!loaded)
         return control::Reply::failure("reload: " + options_.config_path +
                                        " has errors (see the log); the running configuration "
                                        "is kept");
+    Config* config = &loaded->config;
     const GlobalConfig& g = config->globals;
     if (g.interfaces != config_.globals.interfaces || g.dataplane != config_.globals.dataplane ||
         g.xdp_mode != config_.globals.xdp_mode)
@@ -181,8 +238,15 @@ control::Reply Daemon::reload() {
         log_.error(e.what());
     }
     try {
-        Model next = build_model(*config);
+        // The checker only learns the new checks once the data plane took the
+        // new model: a refused apply leaves config, checks and plane as they were.
+        HealthBridge next_health = health_;
+        auto checks = next_health.set_plan(loaded->checks);
+        next_health.poll_maintenance(g.maintenancedir.value_or(""));
+        Model next = build_model(*config, next_health.view());
         ModelDiff change = reconciler_->reconcile(next);
+        checker_->set_checks(std::move(checks));
+        health_ = std::move(next_health);
         config_ = std::move(*config);
         control::Reply reply;
         reply.message = "reload: " + summarize(change);

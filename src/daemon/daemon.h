@@ -5,16 +5,26 @@
 // loop on one thread:
 //   signalfd   SIGTERM/SIGINT -> clean exit; SIGHUP -> reload
 //   control    status, list-connections, zero, reload (control/protocol.h)
+//   health     the HealthChecker's changes_fd: results update the HealthView,
+//              the model is rebuilt and only its difference applied
+//   inotify    the configuration's directory (ConfigWatch): with
+//              autoreload=yes a finished write or a rename onto the file reloads
+//   metrics    GET /metrics (metrics_server.h), when --metrics or metrics= is set
 //   timer (1s) the data plane's periodic work, rate samples (every 2s),
-//              autoreload=yes file checks
-// A reload that finds a bad file logs every error (FILE:LINE) and keeps the
-// running state; a good one applies only the difference and logs a summary.
+//              maintenancedir (polled once a second)
+// Reals start unknown, which counts as down, until their first check (as
+// ldirectord at start-up); checktype=on reals serve at once.
+// A reload that finds a bad file (including a check the checker cannot run,
+// e.g. checktype=external-perl) logs every error (FILE:LINE) and keeps the
+// running state; a good one applies only the difference and logs a summary;
+// checks whose settings did not change keep their state.
 // On exit, cleanstop=yes removes every service first; cleanstop=no leaves the
 // data plane as it is (the XDP plane then stays pinned and forwarding).
 #pragma once
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,10 +32,14 @@
 #include "config/config.h"
 #include "control/paths.h"
 #include "control/protocol.h"
+#include "daemon/config_watch.h"
 #include "daemon/dataplane_factory.h"
+#include "daemon/health_bridge.h"
 #include "daemon/logger.h"
+#include "daemon/metrics_server.h"
 #include "daemon/rate_estimator.h"
 #include "daemon/reconciler.h"
+#include "health/health_checker.h"
 
 namespace xvs {
 
@@ -57,8 +71,17 @@ class Daemon {
     control::Reply reload();
     control::Reply status_reply();
     void on_timer();
-    std::optional<Config> load_config(const char* when);
+    struct LoadedConfig {
+        Config config;
+        std::map<std::pair<ServiceKey, RealKey>, CheckSpec> checks;
+    };
+    std::optional<LoadedConfig> load_config(const char* when);
+    void on_health_changes();
+    // Rebuilds the model from config_ and the health view, applies the diff.
+    void apply_health(const std::vector<std::string>& state_lines);
     void shut_down();
+    // The metrics endpoint (--metrics, else metrics=), or null when off.
+    std::unique_ptr<MetricsServer> open_metrics();
 
     DaemonOptions options_;
     Logger& log_;
@@ -68,7 +91,9 @@ class Daemon {
     std::unique_ptr<Reconciler> reconciler_;
     RateEstimator rates_;
     uint64_t ticks_ = 0;
-    std::optional<std::chrono::system_clock::time_point> config_mtime_;
+    HealthBridge health_;
+    std::unique_ptr<HealthChecker> checker_;
+    bool checker_error_logged_ = false;
 };
 
 }  // namespace xvs

@@ -32,6 +32,7 @@ virtual=100
     real=192.168.239.133 masq 2
     scheduler=wrr
     persistent=360
+    checktype=on
 )";
 
 // A private directory with the config, the log and the run root; kills and

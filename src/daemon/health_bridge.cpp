@@ -1,0 +1,188 @@
+#include "daemon/health_bridge.h"
+
+#include <set>
+#include <stdexcept>
+
+#include "health/maintenance.h"
+
+namespace xvs {
+namespace {
+
+CheckSpec::Type spec_type(CheckType t) {
+    switch (t) {
+        case CheckType::negotiate: return CheckSpec::Type::negotiate;
+        case CheckType::connect: return CheckSpec::Type::connect;
+        case CheckType::external: return CheckSpec::Type::external;
+        case CheckType::external_perl: return CheckSpec::Type::external_perl;
+        case CheckType::ping: return CheckSpec::Type::ping;
+        case CheckType::on: return CheckSpec::Type::on;
+        case CheckType::off: return CheckSpec::Type::off;
+        case CheckType::combined: return CheckSpec::Type::combined;
+    }
+    throw std::invalid_argument("unknown checktype");
+}
+
+}  // namespace
+
+std::string describe_virtual(const ServiceKey& service) {
+    switch (service.protocol) {
+        case Protocol::tcp: return "TCP " + service.address.with_port(service.port);
+        case Protocol::udp: return "UDP " + service.address.with_port(service.port);
+        case Protocol::fwmark:
+            return "FWM " + std::to_string(service.fwmark) +
+                   (service.family == Family::v6 ? " IPv6" : "");
+    }
+    return "?";
+}
+
+CheckSpec make_check_spec(const VirtualConfig& virt, const RealConfig& real) {
+    const HealthCheckConfig& c = virt.check;
+    RealKey effective = effective_real_key(virt, real);
+    CheckSpec spec;
+    spec.type = spec_type(c.type);
+    spec.connect_then_negotiate_every = c.combined_connects;
+    spec.service = to_string(c.service);
+    spec.address = real.key.address;
+    // ldirectord's ld_checkport; a real without any port is checked where the
+    // data plane sends its traffic.
+    spec.port = check_port(virt, real).value_or(effective.port);
+    spec.l4 = virt.key.protocol == Protocol::udp ? Protocol::udp : Protocol::tcp;
+    spec.request = check_request(virt, real);
+    spec.receive = check_receive(virt, real);
+    spec.httpmethod = c.httpmethod;
+    spec.virtualhost = c.virtualhost.value_or("");
+    spec.checkcommand = c.checkcommand;
+    if (virt.key.protocol == Protocol::fwmark) {
+        spec.virtual_host_arg = std::to_string(virt.key.fwmark);
+        spec.virtual_port_arg = "0";
+    } else {
+        spec.virtual_host_arg = virt.key.address.to_string();
+        spec.virtual_port_arg = std::to_string(virt.key.port);
+    }
+    spec.timeout_s = c.connecttimeout;  // the resolved checktimeout
+    spec.negotiate_timeout_s = c.negotiatetimeout;
+    spec.interval_s = c.checkinterval;
+    spec.failurecount = c.failurecount;
+    validate_check_spec(spec);
+    return spec;
+}
+
+std::map<std::pair<ServiceKey, RealKey>, CheckSpec> plan_health_checks(const Config& config) {
+    std::map<std::pair<ServiceKey, RealKey>, CheckSpec> plan;
+    std::vector<std::string> errors;
+    for (const auto& virt : config.virtuals) {
+        if (virt.check.type == CheckType::on || virt.check.type == CheckType::off) continue;
+        for (const auto& real : virt.reals) {
+            try {
+                plan[{virt.key, effective_real_key(virt, real)}] = make_check_spec(virt, real);
+            } catch (const std::invalid_argument& e) {
+                errors.push_back(config.source + ":" + std::to_string(real.line) + ": " + e.what());
+                // One message per virtual is enough when the cause is the virtual's.
+                if (virt.check.type == CheckType::external_perl) break;
+            }
+        }
+    }
+    if (!errors.empty()) throw ConfigError(std::move(errors));
+    return plan;
+}
+
+std::vector<std::string> fallback_transitions(const Model& before, const Model& after) {
+    auto fallback_of = [](const Model& m, const ServiceKey& key) -> const RealServer* {
+        auto it = m.services.find(key);
+        if (it == m.services.end()) return nullptr;
+        for (const auto& [rk, r] : it->second.reals)
+            if (r.is_fallback) return &r;
+        return nullptr;
+    };
+    std::vector<std::string> lines;
+    for (const auto& [key, service] : after.services) {
+        const RealServer* was = fallback_of(before, key);
+        const RealServer* now = fallback_of(after, key);
+        if (now && !was)
+            lines.push_back(describe_virtual(key) + ": fallback " + now->key.to_string() +
+                            " on (no real is up)");
+        if (was && !now && before.services.count(key))
+            lines.push_back(describe_virtual(key) + ": fallback " + was->key.to_string() +
+                            " off (a real is up)");
+    }
+    return lines;
+}
+
+std::vector<std::pair<SubscriberId, CheckSpec>> HealthBridge::set_plan(
+    const std::map<std::pair<ServiceKey, RealKey>, CheckSpec>& plan) {
+    std::map<SubscriberId, Entry> entries;
+    std::map<std::pair<ServiceKey, RealKey>, SubscriberId> ids;
+    std::vector<std::pair<SubscriberId, CheckSpec>> checks;
+    for (const auto& [pair, spec] : plan) {
+        SubscriberId id;
+        auto known = ids_.find(pair);
+        if (known != ids_.end()) {
+            id = known->second;
+            entries[id] = entries_.at(id);  // keeps state and maintenance until told otherwise
+        } else {
+            id = next_id_++;
+            entries[id].checked.service = pair.first;
+            entries[id].checked.real = pair.second;
+        }
+        entries[id].checked.spec = spec;
+        ids[pair] = id;
+        checks.emplace_back(id, spec);
+    }
+    entries_ = std::move(entries);
+    ids_ = std::move(ids);
+    return checks;
+}
+
+std::string HealthBridge::state_name(const Entry& e) {
+    if (e.in_maintenance) return "down";
+    switch (e.state) {
+        case State::unknown: return "unknown";
+        case State::up: return "up";
+        case State::down: return "down";
+    }
+    return "?";
+}
+
+std::vector<std::string> HealthBridge::apply(const std::vector<StateChange>& changes) {
+    std::vector<std::string> lines;
+    for (const auto& change : changes) {
+        auto it = entries_.find(change.subscriber);
+        if (it == entries_.end()) continue;  // a real removed by a reload since
+        Entry& e = it->second;
+        State next = change.up ? State::up : State::down;
+        if (next == e.state) continue;
+        std::string before = state_name(e);
+        e.state = next;
+        e.reason = change.reason;
+        lines.push_back(describe_virtual(e.checked.service) + ": real " +
+                        e.checked.real.to_string() + " " + before + " -> " +
+                        (change.up ? "up" : "down") + " (" + change.reason +
+                        (e.in_maintenance ? "; still in maintenance" : "") + ")");
+    }
+    return lines;
+}
+
+std::vector<std::string> HealthBridge::poll_maintenance(const std::string& dir) {
+    std::vector<std::string> lines;
+    for (auto& [id, e] : entries_) {
+        bool now = in_maintenance(dir, e.checked.real.address, e.checked.real.port, "");
+        if (now == e.in_maintenance) continue;
+        std::string before = state_name(e);
+        e.in_maintenance = now;
+        std::string after = state_name(e);
+        std::string why = now ? "maintenance file in " + dir : "maintenance ended; " + e.reason;
+        lines.push_back(describe_virtual(e.checked.service) + ": real " +
+                        e.checked.real.to_string() + " " + before + " -> " + after + " (" + why +
+                        ")");
+    }
+    return lines;
+}
+
+HealthView HealthBridge::view() const {
+    HealthView view;
+    for (const auto& [id, e] : entries_)
+        if (is_down(e)) view.set_down(e.checked.service, e.checked.real, true);
+    return view;
+}
+
+}  // namespace xvs

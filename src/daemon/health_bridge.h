@@ -1,0 +1,96 @@
+// HealthBridge: between the parsed configuration, the HealthChecker and the
+// model. It decides what is checked, keeps what the checks said, and gives
+// build_model() the HealthView of the moment.
+//
+// Contract:
+//  - plan_health_checks(config) maps every real of every virtual onto one
+//    CheckSpec (ldirectord's settings: checktype, service, checkport,
+//    request/receive with the per-real pair first, httpmethod, virtualhost,
+//    the timeouts, failurecount, checkinterval). checktype=on and off need no
+//    probe and give none (build_model() handles them); fallback servers are
+//    never checked, as in ldirectord. A spec the checker cannot run
+//    (checktype=external-perl, service=ftp, ...) makes it throw ConfigError
+//    with "FILE:LINE: ..." (the real's line), so a daemon refuses such a file
+//    at start and keeps its running state on reload.
+//  - Subscriber ids name a (virtual, effective real) pair and stay the same
+//    across reloads while the pair exists, so HealthChecker::set_checks keeps
+//    the state of unchanged checks. A pair new to the bridge starts unknown,
+//    which counts as down (ldirectord checks every real at start-up before
+//    adding it); a pair whose check settings changed keeps its last state
+//    until its new check reports.
+//  - apply(changes) records the checker's results; poll_maintenance() looks
+//    for ldirectord's maintenancedir files (by address and port; names are
+//    not reverse-resolved, that would block the control loop). A real is down
+//    in view() when it is unknown, checked down, or in maintenance.
+//  - Both return one log line per real whose effective state changed:
+//    "TCP 192.168.239.250:80: real 192.168.239.129:80 up -> down (receive did not match)".
+#pragma once
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/config.h"
+#include "health/check_spec.h"
+#include "model/build.h"
+#include "model/model.h"
+
+namespace xvs {
+
+// One checked real: which virtual and real a subscriber stands for.
+struct CheckedReal {
+    ServiceKey service;
+    RealKey real;           // effective key (effective_real_key())
+    CheckSpec spec;
+};
+
+// "TCP 192.168.239.250:80", "UDP [2001:db8::1]:53", "FWM 100".
+std::string describe_virtual(const ServiceKey& service);
+
+// The check of one real of one virtual. Throws std::invalid_argument when the
+// checker cannot run it (validate_check_spec()).
+CheckSpec make_check_spec(const VirtualConfig& virt, const RealConfig& real);
+
+// Every check the configuration asks for, keyed by (virtual, effective real).
+// Throws ConfigError ("FILE:LINE: ...", every refused real) as described above.
+std::map<std::pair<ServiceKey, RealKey>, CheckSpec> plan_health_checks(const Config& config);
+
+// Log lines for fallback servers that came or went between two models:
+// "TCP 192.168.239.250:80: fallback 127.0.0.1:80 on (no real is up)".
+std::vector<std::string> fallback_transitions(const Model& before, const Model& after);
+
+class HealthBridge {
+   public:
+    // Takes the checks of a new configuration (from plan_health_checks());
+    // returns what HealthChecker::set_checks() needs.
+    std::vector<std::pair<SubscriberId, CheckSpec>> set_plan(
+        const std::map<std::pair<ServiceKey, RealKey>, CheckSpec>& plan);
+
+    // Records the checker's results; log lines for effective changes.
+    std::vector<std::string> apply(const std::vector<StateChange>& changes);
+
+    // Re-reads maintenancedir (empty = none); log lines for effective changes.
+    std::vector<std::string> poll_maintenance(const std::string& dir);
+
+    HealthView view() const;
+
+   private:
+    enum class State { unknown, up, down };
+    struct Entry {
+        CheckedReal checked;
+        State state = State::unknown;
+        std::string reason = "not checked yet";
+        bool in_maintenance = false;
+    };
+    static bool is_down(const Entry& e) {
+        return e.in_maintenance || e.state != State::up;
+    }
+    static std::string state_name(const Entry& e);
+
+    std::map<SubscriberId, Entry> entries_;
+    std::map<std::pair<ServiceKey, RealKey>, SubscriberId> ids_;
+    SubscriberId next_id_ = 1;
+};
+
+}  // namespace xvs
