@@ -1,6 +1,7 @@
 #include "daemon/dataplane_factory.h"
 
 #include "dataplane/ipvs/ipvs_dataplane.h"
+#include "dataplane/split/split_dataplane.h"
 #include "dataplane/xdp/xdp_dataplane.h"
 
 namespace xvs {
@@ -64,21 +65,45 @@ DataplaneHandle make_dataplane(const DataplaneRequest& request, const Model& mod
             }
         case DataplaneMode::automatic: {
             std::string xdp_reason;
+            DataplaneHandle xdp;
             try {
-                DataplaneHandle h = open_xdp(request);
-                auto unsupported = h.plane->unsupported(model);
-                if (unsupported.empty()) return h;
-                xdp_reason = "XDP cannot serve: " + join(unsupported);
+                xdp = open_xdp(request);
             } catch (const std::exception& e) {
                 xdp_reason = e.what();
             }
-            log.info("XDP not used: " + xdp_reason + "; falling back to IPVS");
+            std::string ipvs_reason;
+            DataplaneHandle ipvs;
             try {
-                return open_ipvs(request);
+                ipvs = open_ipvs(request);
             } catch (const std::exception& e) {
-                throw NoDataplane("no data plane available: XDP: " + xdp_reason +
-                                  "; IPVS: " + e.what());
+                ipvs_reason = e.what();
             }
+            if (xdp.plane && ipvs.plane) {
+                // Per service: XDP where it can, IPVS for the rest (XDP has
+                // no entry for those VIPs and passes their packets to IPVS).
+                DataplaneHandle split;
+                split.periodic = std::move(xdp.periodic);
+                split.plane = std::make_unique<SplitDataplane>(
+                    std::move(xdp.plane), std::move(ipvs.plane),
+                    [&log](const std::string& line) { log.info("dataplane=auto: " + line); });
+                return split;
+            }
+            if (xdp.plane) {
+                auto unsupported = xdp.plane->unsupported(model);
+                if (unsupported.empty()) {
+                    log.info("IPVS unavailable (" + ipvs_reason +
+                             "): every service on XDP, none can fall back");
+                    return xdp;
+                }
+                throw NoDataplane("no data plane can serve this configuration: XDP cannot serve: " +
+                                  join(unsupported) + "; IPVS: " + ipvs_reason);
+            }
+            if (ipvs.plane) {
+                log.info("XDP not used: " + xdp_reason + "; falling back to IPVS");
+                return ipvs;
+            }
+            throw NoDataplane("no data plane available: XDP: " + xdp_reason + "; IPVS: " +
+                              ipvs_reason);
         }
     }
     throw NoDataplane("unknown data plane mode");

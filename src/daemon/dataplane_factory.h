@@ -2,9 +2,11 @@
 //
 // xdp: the XDP plane or nothing (a service it cannot serve is fatal).
 // ipvs: the kernel's IPVS over generic netlink.
-// auto: XDP; when it cannot load or attach, or cannot serve every service of
-// the model, the reason is logged once and IPVS is used instead. When neither
-// works, NoDataplane carries both reasons.
+// auto: both planes behind a SplitDataplane: each service on XDP when XDP can
+// serve it, else on IPVS (each placement is logged). When XDP cannot load or
+// attach, IPVS serves everything (the reason is logged once); when IPVS is
+// missing, XDP alone if it can serve every service. When neither works,
+// NoDataplane carries both reasons.
 #pragma once
 
 #include <functional>

@@ -1,0 +1,195 @@
+// SplitDataplane with two recording planes: which services each plane is
+// given, the merged listings, and all-or-nothing apply across both.
+#include <catch2/catch.hpp>
+#include <set>
+
+#include "dataplane/split/split_dataplane.h"
+#include "model/diff.h"
+
+namespace xvs {
+namespace {
+
+// Remembers the model it was last given; refuses the schedulers in
+// `refused`, and fails apply() while `fail_apply` is set.
+class RecordingPlane : public Dataplane {
+   public:
+    RecordingPlane(std::string name, std::set<std::string> refused)
+        : name_(std::move(name)), refused_(std::move(refused)) {}
+
+    std::string name() const override { return name_; }
+    std::vector<std::string> unsupported(const Model& model) const override {
+        std::vector<std::string> out;
+        for (const auto& [key, svc] : model.services)
+            if (refused_.count(svc.scheduler)) out.push_back(key.to_string() + ": " + svc.scheduler);
+        return out;
+    }
+    void apply(const ModelDiff& change, const Model& next) override {
+        if (fail_apply) throw DataplaneError(name_ + " refused");
+        // The diff handed over must lead from what this plane holds to `next`.
+        REQUIRE(diff(model, next).size() == change.size());
+        model = next;
+        ++applies;
+    }
+    std::vector<ServiceStatus> status() const override {
+        std::vector<ServiceStatus> out;
+        for (const auto& [key, svc] : model.services) {
+            ServiceStatus st;
+            st.key = key;
+            st.scheduler = svc.scheduler;
+            out.push_back(st);
+        }
+        return out;
+    }
+    std::vector<ConnectionEntry> connections() const override {
+        std::vector<ConnectionEntry> out;
+        for (const auto& [key, svc] : model.services) {
+            ConnectionEntry c;
+            c.virtual_address = key.address;
+            c.virtual_port = key.port;
+            out.push_back(c);
+        }
+        return out;
+    }
+    void zero_counters() override { ++zeroed; }
+
+    Model model;
+    bool fail_apply = false;
+    int applies = 0;
+    int zeroed = 0;
+
+   private:
+    std::string name_;
+    std::set<std::string> refused_;
+};
+
+VirtualService service(const std::string& vip, uint16_t port, const std::string& scheduler) {
+    VirtualService svc;
+    svc.key = ServiceKey::tcp_udp(Protocol::tcp, *IpAddress::parse(vip), port);
+    svc.scheduler = scheduler;
+    RealServer real;
+    real.key = RealKey{*IpAddress::parse("10.0.2.11"), port};
+    svc.reals.emplace(real.key, real);
+    return svc;
+}
+
+Model model_of(std::initializer_list<VirtualService> services) {
+    Model m;
+    for (const auto& s : services) m.services.emplace(s.key, s);
+    return m;
+}
+
+struct Planes {
+    RecordingPlane* fast;
+    RecordingPlane* fallback;
+    std::vector<std::string> notes;
+    std::unique_ptr<SplitDataplane> split;
+
+    Planes() {
+        auto f = std::make_unique<RecordingPlane>("xdp", std::set<std::string>{"wlc", "lc"});
+        auto b = std::make_unique<RecordingPlane>("ipvs", std::set<std::string>{});
+        fast = f.get();
+        fallback = b.get();
+        split = std::make_unique<SplitDataplane>(std::move(f), std::move(b), [this](const std::string& l) {
+            notes.push_back(l);
+        });
+    }
+    void apply(const Model& next) { split->apply(ModelDiff{}, next); }
+};
+
+}  // namespace
+
+TEST_CASE("a service the fast plane refuses is given to the fallback plane only") {
+    Planes p;
+    auto wrr = service("10.0.1.100", 80, "wrr");
+    auto wlc = service("10.0.1.101", 80, "wlc");
+    p.apply(model_of({wrr, wlc}));
+    CHECK(p.fast->model == model_of({wrr}));
+    CHECK(p.fallback->model == model_of({wlc}));
+    CHECK(p.split->plane_of(wrr.key) == "xdp");
+    CHECK(p.split->plane_of(wlc.key) == "ipvs");
+    CHECK(p.split->name() == "xdp+ipvs");
+}
+
+TEST_CASE("each placement is reported once, with the reason for the fallback") {
+    Planes p;
+    auto wrr = service("10.0.1.100", 80, "wrr");
+    auto wlc = service("10.0.1.101", 80, "wlc");
+    p.apply(model_of({wrr, wlc}));
+    REQUIRE(p.notes.size() == 2);
+    CHECK(p.notes[0] == "TCP  10.0.1.100:80 served by xdp");
+    CHECK(p.notes[1] == "TCP  10.0.1.101:80 served by ipvs: TCP  10.0.1.101:80: wlc");
+    p.apply(model_of({wrr, wlc}));
+    CHECK(p.notes.size() == 2);
+}
+
+TEST_CASE("changing a service's scheduler moves it between the planes") {
+    Planes p;
+    auto svc = service("10.0.1.100", 80, "wrr");
+    p.apply(model_of({svc}));
+    CHECK(p.split->plane_of(svc.key) == "xdp");
+    auto moved = svc;
+    moved.scheduler = "wlc";
+    p.apply(model_of({moved}));
+    CHECK(p.fast->model.services.empty());
+    CHECK(p.fallback->model == model_of({moved}));
+    CHECK(p.split->plane_of(svc.key) == "ipvs");
+    p.apply(model_of({svc}));
+    CHECK(p.fast->model == model_of({svc}));
+    CHECK(p.fallback->model.services.empty());
+}
+
+TEST_CASE("when the fallback plane refuses, the fast plane is put back and the error names it") {
+    Planes p;
+    auto wrr = service("10.0.1.100", 80, "wrr");
+    auto wlc = service("10.0.1.101", 80, "wlc");
+    p.apply(model_of({wrr}));
+    auto wrr2 = service("10.0.1.102", 80, "rr");
+    p.fallback->fail_apply = true;
+    CHECK_THROWS_WITH(p.apply(model_of({wrr, wrr2, wlc})), Catch::Contains("ipvs: ipvs refused"));
+    CHECK(p.fast->model == model_of({wrr}));
+    CHECK(p.fallback->model.services.empty());
+    CHECK(p.split->plane_of(wrr2.key).empty());
+    // The next apply starts from the state that was kept.
+    p.fallback->fail_apply = false;
+    p.apply(model_of({wrr, wrr2, wlc}));
+    CHECK(p.fast->model == model_of({wrr, wrr2}));
+    CHECK(p.fallback->model == model_of({wlc}));
+}
+
+TEST_CASE("when the fast plane refuses, the fallback plane is not touched") {
+    Planes p;
+    p.fast->fail_apply = true;
+    CHECK_THROWS(p.apply(model_of({service("10.0.1.100", 80, "wrr"), service("10.0.1.101", 80, "wlc")})));
+    CHECK(p.fallback->applies == 0);
+}
+
+TEST_CASE("status lists both planes' services in key order, connections and zeroing cover both") {
+    Planes p;
+    auto a = service("10.0.1.100", 80, "wlc");
+    auto b = service("10.0.1.101", 80, "wrr");
+    auto c = service("10.0.1.102", 80, "lc");
+    p.apply(model_of({a, b, c}));
+    auto st = p.split->status();
+    REQUIRE(st.size() == 3);
+    CHECK(st[0].key == a.key);
+    CHECK(st[0].scheduler == "wlc");
+    CHECK(st[1].key == b.key);
+    CHECK(st[2].key == c.key);
+    CHECK(p.split->connections().size() == 3);
+    p.split->zero_counters();
+    CHECK(p.fast->zeroed == 1);
+    CHECK(p.fallback->zeroed == 1);
+}
+
+TEST_CASE("unsupported asks the fallback plane about the services the fast plane refuses") {
+    auto f = std::make_unique<RecordingPlane>("xdp", std::set<std::string>{"wlc", "nosuch"});
+    auto b = std::make_unique<RecordingPlane>("ipvs", std::set<std::string>{"nosuch", "wrr"});
+    SplitDataplane split(std::move(f), std::move(b));
+    // wrr is refused by the fallback but served by the fast plane: fine.
+    CHECK(split.unsupported(model_of({service("10.0.1.100", 80, "wrr"),
+                                      service("10.0.1.101", 80, "wlc")}))
+              .empty());
+    CHECK(split.unsupported(model_of({service("10.0.1.102", 80, "nosuch")})).size() == 1);
+}
+
+}  // namespace xvs
