@@ -1,0 +1,45 @@
+// MetricsText: writes the Prometheus text exposition format 0.0.4.
+//
+// Contract: samples are grouped by family; each family is announced once with
+// its HELP and TYPE lines before its first sample (declare the family, then
+// add its samples, then the next family: a family may not be reopened).
+// Label values are escaped (\\, \", \n) and HELP text (\\, \n) as the format
+// requires. Metric and label names are the caller's constants and are checked
+// against [a-zA-Z_:][a-zA-Z0-9_:]* (throws std::invalid_argument otherwise).
+#pragma once
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace xvs {
+
+using MetricLabels = std::vector<std::pair<std::string, std::string>>;
+
+class MetricsText {
+   public:
+    enum class Type { counter, gauge };
+
+    // Starts a family; its samples follow. Throws if `name` was declared before.
+    void family(std::string_view name, Type type, std::string_view help);
+    // One sample of the current family.
+    void sample(const MetricLabels& labels, double value);
+    void sample(const MetricLabels& labels, uint64_t value);
+
+    const std::string& text() const { return text_; }
+
+   private:
+    void sample_text(const MetricLabels& labels, const std::string& value);
+
+    std::string text_;
+    std::string current_;
+    std::set<std::string> declared_;
+};
+
+bool is_valid_metric_name(std::string_view name);
+std::string escape_label_value(std::string_view value);
+
+}  // namespace xvs
