@@ -337,7 +337,7 @@ class Parser {
                 break;
             case Id::persistent: {
                 set_option(opt_persistent);
-                uint32_t timeout = 300;  // ipvsadm's default
+                uint32_t timeout = 360;  // ipvsadm's IPVS_SVC_PERSISTENT_TIMEOUT (its man page says 300)
                 if (value) {
                     auto t = to_number(*value, 1, INT_MAX);
                     if (!t) fail("invalid timeout value `" + *value + "' specified");

@@ -82,7 +82,7 @@ struct Arguments {
     std::string instance = "default";
     std::optional<ServiceKey> service;
     std::string scheduler;
-    std::optional<uint32_t> persistence_timeout;  // -p [T] (default 300)
+    std::optional<uint32_t> persistence_timeout;  // -p [T] (default 360)
     std::optional<uint32_t> netmask_prefix;       // -M
     std::optional<RealKey> real;                  // -r
     std::optional<ForwardMethod> method;          // -g | -i | -m

@@ -1,8 +1,11 @@
 #include "cli/commands.h"
 
+#include <sstream>
+
 #include "cli/listing.h"
 #include "control/client.h"
 #include "control/paths.h"
+#include "model/build.h"
 
 namespace xvs::cli {
 namespace {
@@ -34,10 +37,113 @@ const char* command_name(Command c) {
     }
 }
 
+bool is_edit(Command c) {
+    switch (c) {
+        case Command::add_service:
+        case Command::edit_service:
+        case Command::delete_service:
+        case Command::add_server:
+        case Command::edit_server:
+        case Command::delete_server:
+        case Command::clear: return true;
+        default: return false;
+    }
+}
+
+// Sends `request`; on failure prints why and returns false with `exit_code`.
+bool call(const Arguments& args, const Request& request, const std::string& run_root,
+          std::ostream& err, Reply& reply, int& exit_code) {
+    std::string socket = control::socket_path(args.instance, run_root);
+    try {
+        reply = control::call_daemon(socket, request);
+    } catch (const control::DaemonUnreachable& e) {
+        err << "xvsadm: " << e.what() << "\nIs xvsd running (instance '" << args.instance
+            << "')?\n";
+        exit_code = 1;
+        return false;
+    } catch (const std::exception& e) {
+        err << "xvsadm: talking to xvsd at " << socket << ": " << e.what() << "\n";
+        exit_code = 1;
+        return false;
+    }
+    return true;
+}
+
+// ipvsadm's config_stream_read: words separated by blanks, '#' starts a comment.
+std::vector<std::string> split_words(const std::string& line) {
+    std::vector<std::string> words;
+    std::istringstream in(line.substr(0, line.find('#')));
+    for (std::string w; in >> w;) words.push_back(w);
+    return words;
+}
+
+int restore(const Arguments& outer, std::ostream& out, std::ostream& err,
+            const std::string& run_root, std::istream& in) {
+    int result = 0;
+    for (std::string line; std::getline(in, line);) {
+        auto words = split_words(line);
+        if (words.empty()) continue;
+        Arguments args;
+        try {
+            args = parse_arguments(words);
+        } catch (const UsageError& e) {
+            err << e.what() << "\n";
+            return e.exit_code;  // ipvsadm's fail() ends the whole restore
+        }
+        if (args.command == Command::restore) {
+            err << "-R option in restore file\n";
+            return 2;
+        }
+        if (args.instance == "default") args.instance = outer.instance;
+        result = run_command(args, out, err, run_root, in);
+    }
+    return result;
+}
+
 }  // namespace
 
+control::Request edit_request(const Arguments& args) {
+    Request request;
+    switch (args.command) {
+        case Command::add_service: request.verb = Verb::add_service; break;
+        case Command::edit_service: request.verb = Verb::edit_service; break;
+        case Command::delete_service: request.verb = Verb::delete_service; break;
+        case Command::add_server: request.verb = Verb::add_real; break;
+        case Command::edit_server: request.verb = Verb::edit_real; break;
+        case Command::delete_server: request.verb = Verb::delete_real; break;
+        case Command::clear: request.verb = Verb::clear; return request;
+        default: throw std::logic_error("edit_request: not an editing command");
+    }
+    if (!args.service) throw std::logic_error("edit_request: no service");
+    const ServiceKey& service = *args.service;
+    request.service = service;
+    if (request.verb == Verb::add_service || request.verb == Verb::edit_service) {
+        control::ServiceSettings s;
+        s.scheduler = args.scheduler.empty() ? "wlc" : args.scheduler;  // ipvsadm's DEF_SCHED
+        s.scheduler_flags = args.scheduler_flags;
+        s.persistence.timeout = args.persistence_timeout.value_or(0);
+        s.persistence.prefix_len =
+            args.netmask_prefix.value_or(service.family == Family::v6 ? 128 : 32);
+        s.one_packet = args.one_packet;
+        request.settings = s;
+    } else if (request.verb != Verb::delete_service) {
+        if (!args.real) throw std::logic_error("edit_request: no real server");
+        RealServer r;
+        // -d names the real by address and port only: no method, so no port rule.
+        ForwardMethod method = args.method.value_or(ForwardMethod::gate);
+        r.method = method;
+        r.key = effective_real_key(
+            service, request.verb == Verb::delete_real ? ForwardMethod::masq : method, *args.real);
+        r.weight = r.configured_weight = static_cast<uint32_t>(args.weight.value_or(1));
+        r.upper_threshold = args.upper_threshold.value_or(0);
+        r.lower_threshold = args.lower_threshold.value_or(0);
+        request.real = r;
+    }
+    return request;
+}
+
 int run_command(const Arguments& args, std::ostream& out, std::ostream& err,
-                const std::string& run_root) {
+                const std::string& run_root, std::istream& in) {
     if (args.command == Command::help) {
         out << usage_text("xvsadm");
         return 0;
@@ -49,6 +155,18 @@ int run_command(const Arguments& args, std::ostream& out, std::ostream& err,
     if (!control::is_valid_instance_name(args.instance)) {
         err << "xvsadm: invalid instance name '" << args.instance << "'\n";
         return 2;
+    }
+    if (args.command == Command::restore) return restore(args, out, err, run_root, in);
+
+    Reply reply;
+    int exit_code = 0;
+    if (is_edit(args.command)) {
+        if (!call(args, edit_request(args), run_root, err, reply, exit_code)) return exit_code;
+        if (!reply.ok) {
+            err << reply.error << "\n";
+            return 255;
+        }
+        return 0;
     }
 
     Request request;
@@ -67,28 +185,15 @@ int run_command(const Arguments& args, std::ostream& out, std::ostream& err,
             break;
         default:
             err << "xvsadm: " << command_name(args.command)
-                << " is not available yet: edit the configuration file and reload xvsd "
-                   "(kill -HUP its pid)\n";
+                << " is an IPVS setting xvsd does not have\n";
             return 1;
     }
 
-    std::string socket = control::socket_path(args.instance, run_root);
-    Reply reply;
-    try {
-        reply = control::call_daemon(socket, request);
-    } catch (const control::DaemonUnreachable& e) {
-        err << "xvsadm: " << e.what() << "\nIs xvsd running (instance '" << args.instance
-            << "')?\n";
-        return 1;
-    } catch (const std::exception& e) {
-        err << "xvsadm: talking to xvsd at " << socket << ": " << e.what() << "\n";
-        return 1;
-    }
+    if (!call(args, request, run_root, err, reply, exit_code)) return exit_code;
     if (!reply.ok) {
         err << reply.error << "\n";
         return 1;
     }
-
     if (args.command == Command::zero) return 0;
     if (args.command == Command::save) {
         out << format_rules(reply.services, args.format.sort);

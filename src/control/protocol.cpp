@@ -257,6 +257,16 @@ std::string encode_request(const Request& request) {
     std::string out = std::string(magic) + std::to_string(protocol_version) + " request " +
                       to_string(request.verb) + "\n";
     if (request.service) out += "service " + service_key_fields(*request.service) + "\n";
+    if (const auto& s = request.settings)
+        out += "settings " + escape(s->scheduler) + " " + escape(join_flags(s->scheduler_flags)) +
+               " " + std::to_string(s->persistence.timeout) + " " +
+               std::to_string(s->persistence.prefix_len) + " " + (s->one_packet ? "1" : "0") +
+               "\n";
+    if (const auto& r = request.real)
+        out += "dest " + r->key.address.to_string() + " " + std::to_string(r->key.port) + " " +
+               to_string(r->method) + " " + std::to_string(r->weight) + " " +
+               std::to_string(r->lower_threshold) + " " + std::to_string(r->upper_threshold) +
+               "\n";
     return out;
 }
 
@@ -274,6 +284,27 @@ Request decode_request(std::string_view payload) {
         if (f[0] == "service" && !request.service) {
             f.expect_count(6);
             request.service = parse_service_key(f, 1);
+        } else if (f[0] == "settings" && !request.settings) {
+            f.expect_count(6);
+            ServiceSettings s;
+            s.scheduler = f.text(1);
+            if (s.scheduler.empty()) f.fail("empty scheduler name");
+            s.scheduler_flags = split_flags(f.text(2));
+            s.persistence.timeout = f.u32(3);
+            s.persistence.prefix_len = static_cast<uint32_t>(f.number(4, 128));
+            s.one_packet = f.flag(5);
+            request.settings = std::move(s);
+        } else if (f[0] == "dest" && !request.real) {
+            f.expect_count(7);
+            RealServer r;
+            r.key.address = f.address(1);
+            r.key.port = f.u16(2);
+            r.method = f.method(3);
+            r.weight = f.u32(4);
+            r.configured_weight = r.weight;
+            r.lower_threshold = f.u32(5);
+            r.upper_threshold = f.u32(6);
+            request.real = r;
         } else {
             f.fail("unexpected record '" + f.text(0) + "' in a request");
         }

@@ -10,6 +10,11 @@
 //
 // Request payload:   xvs-control/1 request VERB
 //                    [service PROTO FAMILY ADDR PORT FWMARK]   (zero: one service)
+//                    [settings SCHED FLAGS TIMEOUT PREFIX OPS] (add/edit-service)
+//                    [dest ADDR PORT METHOD WEIGHT LTHR UTHR]  (add/edit/delete-real)
+// The editing verbs carry what ipvsadm would send to IPVS after its own
+// defaults (scheduler wlc, weight 1, -g, real port rules): the daemon applies
+// them as given and answers with ipvsadm's error texts.
 // Reply payload:     xvs-control/1 ok | xvs-control/1 error MESSAGE
 //                    [dataplane NAME] [message TEXT]
 //                    (service ... (real ...)*)* (conn ...)*
@@ -61,9 +66,22 @@ enum class Verb {
 const char* to_string(Verb v);  // "status", "list-connections", ...
 std::optional<Verb> parse_verb(std::string_view text);
 
+// The attributes -A/-E set on a service (everything but its key and reals).
+struct ServiceSettings {
+    std::string scheduler = "wlc";
+    std::vector<std::string> scheduler_flags;
+    Persistence persistence;  // timeout 0 = not persistent
+    bool one_packet = false;
+    bool operator==(const ServiceSettings&) const = default;
+};
+
 struct Request {
     Verb verb = Verb::status;
     std::optional<ServiceKey> service;
+    std::optional<ServiceSettings> settings;  // add-service, edit-service
+    // add-real, edit-real: every field; delete-real: the key. configured_weight
+    // equals weight and is_fallback is false once decoded.
+    std::optional<RealServer> real;
     bool operator==(const Request&) const = default;
 };
 

@@ -211,7 +211,7 @@ void Daemon::apply_health(const std::vector<std::string>& state_lines) {
     for (const auto& line : state_lines) log_.info(line);
     Model before = reconciler_->current();
     try {
-        Model next = build_model(config_, health_.view());
+        Model next = imperative_.apply(build_model(config_, health_.view()));
         ModelDiff change = reconciler_->reconcile(next);
         for (const auto& line : fallback_transitions(before, next)) log_.info(line);
         if (!change.empty()) log_.info("health: " + summarize(change));
@@ -248,6 +248,9 @@ control::Reply Daemon::reload() {
         checker_->set_checks(std::move(checks));
         health_ = std::move(next_health);
         config_ = std::move(*config);
+        // The file is the whole truth again, as when ldirectord reprograms IPVS.
+        if (!imperative_.empty()) log_.info("reload: xvsadm's changes are replaced by the file");
+        imperative_.forget();
         control::Reply reply;
         reply.message = "reload: " + summarize(change);
         log_.info(reply.message);
@@ -297,10 +300,7 @@ control::Reply Daemon::handle(const control::Request& request) {
             rates_.forget();
             return {};
         case Verb::reload: return reload();
-        default:
-            return control::Reply::failure(std::string("'") + control::to_string(request.verb) +
-                                           "' is not supported yet: edit " +
-                                           options_.config_path + " and reload");
+        default: return edit(request);
     }
 }
 

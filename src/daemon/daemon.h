@@ -4,7 +4,8 @@
 // plane, programs the model, opens the control socket, then serves one epoll
 // loop on one thread:
 //   signalfd   SIGTERM/SIGINT -> clean exit; SIGHUP -> reload
-//   control    status, list-connections, zero, reload (control/protocol.h)
+//   control    status, list-connections, zero, reload, and xvsadm's editing
+//              verbs: changes kept on top of the file until the next reload
 //   health     the HealthChecker's changes_fd: results update the HealthView,
 //              the model is rebuilt and only its difference applied
 //   inotify    the configuration's directory (ConfigWatch): with
@@ -35,6 +36,7 @@
 #include "daemon/config_watch.h"
 #include "daemon/dataplane_factory.h"
 #include "daemon/health_bridge.h"
+#include "daemon/imperative.h"
 #include "daemon/logger.h"
 #include "daemon/metrics_server.h"
 #include "daemon/rate_estimator.h"
@@ -70,6 +72,9 @@ class Daemon {
     control::Reply handle(const control::Request& request);
     control::Reply reload();
     control::Reply status_reply();
+    // xvsadm's -A/-E/-D/-a/-e/-d/-C (daemon_edit.cpp): checked, kept in
+    // imperative_ and applied; a refused apply undoes the edit.
+    control::Reply edit(const control::Request& request);
     void on_timer();
     struct LoadedConfig {
         Config config;
@@ -92,6 +97,7 @@ class Daemon {
     RateEstimator rates_;
     uint64_t ticks_ = 0;
     HealthBridge health_;
+    ImperativeChanges imperative_;  // until the next reload or -C
     std::unique_ptr<HealthChecker> checker_;
     bool checker_error_logged_ = false;
 };

@@ -60,7 +60,7 @@ TEST_CASE("service addresses parse attached, separate, long and with =", "[argum
 TEST_CASE("the editing commands parse their options", "[arguments]") {
     Arguments a = parse({"-A", "-f", "100", "-s", "wrr", "-p"});
     CHECK(a.command == Command::add_service);
-    CHECK(a.persistence_timeout == 300u);
+    CHECK(a.persistence_timeout == 360u);
     a = parse({"-A", "-t", "10.0.0.1:80", "-p", "360", "-M", "255.255.255.0", "-s", "sh", "-b",
                "sh-port"});
     CHECK(a.persistence_timeout == 360u);

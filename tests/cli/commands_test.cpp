@@ -122,3 +122,65 @@ TEST_CASE("without a daemon xvsadm names the socket and exits 1", "[commands]") 
     CHECK_THAT(err, Catch::Contains(control::socket_path("t1", nobody.root.string())));
     CHECK_THAT(err, Catch::Contains("Is xvsd running"));
 }
+
+TEST_CASE("xvsadm -A sends ipvsadm's defaults: wlc, no persistence, /32", "[commands]") {
+    FakeDaemon daemon;
+    std::string out, err;
+    REQUIRE(daemon.run({"-A", "-t", "10.0.0.1:80"}, out, err) == 0);
+    REQUIRE(daemon.run({"-A", "-u", "10.0.0.1:53", "-s", "rr", "-p", "-M", "255.255.255.0"},
+                       out, err) == 0);
+    REQUIRE(daemon.seen.size() == 2);
+    CHECK(daemon.seen[0].verb == control::Verb::add_service);
+    REQUIRE(daemon.seen[0].settings);
+    CHECK(daemon.seen[0].settings->scheduler == "wlc");
+    CHECK(daemon.seen[0].settings->persistence == Persistence{0, 32});
+    CHECK(daemon.seen[1].settings->scheduler == "rr");
+    CHECK(daemon.seen[1].settings->persistence == Persistence{360, 24});
+}
+
+TEST_CASE("xvsadm -a applies ipvsadm's real port rule and defaults", "[commands]") {
+    FakeDaemon daemon;
+    std::string out, err;
+    REQUIRE(daemon.run({"-a", "-t", "10.0.0.1:80", "-r", "10.0.1.1:8080"}, out, err) == 0);
+    REQUIRE(daemon.run({"-a", "-t", "10.0.0.1:80", "-r", "10.0.1.2:8080", "-m", "-w", "3"}, out,
+                       err) == 0);
+    REQUIRE(daemon.run({"-d", "-t", "10.0.0.1:80", "-r", "10.0.1.3"}, out, err) == 0);
+    REQUIRE(daemon.seen.size() == 3);
+    const auto& gate = *daemon.seen[0].real;
+    CHECK(gate.key.port == 80);  // -g cannot map ports
+    CHECK(gate.method == ForwardMethod::gate);
+    CHECK(gate.weight == 1);
+    CHECK(daemon.seen[1].real->key.port == 8080);
+    CHECK(daemon.seen[1].real->weight == 3);
+    CHECK(daemon.seen[2].verb == control::Verb::delete_real);
+    CHECK(daemon.seen[2].real->key.port == 80);  // a missing port is the service's
+}
+
+TEST_CASE("a refused edit prints the daemon's text and exits 255 as ipvsadm", "[commands]") {
+    FakeDaemon daemon;
+    daemon.answer = control::Reply::failure("Service already exists");
+    std::string out, err;
+    CHECK(daemon.run({"-A", "-t", "10.0.0.1:80", "-s", "rr"}, out, err) == 255);
+    CHECK(err == "Service already exists\n");
+}
+
+TEST_CASE("xvsadm -R runs every line, goes on after a refusal, stops at a usage error",
+          "[commands]") {
+    FakeDaemon daemon;
+    std::string out, err;
+    std::istringstream rules(
+        "-A -t 10.0.0.1:80 -s wrr\n"
+        "\n"
+        "# a comment\n"
+        "-a -t 10.0.0.1:80 -r 10.0.1.1:80 -g -w 2\n"
+        "-a -t 10.0.0.1:80 -r bogus\n"
+        "-C\n");
+    std::ostringstream o, e;
+    auto args = parse_arguments({"--instance", "t1", "-R"});
+    int rc = run_command(args, o, e, daemon.root.string(), rules);
+    CHECK(rc == 2);
+    CHECK(e.str() == "illegal real server address[:port] specified\n");
+    REQUIRE(daemon.seen.size() == 2);
+    CHECK(daemon.seen[0].verb == control::Verb::add_service);
+    CHECK(daemon.seen[1].verb == control::Verb::add_real);
+}

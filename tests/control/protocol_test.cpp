@@ -134,6 +134,10 @@ TEST_CASE("malformed requests are refused with a ProtocolError", "[protocol]") {
         "xvs-control/1 request zero\nservice tcp 4 10.0.0.1 -1 0\n",
         "xvs-control/1 request zero\nservice tcp 4 10.0.0.1 80 0\nservice tcp 4 10.0.0.1 80 0\n",
         "xvs-control/1 request status\nextra\n",
+        "xvs-control/1 request add-service\nsettings ~ ~ 0 32 0\n",       // no scheduler
+        "xvs-control/1 request add-service\nsettings wrr ~ 0 129 0\n",    // prefix > 128
+        "xvs-control/1 request add-real\ndest 10.0.0.2 80 nat 1 0 0\n",   // bad method
+        "xvs-control/1 request add-real\ndest 10.0.0.2 80 masq 1 0\n",    // short
     };
     for (const char* text : bad) {
         INFO(text);
@@ -178,4 +182,30 @@ TEST_CASE("random garbage never crashes the decoders", "[protocol]") {
     }
     // Some mutations (inside a number, say) still decode; most must not.
     CHECK(accepted < 3000);
+}
+
+TEST_CASE("editing requests carry settings and a real server through a round trip",
+          "[protocol]") {
+    Request add;
+    add.verb = Verb::add_service;
+    add.service = ServiceKey::tcp_udp(Protocol::udp, ip("2001:db8::1"), 53);
+    ServiceSettings settings;
+    settings.scheduler = "sh";
+    settings.scheduler_flags = {"sh-fallback", "sh-port"};
+    settings.persistence = {360, 64};
+    settings.one_packet = true;
+    add.settings = settings;
+    CHECK(decode_request(encode_request(add)) == add);
+
+    Request real;
+    real.verb = Verb::edit_real;
+    real.service = ServiceKey::mark(100, Family::v4);
+    RealServer r;
+    r.key = {ip("192.168.239.129"), 8080};
+    r.method = ForwardMethod::ipip;
+    r.weight = r.configured_weight = 7;
+    r.lower_threshold = 3;
+    r.upper_threshold = 9;
+    real.real = r;
+    CHECK(decode_request(encode_request(real)) == real);
 }
