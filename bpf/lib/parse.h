@@ -237,6 +237,19 @@ static __always_inline int parse_icmp_v6(void *data, void *end, struct xvs_packe
     return PARSE_OK;
 }
 
+/* A 16-bit length field in host order, with its bound visible to the
+ * verifier. Before 6.3 or so (Debian 12's 6.1 among them) the verifier forgets
+ * every bound of a register after a byte swap and then refuses it in packet
+ * pointer arithmetic ("math between pkt pointer and register with unbounded
+ * min value"). The mask gives the bound back; the asm keeps the compiler from
+ * dropping it as redundant. */
+static __always_inline __u32 ntohs_bounded(__be16 v)
+{
+    __u64 x = bpf_ntohs(v);
+    asm volatile("%0 &= 0xffff" : "+r"(x));
+    return x;
+}
+
 static __always_inline int parse_ipv4(void *data, void *end, struct xvs_packet *p)
 {
     __u32 off = p->l3_off;
@@ -248,7 +261,7 @@ static __always_inline int parse_ipv4(void *data, void *end, struct xvs_packet *
     if (ip->version != 4 || ip->ihl < 5)
         return PARSE_MALFORMED;
     __u32 hlen = ip->ihl * 4;
-    __u32 tot = bpf_ntohs(ip->tot_len);
+    __u32 tot = ntohs_bounded(ip->tot_len);
     if (tot < hlen || data + off + tot > end)
         return PARSE_MALFORMED;
     p->family = XVS_FAMILY_V4;
@@ -282,7 +295,7 @@ static __always_inline int parse_ipv6(void *data, void *end, struct xvs_packet *
         return PARSE_MALFORMED;
     if (ip6->version != 6)
         return PARSE_MALFORMED;
-    __u32 tot = bpf_ntohs(ip6->payload_len) + sizeof(*ip6);
+    __u32 tot = ntohs_bounded(ip6->payload_len) + sizeof(*ip6);
     if (data + off + tot > end)
         return PARSE_MALFORMED;
     p->family = XVS_FAMILY_V6;
