@@ -18,7 +18,7 @@ work=$build/vm-test
 mkdir -p "$cache" "$work"
 
 need() { command -v "$1" >/dev/null 2>&1 || { echo "vm-test: $1 not found (run tools/install-deps.sh)" >&2; exit 1; }; }
-need qemu-system-x86_64; need cpio; need depmod; need modprobe; need ipvsadm; need nft; need curl
+need qemu-system-x86_64; need cpio; need depmod; need modprobe; need ipvsadm; need nft; need curl; need ethtool
 
 # ---- the kernel: the package linux-image-cloud-amd64 currently points at ----
 kernel_package() {
@@ -74,6 +74,11 @@ add_program "$(command -v ip)" /usr/sbin/ip
 add_program "$(command -v curl)" /usr/bin/curl
 add_program "$(command -v ipvsadm)" /usr/sbin/ipvsadm
 add_program "$(command -v nft)" /usr/sbin/nft
+# The XDP scenarios: checksum offload off on every veth, and the trivial
+# XDP_PASS program for the veth ends that receive redirected frames.
+add_program "$(command -v ethtool)" /usr/sbin/ethtool
+[ -f "$build/bpf/xdp_pass.bpf.o" ] || { echo "vm-test: $build/bpf/xdp_pass.bpf.o missing (build the project first)" >&2; exit 1; }
+add_file "$build/bpf/xdp_pass.bpf.o" /vmtest/xdp_pass.bpf.o
 for tool in src/dataplane/ipvs/ipvs_vm_driver tests/ipvs/test_ipvs_kernel src/daemon/xvsd src/cli/xvsadm; do
     [ -x "$build/$tool" ] || { echo "vm-test: $build/$tool missing (build the project first)" >&2; exit 1; }
     add_program "$build/$tool" "/usr/bin/$(basename "$tool")"
@@ -100,7 +105,7 @@ done
 
 cp "$here/init" "$rootfs/init"
 chmod +x "$rootfs/init"
-cp -r "$here/scenarios" "$here/conf" "$here/lib.sh" "$rootfs/vmtest/"
+cp -r "$here/scenarios" "$here/conf" "$here/lib.sh" "$here/xvsd_lib.sh" "$rootfs/vmtest/"
 
 initrd=$work/initrd.gz
 (cd "$rootfs" && find . -print0 | cpio --null -o -H newc --quiet | gzip -1) >"$initrd"

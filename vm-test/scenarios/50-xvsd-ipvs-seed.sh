@@ -1,7 +1,9 @@
 # The real daemon with --dataplane ipvs on the seed's configuration: rules as
 # ipvsadm would make them, xvsadm -Ln identical to ipvsadm -Ln, traffic split
-# 1:2 with both ports on one real. (The daemon is stopped by the cleanup.)
+# 1:2 with both ports on one real; SIGTERM stops it cleanly (cleanstop=yes
+# removes its rules).
 . /vmtest/lib.sh
+. /vmtest/xvsd_lib.sh
 
 netns cli dir r1 r2
 ip link add c0 netns cli type veth peer name d0 netns dir || fail "veth cli"
@@ -29,16 +31,14 @@ done
 for i in $(seq 10 49); do on cli ip addr add "192.168.0.$i/24" dev c0; done
 on cli ip link set c0 up
 
-on dir xvsd -f $CONF/seed-daemon.cf --dataplane ipvs --foreground --instance vmseed >"$SCRATCH/xvsd.log" 2>&1 &
-XVSD=$!
-PIDS="$PIDS $XVSD"
+xvsd_start dir $CONF/seed-daemon.cf vmseed --dataplane ipvs
 listing_has() {
     local try
     for try in $(seq 1 40); do
         on dir ipvsadm -Ln | grep -Eq "$1" && return 0
         sleep 0.5
     done
-    cat "$SCRATCH/xvsd.log"
+    cat "$XVSD_LOG"
     fail "$2: $(on dir ipvsadm -Ln | tr '\n' '|')"
 }
 listing_has "^  -> 192\.168\.239\.133:0 +Masq +2 " "xvsd did not program web2"
@@ -66,5 +66,8 @@ for i in $(seq 10 49); do
 done
 echo "40 clients: web1=$web1"
 [ "$web1" -ge 11 ] && [ "$web1" -le 15 ] || fail "wrr 1:2 split expected, web1=$web1 of 40"
+
+xvsd_stop
+[ -z "$(on dir ipvsadm -Ln | grep '^FWM')" ] || fail "cleanstop=yes left rules: $(on dir ipvsadm -Ln | tr '\n' '|')"
 
 exit 0
