@@ -6,8 +6,15 @@
 xvsd_start() {
     local ns=$1 config=$2 instance=$3 i
     XVSD_INSTANCE=$instance
-    netns_bg "$ns" "$XVS_BUILD/src/daemon/xvsd" -f "$config" --foreground --instance "$instance"
-    XVSD_PID=${NETNS_PIDS[-1]}
+    # nsenter, not `ip netns exec`: the latter gives every invocation a mount
+    # namespace of its own with a fresh /sys, so the bpffs xvsd mounts there
+    # (and its pinned maps) would vanish with the process, and a restarted
+    # daemon could not adopt them. Entering only the network namespace keeps
+    # the pins where a real director keeps them.
+    nsenter --net="/run/netns/$ns" -- "$XVS_BUILD/src/daemon/xvsd" -f "$config" --foreground \
+        --instance "$instance" &
+    XVSD_PID=$!
+    NETNS_PIDS+=("$XVSD_PID")
     for i in $(seq 200); do
         if "$XVS_BUILD/src/cli/xvsadm" --instance "$instance" -Ln >/dev/null 2>&1; then
             return 0
@@ -33,6 +40,10 @@ xvsd_stop() {
     XVSD_PID=
     # The run directory keeps its lock file after a clean exit; a test's
     # instance is never reused, so remove it.
-    [ -n "${XVSD_INSTANCE:-}" ] && rm -rf "/run/xvs/$XVSD_INSTANCE"
+    # cleanstop=no leaves the pinned maps behind on purpose; a test's are
+    # removed here.
+    if [ -n "${XVSD_INSTANCE:-}" ]; then
+        rm -rf "/run/xvs/$XVSD_INSTANCE" "/sys/fs/bpf/xvs/$XVSD_INSTANCE"
+    fi
     XVSD_INSTANCE=
 }
