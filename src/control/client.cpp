@@ -7,7 +7,7 @@
 #include <cstring>
 
 #include "control/framing.h"
-#include "control/unique_fd.h"
+#include "common/unique_fd.h"
 
 namespace xvs::control {
 

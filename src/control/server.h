@@ -15,7 +15,7 @@
 
 #include "control/framing.h"
 #include "control/protocol.h"
-#include "control/unique_fd.h"
+#include "common/unique_fd.h"
 
 namespace xvs::control {
 

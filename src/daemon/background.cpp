@@ -9,7 +9,7 @@
 #include <cstdlib>
 #include <system_error>
 
-#include "control/unique_fd.h"
+#include "common/unique_fd.h"
 
 namespace xvs {
 

@@ -11,7 +11,7 @@
 
 #include <string>
 
-#include "control/unique_fd.h"
+#include "common/unique_fd.h"
 
 namespace xvs {
 

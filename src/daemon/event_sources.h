@@ -12,7 +12,7 @@
 #include <optional>
 #include <vector>
 
-#include "control/unique_fd.h"
+#include "common/unique_fd.h"
 
 namespace xvs {
 

@@ -21,7 +21,7 @@
 #include <string_view>
 
 #include "config/config.h"
-#include "control/unique_fd.h"
+#include "common/unique_fd.h"
 
 namespace xvs {
 

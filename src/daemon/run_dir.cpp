@@ -14,7 +14,7 @@
 #include <system_error>
 
 #include "control/paths.h"
-#include "control/unique_fd.h"
+#include "common/unique_fd.h"
 
 namespace xvs {
 namespace {

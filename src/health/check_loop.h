@@ -17,7 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "control/unique_fd.h"
+#include "common/unique_fd.h"
 #include "health/check_spec.h"
 #include "health/probe.h"
 #include "health/subscriber_state.h"

@@ -36,7 +36,7 @@
 #include <utility>
 #include <vector>
 
-#include "control/unique_fd.h"
+#include "common/unique_fd.h"
 #include "health/check_loop.h"
 #include "health/check_spec.h"
 

@@ -17,7 +17,7 @@
 #include <string>
 #include <string_view>
 
-#include "control/unique_fd.h"
+#include "common/unique_fd.h"
 #include "health/check_spec.h"
 
 namespace xvs {

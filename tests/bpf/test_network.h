@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "dataplane/xdp/unique_fd.h"
+#include "common/unique_fd.h"
 #include "support/packet_builder.h"
 
 namespace xvs::test {

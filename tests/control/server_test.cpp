@@ -14,7 +14,7 @@
 #include "control/client.h"
 #include "control/framing.h"
 #include "control/server.h"
-#include "control/unique_fd.h"
+#include "common/unique_fd.h"
 
 using namespace xvs;
 using namespace xvs::control;

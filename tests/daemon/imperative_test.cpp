@@ -54,7 +54,7 @@ TEST_CASE("no imperative change leaves the configuration's model as it is") {
     CHECK(changes.apply(config_model()) == config_model());
 }
 
-TEST_CASE("-A adds a service without reals beside the configuration's") {
+TEST_CASE("adding with -A puts a service without reals beside the configuration's") {
     ImperativeChanges changes;
     Model base = config_model();
     changes.add_service(base, tcp("10.0.0.2", 443), sched("rr", 360));
@@ -88,7 +88,7 @@ TEST_CASE("editing commands refuse with ipvsadm's texts") {
     CHECK(changes.empty());  // a refused edit changes nothing
 }
 
-TEST_CASE("-a, -e and -d change reals of configured and added services") {
+TEST_CASE("editing with -a, -e and -d changes reals of configured and added services") {
     ImperativeChanges changes;
     Model base = config_model();
     ServiceKey svc = tcp("10.0.0.1", 80);
@@ -105,7 +105,7 @@ TEST_CASE("-a, -e and -d change reals of configured and added services") {
     CHECK(changes.apply(base).services.at(svc).reals.at(real("10.0.1.2", 80, 0).key).weight == 9);
 }
 
-TEST_CASE("-E replaces a service's settings and keeps its reals") {
+TEST_CASE("editing with -E replaces a service's settings and keeps its reals") {
     ImperativeChanges changes;
     Model base = config_model();
     ServiceKey svc = tcp("10.0.0.1", 80);
@@ -117,7 +117,7 @@ TEST_CASE("-E replaces a service's settings and keeps its reals") {
     CHECK(s.reals == base.services.at(svc).reals);
 }
 
-TEST_CASE("-D then -A brings a configured service back without its configured reals") {
+TEST_CASE("deleting with -D then adding with -A brings a configured service back without its configured reals") {
     ImperativeChanges changes;
     Model base = config_model();
     ServiceKey svc = tcp("10.0.0.1", 80);
@@ -130,7 +130,7 @@ TEST_CASE("-D then -A brings a configured service back without its configured re
     CHECK(changes.apply(base).services.at(svc).reals.empty());
 }
 
-TEST_CASE("-C empties the table until changes are forgotten") {
+TEST_CASE("clearing with -C empties the table until changes are forgotten") {
     ImperativeChanges changes;
     Model base = config_model();
     changes.clear();

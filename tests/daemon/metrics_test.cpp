@@ -14,7 +14,7 @@
 #include <thread>
 
 #include "control/paths.h"
-#include "control/unique_fd.h"
+#include "common/unique_fd.h"
 #include "daemon/background.h"
 #include "daemon/daemon.h"
 #include "daemon/metrics_collect.h"

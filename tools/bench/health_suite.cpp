@@ -34,7 +34,7 @@
 #include <thread>
 #include <vector>
 
-#include "control/unique_fd.h"
+#include "common/unique_fd.h"
 #include "health/health_checker.h"
 #include "netns.h"
 #include "suites.h"

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "dataplane/xdp/unique_fd.h"
+#include "common/unique_fd.h"
 
 namespace xvs {
 

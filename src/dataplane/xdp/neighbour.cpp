@@ -14,7 +14,7 @@
 #include <string>
 
 #include "dataplane/dataplane.h"
-#include "dataplane/xdp/unique_fd.h"
+#include "common/unique_fd.h"
 
 namespace xvs {
 

@@ -21,7 +21,7 @@
 #include "dataplane/xdp/map_transaction.h"
 #include "dataplane/xdp/neighbour.h"
 #include "dataplane/xdp/sched_table.h"
-#include "dataplane/xdp/unique_fd.h"
+#include "common/unique_fd.h"
 #include "xvs_xdp.skel.h"
 
 namespace xvs {

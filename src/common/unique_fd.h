@@ -1,7 +1,7 @@
 // UniqueFd: sole owner of one file descriptor; closes it when destroyed.
 //
-// Every socket, epoll, signalfd and timerfd of the control socket and the
-// daemon lives in one of these, so no early return or exception leaks a fd.
+// The one fd owner of the C++ side: sockets, epoll/signal/timer fds, BPF maps
+// and programs all live in one, so no early return or exception leaks a fd.
 #pragma once
 
 #include <unistd.h>
