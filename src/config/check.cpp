@@ -154,9 +154,11 @@ void print_config_check(const Config& config, const Model& model, std::ostream& 
     }
 }
 
-int run_config_check(const std::string& path, std::ostream& out, std::ostream& err) {
+int run_config_check(const std::string& path, std::ostream& out, std::ostream& err,
+                     const std::function<void(const Config&)>& validate) {
     try {
         Config config = parse_config_file(path);
+        if (validate) validate(config);
         Model model = build_model(config);
         for (const auto& w : config.warnings) err << w << '\n';
         print_config_check(config, model, out);

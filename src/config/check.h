@@ -12,6 +12,7 @@
 // Warnings and errors go to `err` as "FILE:LINE: ...".
 #pragma once
 
+#include <functional>
 #include <iosfwd>
 #include <string>
 
@@ -21,7 +22,10 @@
 namespace xvs {
 
 // 0: the file is valid (warnings may have been printed); 1: errors printed.
-int run_config_check(const std::string& path, std::ostream& out, std::ostream& err);
+// `validate` lets a caller add the checks of a later stage (the daemon's:
+// health checks it cannot run); it throws ConfigError like the parser.
+int run_config_check(const std::string& path, std::ostream& out, std::ostream& err,
+                     const std::function<void(const Config&)>& validate = {});
 
 // The text run_config_check prints for a parsed config and its model.
 void print_config_check(const Config& config, const Model& model, std::ostream& out);

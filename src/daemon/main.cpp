@@ -6,6 +6,7 @@
 #include "control/paths.h"
 #include "daemon/background.h"
 #include "daemon/daemon.h"
+#include "daemon/health_bridge.h"
 
 int main(int argc, char** argv) {
     CLI::App app{"xvsd: the XDP Virtual Server daemon"};
@@ -24,7 +25,11 @@ int main(int argc, char** argv) {
     app.add_option("--metrics", metrics, "metrics endpoint ADDR:PORT");
     CLI11_PARSE(app, argc, argv);
 
-    if (check) return xvs::run_config_check(config_path, std::cout, std::cerr);
+    // --check refuses what the daemon would refuse at start, checks included
+    // (e.g. checktype=external-perl), not only what the parser rejects.
+    if (check)
+        return xvs::run_config_check(config_path, std::cout, std::cerr,
+                                     [](const xvs::Config& c) { xvs::plan_health_checks(c); });
     if (!xvs::control::is_valid_instance_name(instance)) {
         std::cerr << "xvsd: invalid instance name '" << instance
                   << "' (letters, digits, '.', '_', '-')\n";

@@ -287,3 +287,21 @@ TEST_CASE("xvsd --check exits 1 and names the line of a bad file", "[daemon]") {
     CHECK(WEXITSTATUS(status) == 1);
     CHECK_THAT(out, Catch::Contains(f.config_path() + ":2:"));
 }
+
+TEST_CASE("xvsd --check refuses a check the daemon cannot run, with its line", "[daemon]") {
+    DaemonFixture f;
+    std::ofstream(f.config_path()) << "virtual=10.0.0.1:80\n"
+                                      "    real=10.0.0.2:80 gate 1\n"
+                                      "    checktype=external-perl\n"
+                                      "    checkcommand=\"/usr/local/bin/check.pl\"\n";
+    std::string cmd = std::string(XVSD_PATH) + " --check -f " + f.config_path() + " 2>&1";
+    FILE* p = ::popen(cmd.c_str(), "r");
+    REQUIRE(p);
+    std::string out;
+    char buf[256];
+    while (size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+    int status = ::pclose(p);
+    CHECK(WEXITSTATUS(status) == 1);
+    CHECK_THAT(out, Catch::Contains(f.config_path() + ":2:"));
+    CHECK_THAT(out, Catch::Contains("external-perl"));
+}
