@@ -30,17 +30,7 @@ source "$netns_dir/xvsd.sh"
 source "$netns_dir/dr_topology.sh"
 
 p=xh$$
-work=$(mktemp -d "/tmp/xvs-health-dr-$$-XXXX")
-instance=health-dr-$$
-xdp_pass="$XVS_BUILD/bpf/xdp_pass.bpf.o"
-[ -f "$xdp_pass" ] || { echo "missing $xdp_pass (build first)" >&2; exit 1; }
-cleanup() {
-    set +e
-    xvsd_stop
-    netns_cleanup
-    rm -rf "$work"
-}
-trap cleanup EXIT
+scenario_begin health-dr
 
 vip=192.168.239.250 dip=192.168.239.130 client=192.168.239.10
 real1=192.168.239.129 real2=192.168.239.133 sorry=192.168.239.140

@@ -23,19 +23,7 @@ source "$here/xvsd.sh"
 source "$here/nat_topology.sh"
 
 p=xh$$
-work=$(mktemp -d "/tmp/xvs-hot-restart-$$-XXXX")
-instance=hot-restart-$$
-xdp_pass="$XVS_BUILD/bpf/xdp_pass.bpf.o"
-[ -f "$xdp_pass" ] || { echo "missing $xdp_pass (build first)" >&2; exit 1; }
-cleanup() {
-    set +e
-    xvsd_stop
-    netns_cleanup
-    # cleanstop=no leaves the pinned maps behind on purpose; the test owns them.
-    rm -rf "/sys/fs/bpf/xvs/$instance" "/run/xvs/$instance"
-    rm -rf "$work"
-}
-trap cleanup EXIT
+scenario_begin hot-restart
 
 vip=192.168.0.105
 reals=(192.168.239.129 192.168.239.133)

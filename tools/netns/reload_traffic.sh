@@ -21,17 +21,7 @@ source "$here/xvsd.sh"
 source "$here/nat_topology.sh"
 
 p=xr$$
-work=$(mktemp -d "/tmp/xvs-reload-$$-XXXX")
-instance=reload-$$
-xdp_pass="$XVS_BUILD/bpf/xdp_pass.bpf.o"
-[ -f "$xdp_pass" ] || { echo "missing $xdp_pass (build first)" >&2; exit 1; }
-cleanup() {
-    set +e
-    xvsd_stop
-    netns_cleanup
-    rm -rf "$work"
-}
-trap cleanup EXIT
+scenario_begin reload
 
 vip=192.168.0.105
 reals=(192.168.239.129 192.168.239.133 192.168.239.134)

@@ -20,17 +20,7 @@ source "$here/lib.sh"
 source "$here/xvsd.sh"
 
 p=xd$$
-work=$(mktemp -d "/tmp/xvs-seed-dr-$$-XXXX")
-instance=seed-dr-$$
-xdp_pass="$XVS_BUILD/bpf/xdp_pass.bpf.o"
-[ -f "$xdp_pass" ] || { echo "missing $xdp_pass (build first)" >&2; exit 1; }
-cleanup() {
-    set +e
-    xvsd_stop
-    netns_cleanup
-    rm -rf "$work"
-}
-trap cleanup EXIT
+scenario_begin seed-dr
 
 if [ "$family" = --ipv6 ]; then
     vip=2001:db8:239::250 dip=2001:db8:239::130 client=2001:db8:239::10

@@ -23,17 +23,7 @@ source "$here/xvsd.sh"
 source "$here/nat_topology.sh"
 
 p=xn$$
-work=$(mktemp -d "/tmp/xvs-seed-nat-$$-XXXX")
-instance=seed-nat-$$
-xdp_pass="$XVS_BUILD/bpf/xdp_pass.bpf.o"
-[ -f "$xdp_pass" ] || { echo "missing $xdp_pass (build first)" >&2; exit 1; }
-cleanup() {
-    set +e
-    xvsd_stop
-    netns_cleanup
-    rm -rf "$work"
-}
-trap cleanup EXIT
+scenario_begin seed-nat
 
 if [ "$family" = --ipv6 ]; then
     vip=2001:db8::105 gw=2001:db8::1 dip=2001:db8:239::130 net=2001:db8:: plen=64

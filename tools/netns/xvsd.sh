@@ -47,3 +47,22 @@ xvsd_stop() {
     fi
     XVSD_INSTANCE=
 }
+
+# scenario_begin NAME: what every xvsd scenario starts with: a work directory
+# ($work), an instance name unique to this run ($instance), the XDP_PASS
+# object for receiving veth ends ($xdp_pass), and a trap that stops xvsd and
+# removes the namespaces and the work directory at exit, even on failure.
+scenario_begin() {
+    work=$(mktemp -d "/tmp/xvs-$1-$$-XXXX")
+    instance=$1-$$
+    xdp_pass="$XVS_BUILD/bpf/xdp_pass.bpf.o"
+    trap scenario_end EXIT
+    [ -f "$xdp_pass" ] || { echo "missing $xdp_pass (build first)" >&2; exit 1; }
+}
+
+scenario_end() {
+    set +e
+    xvsd_stop
+    netns_cleanup
+    rm -rf "$work"
+}
