@@ -77,11 +77,13 @@ header='IP Virtual Server version 1.2.1 (size=4096)
 Prot LocalAddress:Port Scheduler Flags
   -> RemoteAddress:Port           Forward Weight ActiveConn InActConn'
 
-# Waits until `ipvsadm -Ln` (through the wrapper) prints exactly $1.
+# Waits until `ipvsadm ${3:--Ln}` (through the wrapper) prints exactly $1.
+# ldirectord removes and re-adds a real it has just added (its first check
+# cycle), so one sample can catch a passing state: always wait for the text.
 expect_listing() {
     local got
     for _ in $(seq 150); do
-        got=$(/usr/sbin/ipvsadm -Ln)
+        got=$(/usr/sbin/ipvsadm "${3:--Ln}")
         [ "$got" == "$1" ] && return 0
         sleep 0.1
     done
@@ -109,9 +111,9 @@ TCP  10.200.0.1:80 wrr
     "ldirectord's reload (edit, remove, add) did not reach xvsd"
 
 # The same table as ipvsadm -S would save it, and served by the XDP plane.
-[ "$(/usr/sbin/ipvsadm -Sn)" == "-A -t 10.200.0.1:80 -s wrr
+expect_listing "-A -t 10.200.0.1:80 -s wrr
 -a -t 10.200.0.1:80 -r 10.200.1.2:80 -g -w 5
--a -t 10.200.0.1:80 -r 10.200.1.3:80 -g -w 3" ] || fail "-Sn after the reload"
+-a -t 10.200.0.1:80 -r 10.200.1.3:80 -g -w 3" "-Sn after the reload" -Sn
 grep -q "with the xdp data plane" "$work/xvsd.log" || fail "xvsd is not serving with XDP"
 grep -q "xvsadm edit-real: 1 real changed" "$work/xvsd.log" || fail "no edit reached xvsd"
 grep -q "xvsadm delete-real: 1 real removed" "$work/xvsd.log" || fail "no removal reached xvsd"
