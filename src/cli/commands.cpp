@@ -6,6 +6,7 @@
 #include "control/client.h"
 #include "control/paths.h"
 #include "model/build.h"
+#include "xvs/abi.h"
 
 namespace xvs::cli {
 namespace {
@@ -173,10 +174,16 @@ int run_command(const Arguments& args, std::ostream& out, std::ostream& err,
     switch (args.command) {
         case Command::list:
         case Command::save:
-            if (args.options & (opt_timeout | opt_daemon)) {
-                err << "xvsadm: --timeout and --daemon are IPVS settings xvsd does not have\n";
-                return 1;
+            if (args.options & opt_timeout) {
+                // xvsd's connection timeouts are fixed at IPVS's defaults
+                // (include/xvs/abi.h), whichever plane serves.
+                out << "Timeout (tcp tcpfin udp): " << XVS_TIMEOUT_TCP_ESTABLISHED / XVS_NS_PER_SEC
+                    << ' ' << XVS_TIMEOUT_TCP_FIN / XVS_NS_PER_SEC << ' '
+                    << XVS_TIMEOUT_UDP / XVS_NS_PER_SEC << "\n";
+                return 0;
             }
+            // xvsd runs no connection-sync daemon; ipvsadm prints nothing then.
+            if (args.options & opt_daemon) return 0;
             request.verb = (args.options & opt_connection) ? Verb::list_connections : Verb::status;
             break;
         case Command::zero:

@@ -184,3 +184,18 @@ TEST_CASE("xvsadm -R runs every line, goes on after a refusal, stops at a usage 
     CHECK(daemon.seen[0].verb == control::Verb::add_service);
     CHECK(daemon.seen[1].verb == control::Verb::add_real);
 }
+
+TEST_CASE("xvsadm -L --timeout prints the connection timeouts as ipvsadm does", "[commands]") {
+    FakeDaemon nobody(false);
+    std::string out, err;
+    CHECK(nobody.run({"-L", "--timeout"}, out, err) == 0);
+    CHECK(out == "Timeout (tcp tcpfin udp): 900 120 300\n");
+    CHECK(err.empty());
+}
+
+TEST_CASE("xvsadm -L --daemon prints nothing: xvsd runs no sync daemon", "[commands]") {
+    FakeDaemon nobody(false);
+    std::string out, err;
+    CHECK(nobody.run({"-L", "--daemon"}, out, err) == 0);
+    CHECK(out.empty());
+}
