@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <utility>
 
 #include "control/client.h"
 #include "control/paths.h"
@@ -274,17 +275,22 @@ TEST_CASE("a data plane that cannot open stops the start with its reason", "[dae
     CHECK_FALSE(fs::exists(f.socket()));
 }
 
-TEST_CASE("xvsd --check exits 1 and names the line of a bad file", "[daemon]") {
-    DaemonFixture f;
-    std::ofstream(f.config_path()) << "virtual=100\n    nonsense=1\n";
-    std::string cmd = std::string(XVSD_PATH) + " --check -f " + f.config_path() + " 2>&1";
+// Runs `xvsd --check -f PATH`; returns its exit status and its output (both streams).
+static std::pair<int, std::string> run_xvsd_check(const std::string& path) {
+    std::string cmd = std::string(XVSD_PATH) + " --check -f " + path + " 2>&1";
     FILE* p = ::popen(cmd.c_str(), "r");
     REQUIRE(p);
     std::string out;
     char buf[256];
     while (size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-    int status = ::pclose(p);
-    CHECK(WEXITSTATUS(status) == 1);
+    return {WEXITSTATUS(::pclose(p)), out};
+}
+
+TEST_CASE("xvsd --check exits 1 and names the line of a bad file", "[daemon]") {
+    DaemonFixture f;
+    std::ofstream(f.config_path()) << "virtual=100\n    nonsense=1\n";
+    auto [status, out] = run_xvsd_check(f.config_path());
+    CHECK(status == 1);
     CHECK_THAT(out, Catch::Contains(f.config_path() + ":2:"));
 }
 
@@ -294,14 +300,8 @@ TEST_CASE("xvsd --check refuses a check the daemon cannot run, with its line", "
                                       "    real=10.0.0.2:80 gate 1\n"
                                       "    checktype=external-perl\n"
                                       "    checkcommand=\"/usr/local/bin/check.pl\"\n";
-    std::string cmd = std::string(XVSD_PATH) + " --check -f " + f.config_path() + " 2>&1";
-    FILE* p = ::popen(cmd.c_str(), "r");
-    REQUIRE(p);
-    std::string out;
-    char buf[256];
-    while (size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-    int status = ::pclose(p);
-    CHECK(WEXITSTATUS(status) == 1);
+    auto [status, out] = run_xvsd_check(f.config_path());
+    CHECK(status == 1);
     CHECK_THAT(out, Catch::Contains(f.config_path() + ":2:"));
     CHECK_THAT(out, Catch::Contains("external-perl"));
 }
