@@ -93,3 +93,14 @@ netns_cleanup() {
     done
     NETNS_CREATED=()
 }
+
+# netns_check_download PID FILE SHA256: waits for the curl download PID and
+# reports through the caller's `fail` unless curl exited 0 and FILE has the
+# expected SHA256 (the transfer survived whatever the scenario did meanwhile).
+netns_check_download() {
+    local rc=0 got
+    wait "$1" || rc=$?
+    [ "$rc" -eq 0 ] || fail "the download failed (curl exit $rc)"
+    got=$(sha256sum <"$2" | cut -d' ' -f1)
+    [ "$got" = "$3" ] || fail "the download is corrupt ($(stat -c %s "$2" 2>/dev/null || echo 0) bytes)"
+}

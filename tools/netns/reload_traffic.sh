@@ -109,11 +109,7 @@ for c in 12 13 14 15 16 17; do
     esac
 done
 
-rc=0
-wait "$curl_pid" || rc=$?
-[ "$rc" -eq 0 ] || fail "the download failed (curl exit $rc)"
-got=$(sha256sum <"$work/download" | cut -d' ' -f1)
-[ "$got" = "$want" ] || fail "the download is corrupt ($(stat -c %s "$work/download") bytes)"
+netns_check_download "$curl_pid" "$work/download" "$want"
 grep "reload:" "$work/xvsd.log" || fail "no reload summary logged"
 
 if [ "$failures" -ne 0 ]; then
