@@ -18,6 +18,7 @@
 
 #include "dataplane/xdp/abi_check.h"
 #include "dataplane/xdp/bpffs.h"
+#include "dataplane/xdp/address_filter.h"
 #include "dataplane/xdp/map_transaction.h"
 #include "dataplane/xdp/neighbour.h"
 #include "dataplane/xdp/sched_table.h"
@@ -258,8 +259,34 @@ void XdpDataplane::write_config() {
             throw DataplaneError("tunnel source for IPv6 is an IPv4 address");
         std::memcpy(cfg.tunnel_src_v6, options_.tunnel_source_v6->bytes.data(), 16);
     }
+    measure_program_clock(cfg);
     if (bpf_map_update_elem(bpf_map__fd(skel_->maps.xvs_config), &zero, &cfg, BPF_ANY) != 0)
         throw DataplaneError("writing xvs_config: " + errno_text(errno));
+}
+
+// The program reads time as jiffies (see now_ns() in bpf/lib/conn.h): one
+// tick is the resolution of CLOCK_MONOTONIC_COARSE, and the offset comes from
+// reading jiffies and the coarse clock together in the kernel. A tick between
+// the two reads makes the offset one tick too large, so the smallest of a few
+// probes is taken. If anything is off the program keeps its clock helper.
+void XdpDataplane::measure_program_clock(xvs_config& cfg) {
+    timespec res{};
+    if (clock_getres(CLOCK_MONOTONIC_COARSE, &res) != 0 || res.tv_sec != 0 || res.tv_nsec <= 0)
+        return;
+    const uint64_t tick = static_cast<uint64_t>(res.tv_nsec);
+    std::vector<uint8_t> frame(64, 0);
+    std::optional<uint64_t> offset;
+    for (int i = 0; i < 3; ++i) {
+        LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(),
+                    .data_size_in = static_cast<uint32_t>(frame.size()), .repeat = 1);
+        if (bpf_prog_test_run_opts(bpf_program__fd(skel_->progs.xvs_clock_probe), &opts) != 0)
+            return;
+        uint64_t o = skel_->bss->clock_probe_coarse_ns - skel_->bss->clock_probe_jiffies * tick;
+        // Offsets are compared as signed distances from the first probe.
+        if (!offset || static_cast<int64_t>(o - *offset) < 0) offset = o;
+    }
+    cfg.clock_ns_per_tick = tick;
+    cfg.clock_offset_ns = *offset;
 }
 
 void XdpDataplane::refresh_interface_addresses() {
@@ -714,6 +741,15 @@ void XdpDataplane::remove_adopted_leftovers(MapTransaction& tx) {
     adopted_services_.clear();
 }
 
+void XdpDataplane::write_filter_words(MapTransaction& tx, const std::set<uint32_t>& words) {
+    int fd = bpf_map__fd(skel_->maps.xvs_addr_filter);
+    for (uint32_t index : words) {
+        uint64_t want = address_filter_.word(index), have = 0;
+        if (bpf_map_lookup_elem(fd, &index, &have) == 0 && have == want) continue;
+        tx.update(fd, bytes_of(index), bytes_of(want), "address filter word " + std::to_string(index));
+    }
+}
+
 void XdpDataplane::apply(const ModelDiff& change, const Model& next) {
     (void)change;  // the plane compares against what it programmed: see below
     auto problems = unsupported(next);
@@ -735,8 +771,34 @@ void XdpDataplane::apply(const ModelDiff& change, const Model& next) {
     // diff, and a plane that adopted pinned state after a restart (or a
     // caller whose diff is stale) still ends up serving exactly `next`,
     // writing only entries that differ.
+    // The address filter gains the bits of what is added before the entries
+    // exist and loses the bits of what goes only after they are gone.
+    std::vector<AddressFilter::Entry> filter_gained, filter_lost;
+    auto add_entries = [](std::vector<AddressFilter::Entry>& to, const VirtualService& svc) {
+        auto e = AddressFilter::entries_of(svc);
+        to.insert(to.end(), e.begin(), e.end());
+    };
+    bool filter_added = false, filter_removed = false;
+    auto restore_filter = [&] {
+        if (filter_removed) address_filter_.add(filter_lost);
+        if (filter_added) address_filter_.remove(filter_gained);
+    };
     try {
         MapTransaction tx;
+        for (const auto& [key, svc] : programmed_.services)
+            if (!next.services.count(key)) add_entries(filter_lost, svc);
+        for (const auto& [key, svc] : next.services) {
+            auto it = programmed_.services.find(key);
+            if (it == programmed_.services.end()) {
+                add_entries(filter_gained, svc);
+            } else if (!(it->second == svc)) {
+                add_entries(filter_lost, it->second);
+                add_entries(filter_gained, svc);
+            }
+        }
+        auto gained_words = address_filter_.add(filter_gained);
+        filter_added = true;
+        write_filter_words(tx, gained_words);
         for (const auto& [key, svc] : programmed_.services)
             if (!next.services.count(key)) remove_service(tx, svc);
         for (const auto& [key, svc] : next.services) {
@@ -747,13 +809,24 @@ void XdpDataplane::apply(const ModelDiff& change, const Model& next) {
                 update_service(tx, it->second, svc);
         }
         if (!adopted_services_.empty() || !adopted_reals_.empty()) remove_adopted_leftovers(tx);
+        auto lost_words = address_filter_.remove(filter_lost);
+        filter_removed = true;
+        if (!filter_synced_) {
+            // Pinned words may hold bits of what a previous daemon served.
+            lost_words.clear();
+            for (uint32_t i = 0; i < AddressFilter::kWords; ++i) lost_words.insert(i);
+        }
+        write_filter_words(tx, lost_words);
         last_apply_writes_ = tx.writes();
         tx.commit();
+        filter_synced_ = true;
     } catch (const DataplaneError&) {
         restore();
+        restore_filter();
         throw;
     } catch (const std::exception& e) {
         restore();
+        restore_filter();
         throw DataplaneError(std::string("programming the XDP maps: ") + e.what());
     }
     programmed_ = next;

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "dataplane/dataplane.h"
+#include "dataplane/xdp/address_filter.h"
 #include "model/address.h"
 #include "xvs/abi.h"
 
@@ -104,6 +105,7 @@ class XdpDataplane : public Dataplane {
     void attach(const std::string& interface);
     void detach_all() noexcept;
     void write_config();
+    void measure_program_clock(xvs_config& cfg);
     void refresh_interface_addresses();
 
     void add_service(MapTransaction& tx, const VirtualService& svc);
@@ -121,6 +123,7 @@ class XdpDataplane : public Dataplane {
     void free_real(MapTransaction& tx, uint32_t id);
     void write_sched_table(MapTransaction& tx, uint32_t service_id, const VirtualService& svc);
     void zero_percpu(int map_fd, uint32_t id, size_t value_size);
+    void write_filter_words(MapTransaction& tx, const std::set<uint32_t>& words);
 
     uint32_t allocate_service_id();
     uint32_t allocate_real_id();
@@ -145,6 +148,10 @@ class XdpDataplane : public Dataplane {
     std::map<ServiceKey, uint32_t> adopted_services_;
     std::map<RealRefKey, uint32_t> adopted_reals_;
     size_t last_apply_writes_ = 0;
+    // Mirrors xvs_addr_filter; the first apply() rewrites every word that
+    // differs (pinned maps may hold a previous daemon's bits).
+    AddressFilter address_filter_;
+    bool filter_synced_ = false;
 };
 
 }  // namespace xvs
