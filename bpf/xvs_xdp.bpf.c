@@ -25,42 +25,36 @@ static __always_inline __be16 real_port_for(const struct xvs_real *r, const stru
     return r->port ? r->port : p->dport;
 }
 
-/* Sends the packet to real r by its forwarding method. */
+/* Sends the packet to real r by its forwarding method. r and the hop are
+ * map values, used in place: they stay valid across bpf_xdp_adjust_head,
+ * and copies would cost stack the verifier does not have to spare. */
 static __always_inline int forward_to_real(struct xdp_md *ctx, const struct xvs_packet *p,
                                            const struct xvs_real *r, __u64 now)
 {
-    __u32 real[4];
-    __builtin_memcpy(real, r->addr, 16);
-    __u8 method = r->method;
     __be16 rport = real_port_for(r, p);
     int action = XDP_DROP;
     struct xvs_hop *hop;
 
-    if (method == XVS_FWD_IPIP) {
+    if (r->method == XVS_FWD_IPIP) {
         __u16 outer = p->family == XVS_FAMILY_V4 ? sizeof(struct iphdr) : sizeof(struct ipv6hdr);
-        __u32 any[4] = {};
-        hop = next_hop(ctx, p->family, any, real,
+        hop = next_hop(ctx, p->family, 0, r->addr,
                        p->family == XVS_FAMILY_V4 ? IPPROTO_IPIP : IPPROTO_IPV6,
                        p->l3_len + outer, now, &action);
         if (!hop)
             return action;
-        __u32 src[4];
-        __builtin_memcpy(src, hop->tunnel_src, 16);
-        if (!(src[0] | src[1] | src[2] | src[3])) {
-            if (!tunnel_source(p->family, hop->egress_ifindex, src))
-                return counted(XDP_DROP, XVS_STAT_DROP_NO_TUNNEL_SRC);
-            __builtin_memcpy(hop->tunnel_src, src, 16);
-        }
-        if (encapsulate(ctx, p, src, real))
+        if (!(hop->tunnel_src[0] | hop->tunnel_src[1] | hop->tunnel_src[2] | hop->tunnel_src[3]) &&
+            !tunnel_source(p->family, hop->egress_ifindex, hop->tunnel_src))
+            return counted(XDP_DROP, XVS_STAT_DROP_NO_TUNNEL_SRC);
+        if (encapsulate(ctx, p, hop->tunnel_src, r->addr))
             return counted(XDP_DROP, XVS_STAT_DROP_ERROR);
         return send_to_next_hop(ctx, hop);
     }
-    hop = next_hop(ctx, p->family, p->src, real, p->proto, p->l3_len, now, &action);
+    hop = next_hop(ctx, p->family, p->src, r->addr, p->proto, p->l3_len, now, &action);
     if (!hop)
         return action;
-    if (method == XVS_FWD_MASQ) {
-        int err = p->icmp_error ? nat_icmp_error_in(ctx, p, real, rport)
-                                : nat_rewrite(ctx, p, 1, real, rport);
+    if (r->method == XVS_FWD_MASQ) {
+        int err = p->icmp_error ? nat_icmp_error_in(ctx, p, r->addr, rport)
+                                : nat_rewrite(ctx, p, 1, r->addr, rport);
         if (err)
             return counted(XDP_DROP, XVS_STAT_DROP_ERROR);
     }

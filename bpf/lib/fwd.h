@@ -36,8 +36,8 @@ static __always_inline void queue_neighbour(const struct bpf_fib_lookup *fib, __
     bpf_map_update_elem(&xvs_pending_neigh, &k, &now, BPF_NOEXIST);
 }
 
-/* Route lookup to dst. Returns -1 on success (fib filled), else the XDP
- * action to return (already counted). */
+/* Route lookup to dst from src (NULL: any source). Returns -1 on success
+ * (fib filled), else the XDP action to return (already counted). */
 static __always_inline int fib_route(struct xdp_md *ctx, __u8 family, const __u32 *src,
                                      const __u32 *dst, __u8 proto, __u16 tot_len,
                                      struct bpf_fib_lookup *fib)
@@ -48,11 +48,13 @@ static __always_inline int fib_route(struct xdp_md *ctx, __u8 family, const __u3
     fib->ifindex = ctx->ingress_ifindex;
     if (family == XVS_FAMILY_V4) {
         fib->family = AF_INET;
-        fib->ipv4_src = src[0];
+        if (src)
+            fib->ipv4_src = src[0];
         fib->ipv4_dst = dst[0];
     } else {
         fib->family = AF_INET6;
-        __builtin_memcpy(fib->ipv6_src, src, 16);
+        if (src)
+            __builtin_memcpy(fib->ipv6_src, src, 16);
         __builtin_memcpy(fib->ipv6_dst, dst, 16);
     }
     long rc = bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);

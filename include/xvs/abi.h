@@ -68,22 +68,31 @@
 
 /* Bit (0 .. 64 * XVS_ADDR_FILTER_WORDS - 1) of an address within its set;
  * addr is as stored in keys (network order, IPv4 in addr[0]). */
+static inline __u32 xvs_addr_filter_round(__u32 h, __u32 word)
+{
+    h = (h ^ word) * 0x9e3779b1u;
+    return h ^ (h >> 16);
+}
+
+#define XVS_ADDR_FILTER_SEED 0x2545f491u
+
+static inline __u32 xvs_addr_filter_finish(__u32 h)
+{
+    return (h * 0x85ebca77u) >> 16;
+}
+
 static inline __u32 xvs_addr_filter_bit(const __u32 *addr)
 {
     /* Each word mixed in turn (folding the words with xor first made
      * fd00::2 and fd00:1::3 collide); IPv4 addresses, zero beyond addr[0],
      * skip the other three rounds. */
-    __u32 h = (0x2545f491u ^ addr[0]) * 0x9e3779b1u;
-    h ^= h >> 16;
+    __u32 h = xvs_addr_filter_round(XVS_ADDR_FILTER_SEED, addr[0]);
     if (addr[1] | addr[2] | addr[3]) {
-        h = (h ^ addr[1]) * 0x9e3779b1u;
-        h ^= h >> 16;
-        h = (h ^ addr[2]) * 0x9e3779b1u;
-        h ^= h >> 16;
-        h = (h ^ addr[3]) * 0x9e3779b1u;
-        h ^= h >> 16;
+        h = xvs_addr_filter_round(h, addr[1]);
+        h = xvs_addr_filter_round(h, addr[2]);
+        h = xvs_addr_filter_round(h, addr[3]);
     }
-    return (h * 0x85ebca77u) >> 16;
+    return xvs_addr_filter_finish(h);
 }
 
 /* Address families as stored in keys (not AF_*: stable across libcs). */
