@@ -79,6 +79,7 @@ void measure_parts(int calls, int client_ifindex, double floor_ns, std::vector<F
         {"part_hash_lookup", skel->progs.part_hash_lookup, false},
         {"part_lru_lookup", skel->progs.part_lru_lookup, false},
         {"part_lru_percpu_lookup", skel->progs.part_lru_percpu_lookup, false},
+        {"part_lru_miss", skel->progs.part_lru_miss, true},
         {"part_lru_insert", skel->progs.part_lru_insert, true},
         {"part_lru_percpu_insert", skel->progs.part_lru_percpu_insert, true},
         {"part_lru_v4_insert", skel->progs.part_lru_v4_insert, true},
@@ -86,6 +87,7 @@ void measure_parts(int calls, int client_ifindex, double floor_ns, std::vector<F
         {"part_counters_update", skel->progs.part_counters_update, false},
         {"part_ktime", skel->progs.part_ktime, false},
         {"part_ktime_coarse", skel->progs.part_ktime_coarse, false},
+        {"part_jiffies", skel->progs.part_jiffies, false},
         {"part_fib_lookup", skel->progs.part_fib_lookup, false},
         {"part_csum_v6_nat", skel->progs.part_csum_v6_nat, false},
     };
