@@ -97,7 +97,10 @@ done
 netns_log "restarting xvsd"
 xvsd_start "${p}d" "$work/xvsd.cf" "$instance" || { cat "$work/xvsd.log" >&2; exit 1; }
 [ -n "$(download_entry)" ] || fail "the download's connection entry did not survive the restart"
-scrape | grep -qx 'xvs_dataplane_info{dataplane="xdp"} 1' || fail "metrics not served after restart"
+# The scrape is read whole first: grep -q stops reading at its match and
+# curl, failing to write the rest, would fail the pipe (pipefail).
+metrics=$(scrape) || fail "metrics not served after restart"
+grep -qx 'xvs_dataplane_info{dataplane="xdp"} 1' <<<"$metrics" || fail "metrics after restart lack the data plane line"
 
 for c in 12 13 14 15; do
     answer=$(ip netns exec "${p}c" curl -s --max-time 5 --interface "192.168.0.$c" "http://$vip/" || true)

@@ -84,10 +84,10 @@ netns_log "download served by $serving; removing $other, adding ${reals[2]}"
 write_config "$serving 3" "${reals[2]} 1"
 kill -HUP "$XVSD_PID"
 for i in $(seq 100); do
-    xvsadm --instance "$instance" -Ln | grep -q "${reals[2]}:80" && break
+    grep -q "${reals[2]}:80" <<<"$(xvsadm --instance "$instance" -Ln)" && break
     sleep 0.1
 done
-xvsadm --instance "$instance" -Ln | grep -q "$other:80" && fail "$other still listed after reload"
+grep -q "$other:80" <<<"$(xvsadm --instance "$instance" -Ln)" && fail "$other still listed after reload"
 kill -0 "$curl_pid" 2>/dev/null || fail "the download ended before the first reload applied (too fast)"
 
 write_config "$serving 1" "${reals[2]} 2"
