@@ -53,6 +53,15 @@ void MapTransaction::update(int map_fd, std::span<const uint8_t> key,
     undo_.push_back(std::move(u));
 }
 
+void MapTransaction::replace(int map_fd, std::span<const uint8_t> key,
+                             std::span<const uint8_t> old_value, std::span<const uint8_t> value,
+                             const std::string& what) {
+    Undo u{map_fd, {key.begin(), key.end()}, std::vector<uint8_t>(old_value.begin(), old_value.end())};
+    if (bpf_map_update_elem(map_fd, key.data(), value.data(), BPF_ANY) != 0)
+        throw DataplaneError("writing " + what + ": " + errno_text());
+    undo_.push_back(std::move(u));
+}
+
 void MapTransaction::erase(int map_fd, std::span<const uint8_t> key, const std::string& what) {
     auto old = read(map_fd, key, value_size(map_fd));
     if (!old) return;

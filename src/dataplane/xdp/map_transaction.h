@@ -35,6 +35,10 @@ class MapTransaction {
     // `value` is the map's whole value (for per-CPU maps: every CPU's slot).
     void update(int map_fd, std::span<const uint8_t> key, std::span<const uint8_t> value,
                 const std::string& what);
+    // As update(), for a caller that has just read the slot's value itself
+    // (`old_value`): saves reading it again.
+    void replace(int map_fd, std::span<const uint8_t> key, std::span<const uint8_t> old_value,
+                 std::span<const uint8_t> value, const std::string& what);
     void erase(int map_fd, std::span<const uint8_t> key, const std::string& what);
     // For map-of-maps: points slot `key` of `outer_fd` at `inner` when the
     // staged slots are flushed (the transaction owns `inner` until then).

@@ -702,7 +702,8 @@ void XdpDataplane::erase_service_keys(MapTransaction& tx, uint32_t id, const Vir
 }
 
 void XdpDataplane::write_real(MapTransaction& tx, uint32_t id, uint32_t service_id,
-                              const RealServer& real, uint32_t generation) {
+                              const RealServer& real, uint32_t generation,
+                              const xvs_real* old) {
     xvs_real r{};
     copy_address(real.key.address, r.addr);
     r.port = htons(real.key.port);
@@ -714,8 +715,12 @@ void XdpDataplane::write_real(MapTransaction& tx, uint32_t id, uint32_t service_
     r.weight = real.weight;
     r.service_id = service_id;
     r.generation = generation;
-    tx.update(bpf_map__fd(skel_->maps.xvs_reals), bytes_of(id), bytes_of(r),
-              "real " + real.key.to_string());
+    if (old)
+        tx.replace(bpf_map__fd(skel_->maps.xvs_reals), bytes_of(id), bytes_of(*old), bytes_of(r),
+                   "real " + real.key.to_string());
+    else
+        tx.update(bpf_map__fd(skel_->maps.xvs_reals), bytes_of(id), bytes_of(r),
+                  "real " + real.key.to_string());
 }
 
 uint32_t XdpDataplane::add_real(Change& c, const VirtualService& svc, uint32_t service_id,
@@ -723,6 +728,7 @@ uint32_t XdpDataplane::add_real(Change& c, const VirtualService& svc, uint32_t s
     RealRefKey ref{svc.key, real.key};
     uint32_t id;
     uint32_t generation;
+    std::optional<xvs_real> old;  // the slot's value, when read here
     if (auto it = adopted_reals_.find(ref); it != adopted_reals_.end()) {
         // Pinned by a previous run: same id and generation, so its flows stay.
         id = it->second;
@@ -730,12 +736,13 @@ uint32_t XdpDataplane::add_real(Change& c, const VirtualService& svc, uint32_t s
         c.ids.erase(adopted_reals_, ref);
     } else {
         id = allocate_real_id(c);
-        xvs_real old{};
-        bpf_map_lookup_elem(bpf_map__fd(skel_->maps.xvs_reals), &id, &old);
-        generation = old.generation + 1;
+        old.emplace();
+        if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.xvs_reals), &id, &*old) != 0)
+            throw DataplaneError("reading real id " + std::to_string(id) + ": " + errno_text(errno));
+        generation = old->generation + 1;
         c.fresh_reals.push_back(id);
     }
-    write_real(c.maps, id, service_id, real, generation);
+    write_real(c.maps, id, service_id, real, generation, old ? &*old : nullptr);
     c.ids.assign(real_ids_, ref, id);
     c.ids.assign(real_generation_, id, generation);
     return id;

@@ -141,8 +141,9 @@ class XdpDataplane : public Dataplane {
     void erase_service_keys(MapTransaction& tx, uint32_t id, const VirtualService& svc);
     uint32_t add_real(Change& c, const VirtualService& svc, uint32_t service_id,
                       const RealServer& real);
+    // `old`: the slot's value if the caller has just read it.
     void write_real(MapTransaction& tx, uint32_t id, uint32_t service_id, const RealServer& real,
-                    uint32_t generation);
+                    uint32_t generation, const xvs_real* old = nullptr);
     void free_real(Change& c, uint32_t id);
     void write_sched_table(MapTransaction& tx, uint32_t service_id, const VirtualService& svc);
     void clear_sched_table(MapTransaction& tx, uint32_t service_id, const std::string& service_name);
