@@ -284,6 +284,38 @@ TEST_CASE("a write failing half-way restores every map entry and the plane's ids
     CHECK(MapSnapshot(dp).service_info == MapSnapshot(control).service_info);
 }
 
+TEST_CASE("a real id removed by an apply goes to no other real before the old tables are replaced") {
+    XdpDataplane dp(options_for("reuse"));
+    Model before = make_model(3, 3);
+    dp.apply(diff(Model{}, before), before);
+    // The first service loses a real, the last one gains one, in one apply:
+    // the first service's old table names the removed id until the flush.
+    Model after = before;
+    auto& losing = after.services.begin()->second;
+    auto removed_key = losing.reals.begin()->first;
+    auto removed_id = dp.real_id(losing.key, removed_key);
+    REQUIRE(removed_id);
+    losing.reals.erase(losing.reals.begin());
+    auto& gaining = std::prev(after.services.end())->second;
+    RealServer extra;
+    extra.key = RealKey{v4("10.7.0.9"), 80};
+    gaining.reals[extra.key] = extra;
+    dp.apply(diff(before, after), after);
+    auto added_id = dp.real_id(gaining.key, extra.key);
+    REQUIRE(added_id);
+    CHECK(*added_id != *removed_id);
+    xvs_real r{};
+    std::memcpy(&r, MapSnapshot(dp).reals[*removed_id].data(), sizeof r);
+    CHECK_FALSE(r.flags & XVS_REAL_F_IN_USE);
+    // From the next apply on, the id is free again.
+    Model more = after;
+    RealServer another;
+    another.key = RealKey{v4("10.7.0.10"), 80};
+    more.services.begin()->second.reals[another.key] = another;
+    dp.apply(diff(after, more), more);
+    CHECK(dp.real_id(more.services.begin()->first, another.key) == removed_id);
+}
+
 TEST_CASE("after adopting pinned maps the first apply converges even on an empty diff") {
     XdpOptions o = options_for("adopt");
     PinCleanup cleanup{o.pin_root + "/" + o.instance};

@@ -593,6 +593,11 @@ struct XdpDataplane::Change {
     std::vector<std::pair<uint32_t, const VirtualService*>> publish;
     // Ids new to their owner, whose counters start at zero.
     std::vector<uint32_t> fresh_services, fresh_reals;
+    // Reals removed by this apply (id, generation): their entries stay in use
+    // until no scheduling table names them, i.e. after the tables are flushed.
+    // Reusing such an id earlier would let a service's old table send new
+    // flows to another service's new real.
+    std::vector<std::pair<uint32_t, uint32_t>> released_reals;
 };
 
 uint32_t XdpDataplane::allocate_service_id(Change& c) {
@@ -613,6 +618,13 @@ uint32_t XdpDataplane::allocate_real_id(Change& c) {
         uint32_t id = *free_real_ids_.begin();
         c.ids.erase(free_real_ids_, id);
         return id;
+    }
+    if (next_real_id_ >= options_.max_reals && !c.released_reals.empty()) {
+        // Full: the ids this apply removed are needed now, so the tables
+        // that may name them are replaced first.
+        c.maps.flush_inner();
+        release_reals(c);
+        return allocate_real_id(c);
     }
     if (next_real_id_ >= options_.max_reals)
         throw DataplaneError("out of XDP real ids: the XDP real table holds " +
@@ -749,12 +761,19 @@ uint32_t XdpDataplane::add_real(Change& c, const VirtualService& svc, uint32_t s
 }
 
 void XdpDataplane::free_real(Change& c, uint32_t id) {
-    xvs_real r{};
-    r.generation = real_generation_.at(id);  // kept: the next owner of the id bumps it
-    c.maps.update(bpf_map__fd(skel_->maps.xvs_reals), bytes_of(id), bytes_of(r),
-                  "real id " + std::to_string(id));
+    c.released_reals.emplace_back(id, real_generation_.at(id));
     c.ids.erase(real_generation_, id);
-    c.ids.insert(free_real_ids_, id);
+}
+
+void XdpDataplane::release_reals(Change& c) {
+    for (auto [id, generation] : c.released_reals) {
+        xvs_real r{};
+        r.generation = generation;  // kept: the next owner of the id bumps it
+        c.maps.update(bpf_map__fd(skel_->maps.xvs_reals), bytes_of(id), bytes_of(r),
+                      "real id " + std::to_string(id));
+        c.ids.insert(free_real_ids_, id);
+    }
+    c.released_reals.clear();
 }
 
 void XdpDataplane::write_sched_table(MapTransaction& tx, uint32_t service_id,
@@ -868,7 +887,7 @@ void XdpDataplane::remove_service(Change& c, const VirtualService& svc) {
 
 void XdpDataplane::remove_adopted_leftovers(Change& c, const Model& next) {
     // Adopted entries `next` does not claim; freed before the services of
-    // `next` are added so that their ids are free for them.
+    // `next` are added, so that a table at its limit has room for them.
     std::vector<std::pair<RealRefKey, uint32_t>> reals;
     for (const auto& [ref, id] : adopted_reals_) {
         auto svc = next.services.find(ref.first);
@@ -973,6 +992,7 @@ void XdpDataplane::apply(const ModelDiff& change, const Model& next) {
         zero_percpu(bpf_map__fd(skel_->maps.xvs_rr_position), c.fresh_services, sizeof(uint32_t));
         zero_percpu(bpf_map__fd(skel_->maps.xvs_real_stats), c.fresh_reals, sizeof(xvs_counters));
         c.maps.flush_inner();
+        release_reals(c);
         for (const auto& [id, svc] : c.publish) write_service_keys(c.maps, id, *svc);
 
         for (const auto& key : touched) {

@@ -144,7 +144,9 @@ class XdpDataplane : public Dataplane {
     // `old`: the slot's value if the caller has just read it.
     void write_real(MapTransaction& tx, uint32_t id, uint32_t service_id, const RealServer& real,
                     uint32_t generation, const xvs_real* old = nullptr);
+    // A removed real: released (entry cleared, id free) by release_reals().
     void free_real(Change& c, uint32_t id);
+    void release_reals(Change& c);
     void write_sched_table(MapTransaction& tx, uint32_t service_id, const VirtualService& svc);
     void clear_sched_table(MapTransaction& tx, uint32_t service_id, const std::string& service_name);
     void zero_percpu(int map_fd, uint32_t id, size_t value_size);
