@@ -17,7 +17,12 @@
  *   a table loss or a move between directors that share a Maglev table.
  * - UDP entries live 300 s after the last datagram; with ops (one-packet
  *   scheduling) no entry is made.
- * - Expiry is checked on use against bpf_ktime_get_ns(); the LRU evicts.
+ * - Expiry is checked on use against the coarse monotonic clock (now_ns());
+ *   the LRU evicts.
+ * - An established flow's packet costs one hash lookup: the connection table
+ *   is looked up before the service (the entry names its service and real),
+ *   and a persistence template is refreshed only when the flow's own entry is
+ *   (once a second), not per packet.
  */
 #ifndef XVS_BPF_CONN_H
 #define XVS_BPF_CONN_H
@@ -77,15 +82,31 @@ static __always_inline __u8 initial_state(const struct xvs_packet *p)
     return tcp_next_state(XVS_CONN_NONE, p->tcp_flags);
 }
 
-/* Looks up the flow's entry; returns its real (and id) if the entry is still
- * valid, after updating its state and timestamp. Stale entries are deleted. */
-static __always_inline struct xvs_real *conn_lookup(const struct xvs_packet *p,
-                                                   const struct xvs_conn_key *key, __u64 now,
-                                                   __u32 *real_id)
+/* The clock of every timestamp in the maps: CLOCK_MONOTONIC at tick
+ * resolution, which is enough for timeouts of seconds. bpf_jiffies64() is
+ * inlined by the verifier into one load, where a clock helper costs a call
+ * (~30 ns, a quarter of an established flow's cost); the loader measures how
+ * jiffies map to CLOCK_MONOTONIC (xvs_config). Without that, the coarse
+ * clock helper. User space compares with CLOCK_MONOTONIC and tolerates the
+ * tick of difference. */
+static __always_inline __u64 now_ns(void)
 {
-    struct xvs_conn *c = bpf_map_lookup_elem(&xvs_conns, key);
-    if (!c)
-        return 0;
+    __u32 zero = 0;
+    struct xvs_config *cfg = bpf_map_lookup_elem(&xvs_config, &zero);
+    if (cfg && cfg->clock_ns_per_tick)
+        return bpf_jiffies64() * cfg->clock_ns_per_tick + cfg->clock_offset_ns;
+    return bpf_ktime_get_coarse_ns();
+}
+
+/* Uses the flow's entry c: returns its real after updating the entry's state
+ * and timestamp, or 0 when the entry is stale (it is then deleted and the
+ * packet is scheduled afresh). *refreshed says whether last_seen moved, which
+ * happens at most once per XVS_REFRESH_NS or on a state change. */
+static __always_inline struct xvs_real *conn_use(const struct xvs_packet *p,
+                                                const struct xvs_conn_key *key,
+                                                struct xvs_conn *c, __u64 now, int *refreshed)
+{
+    *refreshed = 0;
     struct xvs_real *r = live_real(c->real_id, c->real_generation);
     int stale = !r || now - c->last_seen_ns > conn_timeout(c->state);
     if (!stale && p->proto == IPPROTO_TCP && (p->tcp_flags & XVS_TCP_SYN) &&
@@ -96,18 +117,14 @@ static __always_inline struct xvs_real *conn_lookup(const struct xvs_packet *p,
         bpf_map_delete_elem(&xvs_conns, key);
         return 0;
     }
-    if (p->icmp_error) {
-        *real_id = c->real_id;
+    if (p->icmp_error)
         return r;
-    }
     __u8 state = p->proto == IPPROTO_TCP ? tcp_next_state(c->state, p->tcp_flags) : c->state;
-    if (state != c->state) {
+    if (state != c->state || now - c->last_seen_ns >= XVS_REFRESH_NS) {
         c->state = state;
         c->last_seen_ns = now;
-    } else if (now - c->last_seen_ns >= XVS_REFRESH_NS) {
-        c->last_seen_ns = now;
+        *refreshed = 1;
     }
-    *real_id = c->real_id;
     return r;
 }
 
@@ -138,7 +155,8 @@ static __always_inline void persist_key_of(const struct xvs_packet *p,
 }
 
 /* The client's template: its real if the template is younger than the
- * service's timeout and the real still exists (even quiescent). */
+ * service's timeout and the real still exists (even quiescent); the template
+ * is refreshed in place. A stale template is deleted. */
 static __always_inline struct xvs_real *persist_lookup(const struct xvs_persist_key *k,
                                                       const struct xvs_service *svc, __u64 now,
                                                       __u32 *real_id)
@@ -151,11 +169,26 @@ static __always_inline struct xvs_real *persist_lookup(const struct xvs_persist_
         bpf_map_delete_elem(&xvs_persist, k);
         return 0;
     }
+    if (now - t->last_seen_ns >= XVS_REFRESH_NS)
+        t->last_seen_ns = now;
     *real_id = t->real_id;
     return r;
 }
 
-/* Refreshes (or creates) the template: any traffic of the client keeps it. */
+static __always_inline void persist_create(const struct xvs_persist_key *k, __u64 now,
+                                           __u32 real_id, __u32 generation)
+{
+    struct xvs_persist fresh = {
+        .last_seen_ns = now,
+        .real_id = real_id,
+        .real_generation = generation,
+    };
+    bpf_map_update_elem(&xvs_persist, k, &fresh, BPF_ANY);
+}
+
+/* Keeps the client's template alive while any of its flows sends (called
+ * when the flow's entry is refreshed, so at most once a second per flow);
+ * recreates it if it was evicted or points elsewhere. */
 static __always_inline void persist_touch(const struct xvs_persist_key *k, __u64 now,
                                           __u32 real_id, __u32 generation)
 {
@@ -165,12 +198,7 @@ static __always_inline void persist_touch(const struct xvs_persist_key *k, __u64
             t->last_seen_ns = now;
         return;
     }
-    struct xvs_persist fresh = {
-        .last_seen_ns = now,
-        .real_id = real_id,
-        .real_generation = generation,
-    };
-    bpf_map_update_elem(&xvs_persist, k, &fresh, BPF_ANY);
+    persist_create(k, now, real_id, generation);
 }
 
 static __always_inline void frag_key_of(const struct xvs_packet *p, struct xvs_frag_key *k)

@@ -131,4 +131,18 @@ struct {
     __type(value, struct xvs_counters);
 } xvs_real_stats SEC(".maps");
 
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, 2 * XVS_ADDR_FILTER_WORDS);
+    __type(key, __u32);
+    __type(value, __u64);
+} xvs_addr_filter SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, XVS_HOP_CACHE_SIZE);
+    __type(key, __u32);
+    __type(value, struct xvs_hop);
+} xvs_hops SEC(".maps");
+
 #endif

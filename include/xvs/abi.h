@@ -25,6 +25,9 @@
  *   xvs_iface_addrs  hash ifindex -> struct xvs_iface_addr (default tunnel sources)
  *   xvs_stats        per-CPU array enum xvs_stat -> __u64
  *   xvs_service_stats / xvs_real_stats per-CPU arrays id -> struct xvs_counters
+ *   xvs_addr_filter  array of __u64 bit words: which addresses may be a VIP
+ *                    (destination set) or a NAT real (source set); see below
+ *   xvs_hops         per-CPU array, direct-mapped cache of next hops (struct xvs_hop)
  */
 #ifndef XVS_ABI_H
 #define XVS_ABI_H
@@ -33,7 +36,7 @@
 
 /* Bumped whenever a map layout or the program's contract changes; a daemon
  * that finds pinned maps of another version does not reuse them. */
-#define XVS_ABI_VERSION 2
+#define XVS_ABI_VERSION 3
 
 #define XVS_MAX_SERVICES 4096
 #define XVS_MAX_REALS 65536
@@ -46,6 +49,51 @@
 #define XVS_PERSIST_TABLE_DEFAULT (1u << 18)
 #define XVS_FRAG_TABLE_SIZE 8192
 #define XVS_PENDING_NEIGH_SIZE 1024
+
+/* Next-hop cache: slots per CPU (a power of two) and how long a cached route
+ * and neighbour are trusted before bpf_fib_lookup is asked again. */
+#define XVS_HOP_CACHE_SIZE 4096
+#define XVS_HOP_CACHE_NS (1000000000ull)
+
+/* Address filter: a packet whose destination is not in the destination set
+ * and whose source is not in the source set cannot be for a virtual service
+ * nor a NAT reply, and leaves with XDP_PASS after one array read instead of
+ * the hash lookups. Each set is XVS_ADDR_FILTER_WORDS 64-bit words; an
+ * address sets bit xvs_addr_filter_bit(addr) of its set. False positives only
+ * cost the full lookup; user space sets a bit before the entries it covers
+ * exist and clears it only after they are gone. */
+#define XVS_ADDR_FILTER_WORDS 1024
+#define XVS_ADDR_FILTER_DST 0
+#define XVS_ADDR_FILTER_SRC 1
+
+/* Bit (0 .. 64 * XVS_ADDR_FILTER_WORDS - 1) of an address within its set;
+ * addr is as stored in keys (network order, IPv4 in addr[0]). */
+static inline __u32 xvs_addr_filter_round(__u32 h, __u32 word)
+{
+    h = (h ^ word) * 0x9e3779b1u;
+    return h ^ (h >> 16);
+}
+
+#define XVS_ADDR_FILTER_SEED 0x2545f491u
+
+static inline __u32 xvs_addr_filter_finish(__u32 h)
+{
+    return (h * 0x85ebca77u) >> 16;
+}
+
+static inline __u32 xvs_addr_filter_bit(const __u32 *addr)
+{
+    /* Each word mixed in turn (folding the words with xor first made
+     * fd00::2 and fd00:1::3 collide); IPv4 addresses, zero beyond addr[0],
+     * skip the other three rounds. */
+    __u32 h = xvs_addr_filter_round(XVS_ADDR_FILTER_SEED, addr[0]);
+    if (addr[1] | addr[2] | addr[3]) {
+        h = xvs_addr_filter_round(h, addr[1]);
+        h = xvs_addr_filter_round(h, addr[2]);
+        h = xvs_addr_filter_round(h, addr[3]);
+    }
+    return xvs_addr_filter_finish(h);
+}
 
 /* Address families as stored in keys (not AF_*: stable across libcs). */
 #define XVS_FAMILY_V4 4
@@ -68,7 +116,7 @@
 enum xvs_stat {
     XVS_STAT_PACKETS = 0,         /* every packet the program saw */
     XVS_STAT_PASS,                /* not for a virtual service: handed to the stack */
-    XVS_STAT_MALFORMED,           /* truncated or invalid headers (passed to the stack) */
+    XVS_STAT_MALFORMED,           /* truncated or invalid headers of a packet that may be for a VIP (passed) */
     XVS_STAT_TX,                  /* forwarded out of the ingress interface */
     XVS_STAT_REDIRECT,            /* forwarded out of another interface */
     XVS_STAT_NEW_CONN,            /* flows scheduled */
@@ -225,11 +273,32 @@ struct xvs_config {
     __u32 abi_version;         /* XVS_ABI_VERSION of the loader that created the maps */
     __u32 tunnel_src_v4;       /* ipip outer source; 0 = egress interface address */
     __u32 tunnel_src_v6[4];    /* ip6ip6 outer source; zero = egress interface address */
+    /* The program's clock: CLOCK_MONOTONIC ~= jiffies * clock_ns_per_tick +
+     * clock_offset_ns (mod 2^64), measured by the loader; reading jiffies is
+     * a memory load where a clock helper is a call. 0 = use the helper. */
+    __u64 clock_ns_per_tick;
+    __u64 clock_offset_ns;
 };
 
 struct xvs_iface_addr {
     __u32 v4;       /* 0 = none */
     __u32 v6[4];    /* zero = none */
+};
+
+/* One slot of the next-hop cache: what bpf_fib_lookup said for (dst, ingress
+ * interface), valid while filled_ns is younger than XVS_HOP_CACHE_NS and the
+ * packet is not longer than max_len (the longest length the MTU check passed). */
+struct xvs_hop {
+    __u32 dst[4];
+    __u32 ingress_ifindex;
+    __u32 egress_ifindex;
+    __u64 filled_ns;
+    __u32 tunnel_src[4];  /* ipip outer source for egress_ifindex; zero = not known yet */
+    __u16 max_len;
+    __u8 family;          /* 0 = empty slot */
+    __u8 pad0;
+    __u8 dmac[6];
+    __u8 smac[6];
 };
 
 struct xvs_counters {

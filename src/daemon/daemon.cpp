@@ -75,6 +75,7 @@ int Daemon::run(const std::function<void()>& on_ready) {
         request.keep_on_exit = !config_.globals.cleanstop;
         request.max_reals = options_.max_reals;
         plane_ = make_(request, model, log_);
+        seed_health_from_plane(model);
         reconciler_ = std::make_unique<Reconciler>(*plane_.plane);
         reconciler_->reconcile(model);
         log_.info("serving " + std::to_string(model.services.size()) + " services, " +
@@ -200,6 +201,20 @@ void Daemon::on_timer() {
         checker_error_logged_ = true;
         log_.error("health checker stopped: " + checker_->error() +
                    "; health states are frozen until restart");
+    }
+}
+
+void Daemon::seed_health_from_plane(Model& model) {
+    if (!plane_.serving_at_open) return;
+    try {
+        size_t kept = health_.seed_serving(plane_.serving_at_open());
+        if (kept == 0) return;
+        log_.info(std::to_string(kept) + " checked real(s) found serving in the " +
+                  plane_.plane->name() + " data plane stay in until their first check");
+        model = build_model(config_, health_.view());
+    } catch (const std::exception& e) {
+        log_.error(std::string("reading what the data plane already serves: ") + e.what() +
+                   "; checked reals start down until their first check");
     }
 }
 

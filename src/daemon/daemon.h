@@ -14,7 +14,10 @@
 //   timer (1s) the data plane's periodic work, rate samples (every 2s),
 //              maintenancedir (polled once a second)
 // Reals start unknown, which counts as down, until their first check (as
-// ldirectord at start-up); checktype=on reals serve at once.
+// ldirectord at start-up); checktype=on reals serve at once. A real the data
+// plane already serves when xvsd starts (pinned XDP maps after cleanstop=no)
+// starts up instead, unless it was quiescent (weight 0), so a restart does not
+// take it out; its first check decides (as ldirectord with its IPVS table).
 // A reload that finds a bad file (including a check the checker cannot run,
 // e.g. checktype=external-perl) logs every error (FILE:LINE) and keeps the
 // running state; a good one applies only the difference and logs a summary;
@@ -83,6 +86,9 @@ class Daemon {
     };
     std::optional<LoadedConfig> load_config(const char* when);
     void on_health_changes();
+    // Right after the data plane opened: reals it already serves start up
+    // (HealthBridge::seed_serving) and `model` is rebuilt accordingly.
+    void seed_health_from_plane(Model& model);
     // Rebuilds the model from config_ and the health view, applies the diff.
     void apply_health(const std::vector<std::string>& state_lines);
     void shut_down();

@@ -1,5 +1,6 @@
 #include "daemon/dataplane_factory.h"
 
+#include "daemon/xdp_serving.h"
 #include "dataplane/ipvs/ipvs_dataplane.h"
 #include "dataplane/split/split_dataplane.h"
 #include "dataplane/xdp/xdp_dataplane.h"
@@ -31,6 +32,7 @@ DataplaneHandle open_xdp(const DataplaneRequest& request) {
     XdpDataplane* xdp = plane.get();
     DataplaneHandle handle;
     handle.periodic = [xdp] { xdp->resolve_pending_neighbours(); };
+    handle.serving_at_open = [xdp] { return read_xdp_serving(*xdp); };
     handle.plane = std::move(plane);
     return handle;
 }
@@ -84,6 +86,7 @@ DataplaneHandle make_dataplane(const DataplaneRequest& request, const Model& mod
                 // no entry for those VIPs and passes their packets to IPVS).
                 DataplaneHandle split;
                 split.periodic = std::move(xdp.periodic);
+                split.serving_at_open = std::move(xdp.serving_at_open);
                 split.plane = std::make_unique<SplitDataplane>(
                     std::move(xdp.plane), std::move(ipvs.plane),
                     [&log](const std::string& line) { log.info("dataplane=auto: " + line); });

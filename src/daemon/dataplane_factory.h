@@ -43,6 +43,11 @@ struct DataplaneHandle {
     // Run by the daemon's timer (about once a second): the plane's own
     // housekeeping, e.g. resolving neighbours XDP could not.
     std::function<void()> periodic;
+    // What the plane already served when it was opened: the state a previous
+    // xvsd left pinned with cleanstop=no (XDP). Meaningful only before the
+    // first apply(); unset when the plane adopts nothing (IPVS). Throws
+    // DataplaneError when the state cannot be read.
+    std::function<std::vector<ServiceStatus>()> serving_at_open;
 };
 
 // `model` is the first model to serve (for the unsupported() check).

@@ -133,6 +133,21 @@ std::vector<std::pair<SubscriberId, CheckSpec>> HealthBridge::set_plan(
     return checks;
 }
 
+size_t HealthBridge::seed_serving(const std::vector<ServiceStatus>& serving) {
+    std::set<std::pair<ServiceKey, RealKey>> live;
+    for (const auto& service : serving)
+        for (const auto& real : service.reals)
+            if (real.weight != 0) live.emplace(service.key, real.key);
+    size_t seeded = 0;
+    for (auto& [id, e] : entries_) {
+        if (e.state != State::unknown || !live.count({e.checked.service, e.checked.real})) continue;
+        e.state = State::up;
+        e.reason = "served by the data plane at start";
+        ++seeded;
+    }
+    return seeded;
+}
+
 std::string HealthBridge::state_name(const Entry& e) {
     if (e.in_maintenance) return "down";
     switch (e.state) {

@@ -18,6 +18,12 @@
 //    which counts as down (ldirectord checks every real at start-up before
 //    adding it); a pair whose check settings changed keeps its last state
 //    until its new check reports.
+//  - seed_serving(status) is for the start of a daemon that found its data
+//    plane already serving (a restart after cleanstop=no): a real that is
+//    still unknown and that the plane serves with a weight other than 0
+//    starts up instead, as ldirectord keeps the reals it finds in the IPVS
+//    table at start. Its first check then decides like any later one. A
+//    real found with weight 0 (quiescent) or not found stays unknown.
 //  - apply(changes) records the checker's results; poll_maintenance() looks
 //    for ldirectord's maintenancedir files (by address and port; names are
 //    not reverse-resolved, that would block the control loop). A real is down
@@ -32,6 +38,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "dataplane/dataplane.h"
 #include "health/check_spec.h"
 #include "model/build.h"
 #include "model/model.h"
@@ -66,6 +73,10 @@ class HealthBridge {
     // returns what HealthChecker::set_checks() needs.
     std::vector<std::pair<SubscriberId, CheckSpec>> set_plan(
         const std::map<std::pair<ServiceKey, RealKey>, CheckSpec>& plan);
+
+    // Marks unknown reals that `serving` lists with a weight other than 0 as
+    // up; returns how many.
+    size_t seed_serving(const std::vector<ServiceStatus>& serving);
 
     // Records the checker's results; log lines for effective changes.
     std::vector<std::string> apply(const std::vector<StateChange>& changes);

@@ -296,14 +296,19 @@ void CheckLoop::fire_timers() {
 }
 
 void CheckLoop::begin_round(Check& check) {
-    if (in_flight_ >= max_in_flight_) {
-        if (!check.waiting) {
-            check.waiting = true;
-            waiting_.push_back(check.id);
-        }
+    // A due check may take a free slot only when nobody waits: otherwise a
+    // slot freed by a finishing probe would go to whichever check fell due
+    // right after (often the one that just finished, when rounds take longer
+    // than the interval) and the checks already waiting could starve. Due
+    // checks queue in the order they fell due; start_waiting() serves them.
+    if (in_flight_ < max_in_flight_ && waiting_.empty()) {
+        launch(check);
         return;
     }
-    launch(check);
+    if (!check.waiting) {
+        check.waiting = true;
+        waiting_.push_back(check.id);
+    }
 }
 
 void CheckLoop::start_waiting() {

@@ -19,7 +19,9 @@
 //    interval, so from then on rounds of many checks are spread over the
 //    whole interval. Each round has its own deadline (the spec's timeout for
 //    that round); at most Options::max_in_flight probes run at once, the
-//    rest wait for a free slot.
+//    rest wait for a free slot in the order they fell due (first come, first
+//    served): with N checks due at once, each starts within about
+//    N / max_in_flight probe durations, however short the interval.
 //  - State changes (see SubscriberState for ldirectord's rules) are queued
 //    for the daemon: changes_fd() becomes readable, take_changes() empties
 //    the queue. The daemon applies them on its own thread.

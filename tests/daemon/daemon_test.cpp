@@ -1,6 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,6 +19,7 @@
 #include "daemon/background.h"
 #include "daemon/daemon.h"
 #include "daemon/run_dir.h"
+#include "common/unique_fd.h"
 #include "fake_dataplane.h"
 
 using namespace xvs;
@@ -84,11 +87,16 @@ struct DaemonFixture {
         return o;
     }
 
+    // What the fake plane reports serving when opened (a restart's pins).
+    std::vector<ServiceStatus> serving_at_open;
+
     DataplaneMaker fake_maker() const {
         std::string final_file = final_state();
-        return [final_file](const DataplaneRequest&, const Model&, Logger&) {
+        auto serving = serving_at_open;
+        return [final_file, serving](const DataplaneRequest&, const Model&, Logger&) {
             DataplaneHandle h;
             h.plane = std::make_unique<testing::FakeDataplane>(final_file);
+            if (!serving.empty()) h.serving_at_open = [serving] { return serving; };
             return h;
         };
     }
@@ -255,6 +263,76 @@ TEST_CASE("a killed daemon's leftovers do not block a restart", "[daemon]") {
     CHECK(fs::exists(f.socket()));  // left behind
     REQUIRE(f.start());
     CHECK(f.call(control::Verb::status).ok);
+    CHECK(f.stop() == 0);
+}
+
+namespace {
+
+// A TCP listener on 0.0.0.0 that never accepts: the kernel completes the
+// handshake, nobody answers, so an http check against it hangs until its
+// timeout. Its port, or a port nobody listens on (closed = true).
+struct SilentListener {
+    UniqueFd fd;
+    uint16_t port = 0;
+    explicit SilentListener(bool closed = false) : fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+        REQUIRE(fd);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        socklen_t len = sizeof a;
+        REQUIRE(::bind(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+        REQUIRE(::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&a), &len) == 0);
+        port = ntohs(a.sin_port);
+        if (closed)
+            fd.reset();  // the port is free again: connecting is refused
+        else
+            REQUIRE(::listen(fd.get(), 16) == 0);
+    }
+};
+
+RealStatus real_status(const char* address, uint16_t port, uint32_t weight) {
+    RealStatus r;
+    r.key = RealKey{*IpAddress::parse(address), port};
+    r.method = ForwardMethod::masq;
+    r.weight = weight;
+    return r;
+}
+
+}  // namespace
+
+TEST_CASE("reals the data plane already serves at start stay in until their first check", "[daemon]") {
+    DaemonFixture f;
+    SilentListener silent;
+    SilentListener closed(true);
+    const std::string port = std::to_string(silent.port);
+    std::ofstream(f.config_path()) << "logfile=\"" << f.log_path() << "\"\n"
+                                   << "cleanstop=no\nquiescent=no\n"
+                                   << "virtual=192.168.0.105:80\n"
+                                   << "    real=127.0.0.1:" << port << " masq 1\n"
+                                   << "    real=127.0.0.2:" << port << " masq 1\n"
+                                   << "    real=127.0.0.3:" << port << " masq 1\n"
+                                   << "    real=127.0.0.4:" << closed.port << " masq 1\n"
+                                   << "    checktype=negotiate\n    service=http\n"
+                                   << "    request=\"/\"\n    receive=\"OK\"\n"
+                                   << "    negotiatetimeout=120\n    checkinterval=300\n";
+    // As left by the previous daemon: .1 and .4 serving, .3 quiescent, .2 absent.
+    ServiceStatus web;
+    web.key = ServiceKey::tcp_udp(Protocol::tcp, *IpAddress::parse("192.168.0.105"), 80);
+    web.reals = {real_status("127.0.0.1", silent.port, 1), real_status("127.0.0.3", silent.port, 0),
+                 real_status("127.0.0.4", closed.port, 1)};
+    f.serving_at_open = {web};
+    REQUIRE(f.start());
+
+    // The checks of .1, .2 and .3 hang for 120 s: what the daemon serves now
+    // is what it started with.
+    auto reply = f.call(control::Verb::status);
+    REQUIRE(reply.ok);
+    CHECK(weight_of(reply, "127.0.0.1") == 1);
+    CHECK(weight_of(reply, "127.0.0.2") == 9999);  // not served: down until checked
+    CHECK(weight_of(reply, "127.0.0.3") == 9999);  // found quiescent: down until checked
+    // .4's first check is refused and takes it out (quiescent=no).
+    CHECK(eventually([&] { return weight_of(f.call(control::Verb::status), "127.0.0.4") == 9999; }));
+    CHECK(weight_of(f.call(control::Verb::status), "127.0.0.1") == 1);
+    CHECK_THAT(f.log_text(), Catch::Contains("2 checked real(s) found serving in the fake data plane"));
     CHECK(f.stop() == 0);
 }
 

@@ -128,6 +128,62 @@ TEST_CASE("reals count as down until their first check") {
     CHECK(build_model(c, bridge.view()).services.at(web).reals.count(real1) == 1);
 }
 
+namespace {
+
+// What a data plane reports serving: `web` with these reals and weights.
+std::vector<ServiceStatus> serving_web(const std::vector<std::pair<RealKey, uint32_t>>& reals) {
+    ServiceStatus s;
+    s.key = web;
+    for (const auto& [key, weight] : reals) {
+        RealStatus r;
+        r.key = key;
+        r.weight = weight;
+        s.reals.push_back(r);
+    }
+    return {s};
+}
+
+}  // namespace
+
+TEST_CASE("reals the data plane serves at start begin up; their first check decides") {
+    Config c = parse(web_config("no"));
+    HealthBridge bridge;
+    auto checks = bridge.set_plan(plan_health_checks(c));
+    CHECK(bridge.seed_serving(serving_web({{real1, 1}, {real2, 2}})) == 2);
+    Model m = build_model(c, bridge.view());
+    CHECK(m.services.at(web).reals.at(real1).weight == 1);
+    CHECK(m.services.at(web).reals.at(real2).weight == 2);
+    // A first check that agrees changes nothing and says nothing.
+    CHECK(report(bridge, checks, real1, true, "HTTP status 200").empty());
+    // One that disagrees takes the real out at once.
+    auto lines = report(bridge, checks, real2, false, "connection refused");
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0] == "TCP 192.168.239.250:80: real 192.168.239.133:80 up -> down (connection refused)");
+    CHECK(build_model(c, bridge.view()).services.at(web).reals.count(real2) == 0);
+}
+
+TEST_CASE("a real found quiescent, found elsewhere or not found stays down until checked") {
+    Config c = parse(web_config("no"));
+    HealthBridge bridge;
+    bridge.set_plan(plan_health_checks(c));
+    auto other = serving_web({{real2, 1}});
+    other[0].key = ServiceKey::tcp_udp(Protocol::tcp, ip("192.168.239.250"), 8080);
+    CHECK(bridge.seed_serving(serving_web({{real1, 0}})) == 0);
+    CHECK(bridge.seed_serving(other) == 0);
+    CHECK(build_model(c, bridge.view()).services.at(web).reals.empty());
+}
+
+TEST_CASE("seeding never overrides a real already checked") {
+    Config c = parse(web_config("no"));
+    HealthBridge bridge;
+    auto checks = bridge.set_plan(plan_health_checks(c));
+    report(bridge, checks, real1, false, "connection refused");
+    CHECK(bridge.seed_serving(serving_web({{real1, 1}, {real2, 2}})) == 1);
+    Model m = build_model(c, bridge.view());
+    CHECK(m.services.at(web).reals.count(real1) == 0);
+    CHECK(m.services.at(web).reals.at(real2).weight == 2);
+}
+
 TEST_CASE("quiescent=no removes a failed real and recovery restores its weight") {
     Config c = parse(web_config("no"));
     HealthBridge bridge;

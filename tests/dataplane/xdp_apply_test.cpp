@@ -123,13 +123,14 @@ uint32_t table_length(int outer_fd, uint32_t service_id) {
 }
 
 struct MapSnapshot {
-    std::vector<Bytes> reals, service_info;
+    std::vector<Bytes> reals, service_info, address_filter;
     std::map<Bytes, Bytes> services, matches;
     std::vector<uint32_t> tables;
 
     explicit MapSnapshot(const XdpDataplane& dp)
         : reals(array_entries(dp.map_fd("xvs_reals"), sizeof(xvs_real))),
           service_info(array_entries(dp.map_fd("xvs_service_info"), sizeof(xvs_service))),
+          address_filter(array_entries(dp.map_fd("xvs_addr_filter"), sizeof(uint64_t))),
           services(hash_entries(dp.map_fd("xvs_services"), sizeof(xvs_service_key), 4)),
           matches(hash_entries(dp.map_fd("xvs_matches"), sizeof(xvs_service_key), 4)),
           tables(table_slots(dp.map_fd("xvs_sched_tables"))) {}
@@ -207,6 +208,7 @@ TEST_CASE("a weight change among many services rewrites only that real and its s
     CHECK(was.service_info == now.service_info);
     CHECK(was.services == now.services);
     CHECK(was.matches == now.matches);
+    CHECK(was.address_filter == now.address_filter);
 }
 
 TEST_CASE("apply looks only at the services the diff lists") {
@@ -259,6 +261,7 @@ TEST_CASE("a write failing half-way restores every map entry and the plane's ids
 
     MapSnapshot now(dp);
     CHECK(differing(was.reals, now.reals).empty());
+    CHECK(was.address_filter == now.address_filter);
     CHECK(was.service_info == now.service_info);
     CHECK(was.services == now.services);
     CHECK(was.matches == now.matches);
@@ -282,6 +285,10 @@ TEST_CASE("a write failing half-way restores every map entry and the plane's ids
     CHECK(ids_of(dp, good) == ids_of(control, good));
     CHECK(differing(MapSnapshot(dp).reals, MapSnapshot(control).reals).empty());
     CHECK(MapSnapshot(dp).service_info == MapSnapshot(control).service_info);
+    CHECK(MapSnapshot(dp).address_filter == MapSnapshot(control).address_filter);
+    // Removing everything leaves the filter as empty as a fresh plane's.
+    dp.apply(diff(good, Model{}), Model{});
+    for (const auto& word : MapSnapshot(dp).address_filter) CHECK(word == Bytes(8, 0));
 }
 
 TEST_CASE("a real id removed by an apply goes to no other real before the old tables are replaced") {

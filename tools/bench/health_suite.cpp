@@ -13,6 +13,13 @@
 // in /proc/stat is reported: near 100% means the rate is the capacity of one
 // CPU. From the CPU per check follows the share that the same reals take at
 // ldirectord's default checkinterval of 10 s.
+//
+// The checker keeps its default max_in_flight (1,000), fewer slots than
+// reals at 10,000: due checks then queue for a slot first come, first served.
+// The listeners note which real (local address and port) each connection
+// reached, so the suite also reports how many distinct reals were checked in
+// the measured window and the fewest checks any real got: a rate made by a
+// few reals checked over and over would show there.
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sched.h>
@@ -22,6 +29,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -82,10 +90,29 @@ void pin(pthread_t thread, int cpu) {
         throw std::runtime_error("pinning a thread to CPU " + std::to_string(cpu) + ": " + std::strerror(err));
 }
 
-// Listeners on kFirstPort.. that accept and close, on one thread.
+// The real a check of index i reaches: 127.0.(host / 250).(host % 250 + 1),
+// port kFirstPort + i % kPorts, with host = i / kPorts.
+uint32_t real_address(int i) {
+    int host = i / kPorts;
+    return 0x7f000000u | uint32_t(host / 250) << 8 | uint32_t(host % 250 + 1);
+}
+
+// The inverse, from an accepted connection's local address; -1 if none.
+int real_index(const sockaddr_in& local, int reals) {
+    uint32_t addr = ntohl(local.sin_addr.s_addr);
+    int port = ntohs(local.sin_port) - kFirstPort;
+    int high = int(addr >> 8 & 0xff), low = int(addr & 0xff);
+    if ((addr >> 16) != 0x7f00 || low < 1 || low > 250 || port < 0 || port >= kPorts) return -1;
+    int i = (high * 250 + low - 1) * kPorts + port;
+    return i < reals ? i : -1;
+}
+
+// Listeners on kFirstPort.. that accept and close, on one thread, counting
+// the connections each real got.
 class AcceptingListeners {
    public:
-    explicit AcceptingListeners(int cpu) : epoll_(epoll_create1(EPOLL_CLOEXEC)), stop_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+    AcceptingListeners(int cpu, int reals)
+        : epoll_(epoll_create1(EPOLL_CLOEXEC)), stop_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)), per_real_(size_t(reals)) {
         if (!epoll_ || !stop_) throw std::runtime_error("epoll/eventfd failed");
         for (int i = 0; i < kPorts; ++i) {
             UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
@@ -112,6 +139,12 @@ class AcceptingListeners {
     }
     double cpu_s() const { return thread_cpu_s(cpu_clock_); }
     uint64_t accepted() const { return accepted_; }
+    // Connections per real so far (index as real_address()).
+    std::vector<uint32_t> per_real() const {
+        std::vector<uint32_t> out(per_real_.size());
+        for (size_t i = 0; i < out.size(); ++i) out[i] = per_real_[i].load(std::memory_order_relaxed);
+        return out;
+    }
 
    private:
     void add(int fd) {
@@ -130,6 +163,12 @@ class AcceptingListeners {
             for (int i = 0; i < n; ++i) {
                 if (events[i].data.fd == stop_.get()) return;
                 for (int c; (c = accept4(events[i].data.fd, nullptr, nullptr, SOCK_CLOEXEC)) >= 0;) {
+                    sockaddr_in local{};
+                    socklen_t len = sizeof local;
+                    if (getsockname(c, reinterpret_cast<sockaddr*>(&local), &len) == 0) {
+                        int real = real_index(local, int(per_real_.size()));
+                        if (real >= 0) per_real_[size_t(real)].fetch_add(1, std::memory_order_relaxed);
+                    }
                     close(c);
                     ++accepted_;
                 }
@@ -142,6 +181,7 @@ class AcceptingListeners {
     clockid_t cpu_clock_{};
     std::atomic<bool> cpu_clock_ready_{false};
     std::atomic<uint64_t> accepted_{0};
+    std::vector<std::atomic<uint32_t>> per_real_;
 };
 
 Figure figure(const std::string& name, double value, const std::string& unit, std::string note = {}) {
@@ -159,33 +199,29 @@ void measure(int reals, double seconds, int checker_cpu, std::vector<Figure>& ou
     for (int i = 0; i < reals; ++i) {
         CheckSpec spec;
         spec.type = CheckSpec::Type::connect;
-        int host = i / kPorts;
-        spec.address = IpAddress::v4(0x7f000000u | uint32_t(host / 250) << 8 | uint32_t(host % 250 + 1));
+        spec.address = IpAddress::v4(real_address(i));
         spec.port = uint16_t(kFirstPort + i % kPorts);
         spec.interval_s = 0.001;  // always due: the rate is the checker's capacity
         spec.timeout_s = 5;
         checks.emplace_back(SubscriberId(i), spec);
     }
     const int cpus = int(sysconf(_SC_NPROCESSORS_ONLN));
-    AcceptingListeners listeners(cpus > 1 ? (checker_cpu + 1) % cpus : checker_cpu);
+    AcceptingListeners listeners(cpus > 1 ? (checker_cpu + 1) % cpus : checker_cpu, reals);
     pin(pthread_self(), checker_cpu);  // the checker thread inherits it
-    // Every check may be in flight at once: with fewer slots than checks and
-    // an always-due interval, the checks holding the slots start their next
-    // round before the waiting ones get a slot (the waiting ones never run).
-    HealthChecker::Options checker_options;
-    checker_options.max_in_flight = size_t(reals);
-    HealthChecker checker(checker_options);
+    HealthChecker checker;  // the daemon's options: max_in_flight 1,000
     checker.set_checks(std::move(checks));
     const clockid_t main_clock = CLOCK_THREAD_CPUTIME_ID;
     checker.start();
     std::this_thread::sleep_for(std::chrono::duration<double>(seconds / 4));  // first rounds, warm caches
 
     auto stats0 = checker.stats();
+    auto per_real0 = listeners.per_real();
     double cpu0 = process_cpu_s() - listeners.cpu_s() - thread_cpu_s(main_clock);
     auto core0 = cpu_jiffies(checker_cpu);
     auto t0 = std::chrono::steady_clock::now();
     std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
     auto stats1 = checker.stats();
+    auto per_real1 = listeners.per_real();
     double cpu1 = process_cpu_s() - listeners.cpu_s() - thread_cpu_s(main_clock);
     auto core1 = cpu_jiffies(checker_cpu);
     double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -211,6 +247,17 @@ void measure(int reals, double seconds, int checker_cpu, std::vector<Figure>& ou
     double cpu = cpu1 - cpu0;
     std::string n = std::to_string(reals);
     out.push_back(figure("checks_per_s_" + n, probes / wall, "checks/s", "TCP connect, one checker thread"));
+    size_t checked = 0;
+    uint32_t fewest = UINT32_MAX;
+    for (size_t i = 0; i < per_real1.size(); ++i) {
+        uint32_t got = per_real1[i] - per_real0[i];
+        checked += got > 0;
+        fewest = std::min(fewest, got);
+    }
+    out.push_back(figure("reals_checked_" + n, double(checked), "reals",
+                         "distinct reals the listeners saw checked in the window"));
+    out.push_back(figure("fewest_checks_per_real_" + n, double(fewest), "checks",
+                         "the least checked real's connections in the window"));
     double core_share = (core1.first - core0.first) / std::max(1.0, core1.second - core0.second);
     out.push_back(figure("thread_cpu_" + n, cpu / wall * 100, "%CPU",
                          "checker thread's own user + system time"));

@@ -34,8 +34,12 @@ static_assert(sizeof(xvs_persist) == 16);
 static_assert(sizeof(xvs_frag_key) == 40);
 static_assert(sizeof(xvs_frag) == 24);
 static_assert(sizeof(xvs_neigh_key) == 24);
-static_assert(sizeof(xvs_config) == 24);
+static_assert(sizeof(xvs_config) == 40);
+static_assert(offsetof(xvs_config, clock_ns_per_tick) == 24);
 static_assert(sizeof(xvs_iface_addr) == 20);
 static_assert(sizeof(xvs_counters) == 40);
+static_assert(sizeof(xvs_hop) == 64);
+static_assert(offsetof(xvs_hop, filled_ns) == 24);
+static_assert(offsetof(xvs_hop, dmac) == 52);
 
 }  // namespace xvs::abi_check

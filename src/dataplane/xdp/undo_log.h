@@ -22,6 +22,8 @@ class UndoLog {
             for (auto it = undo_.rbegin(); it != undo_.rend(); ++it) (*it)();
     }
 
+    // Any other change: `undo` reverts it.
+    void on_rollback(std::function<void()> undo) { undo_.push_back(std::move(undo)); }
     // map[key] = value.
     template <typename Map>
     void assign(Map& map, const typename Map::key_type& key, typename Map::mapped_type value) {

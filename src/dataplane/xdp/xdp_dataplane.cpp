@@ -20,6 +20,7 @@
 
 #include "dataplane/xdp/abi_check.h"
 #include "dataplane/xdp/bpffs.h"
+#include "dataplane/xdp/address_filter.h"
 #include "dataplane/xdp/map_transaction.h"
 #include "dataplane/xdp/neighbour.h"
 #include "dataplane/xdp/sched_table.h"
@@ -376,8 +377,34 @@ void XdpDataplane::write_config() {
             throw DataplaneError("tunnel source for IPv6 is an IPv4 address");
         std::memcpy(cfg.tunnel_src_v6, options_.tunnel_source_v6->bytes.data(), 16);
     }
+    measure_program_clock(cfg);
     if (bpf_map_update_elem(bpf_map__fd(skel_->maps.xvs_config), &zero, &cfg, BPF_ANY) != 0)
         throw DataplaneError("writing xvs_config: " + errno_text(errno));
+}
+
+// The program reads time as jiffies (see now_ns() in bpf/lib/conn.h): one
+// tick is the resolution of CLOCK_MONOTONIC_COARSE, and the offset comes from
+// reading jiffies and the coarse clock together in the kernel. A tick between
+// the two reads makes the offset one tick too large, so the smallest of a few
+// probes is taken. If anything is off the program keeps its clock helper.
+void XdpDataplane::measure_program_clock(xvs_config& cfg) {
+    timespec res{};
+    if (clock_getres(CLOCK_MONOTONIC_COARSE, &res) != 0 || res.tv_sec != 0 || res.tv_nsec <= 0)
+        return;
+    const uint64_t tick = static_cast<uint64_t>(res.tv_nsec);
+    std::vector<uint8_t> frame(64, 0);
+    std::optional<uint64_t> offset;
+    for (int i = 0; i < 3; ++i) {
+        LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(),
+                    .data_size_in = static_cast<uint32_t>(frame.size()), .repeat = 1);
+        if (bpf_prog_test_run_opts(bpf_program__fd(skel_->progs.xvs_clock_probe), &opts) != 0)
+            return;
+        uint64_t o = skel_->bss->clock_probe_coarse_ns - skel_->bss->clock_probe_jiffies * tick;
+        // Offsets are compared as signed distances from the first probe.
+        if (!offset || static_cast<int64_t>(o - *offset) < 0) offset = o;
+    }
+    cfg.clock_ns_per_tick = tick;
+    cfg.clock_offset_ns = *offset;
 }
 
 void XdpDataplane::refresh_interface_addresses() {
@@ -939,6 +966,15 @@ std::set<ServiceKey> XdpDataplane::services_to_reconcile(const ModelDiff& change
     return keys;
 }
 
+void XdpDataplane::write_filter_words(MapTransaction& tx, const std::set<uint32_t>& words) {
+    int fd = bpf_map__fd(skel_->maps.xvs_addr_filter);
+    for (uint32_t index : words) {
+        uint64_t want = address_filter_.word(index), have = 0;
+        if (bpf_map_lookup_elem(fd, &index, &have) == 0 && have == want) continue;
+        tx.update(fd, bytes_of(index), bytes_of(want), "address filter word " + std::to_string(index));
+    }
+}
+
 void XdpDataplane::apply(const ModelDiff& change, const Model& next) {
     // Each listed service is compared with what this plane programmed for it,
     // so a diff that lists a service is enough, whatever detail it carries;
@@ -970,6 +1006,25 @@ void XdpDataplane::apply(const ModelDiff& change, const Model& next) {
         // Destroyed without commit (an exception), it puts back every map
         // entry and every id it changed.
         Change c(vacant_table_.get());
+        // The address filter gains the bits of what is added before the
+        // entries exist and loses the bits of what goes only after they are gone.
+        std::vector<AddressFilter::Entry> filter_gained, filter_lost;
+        auto add_entries = [](std::vector<AddressFilter::Entry>& to, const VirtualService& svc) {
+            auto e = AddressFilter::entries_of(svc);
+            to.insert(to.end(), e.begin(), e.end());
+        };
+        for (const auto& key : touched) {
+            auto before = programmed_.services.find(key);
+            auto after = next.services.find(key);
+            bool was = before != programmed_.services.end(), is = after != next.services.end();
+            if (was && is && before->second == after->second) continue;
+            if (was) add_entries(filter_lost, before->second);
+            if (is) add_entries(filter_gained, after->second);
+        }
+        auto gained_words = address_filter_.add(filter_gained);
+        c.ids.on_rollback([this, filter_gained] { address_filter_.remove(filter_gained); });
+        write_filter_words(c.maps, gained_words);
+
         if (!adopted_services_.empty() || !adopted_reals_.empty()) remove_adopted_leftovers(c, next);
         // Removals first: a lookup key they free may be taken by a service
         // added in this same apply.
@@ -994,6 +1049,16 @@ void XdpDataplane::apply(const ModelDiff& change, const Model& next) {
         c.maps.flush_inner();
         release_reals(c);
         for (const auto& [id, svc] : c.publish) write_service_keys(c.maps, id, *svc);
+
+        auto lost_words = address_filter_.remove(filter_lost);
+        c.ids.on_rollback([this, filter_lost] { address_filter_.add(filter_lost); });
+        if (!filter_synced_) {
+            // Pinned words may hold bits of what a previous daemon served.
+            lost_words.clear();
+            for (uint32_t i = 0; i < AddressFilter::kWords; ++i) lost_words.insert(i);
+        }
+        write_filter_words(c.maps, lost_words);
+        c.ids.set(filter_synced_, true);
 
         for (const auto& key : touched) {
             auto after = next.services.find(key);

@@ -35,6 +35,7 @@
 
 #include "common/unique_fd.h"
 #include "dataplane/dataplane.h"
+#include "dataplane/xdp/address_filter.h"
 #include "model/address.h"
 #include "xvs/abi.h"
 
@@ -128,6 +129,7 @@ class XdpDataplane : public Dataplane {
     void attach(const std::string& interface);
     void detach_all() noexcept;
     void write_config();
+    void measure_program_clock(xvs_config& cfg);
     void refresh_interface_addresses();
 
     std::set<ServiceKey> services_to_reconcile(const ModelDiff& change, const Model& next) const;
@@ -151,6 +153,7 @@ class XdpDataplane : public Dataplane {
     void clear_sched_table(MapTransaction& tx, uint32_t service_id, const std::string& service_name);
     void zero_percpu(int map_fd, uint32_t id, size_t value_size);
     void zero_percpu(int map_fd, const std::vector<uint32_t>& ids, size_t value_size);
+    void write_filter_words(MapTransaction& tx, const std::set<uint32_t>& words);
 
     uint32_t allocate_service_id(Change& c);
     uint32_t allocate_real_id(Change& c);
@@ -178,6 +181,10 @@ class XdpDataplane : public Dataplane {
     std::map<ServiceKey, uint32_t> adopted_services_;
     std::map<RealRefKey, uint32_t> adopted_reals_;
     size_t last_apply_writes_ = 0;
+    // Mirrors xvs_addr_filter; the first apply() rewrites every word that
+    // differs (pinned maps may hold a previous daemon's bits).
+    AddressFilter address_filter_;
+    bool filter_synced_ = false;
 };
 
 }  // namespace xvs
