@@ -426,7 +426,9 @@ TEST_CASE("the real table is sized by max_reals and a model beyond it is refused
 
     XdpOptions zero = options_for("size-zero");
     zero.max_reals = 0;
+    PinCleanup cleanup{zero.pin_root + "/" + zero.instance};
     CHECK_THROWS_AS(XdpDataplane(zero), DataplaneError);
+    CHECK(::access(cleanup.dir.c_str(), F_OK) != 0);  // a refused plane leaves no directory
 }
 
 TEST_CASE("pinned real tables of another size are carried over when their ids fit") {

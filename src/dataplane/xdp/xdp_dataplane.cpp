@@ -172,13 +172,24 @@ void XdpDataplane::SkeletonDeleter::operator()(xvs_xdp* skel) const { xvs_xdp__d
 XdpDataplane::XdpDataplane(XdpOptions options) : options_(std::move(options)) {
     if (options_.instance.empty() || options_.instance.find('/') != std::string::npos)
         throw DataplaneError("invalid instance name '" + options_.instance + "'");
+    if (options_.max_reals == 0 || options_.max_reals > kXdpMaxRealsLimit)
+        throw DataplaneError("max reals " + std::to_string(options_.max_reals) +
+                             " is out of range (1 to " + std::to_string(kXdpMaxRealsLimit) + ")");
     pin_dir_ = options_.pin_root + "/" + options_.instance;
     int cpus = libbpf_num_possible_cpus();
     if (cpus <= 0) throw DataplaneError("counting possible CPUs: " + errno_text(cpus));
     possible_cpus_ = cpus;
     ensure_bpffs_mounted();
     make_pin_directory(pin_dir_);
-    load_and_pin();
+    try {
+        load_and_pin();
+    } catch (...) {
+        // Nothing was pinned when the load failed: the new directory goes
+        // (rmdir leaves one that still holds an earlier run's maps).
+        ::rmdir(pin_dir_.c_str());
+        ::rmdir(options_.pin_root.c_str());
+        throw;
+    }
     write_config();
     refresh_interface_addresses();
     adopt_pinned_ids();
@@ -209,9 +220,6 @@ XdpDataplane::~XdpDataplane() {
 }
 
 void XdpDataplane::load_and_pin() {
-    if (options_.max_reals == 0 || options_.max_reals > kXdpMaxRealsLimit)
-        throw DataplaneError("max reals " + std::to_string(options_.max_reals) +
-                             " is out of range (1 to " + std::to_string(kXdpMaxRealsLimit) + ")");
     skel_.reset(xvs_xdp__open());
     if (!skel_) throw DataplaneError("opening the XDP program: " + errno_text(errno));
     bpf_map__set_max_entries(skel_->maps.xvs_conns, options_.connection_table_size);
