@@ -73,6 +73,7 @@ int Daemon::run(const std::function<void()>& on_ready) {
         request.interfaces = config_.globals.interfaces;
         request.xdp_mode = config_.globals.xdp_mode;
         request.keep_on_exit = !config_.globals.cleanstop;
+        request.max_reals = options_.max_reals;
         plane_ = make_(request, model, log_);
         seed_health_from_plane(model);
         reconciler_ = std::make_unique<Reconciler>(*plane_.plane);

@@ -53,6 +53,7 @@ struct DaemonOptions {
     std::optional<DataplaneMode> dataplane;  // --dataplane; unset: the file's
     std::string instance = control::default_instance;
     std::optional<std::string> metrics;      // --metrics ADDR:PORT
+    std::optional<uint32_t> max_reals;       // --max-reals N: size of the XDP real table
     std::string run_root = control::default_run_root;
 };
 

@@ -27,6 +27,7 @@ DataplaneHandle open_xdp(const DataplaneRequest& request) {
         case XdpMode::automatic: options.mode = XdpOptions::Mode::automatic; break;
     }
     options.keep_on_exit = request.keep_on_exit;
+    if (request.max_reals) options.max_reals = *request.max_reals;
     auto plane = std::make_unique<XdpDataplane>(options);
     XdpDataplane* xdp = plane.get();
     DataplaneHandle handle;

@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -33,6 +34,8 @@ struct DataplaneRequest {
     std::vector<std::string> interfaces;  // interface= lines (XDP attach points)
     XdpMode xdp_mode = XdpMode::automatic;
     bool keep_on_exit = false;  // cleanstop=no: leave the pinned XDP plane forwarding
+    // Entries of the XDP real table (--max-reals); unset: the plane's default.
+    std::optional<uint32_t> max_reals;
 };
 
 struct DataplaneHandle {

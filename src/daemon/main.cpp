@@ -7,6 +7,7 @@
 #include "daemon/background.h"
 #include "daemon/daemon.h"
 #include "daemon/health_bridge.h"
+#include "dataplane/xdp/xdp_dataplane.h"
 
 int main(int argc, char** argv) {
     CLI::App app{"xvsd: the XDP Virtual Server daemon"};
@@ -16,6 +17,7 @@ int main(int argc, char** argv) {
     bool check = false;
     std::string instance = xvs::control::default_instance;
     std::string metrics;
+    uint32_t max_reals = 0;
     app.add_option("-f,--config", config_path, "ldirectord.cf configuration file")->required();
     app.add_option("--dataplane", dataplane, "auto|xdp|ipvs (default: the file's dataplane=)")
         ->check(CLI::IsMember({"auto", "xdp", "ipvs"}));
@@ -23,6 +25,11 @@ int main(int argc, char** argv) {
     app.add_flag("--check", check, "validate the file, print the model, exit 0 or 1");
     app.add_option("--instance", instance, "instance name (run dir /run/xvs/NAME)");
     app.add_option("--metrics", metrics, "metrics endpoint ADDR:PORT");
+    auto* max_reals_option =
+        app.add_option("--max-reals", max_reals,
+                       "entries of the XDP real table: reals summed over all virtuals "
+                       "(default " + std::to_string(XVS_MAX_REALS) + ", sized at start)")
+            ->check(CLI::Range(1u, xvs::kXdpMaxRealsLimit));
     CLI11_PARSE(app, argc, argv);
 
     // --check refuses what the daemon would refuse at start, checks included
@@ -40,6 +47,7 @@ int main(int argc, char** argv) {
     options.config_path = config_path;
     options.instance = instance;
     if (!metrics.empty()) options.metrics = metrics;
+    if (max_reals_option->count() > 0) options.max_reals = max_reals;
     if (dataplane == "auto") options.dataplane = xvs::DataplaneMode::automatic;
     if (dataplane == "xdp") options.dataplane = xvs::DataplaneMode::xdp;
     if (dataplane == "ipvs") options.dataplane = xvs::DataplaneMode::ipvs;

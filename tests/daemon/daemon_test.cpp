@@ -353,6 +353,23 @@ TEST_CASE("a data plane that cannot open stops the start with its reason", "[dae
     CHECK_FALSE(fs::exists(f.socket()));
 }
 
+TEST_CASE("the --max-reals option reaches the data plane request, unset leaves the plane's default", "[daemon]") {
+    DaemonFixture f;
+    Logger log(f.instance);
+    std::vector<std::optional<uint32_t>> asked;
+    auto maker = [&asked](const DataplaneRequest& request, const Model&, Logger&) -> DataplaneHandle {
+        asked.push_back(request.max_reals);
+        throw NoDataplane("recorded");
+    };
+    DaemonOptions sized = f.options();
+    sized.max_reals = 250000;
+    CHECK(Daemon(sized, log, maker).run() == 1);
+    CHECK(Daemon(f.options(), log, maker).run() == 1);
+    REQUIRE(asked.size() == 2);
+    CHECK(asked[0] == std::optional<uint32_t>(250000));
+    CHECK_FALSE(asked[1]);
+}
+
 // Runs `xvsd --check -f PATH`; returns its exit status and its output (both streams).
 static std::pair<int, std::string> run_xvsd_check(const std::string& path) {
     std::string cmd = std::string(XVSD_PATH) + " --check -f " + path + " 2>&1";
@@ -382,4 +399,23 @@ TEST_CASE("xvsd --check refuses a check the daemon cannot run, with its line", "
     CHECK(status == 1);
     CHECK_THAT(out, Catch::Contains(f.config_path() + ":2:"));
     CHECK_THAT(out, Catch::Contains("external-perl"));
+}
+
+TEST_CASE("xvsd takes --max-reals from 1 up and refuses 0", "[daemon]") {
+    DaemonFixture f;
+    std::ofstream(f.config_path()) << "virtual=10.0.0.1:80\n    real=10.0.0.2:80 gate 1\n";
+    auto run = [&](const std::string& value) {
+        std::string cmd = std::string(XVSD_PATH) + " --max-reals " + value + " --check -f " +
+                          f.config_path() + " 2>&1";
+        FILE* p = ::popen(cmd.c_str(), "r");
+        REQUIRE(p);
+        std::string out;
+        char buf[256];
+        while (size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+        return std::make_pair(WEXITSTATUS(::pclose(p)), out);
+    };
+    CHECK(run("200000").first == 0);
+    auto [status, out] = run("0");
+    CHECK(status != 0);
+    CHECK_THAT(out, Catch::Contains("--max-reals"));
 }

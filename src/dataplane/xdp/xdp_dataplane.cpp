@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <fcntl.h>
 #include <linux/if_link.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -15,6 +16,7 @@
 #include <ctime>
 #include <iostream>
 #include <mutex>
+#include <set>
 
 #include "dataplane/xdp/abi_check.h"
 #include "dataplane/xdp/bpffs.h"
@@ -22,6 +24,7 @@
 #include "dataplane/xdp/map_transaction.h"
 #include "dataplane/xdp/neighbour.h"
 #include "dataplane/xdp/sched_table.h"
+#include "dataplane/xdp/undo_log.h"
 #include "common/unique_fd.h"
 #include "xvs_xdp.skel.h"
 
@@ -92,6 +95,35 @@ void for_each_entry(int map_fd, Fn&& fn) {
     }
 }
 
+// Walks entries 0..size-1 of an array map, calling fn(index, value); batch
+// reads where the kernel has them (a restart reads the whole real table).
+template <typename Value, typename Fn>
+void for_each_array_entry(int map_fd, uint32_t size, Fn&& fn) {
+    constexpr uint32_t kChunk = 4096;
+    std::vector<uint32_t> keys(kChunk);
+    std::vector<Value> values(kChunk);
+    uint32_t cursor = 0;
+    bool first = true;
+    uint32_t done = 0;
+    while (done < size) {
+        uint32_t count = kChunk;
+        int rc = bpf_map_lookup_batch(map_fd, first ? nullptr : &cursor, &cursor, keys.data(),
+                                      values.data(), &count, nullptr);
+        if (rc != 0 && errno != ENOENT) {
+            if (!first) throw DataplaneError("reading a BPF array: " + errno_text(errno));
+            // No batch reads for this map: one by one.
+            Value v{};
+            for (uint32_t id = 0; id < size; ++id)
+                if (bpf_map_lookup_elem(map_fd, &id, &v) == 0) fn(id, v);
+            return;
+        }
+        for (uint32_t i = 0; i < count; ++i) fn(keys[i], values[i]);
+        done += count;
+        if (rc != 0 || count == 0) return;  // ENOENT: the end of the array
+        first = false;
+    }
+}
+
 // libbpf prints the verifier log through its print callback; while loading we
 // keep it so a rejection can be reported with its reason.
 std::mutex g_log_mutex;
@@ -140,13 +172,24 @@ void XdpDataplane::SkeletonDeleter::operator()(xvs_xdp* skel) const { xvs_xdp__d
 XdpDataplane::XdpDataplane(XdpOptions options) : options_(std::move(options)) {
     if (options_.instance.empty() || options_.instance.find('/') != std::string::npos)
         throw DataplaneError("invalid instance name '" + options_.instance + "'");
+    if (options_.max_reals == 0 || options_.max_reals > kXdpMaxRealsLimit)
+        throw DataplaneError("max reals " + std::to_string(options_.max_reals) +
+                             " is out of range (1 to " + std::to_string(kXdpMaxRealsLimit) + ")");
     pin_dir_ = options_.pin_root + "/" + options_.instance;
     int cpus = libbpf_num_possible_cpus();
     if (cpus <= 0) throw DataplaneError("counting possible CPUs: " + errno_text(cpus));
     possible_cpus_ = cpus;
     ensure_bpffs_mounted();
     make_pin_directory(pin_dir_);
-    load_and_pin();
+    try {
+        load_and_pin();
+    } catch (...) {
+        // Nothing was pinned when the load failed: the new directory goes
+        // (rmdir leaves one that still holds an earlier run's maps).
+        ::rmdir(pin_dir_.c_str());
+        ::rmdir(options_.pin_root.c_str());
+        throw;
+    }
     write_config();
     refresh_interface_addresses();
     adopt_pinned_ids();
@@ -182,12 +225,16 @@ void XdpDataplane::load_and_pin() {
     bpf_map__set_max_entries(skel_->maps.xvs_conns, options_.connection_table_size);
     bpf_map__set_max_entries(skel_->maps.xvs_nat_reverse, options_.connection_table_size);
     bpf_map__set_max_entries(skel_->maps.xvs_persist, options_.persistence_table_size);
+    bpf_map__set_max_entries(skel_->maps.xvs_reals, options_.max_reals);
+    bpf_map__set_max_entries(skel_->maps.xvs_real_stats, options_.max_reals);
 
     // Reuse pinned maps only if every one of them matches this program's
     // layout and ABI version; otherwise start clean (established flows of
-    // an incompatible older version cannot be read anyway).
+    // an incompatible older version cannot be read anyway). The real tables
+    // may differ in size only (max reals changed): they are carried over below.
     bool compatible = true;
     bool any_pinned = false;
+    bool reals_resized = false;
     bpf_map* map;
     bpf_object__for_each_map(map, skel_->obj) {
         if (!map_is_pinnable(map)) continue;
@@ -200,10 +247,15 @@ void XdpDataplane::load_and_pin() {
         if (!fd || bpf_obj_get_info_by_fd(fd.get(), &info, &len) != 0 ||
             info.type != bpf_map__type(map) || info.key_size != bpf_map__key_size(map) ||
             info.value_size != bpf_map__value_size(map) ||
-            info.max_entries != bpf_map__max_entries(map) ||
             info.map_flags != bpf_map__map_flags(map)) {
             compatible = false;
             continue;
+        }
+        if (info.max_entries != bpf_map__max_entries(map)) {
+            if (map == skel_->maps.xvs_reals || map == skel_->maps.xvs_real_stats)
+                reals_resized = true;
+            else
+                compatible = false;
         }
         if (map == skel_->maps.xvs_config) {
             uint32_t zero = 0;
@@ -213,6 +265,11 @@ void XdpDataplane::load_and_pin() {
                 compatible = false;
         }
     }
+    PinnedReals carried;
+    if (any_pinned && compatible && reals_resized) {
+        carried = take_pinned_reals();
+        if (!carried.fits) compatible = false;
+    }
     if (any_pinned && !compatible) {
         std::cerr << "xvs: pinned maps in " << pin_dir_
                   << " belong to another ABI version or size; starting with empty tables\n";
@@ -220,6 +277,7 @@ void XdpDataplane::load_and_pin() {
             if (!map_is_pinnable(map)) continue;
             ::unlink((pin_dir_ + "/" + bpf_map__name(map)).c_str());
         }
+        carried = {};
     }
     bpf_object__for_each_map(map, skel_->obj) {
         if (!map_is_pinnable(map)) continue;
@@ -243,6 +301,74 @@ void XdpDataplane::load_and_pin() {
         if (!log.empty()) msg += "\n" + log_tail(log, 25);
         throw DataplaneError(msg);
     }
+    if (carried.fits) restore_pinned_reals(carried);
+
+    bpf_map_create_opts opts{};
+    opts.sz = sizeof opts;
+    opts.map_flags = BPF_F_INNER_MAP;
+    vacant_table_.reset(bpf_map_create(BPF_MAP_TYPE_ARRAY, "xvs_sched_none", sizeof(uint32_t),
+                                       sizeof(uint32_t), 1, &opts));
+    if (!vacant_table_)
+        throw DataplaneError("creating the empty scheduling table: " + errno_text(errno));
+}
+
+XdpDataplane::PinnedReals XdpDataplane::take_pinned_reals() {
+    PinnedReals carried;
+    std::string reals_path = pin_dir_ + "/xvs_reals";
+    std::string stats_path = pin_dir_ + "/xvs_real_stats";
+    UniqueFd reals(bpf_obj_get(reals_path.c_str()));
+    UniqueFd stats(bpf_obj_get(stats_path.c_str()));
+    if (!reals || !stats) return carried;
+    bpf_map_info info{};
+    uint32_t len = sizeof info;
+    if (bpf_obj_get_info_by_fd(reals.get(), &info, &len) != 0) return carried;
+    uint32_t highest_in_use = 0;
+    bool any_in_use = false;
+    for_each_array_entry<xvs_real>(reals.get(), info.max_entries,
+                                   [&](uint32_t id, const xvs_real& r) {
+                                       // Freed ids keep their generation: carried too.
+                                       if (r.generation == 0 && !(r.flags & XVS_REAL_F_IN_USE))
+                                           return;
+                                       if (r.flags & XVS_REAL_F_IN_USE) {
+                                           highest_in_use = std::max(highest_in_use, id);
+                                           any_in_use = true;
+                                       }
+                                       carried.reals.emplace_back(id, r);
+                                   });
+    if (any_in_use && highest_in_use >= options_.max_reals) {
+        std::cerr << "xvs: pinned reals in " << pin_dir_ << " use ids up to " << highest_in_use
+                  << ", more than max reals " << options_.max_reals << " allows\n";
+        return carried;  // not fitting: the caller starts clean
+    }
+    std::erase_if(carried.reals, [&](const auto& e) { return e.first >= options_.max_reals; });
+    size_t stride = sizeof(xvs_counters) * possible_cpus_;
+    for (const auto& [id, r] : carried.reals) {
+        if (!(r.flags & XVS_REAL_F_IN_USE)) continue;
+        std::vector<uint8_t> values(stride);
+        if (bpf_map_lookup_elem(stats.get(), &id, values.data()) == 0)
+            carried.stats.emplace_back(id, std::move(values));
+    }
+    // The program cannot reuse maps of another size: these two are made anew.
+    ::unlink(reals_path.c_str());
+    ::unlink(stats_path.c_str());
+    std::cerr << "xvs: pinned real tables in " << pin_dir_ << " held " << info.max_entries
+              << " entries, max reals is " << options_.max_reals << ": carrying "
+              << carried.reals.size() << " entries over into tables of the new size\n";
+    carried.fits = true;
+    return carried;
+}
+
+void XdpDataplane::restore_pinned_reals(const PinnedReals& carried) {
+    int reals = bpf_map__fd(skel_->maps.xvs_reals);
+    int stats = bpf_map__fd(skel_->maps.xvs_real_stats);
+    for (const auto& [id, r] : carried.reals)
+        if (bpf_map_update_elem(reals, &id, &r, BPF_ANY) != 0)
+            throw DataplaneError("carrying real " + std::to_string(id) +
+                                 " into the resized xvs_reals: " + errno_text(errno));
+    for (const auto& [id, values] : carried.stats)
+        if (bpf_map_update_elem(stats, &id, values.data(), BPF_ANY) != 0)
+            throw DataplaneError("carrying the counters of real " + std::to_string(id) +
+                                 " into the resized xvs_real_stats: " + errno_text(errno));
 }
 
 void XdpDataplane::write_config() {
@@ -298,37 +424,36 @@ void XdpDataplane::refresh_interface_addresses() {
 }
 
 void XdpDataplane::adopt_pinned_ids() {
-    int info_fd = bpf_map__fd(skel_->maps.xvs_service_info);
     std::map<uint32_t, ServiceKey> by_id;
     std::set<uint32_t> used_services, used_reals;
-    for (uint32_t id = 0; id < XVS_MAX_SERVICES; ++id) {
-        xvs_service info{};
-        if (bpf_map_lookup_elem(info_fd, &id, &info) != 0 || !(info.flags & XVS_SVC_F_IN_USE))
-            continue;
-        Family family = info.family == XVS_FAMILY_V6 ? Family::v6 : Family::v4;
-        ServiceKey key = info.key_proto == 0
-                             ? ServiceKey::mark(info.fwmark, family)
-                             : ServiceKey::tcp_udp(info.key_proto == IPPROTO_UDP ? Protocol::udp
-                                                                                 : Protocol::tcp,
-                                                   address_from(info.key_addr, info.family),
-                                                   ntohs(info.key_port));
-        by_id[id] = key;
-        adopted_services_[key] = id;
-        used_services.insert(id);
-    }
+    for_each_array_entry<xvs_service>(
+        bpf_map__fd(skel_->maps.xvs_service_info), XVS_MAX_SERVICES,
+        [&](uint32_t id, const xvs_service& info) {
+            if (!(info.flags & XVS_SVC_F_IN_USE)) return;
+            Family family = info.family == XVS_FAMILY_V6 ? Family::v6 : Family::v4;
+            ServiceKey key =
+                info.key_proto == 0
+                    ? ServiceKey::mark(info.fwmark, family)
+                    : ServiceKey::tcp_udp(info.key_proto == IPPROTO_UDP ? Protocol::udp
+                                                                        : Protocol::tcp,
+                                          address_from(info.key_addr, info.family),
+                                          ntohs(info.key_port));
+            by_id[id] = key;
+            adopted_services_[key] = id;
+            used_services.insert(id);
+        });
     if (by_id.empty()) return;
-    int reals_fd = bpf_map__fd(skel_->maps.xvs_reals);
-    for (uint32_t id = 0; id < XVS_MAX_REALS; ++id) {
-        xvs_real r{};
-        if (bpf_map_lookup_elem(reals_fd, &id, &r) != 0 || !(r.flags & XVS_REAL_F_IN_USE))
-            continue;
-        auto svc = by_id.find(r.service_id);
-        if (svc == by_id.end()) continue;
-        RealKey key{address_from(r.addr, r.family), ntohs(r.port)};
-        adopted_reals_[{svc->second, key}] = id;
-        real_generation_[id] = r.generation;
-        used_reals.insert(id);
-    }
+    for_each_array_entry<xvs_real>(
+        bpf_map__fd(skel_->maps.xvs_reals), options_.max_reals,
+        [&](uint32_t id, const xvs_real& r) {
+            if (!(r.flags & XVS_REAL_F_IN_USE)) return;
+            auto svc = by_id.find(r.service_id);
+            if (svc == by_id.end()) return;
+            RealKey key{address_from(r.addr, r.family), ntohs(r.port)};
+            adopted_reals_[{svc->second, key}] = id;
+            real_generation_[id] = r.generation;
+            used_reals.insert(id);
+        });
     // Ids in use stay allocated; the gaps below the highest become free.
     next_service_id_ = *used_services.rbegin() + 1;
     for (uint32_t id = 0; id < next_service_id_; ++id)
@@ -442,70 +567,123 @@ std::optional<uint32_t> XdpDataplane::real_id(const ServiceKey& service, const R
 
 // ---- what XDP can serve -----------------------------------------------------
 
+namespace {
+
+void add_service_problems(const VirtualService& svc, std::vector<std::string>& problems) {
+    std::string name = svc.key.to_string();
+    if (!xdp_scheduler(svc.scheduler))
+        problems.push_back(name + ": scheduler " + svc.scheduler +
+                           " is not supported by the XDP data plane (rr, wrr, sh, dh, mh are)");
+    for (const auto& flag : svc.scheduler_flags)
+        if (flag != "sh-port" && flag != "mh-port" && flag != "sh-fallback" &&
+            flag != "mh-fallback")
+            problems.push_back(name + ": scheduler flag " + flag +
+                               " is not supported by the XDP data plane");
+    if (svc.key.protocol == Protocol::fwmark && svc.matches.empty())
+        problems.push_back(name + ": XDP cannot see firewall marks; add match= lines");
+    for (const auto& m : svc.matches)
+        if (m.address.family != svc.key.family)
+            problems.push_back(name + ": match " + m.address.to_string() +
+                               " is not of the service's address family");
+    for (const auto& [rkey, real] : svc.reals) {
+        if (rkey.address.family != svc.key.family)
+            problems.push_back(name + ": real " + rkey.to_string() +
+                               " is of another address family (XDP forwards within one)");
+        if (real.lower_threshold || real.upper_threshold)
+            problems.push_back(name + ": real " + rkey.to_string() +
+                               " has connection thresholds, which XDP cannot enforce");
+    }
+    if (svc.reals.size() > XVS_SCHED_TABLE_MAX)
+        problems.push_back(name + ": too many reals for one XDP scheduling table");
+}
+
+}  // namespace
+
+std::string XdpDataplane::real_capacity_problem(size_t reals) const {
+    return "the configuration needs " + std::to_string(reals) + " reals, the XDP real table holds " +
+           std::to_string(options_.max_reals) + ": raise --max-reals";
+}
+
 std::vector<std::string> XdpDataplane::unsupported(const Model& model) const {
     std::vector<std::string> problems;
+    size_t reals = 0;
     for (const auto& [key, svc] : model.services) {
-        std::string name = key.to_string();
-        if (!xdp_scheduler(svc.scheduler))
-            problems.push_back(name + ": scheduler " + svc.scheduler +
-                               " is not supported by the XDP data plane (rr, wrr, sh, dh, mh are)");
-        for (const auto& flag : svc.scheduler_flags)
-            if (flag != "sh-port" && flag != "mh-port" && flag != "sh-fallback" &&
-                flag != "mh-fallback")
-                problems.push_back(name + ": scheduler flag " + flag +
-                                   " is not supported by the XDP data plane");
-        if (key.protocol == Protocol::fwmark && svc.matches.empty())
-            problems.push_back(name + ": XDP cannot see firewall marks; add match= lines");
-        for (const auto& m : svc.matches)
-            if (m.address.family != key.family)
-                problems.push_back(name + ": match " + m.address.to_string() +
-                                   " is not of the service's address family");
-        for (const auto& [rkey, real] : svc.reals) {
-            if (rkey.address.family != key.family)
-                problems.push_back(name + ": real " + rkey.to_string() +
-                                   " is of another address family (XDP forwards within one)");
-            if (real.lower_threshold || real.upper_threshold)
-                problems.push_back(name + ": real " + rkey.to_string() +
-                                   " has connection thresholds, which XDP cannot enforce");
-        }
-        if (svc.reals.size() > XVS_SCHED_TABLE_MAX)
-            problems.push_back(name + ": too many reals for one XDP scheduling table");
+        add_service_problems(svc, problems);
+        reals += svc.reals.size();
     }
     if (model.services.size() > XVS_MAX_SERVICES)
         problems.push_back("more than " + std::to_string(XVS_MAX_SERVICES) +
                            " virtual services; XDP holds at most that many");
+    if (reals > options_.max_reals) problems.push_back(real_capacity_problem(reals));
     return problems;
 }
 
 // ---- programming the maps ---------------------------------------------------
 
-uint32_t XdpDataplane::allocate_service_id() {
+struct XdpDataplane::Change {
+    explicit Change(int vacant_table_fd) : maps(vacant_table_fd) {}
+    MapTransaction maps;
+    UndoLog ids;  // the id bookkeeping and programmed_, in step with `maps`
+    // Services whose lookup keys are written once their tables are in place.
+    std::vector<std::pair<uint32_t, const VirtualService*>> publish;
+    // Ids new to their owner, whose counters start at zero.
+    std::vector<uint32_t> fresh_services, fresh_reals;
+    // Reals removed by this apply (id, generation): their entries stay in use
+    // until no scheduling table names them, i.e. after the tables are flushed.
+    // Reusing such an id earlier would let a service's old table send new
+    // flows to another service's new real.
+    std::vector<std::pair<uint32_t, uint32_t>> released_reals;
+};
+
+uint32_t XdpDataplane::allocate_service_id(Change& c) {
     if (!free_service_ids_.empty()) {
         uint32_t id = *free_service_ids_.begin();
-        free_service_ids_.erase(free_service_ids_.begin());
+        c.ids.erase(free_service_ids_, id);
         return id;
     }
     if (next_service_id_ >= XVS_MAX_SERVICES)
         throw DataplaneError("out of XDP service ids (" + std::to_string(XVS_MAX_SERVICES) + ")");
-    return next_service_id_++;
+    uint32_t id = next_service_id_;
+    c.ids.set(next_service_id_, id + 1);
+    return id;
 }
 
-uint32_t XdpDataplane::allocate_real_id() {
+uint32_t XdpDataplane::allocate_real_id(Change& c) {
     if (!free_real_ids_.empty()) {
         uint32_t id = *free_real_ids_.begin();
-        free_real_ids_.erase(free_real_ids_.begin());
+        c.ids.erase(free_real_ids_, id);
         return id;
     }
-    if (next_real_id_ >= XVS_MAX_REALS)
-        throw DataplaneError("out of XDP real ids (" + std::to_string(XVS_MAX_REALS) + ")");
-    return next_real_id_++;
+    if (next_real_id_ >= options_.max_reals && !c.released_reals.empty()) {
+        // Full: the ids this apply removed are needed now, so the tables
+        // that may name them are replaced first.
+        c.maps.flush_inner();
+        release_reals(c);
+        return allocate_real_id(c);
+    }
+    if (next_real_id_ >= options_.max_reals)
+        throw DataplaneError("out of XDP real ids: the XDP real table holds " +
+                             std::to_string(options_.max_reals) + " reals: raise --max-reals");
+    uint32_t id = next_real_id_;
+    c.ids.set(next_real_id_, id + 1);
+    return id;
 }
 
 void XdpDataplane::zero_percpu(int map_fd, uint32_t id, size_t value_size) {
-    std::vector<uint8_t> zeros(((value_size + 7) / 8) * 8 * possible_cpus_, 0);
-    if (bpf_map_update_elem(map_fd, &id, zeros.data(), BPF_ANY) != 0)
-        throw DataplaneError("clearing per-CPU entry " + std::to_string(id) + ": " +
-                             errno_text(errno));
+    zero_percpu(map_fd, std::vector<uint32_t>{id}, value_size);
+}
+
+void XdpDataplane::zero_percpu(int map_fd, const std::vector<uint32_t>& ids, size_t value_size) {
+    if (ids.empty()) return;
+    size_t per_element = ((value_size + 7) / 8) * 8 * possible_cpus_;
+    std::vector<uint8_t> zeros(per_element * ids.size(), 0);
+    uint32_t count = static_cast<uint32_t>(ids.size());
+    if (bpf_map_update_batch(map_fd, ids.data(), zeros.data(), &count, nullptr) == 0) return;
+    // Kernels without batch updates for this map: one by one from where it stopped.
+    for (size_t i = count; i < ids.size(); ++i)
+        if (bpf_map_update_elem(map_fd, &ids[i], zeros.data(), BPF_ANY) != 0)
+            throw DataplaneError("clearing per-CPU entry " + std::to_string(ids[i]) + ": " +
+                                 errno_text(errno));
 }
 
 void XdpDataplane::write_service_info(MapTransaction& tx, uint32_t id, const VirtualService& svc) {
@@ -571,7 +749,8 @@ void XdpDataplane::erase_service_keys(MapTransaction& tx, uint32_t id, const Vir
 }
 
 void XdpDataplane::write_real(MapTransaction& tx, uint32_t id, uint32_t service_id,
-                              const RealServer& real, uint32_t generation) {
+                              const RealServer& real, uint32_t generation,
+                              const xvs_real* old) {
     xvs_real r{};
     copy_address(real.key.address, r.addr);
     r.port = htons(real.key.port);
@@ -583,45 +762,59 @@ void XdpDataplane::write_real(MapTransaction& tx, uint32_t id, uint32_t service_
     r.weight = real.weight;
     r.service_id = service_id;
     r.generation = generation;
-    tx.update(bpf_map__fd(skel_->maps.xvs_reals), bytes_of(id), bytes_of(r),
-              "real " + real.key.to_string());
+    if (old)
+        tx.replace(bpf_map__fd(skel_->maps.xvs_reals), bytes_of(id), bytes_of(*old), bytes_of(r),
+                   "real " + real.key.to_string());
+    else
+        tx.update(bpf_map__fd(skel_->maps.xvs_reals), bytes_of(id), bytes_of(r),
+                  "real " + real.key.to_string());
 }
 
-uint32_t XdpDataplane::add_real(MapTransaction& tx, const VirtualService& svc, uint32_t service_id,
+uint32_t XdpDataplane::add_real(Change& c, const VirtualService& svc, uint32_t service_id,
                                 const RealServer& real) {
     RealRefKey ref{svc.key, real.key};
     uint32_t id;
     uint32_t generation;
+    std::optional<xvs_real> old;  // the slot's value, when read here
     if (auto it = adopted_reals_.find(ref); it != adopted_reals_.end()) {
         // Pinned by a previous run: same id and generation, so its flows stay.
         id = it->second;
-        generation = real_generation_[id];
-        adopted_reals_.erase(it);
+        generation = real_generation_.at(id);
+        c.ids.erase(adopted_reals_, ref);
     } else {
-        id = allocate_real_id();
-        xvs_real old{};
-        bpf_map_lookup_elem(bpf_map__fd(skel_->maps.xvs_reals), &id, &old);
-        generation = old.generation + 1;
-        zero_percpu(bpf_map__fd(skel_->maps.xvs_real_stats), id, sizeof(xvs_counters));
+        id = allocate_real_id(c);
+        old.emplace();
+        if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.xvs_reals), &id, &*old) != 0)
+            throw DataplaneError("reading real id " + std::to_string(id) + ": " + errno_text(errno));
+        generation = old->generation + 1;
+        c.fresh_reals.push_back(id);
     }
-    write_real(tx, id, service_id, real, generation);
-    real_ids_[ref] = id;
-    real_generation_[id] = generation;
+    write_real(c.maps, id, service_id, real, generation, old ? &*old : nullptr);
+    c.ids.assign(real_ids_, ref, id);
+    c.ids.assign(real_generation_, id, generation);
     return id;
 }
 
-void XdpDataplane::free_real(MapTransaction& tx, uint32_t id) {
-    xvs_real r{};
-    r.generation = real_generation_[id];  // kept: the next owner of the id bumps it
-    tx.update(bpf_map__fd(skel_->maps.xvs_reals), bytes_of(id), bytes_of(r),
-              "real id " + std::to_string(id));
-    real_generation_.erase(id);
-    free_real_ids_.insert(id);
+void XdpDataplane::free_real(Change& c, uint32_t id) {
+    c.released_reals.emplace_back(id, real_generation_.at(id));
+    c.ids.erase(real_generation_, id);
+}
+
+void XdpDataplane::release_reals(Change& c) {
+    for (auto [id, generation] : c.released_reals) {
+        xvs_real r{};
+        r.generation = generation;  // kept: the next owner of the id bumps it
+        c.maps.update(bpf_map__fd(skel_->maps.xvs_reals), bytes_of(id), bytes_of(r),
+                      "real id " + std::to_string(id));
+        c.ids.insert(free_real_ids_, id);
+    }
+    c.released_reals.clear();
 }
 
 void XdpDataplane::write_sched_table(MapTransaction& tx, uint32_t service_id,
                                      const VirtualService& svc) {
     std::vector<uint32_t> ids;
+    ids.reserve(svc.reals.size());
     for (const auto& [rkey, real] : svc.reals) ids.push_back(real_ids_.at({svc.key, rkey}));
     std::vector<uint32_t> table = build_sched_table(svc, ids);
     std::vector<uint32_t> values;
@@ -641,41 +834,50 @@ void XdpDataplane::write_sched_table(MapTransaction& tx, uint32_t service_id,
     uint32_t count = static_cast<uint32_t>(values.size());
     if (bpf_map_update_batch(inner.get(), keys.data(), values.data(), &count, nullptr) != 0)
         throw DataplaneError("filling " + what + ": " + errno_text(errno));
-    tx.set_inner(bpf_map__fd(skel_->maps.xvs_sched_tables), service_id, inner.get(), what);
+    tx.stage_inner(bpf_map__fd(skel_->maps.xvs_sched_tables), service_id, std::move(inner), what);
 }
 
-void XdpDataplane::add_service(MapTransaction& tx, const VirtualService& svc) {
+void XdpDataplane::clear_sched_table(MapTransaction& tx, uint32_t service_id,
+                                     const std::string& service_name) {
+    // The slot points at the one empty table rather than being deleted: a
+    // deletion waits for a grace period of its own, a staged write shares one.
+    UniqueFd vacant(fcntl(vacant_table_.get(), F_DUPFD_CLOEXEC, 0));
+    if (!vacant)
+        throw DataplaneError("duplicating the empty scheduling table: " + errno_text(errno));
+    tx.stage_inner(bpf_map__fd(skel_->maps.xvs_sched_tables), service_id, std::move(vacant),
+                   "scheduling table of " + service_name);
+}
+
+void XdpDataplane::add_service(Change& c, const VirtualService& svc) {
     uint32_t id;
     if (auto it = adopted_services_.find(svc.key); it != adopted_services_.end()) {
         id = it->second;
-        adopted_services_.erase(it);
+        c.ids.erase(adopted_services_, svc.key);
     } else {
-        id = allocate_service_id();
-        zero_percpu(bpf_map__fd(skel_->maps.xvs_service_stats), id, sizeof(xvs_counters));
-        zero_percpu(bpf_map__fd(skel_->maps.xvs_rr_position), id, sizeof(uint32_t));
+        id = allocate_service_id(c);
+        c.fresh_services.push_back(id);
     }
-    service_ids_[svc.key] = id;
-    write_service_info(tx, id, svc);
-    for (const auto& [rkey, real] : svc.reals) add_real(tx, svc, id, real);
-    write_sched_table(tx, id, svc);
+    c.ids.assign(service_ids_, svc.key, id);
+    write_service_info(c.maps, id, svc);
+    for (const auto& [rkey, real] : svc.reals) add_real(c, svc, id, real);
+    write_sched_table(c.maps, id, svc);
     // Keys last: the service becomes visible to packets only when complete.
-    write_service_keys(tx, id, svc);
+    c.publish.emplace_back(id, &svc);
 }
 
-void XdpDataplane::update_service(MapTransaction& tx, const VirtualService& before,
+void XdpDataplane::update_service(Change& c, const VirtualService& before,
                                   const VirtualService& after) {
     uint32_t id = service_ids_.at(after.key);
     if (!before.same_settings(after)) {
-        write_service_info(tx, id, after);
+        write_service_info(c.maps, id, after);
         if (before.matches != after.matches) {
-            auto new_keys = lookup_keys(after);
             VirtualService gone = before;
             gone.matches.clear();
             for (const auto& m : before.matches)
                 if (std::find(after.matches.begin(), after.matches.end(), m) == after.matches.end())
                     gone.matches.push_back(m);
-            erase_service_keys(tx, id, gone);
-            write_service_keys(tx, id, after);
+            erase_service_keys(c.maps, id, gone);
+            write_service_keys(c.maps, id, after);
         }
     }
     bool table_changed = before.scheduler != after.scheduler ||
@@ -684,61 +886,92 @@ void XdpDataplane::update_service(MapTransaction& tx, const VirtualService& befo
     for (const auto& [rkey, real] : before.reals) {
         if (after.reals.count(rkey)) continue;
         auto ref = RealRefKey{after.key, rkey};
-        free_real(tx, real_ids_.at(ref));
-        real_ids_.erase(ref);
+        free_real(c, real_ids_.at(ref));
+        c.ids.erase(real_ids_, ref);
         table_changed = true;
     }
     for (const auto& [rkey, real] : after.reals) {
         auto old = before.reals.find(rkey);
         if (old == before.reals.end()) {
-            add_real(tx, after, id, real);
+            add_real(c, after, id, real);
             table_changed = true;
         } else if (!(old->second == real)) {
             uint32_t rid = real_ids_.at({after.key, rkey});
-            write_real(tx, rid, id, real, real_generation_.at(rid));
+            write_real(c.maps, rid, id, real, real_generation_.at(rid));
             if (old->second.weight != real.weight) table_changed = true;
         }
     }
-    if (table_changed) write_sched_table(tx, id, after);
+    if (table_changed) write_sched_table(c.maps, id, after);
 }
 
-void XdpDataplane::remove_service(MapTransaction& tx, const VirtualService& svc) {
+void XdpDataplane::remove_service(Change& c, const VirtualService& svc) {
     uint32_t id = service_ids_.at(svc.key);
-    erase_service_keys(tx, id, svc);
-    tx.set_inner(bpf_map__fd(skel_->maps.xvs_sched_tables), id, -1,
-                 "scheduling table of " + svc.key.to_string());
+    erase_service_keys(c.maps, id, svc);
+    clear_sched_table(c.maps, id, svc.key.to_string());
     for (const auto& [rkey, real] : svc.reals) {
         auto ref = RealRefKey{svc.key, rkey};
-        free_real(tx, real_ids_.at(ref));
-        real_ids_.erase(ref);
+        free_real(c, real_ids_.at(ref));
+        c.ids.erase(real_ids_, ref);
     }
     xvs_service none{};
-    tx.update(bpf_map__fd(skel_->maps.xvs_service_info), bytes_of(id), bytes_of(none),
-              "service " + svc.key.to_string());
-    service_ids_.erase(svc.key);
-    free_service_ids_.insert(id);
+    c.maps.update(bpf_map__fd(skel_->maps.xvs_service_info), bytes_of(id), bytes_of(none),
+                  "service " + svc.key.to_string());
+    c.ids.erase(service_ids_, svc.key);
+    c.ids.insert(free_service_ids_, id);
 }
 
-void XdpDataplane::remove_adopted_leftovers(MapTransaction& tx) {
-    for (const auto& [ref, id] : adopted_reals_) free_real(tx, id);
-    adopted_reals_.clear();
-    for (const auto& [key, id] : adopted_services_) {
+void XdpDataplane::remove_adopted_leftovers(Change& c, const Model& next) {
+    // Adopted entries `next` does not claim; freed before the services of
+    // `next` are added, so that a table at its limit has room for them.
+    std::vector<std::pair<RealRefKey, uint32_t>> reals;
+    for (const auto& [ref, id] : adopted_reals_) {
+        auto svc = next.services.find(ref.first);
+        if (svc == next.services.end() || !svc->second.reals.count(ref.second))
+            reals.emplace_back(ref, id);
+    }
+    for (const auto& [ref, id] : reals) {
+        free_real(c, id);
+        c.ids.erase(adopted_reals_, ref);
+    }
+    std::vector<std::pair<ServiceKey, uint32_t>> services;
+    for (const auto& [key, id] : adopted_services_)
+        if (!next.services.count(key)) services.emplace_back(key, id);
+    for (const auto& [key, id] : services) {
         for (int fd : {bpf_map__fd(skel_->maps.xvs_services), bpf_map__fd(skel_->maps.xvs_matches)}) {
             std::vector<xvs_service_key> stale;
             for_each_entry<xvs_service_key, uint32_t>(
                 fd, [&](const xvs_service_key& k, uint32_t v) {
                     if (v == id) stale.push_back(k);
                 });
-            for (const auto& k : stale) tx.erase(fd, bytes_of(k), "stale key of " + key.to_string());
+            for (const auto& k : stale)
+                c.maps.erase(fd, bytes_of(k), "stale key of " + key.to_string());
         }
-        tx.set_inner(bpf_map__fd(skel_->maps.xvs_sched_tables), id, -1,
-                     "scheduling table of " + key.to_string());
+        clear_sched_table(c.maps, id, key.to_string());
         xvs_service none{};
-        tx.update(bpf_map__fd(skel_->maps.xvs_service_info), bytes_of(id), bytes_of(none),
-                  "service " + key.to_string());
-        free_service_ids_.insert(id);
+        c.maps.update(bpf_map__fd(skel_->maps.xvs_service_info), bytes_of(id), bytes_of(none),
+                      "service " + key.to_string());
+        c.ids.erase(adopted_services_, key);
+        c.ids.insert(free_service_ids_, id);
     }
-    adopted_services_.clear();
+}
+
+std::set<ServiceKey> XdpDataplane::services_to_reconcile(const ModelDiff& change,
+                                                         const Model& next) const {
+    std::set<ServiceKey> keys;
+    if (!adopted_services_.empty() || !adopted_reals_.empty()) {
+        // The first apply after adopting pinned state: what the maps hold is
+        // known only service by service, so every service is compared.
+        for (const auto& [key, svc] : programmed_.services) keys.insert(key);
+        for (const auto& [key, svc] : next.services) keys.insert(key);
+        return keys;
+    }
+    for (const auto& s : change.added_services) keys.insert(s.key);
+    for (const auto& s : change.removed_services) keys.insert(s.key);
+    for (const auto& s : change.changed_services) keys.insert(s.after.key);
+    for (const auto& r : change.added_reals) keys.insert(r.service);
+    for (const auto& r : change.removed_reals) keys.insert(r.service);
+    for (const auto& r : change.changed_reals) keys.insert(r.service);
+    return keys;
 }
 
 void XdpDataplane::write_filter_words(MapTransaction& tx, const std::set<uint32_t>& words) {
@@ -751,85 +984,107 @@ void XdpDataplane::write_filter_words(MapTransaction& tx, const std::set<uint32_
 }
 
 void XdpDataplane::apply(const ModelDiff& change, const Model& next) {
-    (void)change;  // the plane compares against what it programmed: see below
-    auto problems = unsupported(next);
+    // Each listed service is compared with what this plane programmed for it,
+    // so a diff that lists a service is enough, whatever detail it carries;
+    // services it does not list are not looked at (time follows the change).
+    std::set<ServiceKey> touched = services_to_reconcile(change, next);
+    std::vector<std::string> problems;
+    size_t reals = programmed_reals_;
+    for (const auto& key : touched) {
+        auto after = next.services.find(key);
+        auto before = programmed_.services.find(key);
+        if (after != next.services.end()) {
+            add_service_problems(after->second, problems);
+            reals += after->second.reals.size();
+        }
+        if (before != programmed_.services.end()) reals -= before->second.reals.size();
+    }
+    if (next.services.size() > XVS_MAX_SERVICES)
+        problems.push_back("more than " + std::to_string(XVS_MAX_SERVICES) +
+                           " virtual services; XDP holds at most that many");
+    if (reals > options_.max_reals) problems.push_back(real_capacity_problem(reals));
     if (!problems.empty()) {
         std::string msg = "the XDP data plane cannot serve this configuration:";
         for (const auto& p : problems) msg += "\n  " + p;
         throw DataplaneError(msg);
     }
-    // Everything apply() changes in memory, restored if a map write fails.
-    auto saved = std::make_tuple(service_ids_, real_ids_, real_generation_, free_service_ids_,
-                                 free_real_ids_, next_service_id_, next_real_id_,
-                                 adopted_services_, adopted_reals_);
-    auto restore = [&] {
-        std::tie(service_ids_, real_ids_, real_generation_, free_service_ids_, free_real_ids_,
-                 next_service_id_, next_real_id_, adopted_services_, adopted_reals_) = saved;
-    };
-    // The maps are reconciled against the model this plane last programmed
-    // rather than by replaying `change`: the result is the same for a correct
-    // diff, and a plane that adopted pinned state after a restart (or a
-    // caller whose diff is stale) still ends up serving exactly `next`,
-    // writing only entries that differ.
-    // The address filter gains the bits of what is added before the entries
-    // exist and loses the bits of what goes only after they are gone.
-    std::vector<AddressFilter::Entry> filter_gained, filter_lost;
-    auto add_entries = [](std::vector<AddressFilter::Entry>& to, const VirtualService& svc) {
-        auto e = AddressFilter::entries_of(svc);
-        to.insert(to.end(), e.begin(), e.end());
-    };
-    bool filter_added = false, filter_removed = false;
-    auto restore_filter = [&] {
-        if (filter_removed) address_filter_.add(filter_lost);
-        if (filter_added) address_filter_.remove(filter_gained);
-    };
+
+    size_t writes = 0;
     try {
-        MapTransaction tx;
-        for (const auto& [key, svc] : programmed_.services)
-            if (!next.services.count(key)) add_entries(filter_lost, svc);
-        for (const auto& [key, svc] : next.services) {
-            auto it = programmed_.services.find(key);
-            if (it == programmed_.services.end()) {
-                add_entries(filter_gained, svc);
-            } else if (!(it->second == svc)) {
-                add_entries(filter_lost, it->second);
-                add_entries(filter_gained, svc);
-            }
+        // Destroyed without commit (an exception), it puts back every map
+        // entry and every id it changed.
+        Change c(vacant_table_.get());
+        // The address filter gains the bits of what is added before the
+        // entries exist and loses the bits of what goes only after they are gone.
+        std::vector<AddressFilter::Entry> filter_gained, filter_lost;
+        auto add_entries = [](std::vector<AddressFilter::Entry>& to, const VirtualService& svc) {
+            auto e = AddressFilter::entries_of(svc);
+            to.insert(to.end(), e.begin(), e.end());
+        };
+        for (const auto& key : touched) {
+            auto before = programmed_.services.find(key);
+            auto after = next.services.find(key);
+            bool was = before != programmed_.services.end(), is = after != next.services.end();
+            if (was && is && before->second == after->second) continue;
+            if (was) add_entries(filter_lost, before->second);
+            if (is) add_entries(filter_gained, after->second);
         }
         auto gained_words = address_filter_.add(filter_gained);
-        filter_added = true;
-        write_filter_words(tx, gained_words);
-        for (const auto& [key, svc] : programmed_.services)
-            if (!next.services.count(key)) remove_service(tx, svc);
-        for (const auto& [key, svc] : next.services) {
-            auto it = programmed_.services.find(key);
-            if (it == programmed_.services.end())
-                add_service(tx, svc);
-            else if (!(it->second == svc))
-                update_service(tx, it->second, svc);
+        c.ids.on_rollback([this, filter_gained] { address_filter_.remove(filter_gained); });
+        write_filter_words(c.maps, gained_words);
+
+        if (!adopted_services_.empty() || !adopted_reals_.empty()) remove_adopted_leftovers(c, next);
+        // Removals first: a lookup key they free may be taken by a service
+        // added in this same apply.
+        for (const auto& key : touched) {
+            auto before = programmed_.services.find(key);
+            if (before != programmed_.services.end() && !next.services.count(key))
+                remove_service(c, before->second);
         }
-        if (!adopted_services_.empty() || !adopted_reals_.empty()) remove_adopted_leftovers(tx);
+        for (const auto& key : touched) {
+            auto after = next.services.find(key);
+            if (after == next.services.end()) continue;
+            auto before = programmed_.services.find(key);
+            if (before == programmed_.services.end())
+                add_service(c, after->second);
+            else if (!(before->second == after->second))
+                update_service(c, before->second, after->second);
+        }
+        zero_percpu(bpf_map__fd(skel_->maps.xvs_service_stats), c.fresh_services,
+                    sizeof(xvs_counters));
+        zero_percpu(bpf_map__fd(skel_->maps.xvs_rr_position), c.fresh_services, sizeof(uint32_t));
+        zero_percpu(bpf_map__fd(skel_->maps.xvs_real_stats), c.fresh_reals, sizeof(xvs_counters));
+        c.maps.flush_inner();
+        release_reals(c);
+        for (const auto& [id, svc] : c.publish) write_service_keys(c.maps, id, *svc);
+
         auto lost_words = address_filter_.remove(filter_lost);
-        filter_removed = true;
+        c.ids.on_rollback([this, filter_lost] { address_filter_.add(filter_lost); });
         if (!filter_synced_) {
             // Pinned words may hold bits of what a previous daemon served.
             lost_words.clear();
             for (uint32_t i = 0; i < AddressFilter::kWords; ++i) lost_words.insert(i);
         }
-        write_filter_words(tx, lost_words);
-        last_apply_writes_ = tx.writes();
-        tx.commit();
-        filter_synced_ = true;
+        write_filter_words(c.maps, lost_words);
+        c.ids.set(filter_synced_, true);
+
+        for (const auto& key : touched) {
+            auto after = next.services.find(key);
+            if (after != next.services.end())
+                c.ids.assign(programmed_.services, key, after->second);
+            else
+                c.ids.erase(programmed_.services, key);
+        }
+        c.ids.set(programmed_reals_, reals);
+        writes = c.maps.writes();
+        c.maps.commit();
+        c.ids.commit();
     } catch (const DataplaneError&) {
-        restore();
-        restore_filter();
         throw;
     } catch (const std::exception& e) {
-        restore();
-        restore_filter();
         throw DataplaneError(std::string("programming the XDP maps: ") + e.what());
     }
-    programmed_ = next;
+    last_apply_writes_ = writes;
 }
 
 // ---- reading state ----------------------------------------------------------

@@ -5,9 +5,17 @@
 // pinned maps of the same ABI version, so established flows survive a daemon
 // restart) and attaches it to the interfaces. apply() programs the maps with
 // exactly the entries that differ between what is programmed and `next`,
-// all or nothing. Service and real ids are allocated stably; after a restart
-// the ids found in the pinned maps are adopted, so connection entries keep
-// pointing at the same reals.
+// all or nothing, looking only at the services the diff lists (the first
+// apply after adopting pinned state compares every service once). Service
+// and real ids are allocated stably; after a restart the ids found in the
+// pinned maps are adopted, so connection entries keep pointing at the same
+// reals.
+//
+// The real table (xvs_reals, xvs_real_stats) holds max_reals entries, one per
+// real of every service; it is sized at load. Pinned maps of another size
+// cannot be reused by the program: the pinned reals are copied into tables of
+// the new size when every id in use fits, else the plane starts with empty
+// tables (and says so on stderr).
 //
 // Limits (unsupported() reports them per service): schedulers rr, wrr, sh,
 // dh, mh only; fwmark services need match= lines; no upper/lower connection
@@ -25,6 +33,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/unique_fd.h"
 #include "dataplane/dataplane.h"
 #include "dataplane/xdp/address_filter.h"
 #include "model/address.h"
@@ -35,6 +44,7 @@ struct xvs_xdp;  // the generated skeleton
 namespace xvs {
 
 class MapTransaction;
+class UndoLog;
 
 struct XdpOptions {
     std::string instance = "default";
@@ -48,7 +58,12 @@ struct XdpOptions {
     // Sizes of the LRU tables (entries).
     uint32_t connection_table_size = XVS_CONN_TABLE_DEFAULT;
     uint32_t persistence_table_size = XVS_PERSIST_TABLE_DEFAULT;
+    // Entries of the real table: reals summed over all services (xvsd --max-reals).
+    uint32_t max_reals = XVS_MAX_REALS;
 };
+
+// The largest max_reals accepted (ids are u32; this bounds kernel memory).
+inline constexpr uint32_t kXdpMaxRealsLimit = 1u << 24;
 
 const char* to_string(XdpOptions::Mode mode);  // "native", "generic", "automatic"
 
@@ -99,8 +114,17 @@ class XdpDataplane : public Dataplane {
         uint32_t flags;
     };
     using RealRefKey = std::pair<ServiceKey, RealKey>;
+    struct Change;  // one apply's map writes and id changes, undone unless committed
 
+    // Real-table entries carried from pinned maps of another size.
+    struct PinnedReals {
+        bool fits = false;  // every id in use fits the new size
+        std::vector<std::pair<uint32_t, xvs_real>> reals;
+        std::vector<std::pair<uint32_t, std::vector<uint8_t>>> stats;  // per-CPU values
+    };
     void load_and_pin();
+    PinnedReals take_pinned_reals();
+    void restore_pinned_reals(const PinnedReals& carried);
     void adopt_pinned_ids();
     void attach(const std::string& interface);
     void detach_all() noexcept;
@@ -108,25 +132,31 @@ class XdpDataplane : public Dataplane {
     void measure_program_clock(xvs_config& cfg);
     void refresh_interface_addresses();
 
-    void add_service(MapTransaction& tx, const VirtualService& svc);
-    void update_service(MapTransaction& tx, const VirtualService& before,
-                        const VirtualService& after);
-    void remove_service(MapTransaction& tx, const VirtualService& svc);
-    void remove_adopted_leftovers(MapTransaction& tx);
+    std::set<ServiceKey> services_to_reconcile(const ModelDiff& change, const Model& next) const;
+    std::string real_capacity_problem(size_t reals) const;
+    void add_service(Change& c, const VirtualService& svc);
+    void update_service(Change& c, const VirtualService& before, const VirtualService& after);
+    void remove_service(Change& c, const VirtualService& svc);
+    void remove_adopted_leftovers(Change& c, const Model& next);
     void write_service_info(MapTransaction& tx, uint32_t id, const VirtualService& svc);
     void write_service_keys(MapTransaction& tx, uint32_t id, const VirtualService& svc);
     void erase_service_keys(MapTransaction& tx, uint32_t id, const VirtualService& svc);
-    uint32_t add_real(MapTransaction& tx, const VirtualService& svc, uint32_t service_id,
+    uint32_t add_real(Change& c, const VirtualService& svc, uint32_t service_id,
                       const RealServer& real);
+    // `old`: the slot's value if the caller has just read it.
     void write_real(MapTransaction& tx, uint32_t id, uint32_t service_id, const RealServer& real,
-                    uint32_t generation);
-    void free_real(MapTransaction& tx, uint32_t id);
+                    uint32_t generation, const xvs_real* old = nullptr);
+    // A removed real: released (entry cleared, id free) by release_reals().
+    void free_real(Change& c, uint32_t id);
+    void release_reals(Change& c);
     void write_sched_table(MapTransaction& tx, uint32_t service_id, const VirtualService& svc);
+    void clear_sched_table(MapTransaction& tx, uint32_t service_id, const std::string& service_name);
     void zero_percpu(int map_fd, uint32_t id, size_t value_size);
+    void zero_percpu(int map_fd, const std::vector<uint32_t>& ids, size_t value_size);
     void write_filter_words(MapTransaction& tx, const std::set<uint32_t>& words);
 
-    uint32_t allocate_service_id();
-    uint32_t allocate_real_id();
+    uint32_t allocate_service_id(Change& c);
+    uint32_t allocate_real_id(Change& c);
     std::vector<uint8_t> read_percpu(int map_fd, uint32_t id, size_t value_size) const;
     Counters sum_counters(int map_fd, uint32_t id) const;
 
@@ -136,12 +166,15 @@ class XdpDataplane : public Dataplane {
     std::vector<Attachment> attached_;
     std::vector<std::pair<std::string, std::string>> attached_modes_;
     int possible_cpus_ = 1;
+    // The table of length 0 that the slot of a removed service points at.
+    UniqueFd vacant_table_;
 
     // What is programmed, and the ids it uses.
     Model programmed_;
     std::map<ServiceKey, uint32_t> service_ids_;
     std::map<RealRefKey, uint32_t> real_ids_;
     std::map<uint32_t, uint32_t> real_generation_;  // id -> generation in use
+    size_t programmed_reals_ = 0;                    // reals of programmed_, all services
     std::set<uint32_t> free_service_ids_, free_real_ids_;
     uint32_t next_service_id_ = 0, next_real_id_ = 0;
     // Found in pinned maps at start, not yet claimed by apply().
