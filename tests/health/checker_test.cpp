@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <chrono>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -104,6 +105,15 @@ struct RunningChecker {
 StateChange first_result(const CheckSpec& spec) {
     RunningChecker running({{1, spec}});
     return running.first_change(1);
+}
+
+// Runs `checks` together and returns the first result of each subscriber.
+std::map<SubscriberId, StateChange> first_results(
+    std::vector<std::pair<SubscriberId, CheckSpec>> checks) {
+    RunningChecker running(checks);
+    std::map<SubscriberId, StateChange> firsts;
+    for (const auto& [id, spec] : checks) firsts.emplace(id, running.first_change(id));
+    return firsts;
 }
 
 }  // namespace
@@ -226,14 +236,12 @@ TEST_CASE("dns check over UDP is up when the A record matches receive") {
     wrong.receive = "198.51.100.1";
     auto missing = spec;
     missing.request = "nope.example.test";
-    RunningChecker running({{1, spec}, {2, wrong}, {3, missing}});
-    auto& log = running.log;
-    REQUIRE(running.wait_for_each({1, 2, 3}));
-    CHECK(log.of(1)[0].up);
-    CHECK_FALSE(log.of(2)[0].up);
-    CHECK(log.of(2)[0].reason == "receive did not match the DNS answer");
-    CHECK_FALSE(log.of(3)[0].up);
-    CHECK(log.of(3)[0].reason == "DNS error NXDOMAIN");
+    auto first = first_results({{1, spec}, {2, wrong}, {3, missing}});
+    CHECK(first.at(1).up);
+    CHECK_FALSE(first.at(2).up);
+    CHECK(first.at(2).reason == "receive did not match the DNS answer");
+    CHECK_FALSE(first.at(3).up);
+    CHECK(first.at(3).reason == "DNS error NXDOMAIN");
 }
 
 TEST_CASE("dns check over TCP frames the query for a TCP virtual") {
@@ -401,13 +409,11 @@ TEST_CASE("external check: exit 0 is up, other exits are down") {
     bad.checkcommand = "/bin/false";
     auto missing = ok;
     missing.checkcommand = "/nonexistent/xvs-check";
-    RunningChecker running({{1, ok}, {2, bad}, {3, missing}});
-    auto& log = running.log;
-    REQUIRE(running.wait_for_each({1, 2, 3}));
-    CHECK(log.of(1)[0].up);
-    CHECK_FALSE(log.of(2)[0].up);
-    CHECK(log.of(2)[0].reason == "/bin/false exit status 1");
-    CHECK_FALSE(log.of(3)[0].up);
+    auto first = first_results({{1, ok}, {2, bad}, {3, missing}});
+    CHECK(first.at(1).up);
+    CHECK_FALSE(first.at(2).up);
+    CHECK(first.at(2).reason == "/bin/false exit status 1");
+    CHECK_FALSE(first.at(3).up);
 }
 
 TEST_CASE("external check gets ldirectord's four arguments") {
@@ -468,13 +474,11 @@ TEST_CASE("ping check answers for 127.0.0.1 and ::1") {
     udp_connect.type = CheckSpec::Type::connect;
     udp_connect.l4 = Protocol::udp;
     udp_connect.port = 53;
-    RunningChecker running({{4, v4}, {6, v6}, {17, udp_connect}});
-    auto& log = running.log;
-    REQUIRE(running.wait_for_each({4, 6, 17}));
-    CHECK(log.of(4)[0].up);
-    CHECK(log.of(6)[0].up);
-    CHECK(log.of(17)[0].up);
-    CHECK(log.of(4)[0].reason == "echo reply");
+    auto first = first_results({{4, v4}, {6, v6}, {17, udp_connect}});
+    CHECK(first.at(4).up);
+    CHECK(first.at(6).up);
+    CHECK(first.at(17).up);
+    CHECK(first.at(4).reason == "echo reply");
 }
 
 TEST_CASE("set_checks refuses an invalid set and keeps the running one") {
