@@ -5,6 +5,7 @@
 #   netns NAME...        create namespaces (lo up), deleted again at exit
 #   httpd NS PORT DIR TEXT  serve TEXT as / on PORT from NS (killed at exit)
 #   same_file A B WHAT   fail with a diff unless A and B are identical
+#   seed_nat_topology    the seed's NAT network (see below)
 
 CONF=/vmtest/conf
 SCRATCH=$(mktemp -d)
@@ -66,6 +67,42 @@ wait_port() {
         sleep 0.5
     done
     fail "nothing listens on $addr:$port in $ns"
+}
+
+# The seed's NAT network: client namespace cli with addresses 192.168.0.10-50
+# (40 clients and one spare) -- director dir (VIP 192.168.0.105, DIP
+# 192.168.239.130 towards each real) -- reals r1 192.168.239.129 and r2
+# 192.168.239.133 with the director as gateway, each serving "This is webN
+# with 80" on port 80 (plus check.html for a negotiate check) and "... with
+# 8080" on port 8080. No rules: the scenario programs the director.
+seed_nat_topology() {
+    local n r ns addr i
+    netns cli dir r1 r2
+    ip link add c0 netns cli type veth peer name d0 netns dir || fail "veth cli"
+    ip link add e0 netns r1 type veth peer name d1 netns dir || fail "veth r1"
+    ip link add e0 netns r2 type veth peer name d2 netns dir || fail "veth r2"
+    on dir ip addr add 192.168.0.105/24 dev d0
+    on dir ip addr add 192.168.239.130/32 dev d1
+    on dir ip addr add 192.168.239.130/32 dev d2
+    for i in d0 d1 d2; do on dir ip link set "$i" up; done
+    on dir ip route add 192.168.239.129/32 dev d1
+    on dir ip route add 192.168.239.133/32 dev d2
+    on dir sysctl -qw net.ipv4.ip_forward=1
+    n=1
+    for r in r1:192.168.239.129 r2:192.168.239.133; do
+        ns=${r%%:*} addr=${r#*:}
+        on "$ns" ip addr add "$addr/24" dev e0
+        on "$ns" ip link set e0 up
+        on "$ns" ip route add default via 192.168.239.130
+        httpd "$ns" 80 "w$n-80" "This is web$n with 80"
+        echo "This web is OK" >"$SCRATCH/w$n-80/check.html"
+        httpd "$ns" 8080 "w$n-8080" "This is web$n with 8080"
+        wait_port "$ns" "$addr" 80
+        wait_port "$ns" "$addr" 8080
+        n=$((n + 1))
+    done
+    for i in $(seq 10 50); do on cli ip addr add "192.168.0.$i/24" dev c0; done
+    on cli ip link set c0 up
 }
 
 # Client 10.0.1.2 -- director (10.0.1.1, VIP 10.0.1.100) -- reals 10.0.2.11

@@ -199,7 +199,8 @@ int run_command(const Arguments& args, std::ostream& out, std::ostream& err,
     if (!call(args, request, run_root, err, reply, exit_code)) return exit_code;
     if (!reply.ok) {
         err << reply.error << "\n";
-        return 1;
+        // ipvsadm returns -1 when IPVS refuses to zero ("No such service").
+        return args.command == Command::zero ? 255 : 1;
     }
     if (args.command == Command::zero) return 0;
     if (args.command == Command::save) {

@@ -11,9 +11,9 @@
 // line ipvsadm could not parse ends the restore with the parser's exit code.
 //
 // Exit codes: 0 success; 1 when the daemon cannot be reached or a listing
-// fails; 255 when the daemon refuses an edit (ipvsadm returns -1 when IPVS
-// refuses: "Service already exists", "No such destination", ...), with
-// ipvsadm's text on `err`; -R: the last line's. Usage errors are the
+// fails; 255 when the daemon refuses an edit or -Z (ipvsadm returns -1 when
+// IPVS refuses: "Service already exists", "No such destination", "No such
+// service", ...), with ipvsadm's text on `err`; -R: the last line's. Usage errors are the
 // parser's (2, or 255 for popt's unknown option / missing argument).
 #pragma once
 

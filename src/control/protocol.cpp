@@ -189,23 +189,18 @@ ServiceKey parse_service_key(const Fields& f, size_t at) {
     return k;
 }
 
-std::string counter_fields(const Counters& c) {
-    return std::to_string(c.connections) + " " + std::to_string(c.packets_in) + " " +
-           std::to_string(c.packets_out) + " " + std::to_string(c.bytes_in) + " " +
-           std::to_string(c.bytes_out);
+// Counters and Rates are the same five numbers (connections, packets in and
+// out, bytes in and out), five fields in that order on the wire.
+template <typename FiveNumbers>
+std::string five_number_fields(const FiveNumbers& n) {
+    return std::to_string(n.connections) + " " + std::to_string(n.packets_in) + " " +
+           std::to_string(n.packets_out) + " " + std::to_string(n.bytes_in) + " " +
+           std::to_string(n.bytes_out);
 }
-Counters parse_counters(const Fields& f, size_t at) {
-    return Counters{f.number(at), f.number(at + 1), f.number(at + 2), f.number(at + 3),
-                    f.number(at + 4)};
-}
-std::string rate_fields(const Rates& r) {
-    return std::to_string(r.connections) + " " + std::to_string(r.packets_in) + " " +
-           std::to_string(r.packets_out) + " " + std::to_string(r.bytes_in) + " " +
-           std::to_string(r.bytes_out);
-}
-Rates parse_rates(const Fields& f, size_t at) {
-    return Rates{f.number(at), f.number(at + 1), f.number(at + 2), f.number(at + 3),
-                 f.number(at + 4)};
+template <typename FiveNumbers>
+FiveNumbers parse_five_numbers(const Fields& f, size_t at) {
+    return FiveNumbers{f.number(at), f.number(at + 1), f.number(at + 2), f.number(at + 3),
+                       f.number(at + 4)};
 }
 
 std::string join_flags(const std::vector<std::string>& flags) {
@@ -323,17 +318,17 @@ std::string encode_reply(const Reply& reply) {
                escape(join_flags(s.scheduler_flags)) + " " +
                std::to_string(s.persistence.timeout) + " " +
                std::to_string(s.persistence.prefix_len) + " " + (s.one_packet ? "1" : "0") + " " +
-               counter_fields(s.counters) + " " + rate_fields(report.rates) + "\n";
+               five_number_fields(s.counters) + " " + five_number_fields(report.rates) + "\n";
         for (const auto& r : s.reals) {
-            auto rate = report.real_rates.find(r.key);
+            auto found = report.real_rates.find(r.key);
+            Rates rate = found == report.real_rates.end() ? Rates{} : found->second;
             out += "real " + r.key.address.to_string() + " " + std::to_string(r.key.port) + " " +
                    to_string(r.method) + " " + std::to_string(r.weight) + " " +
                    std::to_string(r.lower_threshold) + " " + std::to_string(r.upper_threshold) +
                    " " + std::to_string(r.active_connections) + " " +
                    std::to_string(r.inactive_connections) + " " +
-                   std::to_string(r.persistent_connections) + " " + counter_fields(r.counters) +
-                   " " + rate_fields(rate == report.real_rates.end() ? Rates{} : rate->second) +
-                   "\n";
+                   std::to_string(r.persistent_connections) + " " + five_number_fields(r.counters) +
+                   " " + five_number_fields(rate) + "\n";
         }
     }
     for (const auto& c : reply.connections) {
@@ -384,8 +379,8 @@ Reply decode_reply(std::string_view payload) {
             s.persistence.timeout = f.u32(8);
             s.persistence.prefix_len = static_cast<uint32_t>(f.number(9, 128));
             s.one_packet = f.flag(10);
-            s.counters = parse_counters(f, 11);
-            report.rates = parse_rates(f, 16);
+            s.counters = parse_five_numbers<Counters>(f, 11);
+            report.rates = parse_five_numbers<Rates>(f, 16);
             reply.services.push_back(std::move(report));
         } else if (kind == "real") {
             if (reply.services.empty()) f.fail("'real' before any 'service'");
@@ -400,8 +395,8 @@ Reply decode_reply(std::string_view payload) {
             r.active_connections = f.u32(7);
             r.inactive_connections = f.u32(8);
             r.persistent_connections = f.u32(9);
-            r.counters = parse_counters(f, 10);
-            Rates rates = parse_rates(f, 15);
+            r.counters = parse_five_numbers<Counters>(f, 10);
+            Rates rates = parse_five_numbers<Rates>(f, 15);
             auto& report = reply.services.back();
             if (rates != Rates{}) report.real_rates[r.key] = rates;
             report.status.reals.push_back(r);

@@ -295,6 +295,26 @@ control::Reply Daemon::status_reply() {
     return reply;
 }
 
+control::Reply Daemon::zero(const control::Request& request) {
+    try {
+        if (!request.service) {
+            plane_.plane->zero_counters();
+            rates_.forget();
+            return {};
+        }
+        const ServiceKey& service = *request.service;
+        if (!reconciler_->current().services.count(service))
+            return control::Reply::failure("No such service");
+        plane_.plane->zero_service_counters(service);
+        rates_.forget(service);
+        return {};
+    } catch (const DataplaneError& e) {
+        std::string message = std::string("zeroing counters failed: ") + e.what();
+        log_.error(message);
+        return control::Reply::failure(message);
+    }
+}
+
 control::Reply Daemon::handle(const control::Request& request) {
     using control::Verb;
     switch (request.verb) {
@@ -305,16 +325,7 @@ control::Reply Daemon::handle(const control::Request& request) {
             reply.connections = plane_.plane->connections();
             return reply;
         }
-        case Verb::zero:
-            if (request.service) {
-                if (!reconciler_->current().services.count(*request.service))
-                    return control::Reply::failure("No such service");
-                return control::Reply::failure(
-                    "zeroing one service is not supported yet; xvsadm -Z zeroes all");
-            }
-            plane_.plane->zero_counters();
-            rates_.forget();
-            return {};
+        case Verb::zero: return zero(request);
         case Verb::reload: return reload();
         default: return edit(request);
     }

@@ -76,6 +76,9 @@ class Daemon {
     control::Reply handle(const control::Request& request);
     control::Reply reload();
     control::Reply status_reply();
+    // xvsadm -Z: every counter, or those of request.service and its reals
+    // (ipvsadm's "No such service" when the daemon does not serve it).
+    control::Reply zero(const control::Request& request);
     // xvsadm's -A/-E/-D/-a/-e/-d/-C (daemon_edit.cpp): checked, kept in
     // imperative_ and applied; a refused apply undoes the edit.
     control::Reply edit(const control::Request& request);

@@ -66,4 +66,9 @@ void RateEstimator::forget() {
     have_sample_ = false;
 }
 
+void RateEstimator::forget(const ServiceKey& service) {
+    services_.erase(service);
+    std::erase_if(reals_, [&](const auto& entry) { return entry.first.first == service; });
+}
+
 }  // namespace xvs

@@ -25,6 +25,9 @@ class RateEstimator {
     control::Rates service_rates(const ServiceKey& service) const;
     control::Rates real_rates(const ServiceKey& service, const RealKey& real) const;
     void forget();  // after zeroing: the next sample starts afresh
+    // After zeroing one service: its rates and its reals' start afresh, the
+    // other services keep theirs.
+    void forget(const ServiceKey& service);
 
    private:
     struct Entry {

@@ -82,6 +82,10 @@ class Dataplane {
     virtual std::vector<ServiceStatus> status() const = 0;
     virtual std::vector<ConnectionEntry> connections() const = 0;
     virtual void zero_counters() = 0;
+    // Zeroes the counters of `service` and of its reals, nothing else
+    // (ipvsadm -Z -t|-u|-f). Throws DataplaneError ending in "No such
+    // service" (ipvsadm's words) when this plane does not serve it.
+    virtual void zero_service_counters(const ServiceKey& service) = 0;
 };
 
 }  // namespace xvs

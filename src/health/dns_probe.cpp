@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <random>
 
+#include "health/datagram_drain.h"
+
 namespace xvs {
 
 uint16_t next_dns_id() {
@@ -31,22 +33,17 @@ std::optional<CheckResult> DnsUdpProbe::start(ProbeIo& io) {
 }
 
 std::optional<CheckResult> DnsUdpProbe::on_io(ProbeIo&, uint32_t) {
-    char buf[4096];
-    for (;;) {
-        ssize_t n = ::recv(socket_.get(), buf, sizeof buf, 0);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK) return std::nullopt;
-            return CheckResult{false, error_reason(errno), 0};
-        }
+    return drain_datagrams(socket_.get(), [this](std::span<const uint8_t> datagram)
+                                              -> std::optional<CheckResult> {
         try {
-            DnsReply reply = parse_dns_reply(std::string_view(buf, static_cast<size_t>(n)));
-            if (reply.id != id_) continue;  // a late answer to an earlier query
+            DnsReply reply = parse_dns_reply(
+                std::string_view(reinterpret_cast<const char*>(datagram.data()), datagram.size()));
+            if (reply.id != id_) return std::nullopt;  // a late answer to an earlier query
             return judge_dns_reply(reply, *receive_);
         } catch (const std::runtime_error& e) {
             return CheckResult{false, e.what(), 0};
         }
-    }
+    });
 }
 
 DnsTcpDialogue::DnsTcpDialogue(const CheckSpec& spec, std::shared_ptr<const ReceivePattern> receive)

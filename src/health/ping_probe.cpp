@@ -13,6 +13,8 @@
 #include <cstring>
 #include <random>
 
+#include "health/datagram_drain.h"
+
 namespace xvs {
 namespace {
 
@@ -95,25 +97,17 @@ bool PingProbe::matches(const uint8_t* icmp, size_t len) const {
 }
 
 std::optional<CheckResult> PingProbe::on_io(ProbeIo&, uint32_t) {
-    uint8_t buf[1500];
-    for (;;) {
-        ssize_t n = ::recv(socket_.get(), buf, sizeof buf, 0);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK) return std::nullopt;
-            return CheckResult{false, error_reason(errno), 0};
-        }
-        const uint8_t* icmp = buf;
-        size_t len = static_cast<size_t>(n);
+    return drain_datagrams(socket_.get(), [this](std::span<const uint8_t> datagram)
+                                              -> std::optional<CheckResult> {
         if (raw_ && !v6_) {  // raw IPv4 sockets deliver the IP header too
-            if (len < sizeof(iphdr)) continue;
-            size_t ihl = static_cast<size_t>(buf[0] & 0x0f) * 4;
-            if (len < ihl) continue;
-            icmp += ihl;
-            len -= ihl;
+            if (datagram.size() < sizeof(iphdr)) return std::nullopt;
+            size_t ihl = static_cast<size_t>(datagram[0] & 0x0f) * 4;
+            if (datagram.size() < ihl) return std::nullopt;
+            datagram = datagram.subspan(ihl);
         }
-        if (matches(icmp, len)) return CheckResult{true, "echo reply", 0};
-    }
+        if (matches(datagram.data(), datagram.size())) return CheckResult{true, "echo reply", 0};
+        return std::nullopt;
+    });
 }
 
 }  // namespace xvs

@@ -107,12 +107,37 @@ TEST_CASE("xvsadm -Ln -t lists one service or says it does not exist", "[command
     CHECK(err == "No such service\n");
 }
 
-TEST_CASE("a daemon's error reply is printed and exits 1", "[commands]") {
+TEST_CASE("a daemon's error reply to a listing is printed and exits 1", "[commands]") {
     FakeDaemon daemon;
-    daemon.answer = control::Reply::failure("Service not defined");
+    daemon.answer = control::Reply::failure("the data plane is gone");
     std::string out, err;
-    CHECK(daemon.run({"-Z", "-t", "10.0.0.1:80"}, out, err) == 1);
-    CHECK(err == "Service not defined\n");
+    CHECK(daemon.run({"-Ln"}, out, err) == 1);
+    CHECK(err == "the data plane is gone\n");
+}
+
+TEST_CASE("xvsadm -Z -t and -u send that service, -Z alone none", "[commands]") {
+    FakeDaemon daemon;
+    std::string out, err;
+    REQUIRE(daemon.run({"-Z", "-t", "10.0.0.1:80"}, out, err) == 0);
+    REQUIRE(daemon.run({"-Z", "-u", "[2001:db8::1]:53"}, out, err) == 0);
+    REQUIRE(daemon.run({"-Z"}, out, err) == 0);
+    CHECK(out.empty());
+    REQUIRE(daemon.seen.size() == 3);
+    CHECK(daemon.seen[0].verb == control::Verb::zero);
+    CHECK(daemon.seen[0].service ==
+          ServiceKey::tcp_udp(Protocol::tcp, *IpAddress::parse("10.0.0.1"), 80));
+    CHECK(daemon.seen[1].service ==
+          ServiceKey::tcp_udp(Protocol::udp, *IpAddress::parse("2001:db8::1"), 53));
+    CHECK(daemon.seen[2].verb == control::Verb::zero);
+    CHECK_FALSE(daemon.seen[2].service);
+}
+
+TEST_CASE("a refused -Z prints ipvsadm's text and exits 255 as ipvsadm", "[commands]") {
+    FakeDaemon daemon;
+    daemon.answer = control::Reply::failure("No such service");
+    std::string out, err;
+    CHECK(daemon.run({"-Z", "-t", "10.0.0.1:80"}, out, err) == 255);
+    CHECK(err == "No such service\n");
 }
 
 TEST_CASE("without a daemon xvsadm names the socket and exits 1", "[commands]") {

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -127,6 +128,9 @@ struct DaemonFixture {
     control::Reply call(control::Verb verb) {
         return control::call_daemon(socket(), control::Request{verb, {}});
     }
+    control::Reply call(const control::Request& request) {
+        return control::call_daemon(socket(), request);
+    }
 
     std::string log_text() const {
         std::ifstream in(log_path());
@@ -226,6 +230,57 @@ TEST_CASE("zero clears the counters the daemon reports", "[daemon]") {
     CHECK(f.call(control::Verb::status).services[0].status.counters.connections == 42);
     CHECK(f.call(control::Verb::zero).ok);
     CHECK(f.call(control::Verb::status).services[0].status.counters.connections == 0);
+    CHECK(f.stop() == 0);
+}
+
+// The connection counters of `service` and its reals in `reply`; nullopt when
+// the reply does not list it.
+std::optional<std::vector<uint64_t>> connection_counters(const control::Reply& reply,
+                                                         const ServiceKey& service) {
+    for (const auto& s : reply.services) {
+        if (s.status.key != service) continue;
+        std::vector<uint64_t> out{s.status.counters.connections};
+        for (const auto& r : s.status.reals) out.push_back(r.counters.connections);
+        return out;
+    }
+    return std::nullopt;
+}
+
+TEST_CASE("zeroing one service clears it and its reals, the other service keeps its counters",
+          "[daemon]") {
+    DaemonFixture f;
+    std::ofstream(f.config_path(), std::ios::app) << "virtual=10.0.0.1:80\n"
+                                                     "    real=10.0.1.1:80 gate 1\n"
+                                                     "    scheduler=rr\n"
+                                                     "    checktype=on\n";
+    REQUIRE(f.start());
+    const ServiceKey web = ServiceKey::tcp_udp(Protocol::tcp, *IpAddress::parse("10.0.0.1"), 80);
+    const ServiceKey seed = ServiceKey::mark(100, Family::v4);
+    control::Reply before = f.call(control::Verb::status);
+    CHECK(connection_counters(before, web) == std::vector<uint64_t>{42, 42});
+    CHECK(connection_counters(before, seed) == std::vector<uint64_t>{42, 42, 42});
+
+    control::Request zero{control::Verb::zero, web};
+    control::Reply reply = f.call(zero);
+    CHECK(reply.ok);
+    CHECK(reply.error.empty());
+
+    control::Reply after = f.call(control::Verb::status);
+    CHECK(connection_counters(after, web) == std::vector<uint64_t>{0, 0});
+    CHECK(connection_counters(after, seed) == std::vector<uint64_t>{42, 42, 42});
+    CHECK(f.stop() == 0);
+}
+
+TEST_CASE("zeroing a service the daemon does not serve answers No such service", "[daemon]") {
+    DaemonFixture f;
+    REQUIRE(f.start());
+    control::Request zero{control::Verb::zero,
+                          ServiceKey::tcp_udp(Protocol::udp, *IpAddress::parse("10.0.0.9"), 53)};
+    control::Reply reply = f.call(zero);
+    CHECK_FALSE(reply.ok);
+    CHECK(reply.error == "No such service");
+    CHECK(connection_counters(f.call(control::Verb::status), ServiceKey::mark(100, Family::v4)) ==
+          std::vector<uint64_t>{42, 42, 42});
     CHECK(f.stop() == 0);
 }
 

@@ -1,10 +1,12 @@
 // FakeDataplane: a Dataplane that only remembers what it was told, for tests
-// of the daemon. It can be told to refuse the next apply(), and writes the
+// of the daemon. Every service and real reports 42 connections until zeroed
+// (all at once, or one service with its reals). It can be told to refuse the next apply(), and writes the
 // number of services it held when destroyed to a file (the daemon runs it in
 // a child process, so the test reads its last state from there).
 #pragma once
 
 #include <fstream>
+#include <set>
 #include <string>
 
 #include "dataplane/dataplane.h"
@@ -39,12 +41,14 @@ class FakeDataplane : public Dataplane {
             st.key = key;
             st.scheduler = s.scheduler;
             st.persistence = s.persistence;
-            st.counters.connections = zeroed_ ? 0 : 42;
+            bool zeroed = zeroed_ || zeroed_services_.count(key);
+            st.counters.connections = zeroed ? 0 : 42;
             for (const auto& [rk, r] : s.reals) {
                 RealStatus rs;
                 rs.key = rk;
                 rs.method = r.method;
                 rs.weight = r.weight;
+                rs.counters.connections = zeroed ? 0 : 42;
                 st.reals.push_back(rs);
             }
             out.push_back(st);
@@ -53,6 +57,11 @@ class FakeDataplane : public Dataplane {
     }
     std::vector<ConnectionEntry> connections() const override { return {}; }
     void zero_counters() override { zeroed_ = true; }
+    void zero_service_counters(const ServiceKey& service) override {
+        if (!model_.services.count(service))
+            throw DataplaneError(service.to_string() + ": No such service");
+        zeroed_services_.insert(service);
+    }
 
     const Model& model() const { return model_; }
     int applies = 0;
@@ -63,6 +72,7 @@ class FakeDataplane : public Dataplane {
     std::string final_state_file_;
     Model model_;
     bool zeroed_ = false;
+    std::set<ServiceKey> zeroed_services_;
 };
 
 }  // namespace xvs::testing

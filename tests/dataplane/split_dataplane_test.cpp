@@ -51,11 +51,13 @@ class RecordingPlane : public Dataplane {
         return out;
     }
     void zero_counters() override { ++zeroed; }
+    void zero_service_counters(const ServiceKey& key) override { zeroed_services.push_back(key); }
 
     Model model;
     bool fail_apply = false;
     int applies = 0;
     int zeroed = 0;
+    std::vector<ServiceKey> zeroed_services;
 
    private:
     std::string name_;
@@ -179,6 +181,23 @@ TEST_CASE("status lists both planes' services in key order, connections and zero
     p.split->zero_counters();
     CHECK(p.fast->zeroed == 1);
     CHECK(p.fallback->zeroed == 1);
+}
+
+TEST_CASE("zeroing one service goes to the plane serving it, an unknown one is refused") {
+    Planes p;
+    auto on_fast = service("10.0.1.100", 80, "wrr");
+    auto on_fallback = service("10.0.1.101", 80, "wlc");
+    p.apply(model_of({on_fast, on_fallback}));
+    p.split->zero_service_counters(on_fallback.key);
+    CHECK(p.fast->zeroed_services.empty());
+    CHECK(p.fallback->zeroed_services == std::vector<ServiceKey>{on_fallback.key});
+    p.split->zero_service_counters(on_fast.key);
+    CHECK(p.fast->zeroed_services == std::vector<ServiceKey>{on_fast.key});
+    CHECK(p.fallback->zeroed_services.size() == 1);
+    CHECK_THROWS_WITH(p.split->zero_service_counters(service("10.0.1.102", 80, "wrr").key),
+                      Catch::EndsWith("No such service"));
+    CHECK(p.fast->zeroed == 0);
+    CHECK(p.fallback->zeroed == 0);
 }
 
 TEST_CASE("unsupported asks the fallback plane about the services the fast plane refuses") {

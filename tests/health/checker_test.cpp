@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <chrono>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -74,11 +75,45 @@ LocalTcpServer::Handler http_handler(std::string response, std::shared_ptr<std::
     };
 }
 
-StateChange single_change(HealthChecker& checker, SubscriberId id) {
-    ChangeLog log(checker);
-    auto c = log.wait_for(id);
-    REQUIRE(c);
-    return *c;
+// A checker started with `checks`, and the log of the changes it reports.
+struct RunningChecker {
+    HealthChecker checker;
+    ChangeLog log{checker};
+
+    explicit RunningChecker(std::vector<std::pair<SubscriberId, CheckSpec>> checks) {
+        checker.set_checks(std::move(checks));
+        checker.start();
+    }
+    // Waits until each of `ids` has reported at least once.
+    bool wait_for_each(std::initializer_list<SubscriberId> ids) {
+        std::vector<SubscriberId> wanted(ids);
+        return log.wait([wanted](const ChangeLog& l) {
+            for (SubscriberId id : wanted)
+                if (l.of(id).empty()) return false;
+            return true;
+        });
+    }
+    StateChange first_change(SubscriberId id) {
+        auto c = log.wait_for(id);
+        REQUIRE(c);
+        return *c;
+    }
+};
+
+// Runs `spec` alone and returns its first result; the checker has stopped
+// when this returns, so what the server saw is complete.
+StateChange first_result(const CheckSpec& spec) {
+    RunningChecker running({{1, spec}});
+    return running.first_change(1);
+}
+
+// Runs `checks` together and returns the first result of each subscriber.
+std::map<SubscriberId, StateChange> first_results(
+    std::vector<std::pair<SubscriberId, CheckSpec>> checks) {
+    RunningChecker running(checks);
+    std::map<SubscriberId, StateChange> firsts;
+    for (const auto& [id, spec] : checks) firsts.emplace(id, running.first_change(id));
+    return firsts;
 }
 
 }  // namespace
@@ -86,10 +121,7 @@ StateChange single_change(HealthChecker& checker, SubscriberId id) {
 TEST_CASE("connect check is up against a listening port, v4 and v6") {
     auto family = GENERATE(Family::v4, Family::v6);
     LocalTcpServer server(family);
-    HealthChecker checker;
-    checker.set_checks({{1, connect_spec(server.address(), server.port())}});
-    checker.start();
-    auto c = single_change(checker, 1);
+    auto c = first_result(connect_spec(server.address(), server.port()));
     CHECK(c.up);
     CHECK(c.first);
     CHECK(c.round == 1);
@@ -103,10 +135,7 @@ TEST_CASE("connect check is up against a listening port, v4 and v6") {
 
 TEST_CASE("connect check to a closed port is down with connection refused") {
     ClosedPort closed(Family::v4);
-    HealthChecker checker;
-    checker.set_checks({{7, connect_spec(loopback(Family::v4), closed.port)}});
-    checker.start();
-    auto c = single_change(checker, 7);
+    auto c = first_result(connect_spec(loopback(Family::v4), closed.port));
     CHECK_FALSE(c.up);
     CHECK(c.first);
     CHECK(c.reason == "connection refused");
@@ -119,13 +148,9 @@ TEST_CASE("http check is up on 2xx with a matching body") {
     spec.request = "check.html";
     spec.receive = "This web is OK";
     spec.virtualhost = "www.example.test";
-    HealthChecker checker;
-    checker.set_checks({{1, spec}});
-    checker.start();
-    auto c = single_change(checker, 1);
+    auto c = first_result(spec);
     CHECK(c.up);
     CHECK(c.reason == "HTTP status 200 OK");
-    checker.stop();
     REQUIRE(!requests->empty());
     CHECK_THAT(requests->front(), StartsWith("GET /check.html HTTP/1.0\r\n"));
     CHECK_THAT(requests->front(), Contains("Host: www.example.test\r\n"));
@@ -135,10 +160,7 @@ TEST_CASE("http check is down on 404 with the status as reason") {
     LocalTcpServer server(Family::v6, http_handler("HTTP/1.1 404 Not Found\r\nContent-Length: 14\r\n\r\nThis web is OK"));
     auto spec = negotiate_spec("http", server.address(), server.port());
     spec.receive = "This web is OK";
-    HealthChecker checker;
-    checker.set_checks({{1, spec}});
-    checker.start();
-    auto c = single_change(checker, 1);
+    auto c = first_result(spec);
     CHECK_FALSE(c.up);
     CHECK(c.reason == "HTTP status 404 Not Found");
 }
@@ -147,10 +169,7 @@ TEST_CASE("http check is down when the body does not match receive") {
     LocalTcpServer server(Family::v4, http_handler("HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nmaintenance"));
     auto spec = negotiate_spec("http", server.address(), server.port());
     spec.receive = "This web is OK";
-    HealthChecker checker;
-    checker.set_checks({{1, spec}});
-    checker.start();
-    auto c = single_change(checker, 1);
+    auto c = first_result(spec);
     CHECK_FALSE(c.up);
     CHECK_THAT(c.reason, StartsWith("receive did not match"));
 }
@@ -161,12 +180,8 @@ TEST_CASE("http HEAD check sends HEAD and judges the status alone") {
     LocalTcpServer server(Family::v4, http_handler("HTTP/1.1 204 No Content\r\nContent-Length: 500\r\n\r\n", requests));
     auto spec = negotiate_spec("http", server.address(), server.port());
     spec.httpmethod = "HEAD";
-    HealthChecker checker;
-    checker.set_checks({{1, spec}});
-    checker.start();
-    auto c = single_change(checker, 1);
+    auto c = first_result(spec);
     CHECK(c.up);
-    checker.stop();
     REQUIRE(!requests->empty());
     CHECK_THAT(requests->front(), StartsWith("HEAD / HTTP/1.0\r\n"));
 }
@@ -178,13 +193,9 @@ TEST_CASE("https check completes TLS without verification and sends SNI") {
     auto spec = negotiate_spec("https", server.address(), server.port());
     spec.receive = "secure OK";
     spec.virtualhost = "secure.example.test";
-    HealthChecker checker;
-    checker.set_checks({{1, spec}});
-    checker.start();
-    auto c = single_change(checker, 1);
+    auto c = first_result(spec);
     CHECK(c.up);
     CHECK(c.reason == "HTTP status 200 OK");
-    checker.stop();
     CHECK(*sni == "secure.example.test");
 }
 
@@ -192,10 +203,7 @@ TEST_CASE("https check against a plain TCP server fails the handshake") {
     // Speaks first and hangs up, as an SSH or SMTP server would.
     LocalTcpServer server(Family::v4, [](int fd, LocalTcpServer&) { write_all(fd, "SSH-2.0-OpenSSH_9.2\r\n"); });
     auto spec = negotiate_spec("https", server.address(), server.port());
-    HealthChecker checker;
-    checker.set_checks({{1, spec}});
-    checker.start();
-    auto c = single_change(checker, 1);
+    auto c = first_result(spec);
     CHECK_FALSE(c.up);
     CHECK_THAT(c.reason, StartsWith("TLS handshake failed"));
 }
@@ -213,12 +221,8 @@ TEST_CASE("simpletcp check sends the request and matches a reply line") {
     auto spec = negotiate_spec("simpletcp", server.address(), server.port());
     spec.request = "PING\\n";
     spec.receive = "^\\+PONG";
-    HealthChecker checker;
-    checker.set_checks({{1, spec}});
-    checker.start();
-    auto c = single_change(checker, 1);
+    auto c = first_result(spec);
     CHECK(c.up);
-    checker.stop();
     CHECK(*received == "PING\n");
 }
 
@@ -232,16 +236,12 @@ TEST_CASE("dns check over UDP is up when the A record matches receive") {
     wrong.receive = "198.51.100.1";
     auto missing = spec;
     missing.request = "nope.example.test";
-    HealthChecker checker;
-    checker.set_checks({{1, spec}, {2, wrong}, {3, missing}});
-    checker.start();
-    ChangeLog log(checker);
-    REQUIRE(log.wait([](const ChangeLog& l) { return l.of(1).size() && l.of(2).size() && l.of(3).size(); }));
-    CHECK(log.of(1)[0].up);
-    CHECK_FALSE(log.of(2)[0].up);
-    CHECK(log.of(2)[0].reason == "receive did not match the DNS answer");
-    CHECK_FALSE(log.of(3)[0].up);
-    CHECK(log.of(3)[0].reason == "DNS error NXDOMAIN");
+    auto first = first_results({{1, spec}, {2, wrong}, {3, missing}});
+    CHECK(first.at(1).up);
+    CHECK_FALSE(first.at(2).up);
+    CHECK(first.at(2).reason == "receive did not match the DNS answer");
+    CHECK_FALSE(first.at(3).up);
+    CHECK(first.at(3).reason == "DNS error NXDOMAIN");
 }
 
 TEST_CASE("dns check over TCP frames the query for a TCP virtual") {
@@ -260,10 +260,7 @@ TEST_CASE("dns check over TCP frames the query for a TCP virtual") {
     auto spec = negotiate_spec("dns", server.address(), server.port());
     spec.request = "tcp.example.test";
     spec.receive = "^192\\.0\\.2\\.20$";
-    HealthChecker checker;
-    checker.set_checks({{1, spec}});
-    checker.start();
-    auto c = single_change(checker, 1);
+    auto c = first_result(spec);
     CHECK(c.up);
     CHECK(c.reason == "DNS answer 192.0.2.20");
 }
@@ -272,10 +269,7 @@ TEST_CASE("a server that never answers times out with the phase in the reason") 
     LocalTcpServer server(Family::v4, [](int, LocalTcpServer& self) { self.wait_for_stop(30); });
     auto spec = negotiate_spec("http", server.address(), server.port());
     spec.negotiate_timeout_s = 0.5;
-    HealthChecker checker;
-    checker.set_checks({{1, spec}});
-    checker.start();
-    auto c = single_change(checker, 1);
+    auto c = first_result(spec);
     CHECK_FALSE(c.up);
     CHECK(c.reason == "timeout after 0.5s while waiting for the reply");
     CHECK(c.latency_s >= 0.5);
@@ -292,11 +286,9 @@ TEST_CASE("failurecount=3 needs three consecutive failed rounds, failurecount=1 
     auto strict = spec;
     spec.failurecount = 1;
     strict.failurecount = 3;
-    HealthChecker checker;
-    checker.set_checks({{1, spec}, {3, strict}});
-    checker.start();
-    ChangeLog log(checker);
-    REQUIRE(log.wait([](const ChangeLog& l) { return l.of(1).size() && l.of(3).size(); }));
+    RunningChecker running({{1, spec}, {3, strict}});
+    auto& [checker, log] = running;
+    REQUIRE(running.wait_for_each({1, 3}));
     REQUIRE(log.of(1)[0].up);
     REQUIRE(log.of(3)[0].up);
     server.reset();  // the port now refuses connections
@@ -317,11 +309,9 @@ TEST_CASE("identical checks of two subscribers run once per round") {
     spec.interval_s = 0.1;
     auto other_virtual = spec;
     other_virtual.failurecount = 2;  // not part of what is probed
-    HealthChecker checker;
-    checker.set_checks({{10, spec}, {20, other_virtual}});
-    checker.start();
-    ChangeLog log(checker);
-    REQUIRE(log.wait([](const ChangeLog& l) { return l.of(10).size() && l.of(20).size(); }));
+    RunningChecker running({{10, spec}, {20, other_virtual}});
+    auto& [checker, log] = running;
+    REQUIRE(running.wait_for_each({10, 20}));
     // Let a few more rounds run, then compare probes with accepted connections.
     auto rounds_before = checker.stats().probes_finished;
     REQUIRE(log.wait([&](const ChangeLog&) { return checker.stats().probes_finished >= rounds_before + 3; }));
@@ -342,11 +332,9 @@ TEST_CASE("replacing the set keeps the state of unchanged checks and resets chan
     LocalTcpServer server(Family::v4);
     ClosedPort closed(Family::v4);
     auto good = connect_spec(server.address(), server.port());
-    HealthChecker checker;
-    checker.set_checks({{1, good}, {2, good}});
-    checker.start();
-    ChangeLog log(checker);
-    REQUIRE(log.wait([](const ChangeLog& l) { return l.of(1).size() && l.of(2).size(); }));
+    RunningChecker running({{1, good}, {2, good}});
+    auto& [checker, log] = running;
+    REQUIRE(running.wait_for_each({1, 2}));
     auto moved = connect_spec(loopback(Family::v4), closed.port);
     checker.set_checks({{1, good}, {2, moved}, {3, good}});
     // 3 joins a check that already has a result: it gets it at once.
@@ -373,11 +361,9 @@ TEST_CASE("checktype on is up and off is down without probing") {
     CheckSpec none;
     none.type = CheckSpec::Type::negotiate;
     none.service = "none";
-    HealthChecker checker;
-    checker.set_checks({{1, on}, {2, off}, {3, none}});
-    checker.start();
-    ChangeLog log(checker);
-    REQUIRE(log.wait([](const ChangeLog& l) { return l.all().size() >= 3; }));
+    RunningChecker running({{1, on}, {2, off}, {3, none}});
+    auto& [checker, log] = running;
+    REQUIRE(running.wait_for_each({1, 2, 3}));
     CHECK(log.of(1)[0].up);
     CHECK(log.of(1)[0].reason == "checktype=on");
     CHECK_FALSE(log.of(2)[0].up);
@@ -401,10 +387,8 @@ TEST_CASE("checktype=N runs N connect rounds between negotiate rounds") {
     spec.type = CheckSpec::Type::combined;
     spec.connect_then_negotiate_every = 2;
     spec.interval_s = 0.05;
-    HealthChecker checker;
-    checker.set_checks({{1, spec}});
-    checker.start();
-    ChangeLog log(checker);
+    RunningChecker running({{1, spec}});
+    auto& [checker, log] = running;
     REQUIRE(log.wait([&](const ChangeLog&) {
         std::lock_guard lock(*mutex);
         return kinds->size() >= 6;
@@ -425,15 +409,11 @@ TEST_CASE("external check: exit 0 is up, other exits are down") {
     bad.checkcommand = "/bin/false";
     auto missing = ok;
     missing.checkcommand = "/nonexistent/xvs-check";
-    HealthChecker checker;
-    checker.set_checks({{1, ok}, {2, bad}, {3, missing}});
-    checker.start();
-    ChangeLog log(checker);
-    REQUIRE(log.wait([](const ChangeLog& l) { return l.of(1).size() && l.of(2).size() && l.of(3).size(); }));
-    CHECK(log.of(1)[0].up);
-    CHECK_FALSE(log.of(2)[0].up);
-    CHECK(log.of(2)[0].reason == "/bin/false exit status 1");
-    CHECK_FALSE(log.of(3)[0].up);
+    auto first = first_results({{1, ok}, {2, bad}, {3, missing}});
+    CHECK(first.at(1).up);
+    CHECK_FALSE(first.at(2).up);
+    CHECK(first.at(2).reason == "/bin/false exit status 1");
+    CHECK_FALSE(first.at(3).up);
 }
 
 TEST_CASE("external check gets ldirectord's four arguments") {
@@ -448,10 +428,7 @@ TEST_CASE("external check gets ldirectord's four arguments") {
     spec.address = *IpAddress::parse("192.168.239.129");
     spec.port = 8080;
     spec.interval_s = 5;
-    HealthChecker checker;
-    checker.set_checks({{1, spec}});
-    checker.start();
-    auto c = single_change(checker, 1);
+    auto c = first_result(spec);
     CHECK(c.up);
     std::ifstream in(out);
     std::string line;
@@ -470,10 +447,7 @@ TEST_CASE("external check that overruns its timeout is killed with its children"
     spec.port = 80;
     spec.timeout_s = 0.5;
     spec.interval_s = 60;
-    HealthChecker checker;
-    checker.set_checks({{1, spec}});
-    checker.start();
-    auto c = single_change(checker, 1);
+    auto c = first_result(spec);
     CHECK_FALSE(c.up);
     CHECK_THAT(c.reason, StartsWith("timeout after 0.5s while waiting for " + script));
     pid_t pid = 0;
@@ -500,28 +474,22 @@ TEST_CASE("ping check answers for 127.0.0.1 and ::1") {
     udp_connect.type = CheckSpec::Type::connect;
     udp_connect.l4 = Protocol::udp;
     udp_connect.port = 53;
-    HealthChecker checker;
-    checker.set_checks({{4, v4}, {6, v6}, {17, udp_connect}});
-    checker.start();
-    ChangeLog log(checker);
-    REQUIRE(log.wait([](const ChangeLog& l) { return l.of(4).size() && l.of(6).size() && l.of(17).size(); }));
-    CHECK(log.of(4)[0].up);
-    CHECK(log.of(6)[0].up);
-    CHECK(log.of(17)[0].up);
-    CHECK(log.of(4)[0].reason == "echo reply");
+    auto first = first_results({{4, v4}, {6, v6}, {17, udp_connect}});
+    CHECK(first.at(4).up);
+    CHECK(first.at(6).up);
+    CHECK(first.at(17).up);
+    CHECK(first.at(4).reason == "echo reply");
 }
 
 TEST_CASE("set_checks refuses an invalid set and keeps the running one") {
     LocalTcpServer server(Family::v4);
     auto good = connect_spec(server.address(), server.port());
-    HealthChecker checker;
-    checker.set_checks({{1, good}});
-    checker.start();
+    RunningChecker running({{1, good}});
+    auto& [checker, log] = running;
     CheckSpec perl;
     perl.type = CheckSpec::Type::external_perl;
     CHECK_THROWS_AS(checker.set_checks({{1, good}, {2, perl}}), std::invalid_argument);
     CHECK_THROWS_AS(checker.set_checks({{1, good}, {1, good}}), std::invalid_argument);
-    ChangeLog log(checker);
     REQUIRE(log.wait_for(1));
     CHECK(checker.stats().subscribers == 1);
     CHECK(checker.error().empty());

@@ -251,6 +251,22 @@ TEST_CASE("services not programmed by xvs are never touched, listed or zeroed") 
     CHECK(f.rules->installs.back().empty());  // the mark table goes with the service
 }
 
+TEST_CASE("zeroing one service sends one zero for it, a stranger's is refused unsent") {
+    Fixture f;
+    VirtualService stranger;
+    stranger.key = ServiceKey::tcp_udp(Protocol::tcp, ip("10.9.9.9"), 22);
+    stranger.scheduler = "rr";
+    f.ipvs->add_service(stranger);
+    f.add_seed();
+    f.ipvs->log.clear();
+    f.plane.zero_service_counters(seed_service().key);
+    CHECK(f.ipvs->log == std::vector<std::string>{"zero FWM 100"});
+    f.ipvs->log.clear();
+    CHECK_THROWS_WITH(f.plane.zero_service_counters(stranger.key),
+                      "TCP 10.9.9.9:22: No such service");
+    CHECK(f.ipvs->log.empty());
+}
+
 TEST_CASE("a changed scheduler is one edit, undone with the old settings on failure") {
     Fixture f;
     f.add_seed();

@@ -172,3 +172,24 @@ TEST_CASE("status and zeroing cover only the services xvs programmed") {
     CHECK(left[0].key == tcp_service("10.9.9.9", 22).key);
     CHECK(plane.connections().empty());
 }
+
+TEST_CASE("the kernel takes a zero of one service and answers an unknown one with No such service") {
+    CleanIpvs k;
+    VirtualService web = tcp_service("10.0.0.1", 80);
+    VirtualService mark;
+    mark.key = ServiceKey::mark(7, Family::v4);
+    mark.scheduler = "rr";
+    mark.persistence.prefix_len = 32;
+    k.client.add_service(web);
+    k.client.add_service(mark);
+    k.client.zero(web.key);
+    k.client.zero(mark.key);
+    try {
+        k.client.zero(tcp_service("10.0.0.2", 80).key);
+        FAIL("zeroing a service IPVS does not have succeeded");
+    } catch (const IpvsError& e) {
+        CHECK(e.error_number() == ESRCH);
+        CHECK_THAT(e.what(), Catch::EndsWith("No such service"));
+    }
+    CHECK(k.client.services().size() == 2);
+}

@@ -201,6 +201,35 @@ TEST_CASE("dump, info, flush and zero requests have the right command and flags"
     CHECK(nla_get_u16(zero_one.svc[IPVS_SVC_ATTR_PORT]) == htons(80));
 }
 
+TEST_CASE("zeroing one service sends IPVS_CMD_ZERO with its key alone, TCP or fwmark") {
+    // A key names the service; none of its settings travel with it.
+    const int settings[] = {IPVS_SVC_ATTR_SCHED_NAME, IPVS_SVC_ATTR_FLAGS, IPVS_SVC_ATTR_TIMEOUT,
+                            IPVS_SVC_ATTR_NETMASK};
+    using Bytes = std::vector<uint8_t>;
+
+    ServiceKey tcp = ServiceKey::tcp_udp(Protocol::tcp, ip("192.168.0.105"), 8080);
+    auto t = decode(build_zero_request(kFamily, &tcp));
+    CHECK(t.cmd == IPVS_CMD_ZERO);
+    REQUIRE(t.has_svc);
+    CHECK_FALSE(t.has_dest);
+    CHECK(bytes_of(t.svc[IPVS_SVC_ATTR_AF]) == Bytes{AF_INET, 0});
+    CHECK(bytes_of(t.svc[IPVS_SVC_ATTR_PROTOCOL]) == Bytes{IPPROTO_TCP, 0});
+    CHECK(bytes_of(t.svc[IPVS_SVC_ATTR_ADDR]) == addr16("192.168.0.105"));
+    CHECK(bytes_of(t.svc[IPVS_SVC_ATTR_PORT]) == Bytes{0x1f, 0x90});
+    CHECK(t.svc[IPVS_SVC_ATTR_FWMARK] == nullptr);
+    for (int attr : settings) CHECK(t.svc[attr] == nullptr);
+
+    ServiceKey mark = ServiceKey::mark(100, Family::v6);
+    auto m = decode(build_zero_request(kFamily, &mark));
+    CHECK(m.cmd == IPVS_CMD_ZERO);
+    REQUIRE(m.has_svc);
+    CHECK(bytes_of(m.svc[IPVS_SVC_ATTR_AF]) == Bytes{AF_INET6, 0});
+    CHECK(bytes_of(m.svc[IPVS_SVC_ATTR_FWMARK]) == Bytes{100, 0, 0, 0});
+    for (int attr : {IPVS_SVC_ATTR_PROTOCOL, IPVS_SVC_ATTR_ADDR, IPVS_SVC_ATTR_PORT})
+        CHECK(m.svc[attr] == nullptr);
+    for (int attr : settings) CHECK(m.svc[attr] == nullptr);
+}
+
 TEST_CASE("kernel errors read as ipvsadm words them, depending on the operation") {
     CHECK(ipvs_error_text(IpvsOperation::add_service, EEXIST) == "Service already exists");
     CHECK(ipvs_error_text(IpvsOperation::edit_service, ESRCH) == "No such service");

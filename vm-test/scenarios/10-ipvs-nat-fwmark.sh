@@ -3,37 +3,7 @@
 # traffic from 40 client addresses, a quiesced real and a removed real.
 . /vmtest/lib.sh
 
-netns cli dir r1 r2
-ip link add c0 netns cli type veth peer name d0 netns dir || fail "veth cli"
-ip link add e0 netns r1 type veth peer name d1 netns dir || fail "veth r1"
-ip link add e0 netns r2 type veth peer name d2 netns dir || fail "veth r2"
-
-# Director: VIP outside, DIP 192.168.239.130 towards each real.
-on dir ip addr add 192.168.0.105/24 dev d0
-on dir ip addr add 192.168.239.130/32 dev d1
-on dir ip addr add 192.168.239.130/32 dev d2
-for i in d0 d1 d2; do on dir ip link set "$i" up; done
-on dir ip route add 192.168.239.129/32 dev d1
-on dir ip route add 192.168.239.133/32 dev d2
-on dir sysctl -qw net.ipv4.ip_forward=1
-
-# Reals use the director as their gateway (NAT).
-n=1
-for r in r1:192.168.239.129 r2:192.168.239.133; do
-    ns=${r%%:*} addr=${r#*:}
-    on "$ns" ip addr add "$addr/24" dev e0
-    on "$ns" ip link set e0 up
-    on "$ns" ip route add default via 192.168.239.130
-    httpd "$ns" 80 "w$n-80" "This is web$n with 80"
-    httpd "$ns" 8080 "w$n-8080" "This is web$n with 8080"
-    wait_port "$ns" "$addr" 80
-    wait_port "$ns" "$addr" 8080
-    n=$((n + 1))
-done
-
-# 40 client addresses (+1 for after the weight change).
-for i in $(seq 10 50); do on cli ip addr add "192.168.0.$i/24" dev c0; done
-on cli ip link set c0 up
+seed_nat_topology
 
 # --- the rules read exactly as ipvsadm's own --------------------------------
 check on dir ipvs_vm_driver apply - $CONF/nat-fwmark.cf

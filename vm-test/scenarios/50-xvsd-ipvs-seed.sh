@@ -1,35 +1,11 @@
 # The real daemon with --dataplane ipvs on the seed's configuration: rules as
 # ipvsadm would make them, xvsadm -Ln identical to ipvsadm -Ln, traffic split
-# 1:2 with both ports on one real; SIGTERM stops it cleanly (cleanstop=yes
-# removes its rules).
+# 1:2 with both ports on one real; xvsadm -Z -t zeroes one service as
+# ipvsadm does; SIGTERM stops it cleanly (cleanstop=yes removes its rules).
 . /vmtest/lib.sh
 . /vmtest/xvsd_lib.sh
 
-netns cli dir r1 r2
-ip link add c0 netns cli type veth peer name d0 netns dir || fail "veth cli"
-ip link add e0 netns r1 type veth peer name d1 netns dir || fail "veth r1"
-ip link add e0 netns r2 type veth peer name d2 netns dir || fail "veth r2"
-on dir ip addr add 192.168.0.105/24 dev d0
-on dir ip addr add 192.168.239.130/32 dev d1
-on dir ip addr add 192.168.239.130/32 dev d2
-for i in d0 d1 d2; do on dir ip link set "$i" up; done
-on dir ip route add 192.168.239.129/32 dev d1
-on dir ip route add 192.168.239.133/32 dev d2
-on dir sysctl -qw net.ipv4.ip_forward=1
-n=1
-for r in r1:192.168.239.129 r2:192.168.239.133; do
-    ns=${r%%:*} addr=${r#*:}
-    on "$ns" ip addr add "$addr/24" dev e0
-    on "$ns" ip link set e0 up
-    on "$ns" ip route add default via 192.168.239.130
-    httpd "$ns" 80 "w$n-80" "This is web$n with 80"
-    echo "This web is OK" >"$SCRATCH/w$n-80/check.html"
-    httpd "$ns" 8080 "w$n-8080" "This is web$n with 8080"
-    wait_port "$ns" "$addr" 80
-    n=$((n + 1))
-done
-for i in $(seq 10 49); do on cli ip addr add "192.168.0.$i/24" dev c0; done
-on cli ip link set c0 up
+seed_nat_topology
 
 xvsd_start dir $CONF/seed-daemon.cf vmseed --dataplane ipvs
 listing_has() {
@@ -67,7 +43,48 @@ done
 echo "40 clients: web1=$web1"
 [ "$web1" -ge 11 ] && [ "$web1" -le 15 ] || fail "wrr 1:2 split expected, web1=$web1 of 40"
 
+# --- xvsadm -Z -t: one service zeroed, the other untouched ------------------
+# A service nobody serves: ipvsadm's own answer from this kernel is the reference.
+want=$(on dir ipvsadm -Z -t 192.168.0.200:80 2>&1)
+want_rc=$?
+got=$(on dir xvsadm --instance vmseed -Z -t 192.168.0.200:80 2>&1)
+got_rc=$?
+[ "$got" = "$want" ] && [ "$got_rc" = "$want_rc" ] ||
+    fail "xvsadm -Z of an unknown service: '$got' ($got_rc), ipvsadm: '$want' ($want_rc)"
+echo "unknown service: '$got' exit $got_rc, as ipvsadm"
+
+# The Conns column of one line of ipvsadm -Ln --stats ("TCP" "VIP:PORT", "->" "REAL:PORT").
+conns() {
+    on dir ipvsadm -Ln --stats | awk -v a="$1" -v b="$2" '$1 == a && $2 == b { print $3; exit }'
+}
+# IPVS sums its per-CPU counters on its 2 s estimator tick: waits for WANT.
+wait_conns() {
+    local try
+    for try in $(seq 1 20); do
+        [ "$(conns "$1" "$2")" = "$3" ] && return 0
+        sleep 0.5
+    done
+    fail "$4: $(on dir ipvsadm -Ln --stats | tr '\n' '|')"
+}
+check on dir xvsadm --instance vmseed -A -t 192.168.0.105:81 -s rr
+check on dir xvsadm --instance vmseed -a -t 192.168.0.105:81 -r 192.168.239.129:80 -m
+for i in 10 11 12; do
+    a=$(on cli curl -s -m 5 --interface "192.168.0.$i" http://192.168.0.105:81/) || fail "curl 192.168.0.$i:81"
+    [ "$a" = "This is web1 with 80" ] || fail "port 81 answered: $a"
+done
+wait_conns TCP 192.168.0.105:81 3 "3 connections expected on :81"
+fwm_before=$(conns FWM 100)
+[ "${fwm_before:-0}" -gt 0 ] || fail "no connections counted on FWM 100"
+check on dir xvsadm --instance vmseed -Z -t 192.168.0.105:81
+wait_conns TCP 192.168.0.105:81 0 "xvsadm -Z -t left the service's counters"
+wait_conns '->' 192.168.239.129:80 0 "xvsadm -Z -t left the real's counters"
+# Past an estimator tick, so that a wrong zero would show by now.
+sleep 2.5
+[ "$(conns TCP 192.168.0.105:81)" = 0 ] || fail "the zeroed service counts again: $(on dir ipvsadm -Ln --stats | tr '\n' '|')"
+[ "$(conns FWM 100)" = "$fwm_before" ] || fail "xvsadm -Z -t touched FWM 100: $(on dir ipvsadm -Ln --stats | tr '\n' '|')"
+echo "xvsadm -Z -t 192.168.0.105:81 zeroed it; FWM 100 kept $fwm_before connections"
+
 xvsd_stop
-[ -z "$(on dir ipvsadm -Ln | grep '^FWM')" ] || fail "cleanstop=yes left rules: $(on dir ipvsadm -Ln | tr '\n' '|')"
+[ -z "$(on dir ipvsadm -Ln | grep -E '^(FWM|TCP)')" ] || fail "cleanstop=yes left rules: $(on dir ipvsadm -Ln | tr '\n' '|')"
 
 exit 0

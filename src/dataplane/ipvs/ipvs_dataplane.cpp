@@ -1,8 +1,10 @@
 #include "dataplane/ipvs/ipvs_dataplane.h"
 
+#include <cerrno>
 #include <functional>
 
 #include "dataplane/ipvs/ip_vs_conn.h"
+#include "dataplane/ipvs/ipvs_error.h"
 
 namespace xvs {
 
@@ -151,6 +153,14 @@ std::vector<ConnectionEntry> IpvsDataplane::connections() const {
 
 void IpvsDataplane::zero_counters() {
     for (const auto& [key, svc] : programmed_.services) ipvs_->zero(key);
+}
+
+void IpvsDataplane::zero_service_counters(const ServiceKey& service) {
+    if (!programmed_.services.count(service))
+        throw IpvsError(ipvs_service_label(service) + ": " +
+                            ipvs_error_text(IpvsOperation::zero, ESRCH),
+                        ESRCH);
+    ipvs_->zero(service);
 }
 
 }  // namespace xvs

@@ -46,6 +46,9 @@ class IpvsDataplane final : public Dataplane {
     std::vector<ServiceStatus> status() const override;
     std::vector<ConnectionEntry> connections() const override;
     void zero_counters() override;
+    // IPVS_CMD_ZERO for `service` alone; a service xvs did not program is
+    // refused before anything is sent.
+    void zero_service_counters(const ServiceKey& service) override;
 
     // Declares `model` as already in IPVS, e.g. left there by a previous run
     // with cleanstop=no, so that later diffs may change it. Sends no IPVS

@@ -159,6 +159,16 @@ Table<Max> parse_top(const char* what, nlmsghdr* reply) {
     return t;
 }
 
+// The attributes nested in a reply's top-level attribute `which`
+// (IPVS_CMD_ATTR_SERVICE, IPVS_CMD_ATTR_DEST), which must be there.
+template <int Max>
+Table<Max> parse_reply_nest(const char* what, nlmsghdr* reply, int which) {
+    auto top = parse_top<IPVS_CMD_ATTR_MAX>(what, reply);
+    if (!top.attrs[which])
+        Attrs(what, top.attrs, IPVS_CMD_ATTR_MAX).fail(std::string("no ") + what + " attribute");
+    return parse_nested<Max>(what, top.attrs[which]);
+}
+
 Family family_of(const Attrs& a, uint16_t af) {
     if (af == AF_INET) return Family::v4;
     if (af == AF_INET6) return Family::v6;
@@ -318,10 +328,7 @@ IpvsInfo parse_info_reply(nlmsghdr* reply) {
 }
 
 ServiceStatus parse_service_reply(nlmsghdr* reply) {
-    auto top = parse_top<IPVS_CMD_ATTR_MAX>("service", reply);
-    Attrs ta("service", top.attrs, IPVS_CMD_ATTR_MAX);
-    if (!top.attrs[IPVS_CMD_ATTR_SERVICE]) ta.fail("no service attribute");
-    auto t = parse_nested<IPVS_SVC_ATTR_MAX>("service", top.attrs[IPVS_CMD_ATTR_SERVICE]);
+    auto t = parse_reply_nest<IPVS_SVC_ATTR_MAX>("service", reply, IPVS_CMD_ATTR_SERVICE);
     Attrs a("service", t.attrs, IPVS_SVC_ATTR_MAX);
 
     ServiceStatus s;
@@ -350,10 +357,7 @@ ServiceStatus parse_service_reply(nlmsghdr* reply) {
 }
 
 RealStatus parse_dest_reply(nlmsghdr* reply) {
-    auto top = parse_top<IPVS_CMD_ATTR_MAX>("destination", reply);
-    Attrs ta("destination", top.attrs, IPVS_CMD_ATTR_MAX);
-    if (!top.attrs[IPVS_CMD_ATTR_DEST]) ta.fail("no destination attribute");
-    auto t = parse_nested<IPVS_DEST_ATTR_MAX>("destination", top.attrs[IPVS_CMD_ATTR_DEST]);
+    auto t = parse_reply_nest<IPVS_DEST_ATTR_MAX>("destination", reply, IPVS_CMD_ATTR_DEST);
     Attrs a("destination", t.attrs, IPVS_DEST_ATTR_MAX);
 
     RealStatus r;

@@ -100,6 +100,15 @@ void SplitDataplane::zero_counters() {
     fallback_->zero_counters();
 }
 
+void SplitDataplane::zero_service_counters(const ServiceKey& service) {
+    if (fast_share_.services.count(service))
+        fast_->zero_service_counters(service);
+    else if (fallback_share_.services.count(service))
+        fallback_->zero_service_counters(service);
+    else
+        throw DataplaneError(service.to_string() + ": No such service");
+}
+
 std::string SplitDataplane::plane_of(const ServiceKey& key) const {
     if (fast_share_.services.count(key)) return fast_->name();
     if (fallback_share_.services.count(key)) return fallback_->name();

@@ -15,7 +15,8 @@
 //    first; when the fallback plane then refuses, the fast plane is put back to
 //    its previous share before the error is rethrown.
 //  - status() is both planes' status sorted by service key (the order XDP
-//    alone lists in), connections() both tables, zero_counters() both.
+//    alone lists in), connections() both tables, zero_counters() both,
+//    zero_service_counters() the plane serving that service.
 //  - Every placement decision that changes (including the first) is reported
 //    through `note` as one line, e.g. "TCP 10.0.0.1:80 served by ipvs:
 //    scheduler wlc is not supported ...".
@@ -47,6 +48,8 @@ class SplitDataplane final : public Dataplane {
     std::vector<ServiceStatus> status() const override;
     std::vector<ConnectionEntry> connections() const override;
     void zero_counters() override;
+    // Zeroes `service` on the plane that serves it now.
+    void zero_service_counters(const ServiceKey& service) override;
 
     // The name of the plane serving `key` now, empty when none does.
     std::string plane_of(const ServiceKey& key) const;

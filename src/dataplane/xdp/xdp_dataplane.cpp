@@ -1274,4 +1274,13 @@ size_t XdpDataplane::resolve_pending_neighbours() {
     return pending.size();
 }
 
+void XdpDataplane::zero_service_counters(const ServiceKey& service) {
+    auto id = service_ids_.find(service);
+    if (id == service_ids_.end()) throw DataplaneError(service.to_string() + ": No such service");
+    zero_percpu(bpf_map__fd(skel_->maps.xvs_service_stats), id->second, sizeof(xvs_counters));
+    for (const auto& [ref, real_id] : real_ids_)
+        if (ref.first == service)
+            zero_percpu(bpf_map__fd(skel_->maps.xvs_real_stats), real_id, sizeof(xvs_counters));
+}
+
 }  // namespace xvs

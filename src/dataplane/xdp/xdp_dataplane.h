@@ -185,6 +185,11 @@ class XdpDataplane : public Dataplane {
     // differs (pinned maps may hold a previous daemon's bits).
     AddressFilter address_filter_;
     bool filter_synced_ = false;
+
+   public:
+    // Clears the per-CPU counters of `service` and of its reals; the global
+    // action counters are left alone, as IPVS leaves its totals.
+    void zero_service_counters(const ServiceKey& service) override;
 };
 
 }  // namespace xvs
