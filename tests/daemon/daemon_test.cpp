@@ -425,9 +425,10 @@ TEST_CASE("the --max-reals option reaches the data plane request, unset leaves t
     CHECK_FALSE(asked[1]);
 }
 
-// Runs `xvsd --check -f PATH`; returns its exit status and its output (both streams).
-static std::pair<int, std::string> run_xvsd_check(const std::string& path) {
-    std::string cmd = std::string(XVSD_PATH) + " --check -f " + path + " 2>&1";
+// Runs `xvsd [FLAGS] --check -f PATH`; returns its exit status and its output (both streams).
+static std::pair<int, std::string> run_xvsd_check(const std::string& path,
+                                                  const std::string& flags = "") {
+    std::string cmd = std::string(XVSD_PATH) + " " + flags + " --check -f " + path + " 2>&1";
     FILE* p = ::popen(cmd.c_str(), "r");
     REQUIRE(p);
     std::string out;
@@ -460,17 +461,23 @@ TEST_CASE("xvsd takes --max-reals from 1 up and refuses 0", "[daemon]") {
     DaemonFixture f;
     std::ofstream(f.config_path()) << "virtual=10.0.0.1:80\n    real=10.0.0.2:80 gate 1\n";
     auto run = [&](const std::string& value) {
-        std::string cmd = std::string(XVSD_PATH) + " --max-reals " + value + " --check -f " +
-                          f.config_path() + " 2>&1";
-        FILE* p = ::popen(cmd.c_str(), "r");
-        REQUIRE(p);
-        std::string out;
-        char buf[256];
-        while (size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-        return std::make_pair(WEXITSTATUS(::pclose(p)), out);
+        return run_xvsd_check(f.config_path(), "--max-reals " + value);
     };
     CHECK(run("200000").first == 0);
     auto [status, out] = run("0");
     CHECK(status != 0);
     CHECK_THAT(out, Catch::Contains("--max-reals"));
+}
+
+TEST_CASE("xvsd --check refuses more reals than the XDP real table holds, unless IPVS serves", "[daemon]") {
+    DaemonFixture f;
+    std::ofstream(f.config_path()) << "virtual=10.0.0.1:80\n"
+                                      "    real=10.0.0.2:80 gate 1\n"
+                                      "    real=10.0.0.3:80 gate 1\n"
+                                      "    real=10.0.0.4:80 gate 1\n";
+    CHECK(run_xvsd_check(f.config_path(), "--max-reals 3").first == 0);
+    auto [status, out] = run_xvsd_check(f.config_path(), "--max-reals 2");
+    CHECK(status == 1);
+    CHECK_THAT(out, Catch::Contains("needs 3 reals, the XDP real table holds 2: raise --max-reals"));
+    CHECK(run_xvsd_check(f.config_path(), "--max-reals 2 --dataplane ipvs").first == 0);
 }

@@ -599,9 +599,13 @@ void add_service_problems(const VirtualService& svc, std::vector<std::string>& p
 
 }  // namespace
 
-std::string XdpDataplane::real_capacity_problem(size_t reals) const {
+std::string xdp_real_capacity_problem(size_t reals, uint32_t max_reals) {
     return "the configuration needs " + std::to_string(reals) + " reals, the XDP real table holds " +
-           std::to_string(options_.max_reals) + ": raise --max-reals";
+           std::to_string(max_reals) + ": raise --max-reals";
+}
+
+std::string XdpDataplane::real_capacity_problem(size_t reals) const {
+    return xdp_real_capacity_problem(reals, options_.max_reals);
 }
 
 std::vector<std::string> XdpDataplane::unsupported(const Model& model) const {

@@ -65,7 +65,10 @@ struct XdpOptions {
 // The largest max_reals accepted (ids are u32; this bounds kernel memory).
 inline constexpr uint32_t kXdpMaxRealsLimit = 1u << 24;
 
-const char* to_string(XdpOptions::Mode mode);  // "native", "generic", "automatic"
+const char* to_string(XdpOptions::Mode mode);
+
+// What unsupported() says when a model has more reals than the real table.
+std::string xdp_real_capacity_problem(size_t reals, uint32_t max_reals);  // "native", "generic", "automatic"
 
 class XdpDataplane : public Dataplane {
    public:
