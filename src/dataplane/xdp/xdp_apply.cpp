@@ -1,0 +1,567 @@
+// XdpDataplane, programming: what the XDP data plane can serve, and apply(),
+// which writes the differing map entries and ids all or nothing.
+#include "dataplane/xdp/xdp_dataplane.h"
+
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <set>
+
+#include "common/unique_fd.h"
+#include "dataplane/xdp/address_filter.h"
+#include "dataplane/xdp/map_transaction.h"
+#include "dataplane/xdp/sched_table.h"
+#include "dataplane/xdp/undo_log.h"
+#include "dataplane/xdp/xdp_maps_io.h"
+#include "xvs_xdp.skel.h"
+
+namespace xvs {
+
+namespace {
+
+uint8_t family_code(Family f) { return f == Family::v6 ? XVS_FAMILY_V6 : XVS_FAMILY_V4; }
+
+uint8_t ip_protocol(Protocol p) { return p == Protocol::udp ? IPPROTO_UDP : IPPROTO_TCP; }
+
+void copy_address(const IpAddress& a, __u32 out[4]) { std::memcpy(out, a.bytes.data(), 16); }
+
+bool has_flag(const VirtualService& svc, std::string_view flag) {
+    return std::find(svc.scheduler_flags.begin(), svc.scheduler_flags.end(), flag) !=
+           svc.scheduler_flags.end();
+}
+
+}  // namespace
+
+// ---- what XDP can serve -----------------------------------------------------
+
+namespace {
+
+void add_service_problems(const VirtualService& svc, std::vector<std::string>& problems) {
+    std::string name = svc.key.to_string();
+    if (!xdp_scheduler(svc.scheduler))
+        problems.push_back(name + ": scheduler " + svc.scheduler +
+                           " is not supported by the XDP data plane (rr, wrr, sh, dh, mh are)");
+    for (const auto& flag : svc.scheduler_flags)
+        if (flag != "sh-port" && flag != "mh-port" && flag != "sh-fallback" &&
+            flag != "mh-fallback")
+            problems.push_back(name + ": scheduler flag " + flag +
+                               " is not supported by the XDP data plane");
+    if (svc.key.protocol == Protocol::fwmark && svc.matches.empty())
+        problems.push_back(name + ": XDP cannot see firewall marks; add match= lines");
+    for (const auto& m : svc.matches)
+        if (m.address.family != svc.key.family)
+            problems.push_back(name + ": match " + m.address.to_string() +
+                               " is not of the service's address family");
+    for (const auto& [rkey, real] : svc.reals) {
+        if (rkey.address.family != svc.key.family)
+            problems.push_back(name + ": real " + rkey.to_string() +
+                               " is of another address family (XDP forwards within one)");
+        if (real.lower_threshold || real.upper_threshold)
+            problems.push_back(name + ": real " + rkey.to_string() +
+                               " has connection thresholds, which XDP cannot enforce");
+    }
+    if (svc.reals.size() > XVS_SCHED_TABLE_MAX)
+        problems.push_back(name + ": too many reals for one XDP scheduling table");
+}
+
+}  // namespace
+
+std::string xdp_real_capacity_problem(size_t reals, uint32_t max_reals) {
+    return "the configuration needs " + std::to_string(reals) + " reals, the XDP real table holds " +
+           std::to_string(max_reals) + ": raise --max-reals";
+}
+
+std::string XdpDataplane::real_capacity_problem(size_t reals) const {
+    return xdp_real_capacity_problem(reals, options_.max_reals);
+}
+
+std::vector<std::string> XdpDataplane::unsupported(const Model& model) const {
+    std::vector<std::string> problems;
+    size_t reals = 0;
+    for (const auto& [key, svc] : model.services) {
+        add_service_problems(svc, problems);
+        reals += svc.reals.size();
+    }
+    if (model.services.size() > XVS_MAX_SERVICES)
+        problems.push_back("more than " + std::to_string(XVS_MAX_SERVICES) +
+                           " virtual services; XDP holds at most that many");
+    if (reals > options_.max_reals) problems.push_back(real_capacity_problem(reals));
+    return problems;
+}
+
+// ---- programming the maps ---------------------------------------------------
+
+struct XdpDataplane::Change {
+    explicit Change(int vacant_table_fd) : maps(vacant_table_fd) {}
+    MapTransaction maps;
+    UndoLog ids;  // the id bookkeeping and programmed_, in step with `maps`
+    // Services whose lookup keys are written once their tables are in place.
+    std::vector<std::pair<uint32_t, const VirtualService*>> publish;
+    // Ids new to their owner, whose counters start at zero.
+    std::vector<uint32_t> fresh_services, fresh_reals;
+    // Reals removed by this apply (id, generation): their entries stay in use
+    // until no scheduling table names them, i.e. after the tables are flushed.
+    // Reusing such an id earlier would let a service's old table send new
+    // flows to another service's new real.
+    std::vector<std::pair<uint32_t, uint32_t>> released_reals;
+};
+
+uint32_t XdpDataplane::allocate_service_id(Change& c) {
+    if (!free_service_ids_.empty()) {
+        uint32_t id = *free_service_ids_.begin();
+        c.ids.erase(free_service_ids_, id);
+        return id;
+    }
+    if (next_service_id_ >= XVS_MAX_SERVICES)
+        throw DataplaneError("out of XDP service ids (" + std::to_string(XVS_MAX_SERVICES) + ")");
+    uint32_t id = next_service_id_;
+    c.ids.set(next_service_id_, id + 1);
+    return id;
+}
+
+uint32_t XdpDataplane::allocate_real_id(Change& c) {
+    if (!free_real_ids_.empty()) {
+        uint32_t id = *free_real_ids_.begin();
+        c.ids.erase(free_real_ids_, id);
+        return id;
+    }
+    if (next_real_id_ >= options_.max_reals && !c.released_reals.empty()) {
+        // Full: the ids this apply removed are needed now, so the tables
+        // that may name them are replaced first.
+        c.maps.flush_inner();
+        release_reals(c);
+        return allocate_real_id(c);
+    }
+    if (next_real_id_ >= options_.max_reals)
+        throw DataplaneError("out of XDP real ids: the XDP real table holds " +
+                             std::to_string(options_.max_reals) + " reals: raise --max-reals");
+    uint32_t id = next_real_id_;
+    c.ids.set(next_real_id_, id + 1);
+    return id;
+}
+
+void XdpDataplane::zero_percpu(int map_fd, uint32_t id, size_t value_size) {
+    zero_percpu(map_fd, std::vector<uint32_t>{id}, value_size);
+}
+
+void XdpDataplane::zero_percpu(int map_fd, const std::vector<uint32_t>& ids, size_t value_size) {
+    if (ids.empty()) return;
+    size_t per_element = ((value_size + 7) / 8) * 8 * possible_cpus_;
+    std::vector<uint8_t> zeros(per_element * ids.size(), 0);
+    uint32_t count = static_cast<uint32_t>(ids.size());
+    if (bpf_map_update_batch(map_fd, ids.data(), zeros.data(), &count, nullptr) == 0) return;
+    // Kernels without batch updates for this map: one by one from where it stopped.
+    for (size_t i = count; i < ids.size(); ++i)
+        if (bpf_map_update_elem(map_fd, &ids[i], zeros.data(), BPF_ANY) != 0)
+            throw DataplaneError("clearing per-CPU entry " + std::to_string(ids[i]) + ": " +
+                                 errno_text(errno));
+}
+
+void XdpDataplane::write_service_info(MapTransaction& tx, uint32_t id, const VirtualService& svc) {
+    xvs_service info{};
+    info.flags = XVS_SVC_F_IN_USE;
+    if (svc.persistence.timeout > 0) info.flags |= XVS_SVC_F_PERSISTENT;
+    if (has_flag(svc, "sh-port") || has_flag(svc, "mh-port")) info.flags |= XVS_SVC_F_HASH_PORT;
+    if (svc.one_packet) info.flags |= XVS_SVC_F_ONE_PACKET;
+    if (svc.key.protocol == Protocol::fwmark) info.flags |= XVS_SVC_F_FWMARK;
+    info.sched = static_cast<uint8_t>(xdp_scheduler(svc.scheduler).value_or(XVS_SCHED_WRR));
+    info.family = family_code(svc.key.family);
+    info.key_proto = svc.key.protocol == Protocol::fwmark ? 0 : ip_protocol(svc.key.protocol);
+    info.persist_timeout_s = svc.persistence.timeout;
+    IpAddress all_ones;
+    all_ones.family = svc.key.family;
+    std::fill_n(all_ones.bytes.begin(), svc.key.family == Family::v6 ? 16 : 4, 0xff);
+    copy_address(all_ones.masked(svc.persistence.prefix_len), info.persist_mask);
+    copy_address(svc.key.address, info.key_addr);
+    info.key_port = htons(svc.key.port);
+    info.fwmark = svc.key.fwmark;
+    tx.update(bpf_map__fd(skel_->maps.xvs_service_info), bytes_of(id), bytes_of(info),
+              "service " + svc.key.to_string());
+}
+
+namespace {
+
+std::vector<xvs_service_key> lookup_keys(const VirtualService& svc) {
+    std::vector<xvs_service_key> keys;
+    auto make = [](Protocol p, const IpAddress& a, uint16_t port) {
+        xvs_service_key k{};
+        copy_address(a, k.addr);
+        k.port = htons(port);
+        k.proto = ip_protocol(p);
+        k.family = family_code(a.family);
+        return k;
+    };
+    if (svc.key.protocol == Protocol::fwmark) {
+        for (const auto& m : svc.matches) keys.push_back(make(m.protocol, m.address, m.port));
+    } else {
+        keys.push_back(make(svc.key.protocol, svc.key.address, svc.key.port));
+    }
+    return keys;
+}
+
+}  // namespace
+
+void XdpDataplane::write_service_keys(MapTransaction& tx, uint32_t id, const VirtualService& svc) {
+    int fd = svc.key.protocol == Protocol::fwmark ? bpf_map__fd(skel_->maps.xvs_matches)
+                                                  : bpf_map__fd(skel_->maps.xvs_services);
+    for (const auto& k : lookup_keys(svc))
+        tx.update(fd, bytes_of(k), bytes_of(id), "lookup key of " + svc.key.to_string());
+}
+
+void XdpDataplane::erase_service_keys(MapTransaction& tx, uint32_t id, const VirtualService& svc) {
+    int fd = svc.key.protocol == Protocol::fwmark ? bpf_map__fd(skel_->maps.xvs_matches)
+                                                  : bpf_map__fd(skel_->maps.xvs_services);
+    for (const auto& k : lookup_keys(svc)) {
+        uint32_t current = 0;
+        // Another service may have taken the key over in this same apply.
+        if (bpf_map_lookup_elem(fd, &k, &current) == 0 && current == id)
+            tx.erase(fd, bytes_of(k), "lookup key of " + svc.key.to_string());
+    }
+}
+
+void XdpDataplane::write_real(MapTransaction& tx, uint32_t id, uint32_t service_id,
+                              const RealServer& real, uint32_t generation,
+                              const xvs_real* old) {
+    xvs_real r{};
+    copy_address(real.key.address, r.addr);
+    r.port = htons(real.key.port);
+    r.family = family_code(real.key.address.family);
+    r.method = real.method == ForwardMethod::masq   ? XVS_FWD_MASQ
+               : real.method == ForwardMethod::ipip ? XVS_FWD_IPIP
+                                                    : XVS_FWD_GATE;
+    r.flags = XVS_REAL_F_IN_USE;
+    r.weight = real.weight;
+    r.service_id = service_id;
+    r.generation = generation;
+    if (old)
+        tx.replace(bpf_map__fd(skel_->maps.xvs_reals), bytes_of(id), bytes_of(*old), bytes_of(r),
+                   "real " + real.key.to_string());
+    else
+        tx.update(bpf_map__fd(skel_->maps.xvs_reals), bytes_of(id), bytes_of(r),
+                  "real " + real.key.to_string());
+}
+
+uint32_t XdpDataplane::add_real(Change& c, const VirtualService& svc, uint32_t service_id,
+                                const RealServer& real) {
+    RealRefKey ref{svc.key, real.key};
+    uint32_t id;
+    uint32_t generation;
+    std::optional<xvs_real> old;  // the slot's value, when read here
+    if (auto it = adopted_reals_.find(ref); it != adopted_reals_.end()) {
+        // Pinned by a previous run: same id and generation, so its flows stay.
+        id = it->second;
+        generation = real_generation_.at(id);
+        c.ids.erase(adopted_reals_, ref);
+    } else {
+        id = allocate_real_id(c);
+        old.emplace();
+        if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.xvs_reals), &id, &*old) != 0)
+            throw DataplaneError("reading real id " + std::to_string(id) + ": " + errno_text(errno));
+        generation = old->generation + 1;
+        c.fresh_reals.push_back(id);
+    }
+    write_real(c.maps, id, service_id, real, generation, old ? &*old : nullptr);
+    c.ids.assign(real_ids_, ref, id);
+    c.ids.assign(real_generation_, id, generation);
+    return id;
+}
+
+void XdpDataplane::free_real(Change& c, uint32_t id) {
+    c.released_reals.emplace_back(id, real_generation_.at(id));
+    c.ids.erase(real_generation_, id);
+}
+
+void XdpDataplane::release_reals(Change& c) {
+    for (auto [id, generation] : c.released_reals) {
+        xvs_real r{};
+        r.generation = generation;  // kept: the next owner of the id bumps it
+        c.maps.update(bpf_map__fd(skel_->maps.xvs_reals), bytes_of(id), bytes_of(r),
+                      "real id " + std::to_string(id));
+        c.ids.insert(free_real_ids_, id);
+    }
+    c.released_reals.clear();
+}
+
+void XdpDataplane::write_sched_table(MapTransaction& tx, uint32_t service_id,
+                                     const VirtualService& svc) {
+    std::vector<uint32_t> ids;
+    ids.reserve(svc.reals.size());
+    for (const auto& [rkey, real] : svc.reals) ids.push_back(real_ids_.at({svc.key, rkey}));
+    std::vector<uint32_t> table = build_sched_table(svc, ids);
+    std::vector<uint32_t> values;
+    values.reserve(table.size() + 1);
+    values.push_back(static_cast<uint32_t>(table.size()));
+    values.insert(values.end(), table.begin(), table.end());
+
+    bpf_map_create_opts opts{};
+    opts.sz = sizeof opts;
+    opts.map_flags = BPF_F_INNER_MAP;
+    std::string what = "scheduling table of " + svc.key.to_string();
+    UniqueFd inner(bpf_map_create(BPF_MAP_TYPE_ARRAY, "xvs_sched", sizeof(uint32_t),
+                                  sizeof(uint32_t), static_cast<uint32_t>(values.size()), &opts));
+    if (!inner) throw DataplaneError("creating " + what + ": " + errno_text(errno));
+    std::vector<uint32_t> keys(values.size());
+    for (uint32_t i = 0; i < keys.size(); ++i) keys[i] = i;
+    uint32_t count = static_cast<uint32_t>(values.size());
+    if (bpf_map_update_batch(inner.get(), keys.data(), values.data(), &count, nullptr) != 0)
+        throw DataplaneError("filling " + what + ": " + errno_text(errno));
+    tx.stage_inner(bpf_map__fd(skel_->maps.xvs_sched_tables), service_id, std::move(inner), what);
+}
+
+void XdpDataplane::clear_sched_table(MapTransaction& tx, uint32_t service_id,
+                                     const std::string& service_name) {
+    // The slot points at the one empty table rather than being deleted: a
+    // deletion waits for a grace period of its own, a staged write shares one.
+    UniqueFd vacant(fcntl(vacant_table_.get(), F_DUPFD_CLOEXEC, 0));
+    if (!vacant)
+        throw DataplaneError("duplicating the empty scheduling table: " + errno_text(errno));
+    tx.stage_inner(bpf_map__fd(skel_->maps.xvs_sched_tables), service_id, std::move(vacant),
+                   "scheduling table of " + service_name);
+}
+
+void XdpDataplane::add_service(Change& c, const VirtualService& svc) {
+    uint32_t id;
+    if (auto it = adopted_services_.find(svc.key); it != adopted_services_.end()) {
+        id = it->second;
+        c.ids.erase(adopted_services_, svc.key);
+    } else {
+        id = allocate_service_id(c);
+        c.fresh_services.push_back(id);
+    }
+    c.ids.assign(service_ids_, svc.key, id);
+    write_service_info(c.maps, id, svc);
+    for (const auto& [rkey, real] : svc.reals) add_real(c, svc, id, real);
+    write_sched_table(c.maps, id, svc);
+    // Keys last: the service becomes visible to packets only when complete.
+    c.publish.emplace_back(id, &svc);
+}
+
+void XdpDataplane::update_service(Change& c, const VirtualService& before,
+                                  const VirtualService& after) {
+    uint32_t id = service_ids_.at(after.key);
+    if (!before.same_settings(after)) {
+        write_service_info(c.maps, id, after);
+        if (before.matches != after.matches) {
+            VirtualService gone = before;
+            gone.matches.clear();
+            for (const auto& m : before.matches)
+                if (std::find(after.matches.begin(), after.matches.end(), m) == after.matches.end())
+                    gone.matches.push_back(m);
+            erase_service_keys(c.maps, id, gone);
+            write_service_keys(c.maps, id, after);
+        }
+    }
+    bool table_changed = before.scheduler != after.scheduler ||
+                         before.scheduler_flags != after.scheduler_flags ||
+                         before.reals.size() != after.reals.size();
+    for (const auto& [rkey, real] : before.reals) {
+        if (after.reals.count(rkey)) continue;
+        auto ref = RealRefKey{after.key, rkey};
+        free_real(c, real_ids_.at(ref));
+        c.ids.erase(real_ids_, ref);
+        table_changed = true;
+    }
+    for (const auto& [rkey, real] : after.reals) {
+        auto old = before.reals.find(rkey);
+        if (old == before.reals.end()) {
+            add_real(c, after, id, real);
+            table_changed = true;
+        } else if (!(old->second == real)) {
+            uint32_t rid = real_ids_.at({after.key, rkey});
+            write_real(c.maps, rid, id, real, real_generation_.at(rid));
+            if (old->second.weight != real.weight) table_changed = true;
+        }
+    }
+    if (table_changed) write_sched_table(c.maps, id, after);
+}
+
+void XdpDataplane::remove_service(Change& c, const VirtualService& svc) {
+    uint32_t id = service_ids_.at(svc.key);
+    erase_service_keys(c.maps, id, svc);
+    clear_sched_table(c.maps, id, svc.key.to_string());
+    for (const auto& [rkey, real] : svc.reals) {
+        auto ref = RealRefKey{svc.key, rkey};
+        free_real(c, real_ids_.at(ref));
+        c.ids.erase(real_ids_, ref);
+    }
+    xvs_service none{};
+    c.maps.update(bpf_map__fd(skel_->maps.xvs_service_info), bytes_of(id), bytes_of(none),
+                  "service " + svc.key.to_string());
+    c.ids.erase(service_ids_, svc.key);
+    c.ids.insert(free_service_ids_, id);
+}
+
+void XdpDataplane::remove_adopted_leftovers(Change& c, const Model& next) {
+    // Adopted entries `next` does not claim; freed before the services of
+    // `next` are added, so that a table at its limit has room for them.
+    std::vector<std::pair<RealRefKey, uint32_t>> reals;
+    for (const auto& [ref, id] : adopted_reals_) {
+        auto svc = next.services.find(ref.first);
+        if (svc == next.services.end() || !svc->second.reals.count(ref.second))
+            reals.emplace_back(ref, id);
+    }
+    for (const auto& [ref, id] : reals) {
+        free_real(c, id);
+        c.ids.erase(adopted_reals_, ref);
+    }
+    std::vector<std::pair<ServiceKey, uint32_t>> services;
+    for (const auto& [key, id] : adopted_services_)
+        if (!next.services.count(key)) services.emplace_back(key, id);
+    for (const auto& [key, id] : services) {
+        for (int fd : {bpf_map__fd(skel_->maps.xvs_services), bpf_map__fd(skel_->maps.xvs_matches)}) {
+            std::vector<xvs_service_key> stale;
+            for_each_entry<xvs_service_key, uint32_t>(
+                fd, [&](const xvs_service_key& k, uint32_t v) {
+                    if (v == id) stale.push_back(k);
+                });
+            for (const auto& k : stale)
+                c.maps.erase(fd, bytes_of(k), "stale key of " + key.to_string());
+        }
+        clear_sched_table(c.maps, id, key.to_string());
+        xvs_service none{};
+        c.maps.update(bpf_map__fd(skel_->maps.xvs_service_info), bytes_of(id), bytes_of(none),
+                      "service " + key.to_string());
+        c.ids.erase(adopted_services_, key);
+        c.ids.insert(free_service_ids_, id);
+    }
+}
+
+std::set<ServiceKey> XdpDataplane::services_to_reconcile(const ModelDiff& change,
+                                                         const Model& next) const {
+    std::set<ServiceKey> keys;
+    if (!adopted_services_.empty() || !adopted_reals_.empty()) {
+        // The first apply after adopting pinned state: what the maps hold is
+        // known only service by service, so every service is compared.
+        for (const auto& [key, svc] : programmed_.services) keys.insert(key);
+        for (const auto& [key, svc] : next.services) keys.insert(key);
+        return keys;
+    }
+    for (const auto& s : change.added_services) keys.insert(s.key);
+    for (const auto& s : change.removed_services) keys.insert(s.key);
+    for (const auto& s : change.changed_services) keys.insert(s.after.key);
+    for (const auto& r : change.added_reals) keys.insert(r.service);
+    for (const auto& r : change.removed_reals) keys.insert(r.service);
+    for (const auto& r : change.changed_reals) keys.insert(r.service);
+    return keys;
+}
+
+void XdpDataplane::write_filter_words(MapTransaction& tx, const std::set<uint32_t>& words) {
+    int fd = bpf_map__fd(skel_->maps.xvs_addr_filter);
+    for (uint32_t index : words) {
+        uint64_t want = address_filter_.word(index), have = 0;
+        if (bpf_map_lookup_elem(fd, &index, &have) == 0 && have == want) continue;
+        tx.update(fd, bytes_of(index), bytes_of(want), "address filter word " + std::to_string(index));
+    }
+}
+
+void XdpDataplane::apply(const ModelDiff& change, const Model& next) {
+    // Each listed service is compared with what this plane programmed for it,
+    // so a diff that lists a service is enough, whatever detail it carries;
+    // services it does not list are not looked at (time follows the change).
+    std::set<ServiceKey> touched = services_to_reconcile(change, next);
+    std::vector<std::string> problems;
+    size_t reals = programmed_reals_;
+    for (const auto& key : touched) {
+        auto after = next.services.find(key);
+        auto before = programmed_.services.find(key);
+        if (after != next.services.end()) {
+            add_service_problems(after->second, problems);
+            reals += after->second.reals.size();
+        }
+        if (before != programmed_.services.end()) reals -= before->second.reals.size();
+    }
+    if (next.services.size() > XVS_MAX_SERVICES)
+        problems.push_back("more than " + std::to_string(XVS_MAX_SERVICES) +
+                           " virtual services; XDP holds at most that many");
+    if (reals > options_.max_reals) problems.push_back(real_capacity_problem(reals));
+    if (!problems.empty()) {
+        std::string msg = "the XDP data plane cannot serve this configuration:";
+        for (const auto& p : problems) msg += "\n  " + p;
+        throw DataplaneError(msg);
+    }
+
+    size_t writes = 0;
+    try {
+        // Destroyed without commit (an exception), it puts back every map
+        // entry and every id it changed.
+        Change c(vacant_table_.get());
+        // The address filter gains the bits of what is added before the
+        // entries exist and loses the bits of what goes only after they are gone.
+        std::vector<AddressFilter::Entry> filter_gained, filter_lost;
+        auto add_entries = [](std::vector<AddressFilter::Entry>& to, const VirtualService& svc) {
+            auto e = AddressFilter::entries_of(svc);
+            to.insert(to.end(), e.begin(), e.end());
+        };
+        for (const auto& key : touched) {
+            auto before = programmed_.services.find(key);
+            auto after = next.services.find(key);
+            bool was = before != programmed_.services.end(), is = after != next.services.end();
+            if (was && is && before->second == after->second) continue;
+            if (was) add_entries(filter_lost, before->second);
+            if (is) add_entries(filter_gained, after->second);
+        }
+        auto gained_words = address_filter_.add(filter_gained);
+        c.ids.on_rollback([this, filter_gained] { address_filter_.remove(filter_gained); });
+        write_filter_words(c.maps, gained_words);
+
+        if (!adopted_services_.empty() || !adopted_reals_.empty()) remove_adopted_leftovers(c, next);
+        // Removals first: a lookup key they free may be taken by a service
+        // added in this same apply.
+        for (const auto& key : touched) {
+            auto before = programmed_.services.find(key);
+            if (before != programmed_.services.end() && !next.services.count(key))
+                remove_service(c, before->second);
+        }
+        for (const auto& key : touched) {
+            auto after = next.services.find(key);
+            if (after == next.services.end()) continue;
+            auto before = programmed_.services.find(key);
+            if (before == programmed_.services.end())
+                add_service(c, after->second);
+            else if (!(before->second == after->second))
+                update_service(c, before->second, after->second);
+        }
+        zero_percpu(bpf_map__fd(skel_->maps.xvs_service_stats), c.fresh_services,
+                    sizeof(xvs_counters));
+        zero_percpu(bpf_map__fd(skel_->maps.xvs_rr_position), c.fresh_services, sizeof(uint32_t));
+        zero_percpu(bpf_map__fd(skel_->maps.xvs_real_stats), c.fresh_reals, sizeof(xvs_counters));
+        c.maps.flush_inner();
+        release_reals(c);
+        for (const auto& [id, svc] : c.publish) write_service_keys(c.maps, id, *svc);
+
+        auto lost_words = address_filter_.remove(filter_lost);
+        c.ids.on_rollback([this, filter_lost] { address_filter_.add(filter_lost); });
+        if (!filter_synced_) {
+            // Pinned words may hold bits of what a previous daemon served.
+            lost_words.clear();
+            for (uint32_t i = 0; i < AddressFilter::kWords; ++i) lost_words.insert(i);
+        }
+        write_filter_words(c.maps, lost_words);
+        c.ids.set(filter_synced_, true);
+
+        for (const auto& key : touched) {
+            auto after = next.services.find(key);
+            if (after != next.services.end())
+                c.ids.assign(programmed_.services, key, after->second);
+            else
+                c.ids.erase(programmed_.services, key);
+        }
+        c.ids.set(programmed_reals_, reals);
+        writes = c.maps.writes();
+        c.maps.commit();
+        c.ids.commit();
+    } catch (const DataplaneError&) {
+        throw;
+    } catch (const std::exception& e) {
+        throw DataplaneError(std::string("programming the XDP maps: ") + e.what());
+    }
+    last_apply_writes_ = writes;
+}
+
+}  // namespace xvs

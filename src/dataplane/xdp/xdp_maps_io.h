@@ -1,0 +1,42 @@
+// Helpers that more than one part of XdpDataplane needs to read and write
+// its BPF maps: errno text, address conversion, hash-map walks, pinnability.
+#pragma once
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "model/address.h"
+#include "xvs/abi.h"
+
+namespace xvs {
+
+inline std::string errno_text(int err) { return std::strerror(err < 0 ? -err : err); }
+
+inline IpAddress address_from(const __u32 in[4], uint8_t family) {
+    IpAddress a;
+    a.family = family == XVS_FAMILY_V6 ? Family::v6 : Family::v4;
+    std::memcpy(a.bytes.data(), in, 16);
+    if (!a.is_v6()) std::fill(a.bytes.begin() + 4, a.bytes.end(), 0);
+    return a;
+}
+
+// Walks every key of a hash map, calling fn(key, value).
+template <typename Key, typename Value, typename Fn>
+void for_each_entry(int map_fd, Fn&& fn) {
+    Key key{}, next{};
+    Value value{};
+    const Key* prev = nullptr;
+    while (bpf_map_get_next_key(map_fd, prev, &next) == 0) {
+        if (bpf_map_lookup_elem(map_fd, &next, &value) == 0) fn(next, value);
+        key = next;
+        prev = &key;
+    }
+}
+
+inline bool map_is_pinnable(const bpf_map* map) { return !bpf_map__is_internal(map); }
+
+}  // namespace xvs
