@@ -41,17 +41,6 @@ static __always_inline void conn_key_of(const struct xvs_packet *p, struct xvs_c
     k->pad = 0;
 }
 
-static __always_inline __u64 conn_timeout(__u8 state)
-{
-    switch (state) {
-    case XVS_CONN_TCP_SYN: return XVS_TIMEOUT_TCP_SYN;
-    case XVS_CONN_TCP_ESTABLISHED: return XVS_TIMEOUT_TCP_ESTABLISHED;
-    case XVS_CONN_TCP_FIN: return XVS_TIMEOUT_TCP_FIN;
-    case XVS_CONN_TCP_CLOSE: return XVS_TIMEOUT_TCP_CLOSE;
-    default: return XVS_TIMEOUT_UDP;
-    }
-}
-
 /* The real behind (id, generation), or 0 if it was removed since. */
 static __always_inline struct xvs_real *live_real(__u32 real_id, __u32 generation)
 {
@@ -108,7 +97,7 @@ static __always_inline struct xvs_real *conn_use(const struct xvs_packet *p,
 {
     *refreshed = 0;
     struct xvs_real *r = live_real(c->real_id, c->real_generation);
-    int stale = !r || now - c->last_seen_ns > conn_timeout(c->state);
+    int stale = !r || now - c->last_seen_ns > xvs_conn_timeout_ns(c->state);
     if (!stale && p->proto == IPPROTO_TCP && (p->tcp_flags & XVS_TCP_SYN) &&
         !(p->tcp_flags & XVS_TCP_ACK) &&
         (c->state == XVS_CONN_TCP_FIN || c->state == XVS_CONN_TCP_CLOSE))

@@ -168,6 +168,19 @@ enum xvs_conn_state {
     XVS_CONN_UDP,
 };
 
+/* How long an entry in a state lives after its last packet: the program
+ * expires entries with it, user space lists their remaining time. */
+static inline __u64 xvs_conn_timeout_ns(__u8 state)
+{
+    switch (state) {
+    case XVS_CONN_TCP_SYN: return XVS_TIMEOUT_TCP_SYN;
+    case XVS_CONN_TCP_ESTABLISHED: return XVS_TIMEOUT_TCP_ESTABLISHED;
+    case XVS_CONN_TCP_FIN: return XVS_TIMEOUT_TCP_FIN;
+    case XVS_CONN_TCP_CLOSE: return XVS_TIMEOUT_TCP_CLOSE;
+    default: return XVS_TIMEOUT_UDP;
+    }
+}
+
 /* Lookup key of xvs_services and xvs_matches: protocol is IPPROTO_TCP/UDP. */
 struct xvs_service_key {
     __u32 addr[4];

@@ -26,16 +26,6 @@ uint64_t monotonic_ns() {
     return uint64_t(ts.tv_sec) * XVS_NS_PER_SEC + uint64_t(ts.tv_nsec);
 }
 
-uint64_t conn_timeout_ns(uint8_t state) {
-    switch (state) {
-        case XVS_CONN_TCP_SYN: return XVS_TIMEOUT_TCP_SYN;
-        case XVS_CONN_TCP_ESTABLISHED: return XVS_TIMEOUT_TCP_ESTABLISHED;
-        case XVS_CONN_TCP_FIN: return XVS_TIMEOUT_TCP_FIN;
-        case XVS_CONN_TCP_CLOSE: return XVS_TIMEOUT_TCP_CLOSE;
-        default: return XVS_TIMEOUT_UDP;
-    }
-}
-
 const char* conn_state_name(uint8_t state) {
     switch (state) {
         case XVS_CONN_TCP_SYN: return "SYN_RECV";
@@ -101,7 +91,7 @@ std::vector<ServiceStatus> XdpDataplane::status() const {
     };
     for_each_entry<xvs_conn_key, xvs_conn>(
         bpf_map__fd(skel_->maps.xvs_conns), [&](const xvs_conn_key&, const xvs_conn& c) {
-            if (!live(c.real_id, c.real_generation) || now - c.last_seen_ns > conn_timeout_ns(c.state))
+            if (!live(c.real_id, c.real_generation) || now - c.last_seen_ns > xvs_conn_timeout_ns(c.state))
                 return;
             if (c.state == XVS_CONN_TCP_ESTABLISHED)
                 per_real[c.real_id].active++;
@@ -124,21 +114,11 @@ std::vector<ServiceStatus> XdpDataplane::status() const {
     int svc_stats = bpf_map__fd(skel_->maps.xvs_service_stats);
     int real_stats = bpf_map__fd(skel_->maps.xvs_real_stats);
     for (const auto& [key, svc] : programmed_.services) {
-        ServiceStatus s;
-        s.key = key;
-        s.scheduler = svc.scheduler;
-        s.scheduler_flags = svc.scheduler_flags;
-        s.persistence = svc.persistence;
-        s.one_packet = svc.one_packet;
-        s.counters = sum_counters(svc_stats, service_ids_.at(key));
+        ServiceStatus s{key, svc.scheduler, svc.scheduler_flags, svc.persistence, svc.one_packet,
+                        sum_counters(svc_stats, service_ids_.at(key)), {}};
         for (const auto& [rkey, real] : svc.reals) {
             uint32_t rid = real_ids_.at({key, rkey});
-            RealStatus r;
-            r.key = rkey;
-            r.method = real.method;
-            r.weight = real.weight;
-            r.lower_threshold = real.lower_threshold;
-            r.upper_threshold = real.upper_threshold;
+            RealStatus r{rkey, real.method, real.weight, real.lower_threshold, real.upper_threshold};
             auto counts = per_real.find(rid);
             if (counts != per_real.end()) {
                 r.active_connections = counts->second.active;
@@ -166,7 +146,7 @@ std::vector<ConnectionEntry> XdpDataplane::connections() const {
     std::vector<ConnectionEntry> out;
     for_each_entry<xvs_conn_key, xvs_conn>(
         bpf_map__fd(skel_->maps.xvs_conns), [&](const xvs_conn_key& k, const xvs_conn& c) {
-            uint64_t timeout = conn_timeout_ns(c.state);
+            uint64_t timeout = xvs_conn_timeout_ns(c.state);
             uint64_t age = now > c.last_seen_ns ? now - c.last_seen_ns : 0;
             if (!live(c.real_id, c.real_generation) || age > timeout) return;
             const RealKey& real = real_by_id.at(c.real_id);
