@@ -64,7 +64,7 @@ int Daemon::run(const std::function<void()>& on_ready) {
         run_dir = std::make_unique<RunDir>(options_.instance, options_.run_root);
 
         checker_ = std::make_unique<HealthChecker>();
-        checker_->set_checks(health_.set_plan(loaded->checks));
+        auto checks = health_.set_plan(loaded->checks);
         health_.poll_maintenance(config_.globals.maintenancedir.value_or(""));
         Model model = build_model(config_, health_.view());
         DataplaneRequest request;
@@ -75,7 +75,9 @@ int Daemon::run(const std::function<void()>& on_ready) {
         request.keep_on_exit = !config_.globals.cleanstop;
         request.max_reals = options_.max_reals;
         plane_ = make_(request, model, log_);
-        seed_health_from_plane(model);
+        // The checker learns its checks once it is known which reals the
+        // plane already serves: those start up there too.
+        checker_->set_checks(std::move(checks), seed_health_from_plane(model));
         reconciler_ = std::make_unique<Reconciler>(*plane_.plane);
         reconciler_->reconcile(model);
         log_.info("serving " + std::to_string(model.services.size()) + " services, " +
@@ -204,17 +206,19 @@ void Daemon::on_timer() {
     }
 }
 
-void Daemon::seed_health_from_plane(Model& model) {
-    if (!plane_.serving_at_open) return;
+std::set<SubscriberId> Daemon::seed_health_from_plane(Model& model) {
+    if (!plane_.serving_at_open) return {};
     try {
-        size_t kept = health_.seed_serving(plane_.serving_at_open());
-        if (kept == 0) return;
-        log_.info(std::to_string(kept) + " checked real(s) found serving in the " +
-                  plane_.plane->name() + " data plane stay in until their first check");
+        auto kept = health_.seed_serving(plane_.serving_at_open());
+        if (kept.empty()) return {};
+        log_.info(std::to_string(kept.size()) + " checked real(s) found serving in the " +
+                  plane_.plane->name() + " data plane stay in, as up, until their checks fail");
         model = build_model(config_, health_.view());
+        return kept;
     } catch (const std::exception& e) {
         log_.error(std::string("reading what the data plane already serves: ") + e.what() +
                    "; checked reals start down until their first check");
+        return {};
     }
 }
 

@@ -91,7 +91,8 @@ class Daemon {
     void on_health_changes();
     // Right after the data plane opened: reals it already serves start up
     // (HealthBridge::seed_serving) and `model` is rebuilt accordingly.
-    void seed_health_from_plane(Model& model);
+    // Returns their subscriber ids, for the checker.
+    std::set<SubscriberId> seed_health_from_plane(Model& model);
     // Rebuilds the model from config_ and the health view, applies the diff.
     void apply_health(const std::vector<std::string>& state_lines);
     void shut_down();

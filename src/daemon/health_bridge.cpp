@@ -133,17 +133,17 @@ std::vector<std::pair<SubscriberId, CheckSpec>> HealthBridge::set_plan(
     return checks;
 }
 
-size_t HealthBridge::seed_serving(const std::vector<ServiceStatus>& serving) {
+std::set<SubscriberId> HealthBridge::seed_serving(const std::vector<ServiceStatus>& serving) {
     std::set<std::pair<ServiceKey, RealKey>> live;
     for (const auto& service : serving)
         for (const auto& real : service.reals)
             if (real.weight != 0) live.emplace(service.key, real.key);
-    size_t seeded = 0;
+    std::set<SubscriberId> seeded;
     for (auto& [id, e] : entries_) {
         if (e.state != State::unknown || !live.count({e.checked.service, e.checked.real})) continue;
         e.state = State::up;
         e.reason = "served by the data plane at start";
-        ++seeded;
+        seeded.insert(id);
     }
     return seeded;
 }

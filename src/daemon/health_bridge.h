@@ -22,8 +22,10 @@
 //    plane already serving (a restart after cleanstop=no): a real that is
 //    still unknown and that the plane serves with a weight other than 0
 //    starts up instead, as ldirectord keeps the reals it finds in the IPVS
-//    table at start. Its first check then decides like any later one. A
-//    real found with weight 0 (quiescent) or not found stays unknown.
+//    table at start. The checker is told to start those as up too
+//    (HealthChecker::set_checks' assume_up), so failurecount counts from
+//    there, as ldirectord counts failures of a real it found in the table.
+//    A real found with weight 0 (quiescent) or not found stays unknown.
 //  - apply(changes) records the checker's results; poll_maintenance() looks
 //    for ldirectord's maintenancedir files (by address and port; names are
 //    not reverse-resolved, that would block the control loop). A real is down
@@ -33,6 +35,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -75,8 +78,8 @@ class HealthBridge {
         const std::map<std::pair<ServiceKey, RealKey>, CheckSpec>& plan);
 
     // Marks unknown reals that `serving` lists with a weight other than 0 as
-    // up; returns how many.
-    size_t seed_serving(const std::vector<ServiceStatus>& serving);
+    // up; returns their subscriber ids.
+    std::set<SubscriberId> seed_serving(const std::vector<ServiceStatus>& serving);
 
     // Records the checker's results; log lines for effective changes.
     std::vector<std::string> apply(const std::vector<StateChange>& changes);

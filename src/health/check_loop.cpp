@@ -209,7 +209,9 @@ void CheckLoop::apply(const std::vector<CheckEntry>& entries) {
         if (subscribers_.count(e.subscriber)) continue;
         Check& check = check_for(e);
         check.subscribers.push_back(e.subscriber);
-        subscribers_.emplace(e.subscriber, Subscriber{check.id, SubscriberState(e.spec.failurecount)});
+        Subscriber sub{check.id, SubscriberState(e.spec.failurecount)};
+        if (e.assume_up) sub.state.apply(true);  // up without a report: it already is
+        subscribers_.emplace(e.subscriber, std::move(sub));
         if (check.last) deliver(check, *check.last, {e.subscriber});
     }
     std::vector<uint64_t> unused;

@@ -36,6 +36,7 @@ struct HealthCheckerStats {
 // One subscriber's check, validated and compiled by the front.
 struct CheckEntry {
     SubscriberId subscriber = 0;
+    bool assume_up = false;  // new subscriber starts up, not unknown
     CheckSpec spec;
     std::string key;
     std::shared_ptr<const ReceivePattern> receive;

@@ -33,7 +33,8 @@ HealthChecker::HealthChecker(Options options)
 
 HealthChecker::~HealthChecker() { stop(); }
 
-void HealthChecker::set_checks(std::vector<std::pair<SubscriberId, CheckSpec>> checks) {
+void HealthChecker::set_checks(std::vector<std::pair<SubscriberId, CheckSpec>> checks,
+                               const std::set<SubscriberId>& assume_up) {
     auto entries = std::make_shared<std::vector<CheckEntry>>();
     entries->reserve(checks.size());
     std::map<SubscriberId, bool> seen;
@@ -43,6 +44,7 @@ void HealthChecker::set_checks(std::vector<std::pair<SubscriberId, CheckSpec>> c
         validate_check_spec(spec);
         CheckEntry entry;
         entry.subscriber = subscriber;
+        entry.assume_up = assume_up.count(subscriber) > 0;
         entry.key = check_key(spec);
         entry.receive = compile_receive(spec);
         entry.spec = std::move(spec);

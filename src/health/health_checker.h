@@ -33,6 +33,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <utility>
@@ -58,7 +59,11 @@ public:
     HealthChecker(const HealthChecker&) = delete;
     HealthChecker& operator=(const HealthChecker&) = delete;
 
-    void set_checks(std::vector<std::pair<SubscriberId, CheckSpec>> checks);
+    // assume_up: subscribers new to the checker that start as up instead of
+    // unknown (reals a restarted daemon found serving): their first result
+    // is not reported unless it changes that, and failurecount applies.
+    void set_checks(std::vector<std::pair<SubscriberId, CheckSpec>> checks,
+                    const std::set<SubscriberId>& assume_up = {});
 
     void start();  // std::runtime_error if the thread or its fds cannot be set up
     void stop();

@@ -149,7 +149,7 @@ TEST_CASE("reals the data plane serves at start begin up; their first check deci
     Config c = parse(web_config("no"));
     HealthBridge bridge;
     auto checks = bridge.set_plan(plan_health_checks(c));
-    CHECK(bridge.seed_serving(serving_web({{real1, 1}, {real2, 2}})) == 2);
+    CHECK(bridge.seed_serving(serving_web({{real1, 1}, {real2, 2}})).size() == 2);
     Model m = build_model(c, bridge.view());
     CHECK(m.services.at(web).reals.at(real1).weight == 1);
     CHECK(m.services.at(web).reals.at(real2).weight == 2);
@@ -168,8 +168,8 @@ TEST_CASE("a real found quiescent, found elsewhere or not found stays down until
     bridge.set_plan(plan_health_checks(c));
     auto other = serving_web({{real2, 1}});
     other[0].key = ServiceKey::tcp_udp(Protocol::tcp, ip("192.168.239.250"), 8080);
-    CHECK(bridge.seed_serving(serving_web({{real1, 0}})) == 0);
-    CHECK(bridge.seed_serving(other) == 0);
+    CHECK(bridge.seed_serving(serving_web({{real1, 0}})).empty());
+    CHECK(bridge.seed_serving(other).empty());
     CHECK(build_model(c, bridge.view()).services.at(web).reals.empty());
 }
 
@@ -178,7 +178,7 @@ TEST_CASE("seeding never overrides a real already checked") {
     HealthBridge bridge;
     auto checks = bridge.set_plan(plan_health_checks(c));
     report(bridge, checks, real1, false, "connection refused");
-    CHECK(bridge.seed_serving(serving_web({{real1, 1}, {real2, 2}})) == 1);
+    CHECK(bridge.seed_serving(serving_web({{real1, 1}, {real2, 2}})).size() == 1);
     Model m = build_model(c, bridge.view());
     CHECK(m.services.at(web).reals.count(real1) == 0);
     CHECK(m.services.at(web).reals.at(real2).weight == 2);

@@ -80,8 +80,9 @@ struct RunningChecker {
     HealthChecker checker;
     ChangeLog log{checker};
 
-    explicit RunningChecker(std::vector<std::pair<SubscriberId, CheckSpec>> checks) {
-        checker.set_checks(std::move(checks));
+    explicit RunningChecker(std::vector<std::pair<SubscriberId, CheckSpec>> checks,
+                            const std::set<SubscriberId>& assume_up = {}) {
+        checker.set_checks(std::move(checks), assume_up);
         checker.start();
     }
     // Waits until each of `ids` has reported at least once.
@@ -301,6 +302,32 @@ TEST_CASE("failurecount=3 needs three consecutive failed rounds, failurecount=1 
     CHECK(down3->round == down1->round + 2);
     CHECK(down3->reason == "connection refused");
     CHECK(checker.stats().checks == 1);
+}
+
+TEST_CASE("a subscriber assumed up counts failurecount from up and reports no first success") {
+    // Subscribers 1 and 2 share one check of a refusing port; 1 is assumed up
+    // (a real a restarted daemon found serving) with failurecount=3, 2 starts
+    // unknown. 2 reports down at its first round, 1 only two rounds later.
+    auto refused = std::make_unique<LocalTcpServer>(Family::v4);
+    auto spec = connect_spec(refused->address(), refused->port());
+    refused.reset();
+    spec.interval_s = 0.1;
+    auto assumed = spec;
+    assumed.failurecount = 3;
+    // And 3, assumed up on a port that answers, reports nothing at all.
+    LocalTcpServer server(Family::v4);
+    auto alive = connect_spec(server.address(), server.port());
+    alive.interval_s = 0.1;
+    RunningChecker running({{1, assumed}, {2, spec}, {3, alive}, {4, alive}}, {1, 3});
+    auto& log = running.log;
+    REQUIRE(running.wait_for_each({1, 2, 4}));
+    auto first1 = log.of(1).at(0), first2 = log.of(2).at(0);
+    CHECK_FALSE(first1.up);
+    CHECK_FALSE(first2.up);
+    CHECK(first1.round == first2.round + 2);
+    // By now the answering check has run several rounds too (same interval).
+    CHECK(log.of(4).at(0).up);
+    CHECK(log.of(3).empty());
 }
 
 TEST_CASE("identical checks of two subscribers run once per round") {
