@@ -1,6 +1,5 @@
 #include "daemon/dataplane_factory.h"
 
-#include "daemon/xdp_serving.h"
 #include "dataplane/ipvs/ipvs_dataplane.h"
 #include "dataplane/split/split_dataplane.h"
 #include "dataplane/xdp/xdp_dataplane.h"
@@ -32,7 +31,7 @@ DataplaneHandle open_xdp(const DataplaneRequest& request) {
     XdpDataplane* xdp = plane.get();
     DataplaneHandle handle;
     handle.periodic = [xdp] { xdp->resolve_pending_neighbours(); };
-    handle.serving_at_open = [xdp] { return read_xdp_serving(*xdp); };
+    handle.serving_at_open = [xdp] { return xdp->serving_at_start(); };
     handle.plane = std::move(plane);
     return handle;
 }

@@ -129,6 +129,7 @@ TEST_CASE("maps are pinned per instance and removed on exit") {
         CHECK(dir == "/sys/fs/bpf/xvs/" + o.instance);
         CHECK(exists(dir + "/xvs_conns"));
         CHECK(exists(dir + "/xvs_service_info"));
+        CHECK(dp.serving_at_start().empty());  // fresh maps: nothing found serving
     }
     CHECK_FALSE(exists(dir));
 }
@@ -154,6 +155,13 @@ TEST_CASE("a restarted data plane reuses pinned maps and keeps established flows
         REQUIRE(exists(dir + "/xvs_conns"));
         o.keep_on_exit = false;
         XdpDataplane again(o);
+        // What the previous plane served, as the daemon seeds health from it.
+        const auto& found = again.serving_at_start();
+        REQUIRE(found.size() == 2);
+        std::map<std::string, uint32_t> weights;
+        for (const auto& s : found)
+            for (const auto& r : s.reals) weights[r.key.address.to_string()] = r.weight;
+        CHECK(weights == std::map<std::string, uint32_t>{{"10.1.0.2", 1}, {"10.1.0.3", 1}, {"10.1.0.4", 1}});
         // The new model lists the reals in another weight and drops a service.
         auto changed = svc;
         changed.reals.begin()->second.weight = 4;

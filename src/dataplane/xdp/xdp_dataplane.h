@@ -92,6 +92,10 @@ class XdpDataplane : public Dataplane {
 
     // The global action counters (index = enum xvs_stat), summed over CPUs.
     std::array<uint64_t, XVS_STAT__COUNT> global_counters() const;
+    // What the pinned maps served when this plane opened: a previous xvsd's
+    // services and reals (key, method, weight) after a cleanstop=no exit;
+    // empty when the plane started with fresh maps.
+    const std::vector<ServiceStatus>& serving_at_start() const { return serving_at_start_; }
     // Map writes done by the last apply() (0 for an unchanged model).
     size_t last_apply_writes() const { return last_apply_writes_; }
 
@@ -183,6 +187,7 @@ class XdpDataplane : public Dataplane {
     // Found in pinned maps at start, not yet claimed by apply().
     std::map<ServiceKey, uint32_t> adopted_services_;
     std::map<RealRefKey, uint32_t> adopted_reals_;
+    std::vector<ServiceStatus> serving_at_start_;
     size_t last_apply_writes_ = 0;
     // Mirrors xvs_addr_filter; the first apply() rewrites every word that
     // differs (pinned maps may hold a previous daemon's bits).

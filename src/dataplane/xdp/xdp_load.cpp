@@ -28,6 +28,14 @@ namespace xvs {
 
 namespace {
 
+ForwardMethod forward_method_from(uint8_t method) {
+    switch (method) {
+        case XVS_FWD_MASQ: return ForwardMethod::masq;
+        case XVS_FWD_IPIP: return ForwardMethod::ipip;
+        default: return ForwardMethod::gate;
+    }
+}
+
 constexpr const char* kProgramName = "xvs_xdp_main";
 
 // Walks entries 0..size-1 of an array map, calling fn(index, value); batch
@@ -297,6 +305,7 @@ void XdpDataplane::refresh_interface_addresses() {
 
 void XdpDataplane::adopt_pinned_ids() {
     std::map<uint32_t, ServiceKey> by_id;
+    std::map<uint32_t, ServiceStatus> serving;  // by service id
     std::set<uint32_t> used_services, used_reals;
     for_each_array_entry<xvs_service>(
         bpf_map__fd(skel_->maps.xvs_service_info), XVS_MAX_SERVICES,
@@ -311,6 +320,7 @@ void XdpDataplane::adopt_pinned_ids() {
                                           address_from(info.key_addr, info.family),
                                           ntohs(info.key_port));
             by_id[id] = key;
+            serving[id].key = key;
             adopted_services_[key] = id;
             used_services.insert(id);
         });
@@ -323,9 +333,12 @@ void XdpDataplane::adopt_pinned_ids() {
             if (svc == by_id.end()) return;
             RealKey key{address_from(r.addr, r.family), ntohs(r.port)};
             adopted_reals_[{svc->second, key}] = id;
+            RealStatus found{key, forward_method_from(r.method), r.weight};
+            serving[r.service_id].reals.push_back(std::move(found));
             real_generation_[id] = r.generation;
             used_reals.insert(id);
         });
+    for (auto& [id, s] : serving) serving_at_start_.push_back(std::move(s));
     // Ids in use stay allocated; the gaps below the highest become free.
     next_service_id_ = *used_services.rbegin() + 1;
     for (uint32_t id = 0; id < next_service_id_; ++id)
