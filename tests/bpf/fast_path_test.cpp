@@ -15,16 +15,6 @@
 namespace xvs::test {
 namespace {
 
-PacketSpec syn_to(const std::string& vip, uint16_t port, uint16_t sport = 40000) {
-    PacketSpec s;
-    bool v6 = vip.find(':') != std::string::npos;
-    s.src = ip(v6 ? "fd00::2" : "10.0.0.2");
-    s.dst = ip(vip);
-    s.dport = port;
-    s.sport = sport;
-    return s;
-}
-
 // The next-hop cache is per CPU: a test that expects a cached answer runs on
 // one CPU throughout, and gets its previous affinity back at the end.
 class PinnedToOneCpu {
@@ -69,19 +59,19 @@ TEST_CASE("a packet whose addresses are not in the filter passes without a table
     XdpFixture f;
     f.set(make_model({make_service(Protocol::tcp, "10.0.0.100", 80,
                                    {make_real("10.1.0.2", 80, ForwardMethod::gate)})}));
-    REQUIRE(f.send(syn_to("10.0.0.100", 80)).action == XDP_REDIRECT);
+    REQUIRE(f.send(client_packet("10.0.0.100", 80)).action == XDP_REDIRECT);
     // Clear the VIP's word behind the data plane's back: the packet no longer
     // reaches the connection table, although its flow is there.
     auto [index, mask] = AddressFilter::position_of({XVS_ADDR_FILTER_DST, ip("10.0.0.100")});
     uint64_t zero = 0;
     REQUIRE(bpf_map_update_elem(f.dp.map_fd("xvs_addr_filter"), &index, &zero, BPF_ANY) == 0);
     uint64_t pass_before = f.stat(XVS_STAT_PASS);
-    CHECK(f.send(syn_to("10.0.0.100", 80)).action == XDP_PASS);
+    CHECK(f.send(client_packet("10.0.0.100", 80)).action == XDP_PASS);
     CHECK(f.stat(XVS_STAT_PASS) == pass_before + 1);
     // With the bit back, the flow's entry is found again.
     REQUIRE(bpf_map_update_elem(f.dp.map_fd("xvs_addr_filter"), &index, &mask, BPF_ANY) == 0);
     uint64_t new_before = f.stat(XVS_STAT_NEW_CONN);
-    CHECK(f.send(syn_to("10.0.0.100", 80)).action == XDP_REDIRECT);
+    CHECK(f.send(client_packet("10.0.0.100", 80)).action == XDP_REDIRECT);
     CHECK(f.stat(XVS_STAT_NEW_CONN) == new_before);
 }
 
@@ -115,12 +105,12 @@ TEST_CASE("a neighbour change reaches the packets once the cached next hop is a 
     XdpFixture f;
     f.set(make_model({make_service(Protocol::tcp, "10.0.0.100", 80,
                                    {make_real("10.1.0.2", 80, ForwardMethod::gate)})}));
-    REQUIRE(real_of(f.send(syn_to("10.0.0.100", 80))) == 2);
+    REQUIRE(real_of(f.send(client_packet("10.0.0.100", 80))) == 2);
     f.net.ip("neigh replace 10.1.0.2 lladdr 02:00:00:00:01:03 dev rs0 nud permanent");
     // Cached: the old MAC for up to XVS_HOP_CACHE_NS.
-    CHECK(real_of(f.send(syn_to("10.0.0.100", 80))) == 2);
+    CHECK(real_of(f.send(client_packet("10.0.0.100", 80))) == 2);
     std::this_thread::sleep_for(std::chrono::milliseconds(1100));
-    CHECK(real_of(f.send(syn_to("10.0.0.100", 80))) == 3);
+    CHECK(real_of(f.send(client_packet("10.0.0.100", 80))) == 3);
 }
 
 TEST_CASE("a packet longer than the cached one is checked against the route's MTU") {
@@ -129,7 +119,7 @@ TEST_CASE("a packet longer than the cached one is checked against the route's MT
     f.set(make_model({make_service(Protocol::udp, "10.0.0.100", 53,
                                    {make_real("10.1.0.2", 53, ForwardMethod::gate)})}));
     f.net.ip("link set rs0 mtu 1000");
-    PacketSpec small = syn_to("10.0.0.100", 53);
+    PacketSpec small = client_packet("10.0.0.100", 53);
     small.proto = 17;
     small.payload.assign(100, 0x61);
     REQUIRE(f.send(small).action == XDP_REDIRECT);
@@ -147,7 +137,7 @@ TEST_CASE("timestamps in the maps are CLOCK_MONOTONIC to within a tick") {
     timespec ts{};
     clock_gettime(CLOCK_MONOTONIC, &ts);
     uint64_t before = uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
-    REQUIRE(f.send(syn_to("10.0.0.100", 80)).action == XDP_REDIRECT);
+    REQUIRE(f.send(client_packet("10.0.0.100", 80)).action == XDP_REDIRECT);
     clock_gettime(CLOCK_MONOTONIC, &ts);
     uint64_t after = uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
     int fd = f.dp.map_fd("xvs_conns");

@@ -8,23 +8,6 @@ using namespace xvs::test;
 
 namespace {
 
-std::vector<uint8_t> payload(size_t n) {
-    std::vector<uint8_t> p(n);
-    for (size_t i = 0; i < n; ++i) p[i] = uint8_t(i * 7 + 1);
-    return p;
-}
-
-PacketSpec client_packet(const std::string& vip, uint16_t vport, uint8_t proto = 6) {
-    PacketSpec s;
-    bool v6 = vip.find(':') != std::string::npos;
-    s.src = ip(v6 ? "fd00::2" : "10.0.0.2");
-    s.dst = ip(vip);
-    s.proto = proto;
-    s.dport = vport;
-    s.payload = payload(37);
-    return s;
-}
-
 // The frame with both MACs replaced, to compare the untouched rest.
 std::vector<uint8_t> with_macs(std::vector<uint8_t> frame, const Mac& dst, const Mac& src) {
     std::copy(dst.begin(), dst.end(), frame.begin());

@@ -38,6 +38,26 @@ inline VirtualService make_service(Protocol proto, const std::string& vip, uint1
     return s;
 }
 
+// A payload of n bytes that is not all one value (checksums notice a shift).
+inline std::vector<uint8_t> payload(size_t n) {
+    std::vector<uint8_t> p(n);
+    for (size_t i = 0; i < n; ++i) p[i] = uint8_t(i * 7 + 1);
+    return p;
+}
+
+// A SYN with 37 bytes of payload from the test client (10.0.0.2 / fd00::2,
+// port 40000) to vip:vport.
+inline PacketSpec client_packet(const std::string& vip, uint16_t vport, uint8_t proto = 6) {
+    PacketSpec s;
+    bool v6 = vip.find(':') != std::string::npos;
+    s.src = ip(v6 ? "fd00::2" : "10.0.0.2");
+    s.dst = ip(vip);
+    s.proto = proto;
+    s.dport = vport;
+    s.payload = payload(37);
+    return s;
+}
+
 inline Model make_model(const std::vector<VirtualService>& services) {
     Model m;
     for (const auto& s : services) m.services[s.key] = s;

@@ -9,16 +9,6 @@ using namespace xvs::test;
 
 namespace {
 
-PacketSpec client_packet(const std::string& vip, uint16_t vport) {
-    PacketSpec s;
-    s.src = ip("10.0.0.2");
-    s.dst = ip(vip);
-    s.proto = 6;
-    s.dport = vport;
-    s.payload = std::vector<uint8_t>(20, 0x5a);
-    return s;
-}
-
 const ServiceStatus& status_of(const std::vector<ServiceStatus>& all, const ServiceKey& key) {
     for (const auto& s : all)
         if (s.key == key) return s;
