@@ -76,10 +76,7 @@ write_config 1
 
 for r in "${p}r1 $real1" "${p}r2 $real2" "${p}f $sorry"; do netns_wait_port $r 80; done
 netns_log "starting xvsd (instance $instance, quiescent=$quiescent)"
-if ! xvsd_start "${p}d" "$work/xvsd.cf" "$instance"; then
-    cat "$work/xvsd.log" >&2 || true
-    exit 1
-fi
+xvsd_start_or_exit "${p}d" "$work/xvsd.cf" "$instance" "$work/xvsd.log"
 
 failures=0
 fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }

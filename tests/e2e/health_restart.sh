@@ -69,7 +69,7 @@ reals_listed() {  # how many reals `xvsadm -Ln` lists; fails when xvsd does not 
     awk '$1 == "->" && $2 ~ /:80$/ { n++ } END { print n + 0 }' <<<"$out"
 }
 
-xvsd_start "${p}d" "$work/xvsd.cf" "$instance" || { cat "$work/xvsd.log" >&2; exit 1; }
+xvsd_start_or_exit "${p}d" "$work/xvsd.cf" "$instance" "$work/xvsd.log"
 for i in $(seq 100); do
     [ "$(reals_listed || echo 0)" = 2 ] && break
     sleep 0.1
@@ -110,7 +110,7 @@ log_before=$(wc -l <"$work/xvsd.log")
 sleep 0.5
 
 netns_log "3. restarting xvsd"
-xvsd_start "${p}d" "$work/xvsd.cf" "$instance" || { cat "$work/xvsd.log" >&2; exit 1; }
+xvsd_start_or_exit "${p}d" "$work/xvsd.cf" "$instance" "$work/xvsd.log"
 # Two seconds cover the first checks of every real (spread over checkinterval).
 sleep 2.5
 touch "$work/stop"

@@ -63,7 +63,7 @@ download_entry() {
     xvsadm --instance "$instance" -Lnc | awk '$3 == "ESTABLISHED" && $4 ~ /^192\.168\.0\.11:/'
 }
 
-xvsd_start "${p}d" "$work/xvsd.cf" "$instance" || { cat "$work/xvsd.log" >&2; exit 1; }
+xvsd_start_or_exit "${p}d" "$work/xvsd.cf" "$instance" "$work/xvsd.log"
 
 netns_log "download starts"
 ip netns exec "${p}c" curl -s --limit-rate 20M --interface 192.168.0.11 \
@@ -95,7 +95,7 @@ done
 [ "$(size_of "$work/download")" -gt "$before" ] || fail "the download stalled while no xvsd ran"
 
 netns_log "restarting xvsd"
-xvsd_start "${p}d" "$work/xvsd.cf" "$instance" || { cat "$work/xvsd.log" >&2; exit 1; }
+xvsd_start_or_exit "${p}d" "$work/xvsd.cf" "$instance" "$work/xvsd.log"
 [ -n "$(download_entry)" ] || fail "the download's connection entry did not survive the restart"
 # The scrape is read whole first: grep -q stops reading at its match and
 # curl, failing to write the rest, would fail the pipe (pipefail).

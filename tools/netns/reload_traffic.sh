@@ -57,7 +57,7 @@ write_config() {
 }
 
 write_config "${reals[0]} 1" "${reals[1]} 1"
-xvsd_start "${p}d" "$work/xvsd.cf" "$instance" || { cat "$work/xvsd.log" >&2; exit 1; }
+xvsd_start_or_exit "${p}d" "$work/xvsd.cf" "$instance" "$work/xvsd.log"
 
 failures=0
 fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }

@@ -82,10 +82,7 @@ CF
 netns_wait_port "${p}r1" "$real1" 80
 netns_wait_port "${p}r2" "$real2" 80
 netns_log "starting xvsd (instance $instance)"
-if ! xvsd_start "${p}d" "$work/xvsd.cf" "$instance"; then
-    cat "$work/xvsd.log" >&2 || true
-    exit 1
-fi
+xvsd_start_or_exit "${p}d" "$work/xvsd.cf" "$instance" "$work/xvsd.log"
 
 failures=0
 fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }

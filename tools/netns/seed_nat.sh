@@ -73,10 +73,7 @@ for n in 1 2; do
 done
 
 netns_log "starting xvsd (instance $instance)"
-if ! xvsd_start "${p}d" "$work/xvsd.cf" "$instance"; then
-    cat "$work/xvsd.log" >&2 || true
-    exit 1
-fi
+xvsd_start_or_exit "${p}d" "$work/xvsd.cf" "$instance" "$work/xvsd.log"
 
 failures=0
 fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }

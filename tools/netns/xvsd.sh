@@ -1,6 +1,14 @@
 # Running xvsd and xvsadm for a test topology (sourced, bash; needs lib.sh).
 # XVS_BUILD must name the build directory.
 
+# xvsd_start_or_exit NS CONFIG INSTANCE LOG: xvsd_start, or the daemon's log
+# file on stderr and exit 1 (a scenario cannot go on without its director).
+xvsd_start_or_exit() {
+    xvsd_start "$1" "$2" "$3" && return 0
+    cat "$4" >&2 || true
+    exit 1
+}
+
 # xvsd_start NS CONFIG INSTANCE: xvsd in the foreground (background job) in NS,
 # waits until its control socket answers. Stopped with SIGTERM at cleanup.
 xvsd_start() {
