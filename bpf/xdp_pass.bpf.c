@@ -1,6 +1,6 @@
 /* xdp_pass: passes every frame. Test topologies attach it to each veth peer
  * that receives XDP_TX'd or redirected frames: a veth drops such frames unless
- * the receiving end runs an XDP program (see DESIGN.md, "two traps"). */
+ * the receiving end runs an XDP program (see docs/architecture.md, "two traps"). */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 

@@ -5,7 +5,7 @@
 # creating anything. Names come from the caller and must be unique per run
 # (include $$).
 #
-# Two traps of veth + XDP (DESIGN.md): every veth gets `ethtool -K tx off`
+# Two traps of veth + XDP (docs/architecture.md): every veth gets `ethtool -K tx off`
 # (partial checksums cannot be completed by an XDP rewrite), and every veth end
 # that receives XDP_TX'd or redirected frames must run an XDP program
 # (netns_xdp_pass).
