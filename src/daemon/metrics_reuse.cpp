@@ -16,11 +16,11 @@ void MetricsReuse::started(Clock::time_point now) {
     rendering_since_ = now;
 }
 
-void MetricsReuse::finished(const SharedResponse& response, bool ok) {
+void MetricsReuse::finished(const MetricsBodies& bodies, bool ok) {
     rendering_ = false;
     if (!ok) return;
-    if (newest_) older_.push_back(newest_);
-    newest_ = response;
+    if (newest_) older_.push_back(newest_.identity);
+    newest_ = bodies;
     newest_snapshot_ = rendering_since_;
 }
 

@@ -9,8 +9,8 @@
 // So every scrape within the window shares one rendering, and at most two
 // rendered bodies are held (the newest and one older that slow clients still
 // read) plus the one being rendered: the memory for /metrics is bounded by
-// three bodies whatever the number of clients. A body is "held" while a
-// shared pointer to it (a client's) lives. Failed renderings (500) answer the
+// three bodies whatever the number of clients. A body (in both encodings) is
+// "held" while a shared pointer to it (a client's) lives. Failed renderings (500) answer the
 // scrapes that waited for them and are not reused.
 #pragma once
 
@@ -33,9 +33,9 @@ class MetricsReuse {
     // A rendering from a snapshot taken at `now` started.
     void started(Clock::time_point now);
     // The running rendering ended; `ok` ones become the newest body.
-    void finished(const SharedResponse& response, bool ok);
-    // The newest good body, or null before the first one.
-    const SharedResponse& newest() const { return newest_; }
+    void finished(const MetricsBodies& bodies, bool ok);
+    // The newest good body, or empty before the first one.
+    const MetricsBodies& newest() const { return newest_; }
 
    private:
     bool older_body_held();
@@ -43,7 +43,7 @@ class MetricsReuse {
     std::chrono::milliseconds window_;
     bool rendering_ = false;
     Clock::time_point rendering_since_{};
-    SharedResponse newest_;
+    MetricsBodies newest_;
     Clock::time_point newest_snapshot_{};
     std::vector<std::weak_ptr<const HttpResponse>> older_;
 };

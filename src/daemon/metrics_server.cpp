@@ -210,8 +210,10 @@ void MetricsServer::on_request(Client& client, std::string_view head) {
     MetricsRequest request = classify_metrics_request(head);
     if (auto* immediate = std::get_if<HttpResponse>(&request))
         return respond(client, std::make_shared<const HttpResponse>(std::move(*immediate)));
+    client.gzip = std::get<WantsMetrics>(request).gzip;
     switch (reuse_.on_scrape(Clock::now())) {
-        case MetricsReuse::Answer::serve_newest: return respond(client, reuse_.newest());
+        case MetricsReuse::Answer::serve_newest:
+            return respond(client, reuse_.newest().encoded(client.gzip));
         case MetricsReuse::Answer::wait_for_rendering:
             waiting_.push_back(client.fd.get());
             return;
@@ -232,12 +234,12 @@ void MetricsServer::on_request(Client& client, std::string_view head) {
 void MetricsServer::on_rendered() {
     auto rendered = worker_.take();
     if (!rendered) return;
-    reuse_.finished(rendered->response, rendered->ok);
+    reuse_.finished(rendered->bodies, rendered->ok);
     std::vector<int> waiting = std::move(waiting_);
     waiting_.clear();
     for (int fd : waiting) {
         auto it = clients_.find(fd);
-        if (it != clients_.end()) respond(it->second, rendered->response);
+        if (it != clients_.end()) respond(it->second, rendered->bodies.encoded(it->second.gzip));
     }
 }
 

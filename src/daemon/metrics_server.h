@@ -66,6 +66,7 @@ class MetricsServer {
         UniqueFd fd;
         std::string in;
         SharedResponse out;  // null while reading the request or waiting for a rendering
+        bool gzip = false;   // the request accepts gzip
         size_t sent = 0;
         Clock::time_point deadline;
     };

@@ -66,14 +66,12 @@ void MetricsWorker::run() {
         lock.unlock();
         Rendered rendered;
         try {
-            rendered.response = std::make_shared<const HttpResponse>(metrics_ok_response(render()));
+            rendered.bodies = metrics_ok_bodies(render());
             rendered.ok = true;
         } catch (const std::exception& e) {
-            rendered.response = std::make_shared<const HttpResponse>(
-                plain_response("500 Internal Server Error", e.what()));
+            rendered.bodies = same_bodies(plain_response("500 Internal Server Error", e.what()));
         } catch (...) {
-            rendered.response = std::make_shared<const HttpResponse>(
-                plain_response("500 Internal Server Error", "rendering failed"));
+            rendered.bodies = same_bodies(plain_response("500 Internal Server Error", "rendering failed"));
         }
         render = nullptr;  // what it captured (the snapshot) goes now, off the loop
         lock.lock();

@@ -4,7 +4,8 @@
 // start() hands it a Render (which must not touch state the loop changes: the
 // loop's part is done before, see metrics_collect.h); fd() (an eventfd)
 // becomes readable when it is done, and take() then returns the response:
-// 200 with the body, or 500 with the exception's message. The thread is
+// 200 with the body (as it is and gzip-compressed), or 500 with the
+// exception's message. The thread is
 // started by the constructor and joined by the destructor (after the running
 // rendering, if any, ends). It runs at nice 10, below the loop. Signals stay
 // blocked in it as in the thread that creates it.
@@ -26,7 +27,7 @@ class MetricsWorker {
    public:
     using Render = std::function<std::string()>;
     struct Rendered {
-        SharedResponse response;
+        MetricsBodies bodies;
         bool ok = false;
     };
 

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <sys/socket.h>
+#include <zlib.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -10,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "daemon/metrics_http.h"
 #include "daemon/metrics_reuse.h"
 #include "daemon/metrics_server.h"
 #include "metrics_served.h"
@@ -21,9 +23,7 @@ using Answer = MetricsReuse::Answer;
 
 namespace {
 
-SharedResponse body(const char* text) {
-    return std::make_shared<const HttpResponse>(metrics_ok_response(text));
-}
+MetricsBodies body(const char* text) { return metrics_ok_bodies(text); }
 
 // A gate a rendering waits at until the test opens it (bounded at 20 s so
 // that a failing test ends).
@@ -56,28 +56,27 @@ TEST_CASE("metrics reuse: scrapes within the window share a rendering, at most t
     CHECK(reuse.on_scrape(t0 + 10ms) == Answer::wait_for_rendering);
     auto first = body("first");
     reuse.finished(first, true);
-    CHECK(reuse.newest() == first);
+    CHECK(reuse.newest().identity == first.identity);
     // Within the window of the first snapshot: served as it is.
     CHECK(reuse.on_scrape(t0 + 999ms) == Answer::serve_newest);
     CHECK(reuse.on_scrape(t0 + 1000ms) == Answer::start_rendering);
 
     // A slow client still holds the first body while the second is made and
     // replaces it: no third is rendered until that client lets go.
-    SharedResponse slow_client = first;
+    SharedResponse slow_client = first.gzip;  // either encoding holds the body
     reuse.started(t0 + 1000ms);
     auto second = body("second");
     reuse.finished(second, true);
-    first.reset();
+    first = {};
     CHECK(reuse.on_scrape(t0 + 5000ms) == Answer::serve_newest);
-    CHECK(reuse.newest() == second);
+    CHECK(reuse.newest().identity == second.identity);
     slow_client.reset();
     CHECK(reuse.on_scrape(t0 + 5000ms) == Answer::start_rendering);
 
     // A failed rendering answers its waiters only; the newest good one stays.
     reuse.started(t0 + 5000ms);
-    reuse.finished(std::make_shared<const HttpResponse>(plain_response("500 Internal Server Error", "x")),
-                   false);
-    CHECK(reuse.newest() == second);
+    reuse.finished(same_bodies(plain_response("500 Internal Server Error", "x")), false);
+    CHECK(reuse.newest().identity == second.identity);
     CHECK(reuse.on_scrape(t0 + 5001ms) == Answer::start_rendering);
 }
 
@@ -144,7 +143,7 @@ TEST_CASE("metrics server answers 503 past max_clients and serves again once one
     REQUIRE(::send(second.get(), "GET /", 5, 0) == 5);
     std::string refused = http_exchange(port, scrape);
     CHECK(refused.rfind("HTTP/1.0 503 Service Unavailable", 0) == 0);
-    first.reset();
+    first = {};
     // The server notices the close on its next turn; bounded retries.
     std::string reply;
     for (int i = 0; i < 200 && reply.rfind("HTTP/1.0 200", 0) != 0; ++i) {
@@ -188,4 +187,45 @@ TEST_CASE("metrics server closes a slow reader at its response timeout, others g
         got += static_cast<size_t>(n);
     }
     CHECK(got < full.size());
+}
+
+TEST_CASE("metrics HTTP: gzip when Accept-Encoding allows it, the same text once inflated") {
+    CHECK(accepts_gzip("gzip"));
+    CHECK(accepts_gzip(" deflate, GZIP;q=0.5"));
+    CHECK(accepts_gzip("*"));
+    CHECK_FALSE(accepts_gzip("identity"));
+    CHECK_FALSE(accepts_gzip("gzip;q=0"));
+    CHECK_FALSE(accepts_gzip("gzip; q=0.000, br"));
+    CHECK_FALSE(accepts_gzip("gzipx"));
+    auto wants = [](const char* head) {
+        auto r = classify_metrics_request(head);
+        REQUIRE(std::holds_alternative<WantsMetrics>(r));
+        return std::get<WantsMetrics>(r).gzip;
+    };
+    CHECK(wants("GET /metrics HTTP/1.1\r\nHost: x\r\naccept-encoding: gzip\r\n\r\n"));
+    CHECK_FALSE(wants("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"));
+
+    std::string text = "# TYPE x gauge\n";
+    for (int i = 0; i < 10000; ++i) text += "x{service=\"TCP 10.0.0.1:80\",real=\"10.0.1." + std::to_string(i) + ":80\"} 1\n";
+    ServedMetrics served([&] { return text; });
+    std::string reply =
+        http_exchange(served.server.port(), "GET /metrics HTTP/1.0\r\nAccept-Encoding: gzip\r\n\r\n");
+    CHECK(reply.find("\r\nContent-Encoding: gzip\r\n") != std::string::npos);
+    std::string packed = body_of(reply);
+    CHECK(packed.size() * 10 < text.size());
+    std::string inflated(text.size() + 1, '\0');
+    z_stream z{};
+    REQUIRE(inflateInit2(&z, 15 + 16) == Z_OK);
+    z.next_in = reinterpret_cast<Bytef*>(packed.data());
+    z.avail_in = static_cast<uInt>(packed.size());
+    z.next_out = reinterpret_cast<Bytef*>(inflated.data());
+    z.avail_out = static_cast<uInt>(inflated.size());
+    CHECK(inflate(&z, Z_FINISH) == Z_STREAM_END);
+    inflated.resize(z.total_out);
+    inflateEnd(&z);
+    CHECK(inflated == text);
+    // Without the header: the text as it is, from the same rendering.
+    std::string plain_reply = http_exchange(served.server.port(), scrape);
+    CHECK(plain_reply.find("Content-Encoding") == std::string::npos);
+    CHECK(body_of(plain_reply) == text);
 }
