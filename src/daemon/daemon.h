@@ -12,7 +12,8 @@
 //              autoreload=yes a finished write or a rename onto the file reloads
 //   metrics    GET /metrics (metrics_server.h), when --metrics or metrics= is set;
 //              its bodies are formatted on a thread of its own
-//   timer (1s) the data plane's periodic work, rate samples (every 2s),
+//   timer (1s) the data plane's periodic work, rate samples (every 2s, also
+//              the status /metrics serves),
 //              maintenancedir (polled once a second)
 // Reals start unknown, which counts as down, until their first check (as
 // ldirectord at start-up); checktype=on reals serve at once. A real the data
