@@ -175,6 +175,9 @@ void MetricsServer::on_client(int fd) {
         if (!flush(client)) close_client(fd);
         return;
     }
+    // Waiting for a rendering, it is watched for nothing: only a hang-up or
+    // an error wakes it, and nobody is left to answer.
+    if (client.requested) return close_client(fd);
     char buf[4096];
     bool closed = false;
     for (;;) {
@@ -196,6 +199,7 @@ void MetricsServer::on_client(int fd) {
         // Nothing more is read from it: a client waiting for a rendering is
         // not woken by what it sends meanwhile.
         if (!watch(epoll_.get(), fd, 0, EPOLL_CTL_MOD)) return close_client(fd);
+        client.requested = true;
         on_request(client, head);
     } else if (client.in.size() > max_request_bytes) {
         respond(client, std::make_shared<const HttpResponse>(

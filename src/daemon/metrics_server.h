@@ -66,7 +66,8 @@ class MetricsServer {
         UniqueFd fd;
         std::string in;
         SharedResponse out;  // null while reading the request or waiting for a rendering
-        bool gzip = false;   // the request accepts gzip
+        bool requested = false;  // its request head is in
+        bool gzip = false;       // the request accepts gzip
         size_t sent = 0;
         Clock::time_point deadline;
     };

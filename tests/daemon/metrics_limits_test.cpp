@@ -94,6 +94,13 @@ TEST_CASE("metrics server formats off the loop: a scrape waiting for its body ho
     // While the rendering is stuck, the loop still answers other requests.
     CHECK(http_exchange(port, "GET / HTTP/1.0\r\n\r\n").rfind("HTTP/1.0 404", 0) == 0);
     CHECK(http_exchange(port, "junk\r\n\r\n").rfind("HTTP/1.0 400", 0) == 0);
+    // One that asks and hangs up while it waits is dropped, not answered.
+    {
+        UniqueFd gone = connect_to(port);
+        REQUIRE(gone);
+        REQUIRE(::send(gone.get(), scrape.data(), scrape.size(), 0) == ssize_t(scrape.size()));
+    }
+    CHECK(http_exchange(port, "GET / HTTP/1.0\r\n\r\n").rfind("HTTP/1.0 404", 0) == 0);
     gate.release();
     scraper.join();
     CHECK(waited.rfind("HTTP/1.0 200 OK", 0) == 0);
