@@ -159,8 +159,14 @@ std::unique_ptr<MetricsServer> Daemon::open_metrics() {
     std::optional<Endpoint> endpoint = config_.globals.metrics;
     if (options_.metrics) endpoint = parse_metrics_endpoint(*options_.metrics);
     if (!endpoint) return nullptr;
-    auto server = std::make_unique<MetricsServer>(
-        *endpoint, [this] { return render_metrics(*plane_.plane, health_.view()); });
+    // The loop only snapshots (with the rate sampler's status: reading 100,000
+    // reals' counters again per scrape would double the loop's work); the
+    // worker formats and counts the tables.
+    auto server = std::make_unique<MetricsServer>(*endpoint, [this]() -> MetricsServer::Render {
+        auto snapshot = std::make_shared<MetricsSnapshot>(
+            take_metrics_snapshot(*plane_.plane, health_.view(), sampled_status_));
+        return [snapshot] { return format_metrics(*snapshot); };
+    });
     log_.info("metrics: serving GET /metrics on " + endpoint->to_string());
     return server;
 }
@@ -192,7 +198,9 @@ void Daemon::on_timer() {
     }
     if (ticks_ % 2 == 0) {
         try {
-            rates_.sample(plane_.plane->status(), RateEstimator::Clock::now());
+            sampled_status_ =
+                std::make_shared<const std::vector<ServiceStatus>>(plane_.plane->status());
+            rates_.sample(*sampled_status_, RateEstimator::Clock::now());
         } catch (const std::exception& e) {
             log_.error(std::string("reading counters: ") + e.what());
         }

@@ -10,8 +10,10 @@
 //              the model is rebuilt and only its difference applied
 //   inotify    the configuration's directory (ConfigWatch): with
 //              autoreload=yes a finished write or a rename onto the file reloads
-//   metrics    GET /metrics (metrics_server.h), when --metrics or metrics= is set
-//   timer (1s) the data plane's periodic work, rate samples (every 2s),
+//   metrics    GET /metrics (metrics_server.h), when --metrics or metrics= is set;
+//              its bodies are formatted on a thread of its own
+//   timer (1s) the data plane's periodic work, rate samples (every 2s, also
+//              the status /metrics serves),
 //              maintenancedir (polled once a second)
 // Reals start unknown, which counts as down, until their first check (as
 // ldirectord at start-up); checktype=on reals serve at once. A real the data
@@ -106,6 +108,8 @@ class Daemon {
     DataplaneHandle plane_;
     std::unique_ptr<Reconciler> reconciler_;
     RateEstimator rates_;
+    // The status the rate sampler read last (every 2 s), which /metrics serves.
+    std::shared_ptr<const std::vector<ServiceStatus>> sampled_status_;
     uint64_t ticks_ = 0;
     HealthBridge health_;
     ImperativeChanges imperative_;  // until the next reload or -C

@@ -1,6 +1,7 @@
 #include "daemon/metrics_collect.h"
 
 #include <bpf/bpf.h>
+#include <fcntl.h>
 
 #include <array>
 #include <cstring>
@@ -53,66 +54,73 @@ MapFill count_map(int fd) {
     return fill;
 }
 
-MetricLabels service_labels(const ServiceStatus& s) {
-    return {{"service", describe_virtual(s.key)}};
-}
+// One label set per virtual and per real, built once and shared by every
+// family (escaping 100,000 reals' labels nine times over was most of a scrape).
+struct SeriesLabels {
+    std::vector<LabelText> services;
+    std::vector<std::vector<LabelText>> reals;  // [service][real]
+};
 
-MetricLabels real_labels(const ServiceStatus& s, const RealStatus& r) {
-    return {{"service", describe_virtual(s.key)}, {"real", r.key.to_string()}};
-}
-
-MetricLabels with(MetricLabels labels, const char* name, const char* value) {
-    labels.emplace_back(name, value);
+SeriesLabels series_labels(const std::vector<ServiceStatus>& services) {
+    SeriesLabels labels;
+    labels.services.reserve(services.size());
+    labels.reals.reserve(services.size());
+    for (const auto& s : services) {
+        labels.services.emplace_back(MetricLabels{{"service", describe_virtual(s.key)}});
+        auto& reals = labels.reals.emplace_back();
+        reals.reserve(s.reals.size());
+        for (const auto& r : s.reals)
+            reals.push_back(labels.services.back().with("real", r.key.to_string()));
+    }
     return labels;
 }
 
-void write_traffic(MetricsText& out, const std::vector<ServiceStatus>& services, bool reals) {
+void write_traffic(MetricsText& out, const std::vector<ServiceStatus>& services,
+                   const SeriesLabels& labels, bool reals) {
     const char* prefix = reals ? "xvs_real_" : "xvs_virtual_";
     const char* what = reals ? "real server" : "virtual service";
     auto each = [&](auto&& emit) {
-        for (const auto& s : services) {
+        for (size_t i = 0; i < services.size(); ++i) {
             if (!reals) {
-                emit(service_labels(s), s.counters);
+                emit(labels.services[i], services[i].counters);
                 continue;
             }
-            for (const auto& r : s.reals) emit(real_labels(s, r), r.counters);
+            for (size_t j = 0; j < services[i].reals.size(); ++j)
+                emit(labels.reals[i][j], services[i].reals[j].counters);
         }
     };
     out.family(std::string(prefix) + "connections_total", Type::counter,
                std::string("Connections scheduled to the ") + what + ".");
-    each([&](const MetricLabels& l, const Counters& c) { out.sample(l, c.connections); });
-    out.family(std::string(prefix) + "packets_total", Type::counter,
-               std::string("Packets of the ") + what + " by direction.");
-    each([&](const MetricLabels& l, const Counters& c) {
-        out.sample(with(l, "direction", "in"), c.packets_in);
-        out.sample(with(l, "direction", "out"), c.packets_out);
-    });
-    out.family(std::string(prefix) + "bytes_total", Type::counter,
-               std::string("Bytes of the ") + what + " by direction.");
-    each([&](const MetricLabels& l, const Counters& c) {
-        out.sample(with(l, "direction", "in"), c.bytes_in);
-        out.sample(with(l, "direction", "out"), c.bytes_out);
-    });
+    each([&](const LabelText& l, const Counters& c) { out.sample_at(l, c.connections); });
+    auto by_direction = [&](const char* family, const char* help, auto in, auto outward) {
+        out.family(std::string(prefix) + family, Type::counter,
+                   std::string(help) + what + " by direction.");
+        each([&](const LabelText& l, const Counters& c) {
+            out.sample_at(l.with("direction", "in"), c.*in);
+            out.sample_at(l.with("direction", "out"), c.*outward);
+        });
+    };
+    by_direction("packets_total", "Packets of the ", &Counters::packets_in, &Counters::packets_out);
+    by_direction("bytes_total", "Bytes of the ", &Counters::bytes_in, &Counters::bytes_out);
 }
 
 template <typename F>
-void real_gauge(MetricsText& out, const std::vector<ServiceStatus>& services, const char* name,
-                const char* help, F value) {
+void real_gauge(MetricsText& out, const std::vector<ServiceStatus>& services,
+                const SeriesLabels& labels, const char* name, const char* help, F value) {
     out.family(name, Type::gauge, help);
-    for (const auto& s : services)
-        for (const auto& r : s.reals) out.sample(real_labels(s, r), uint64_t{value(s, r)});
+    for (size_t i = 0; i < services.size(); ++i)
+        for (size_t j = 0; j < services[i].reals.size(); ++j)
+            out.sample_at(labels.reals[i][j], uint64_t{value(services[i], services[i].reals[j])});
 }
 
-void write_xdp(MetricsText& out, const XdpDataplane& xdp) {
-    auto counters = xdp.global_counters();
+void write_xdp(MetricsText& out, const MetricsSnapshot::Xdp& xdp) {
     out.family("xvs_xdp_actions_total", Type::counter,
                "What the XDP program did with the packets it saw (enum xvs_stat).");
     for (unsigned i = 0; i < XVS_STAT__COUNT; ++i)
-        out.sample({{"action", stat_names[i]}}, counters[i]);
+        out.sample({{"action", stat_names[i]}}, xdp.actions[i]);
 
-    const char* maps[] = {"xvs_conns", "xvs_persist", "xvs_nat_reverse"};
     std::vector<std::pair<const char*, MapFill>> fills;
-    for (const char* m : maps) fills.emplace_back(m, count_map(xdp.map_fd(m)));
+    for (const auto& [m, fd] : xdp.tables) fills.emplace_back(m, count_map(fd.get()));
     out.family("xvs_xdp_map_entries", Type::gauge,
                "Entries in the XDP connection tables (counted at scrape time, bounded).");
     for (const auto& [m, f] : fills) out.sample({{"map", m}}, f.entries);
@@ -123,34 +131,65 @@ void write_xdp(MetricsText& out, const XdpDataplane& xdp) {
     for (const auto& [m, f] : fills) out.sample({{"map", m}}, uint64_t{f.complete ? 1u : 0u});
 }
 
+// The bytes one real's nine series take, about: to grow the text once.
+constexpr size_t bytes_per_real = 9 * 96;
+
 }  // namespace
 
 const char* xdp_stat_name(unsigned stat) {
     return stat < stat_names.size() ? stat_names[stat] : nullptr;
 }
 
-std::string render_metrics(const Dataplane& plane, const HealthView& health) {
+MetricsSnapshot take_metrics_snapshot(const Dataplane& plane, const HealthView& health,
+                                      std::shared_ptr<const std::vector<ServiceStatus>> status) {
+    MetricsSnapshot snap;
+    snap.dataplane = plane.name();
+    snap.services = status ? std::move(status)
+                           : std::make_shared<const std::vector<ServiceStatus>>(plane.status());
+    snap.health = health;
+    if (const auto* xdp = dynamic_cast<const XdpDataplane*>(&plane)) {
+        auto& x = snap.xdp.emplace();
+        x.actions = xdp->global_counters();
+        for (const char* m : {"xvs_conns", "xvs_persist", "xvs_nat_reverse"}) {
+            UniqueFd fd(::fcntl(xdp->map_fd(m), F_DUPFD_CLOEXEC, 0));
+            if (!fd) throw DataplaneError(std::string("duplicating the fd of ") + m + ": " +
+                                          std::strerror(errno));
+            x.tables.emplace_back(m, std::move(fd));
+        }
+    }
+    return snap;
+}
+
+std::string format_metrics(const MetricsSnapshot& snap) {
+    const auto& services = *snap.services;
+    size_t reals = 0;
+    for (const auto& s : services) reals += s.reals.size();
+    SeriesLabels labels = series_labels(services);
     MetricsText out;
-    std::vector<ServiceStatus> services = plane.status();
+    out.reserve(4096 + services.size() * 7 * 64 + reals * bytes_per_real);
     out.family("xvs_dataplane_info", Type::gauge, "The data plane serving the virtual services.");
-    out.sample({{"dataplane", plane.name()}}, uint64_t{1});
-    write_traffic(out, services, false);
-    write_traffic(out, services, true);
-    real_gauge(out, services, "xvs_real_weight", "Effective weight of the real server.",
+    out.sample({{"dataplane", snap.dataplane}}, uint64_t{1});
+    write_traffic(out, services, labels, false);
+    write_traffic(out, services, labels, true);
+    real_gauge(out, services, labels, "xvs_real_weight", "Effective weight of the real server.",
                [](const ServiceStatus&, const RealStatus& r) { return r.weight; });
-    real_gauge(out, services, "xvs_real_active_connections",
+    real_gauge(out, services, labels, "xvs_real_active_connections",
                "Established TCP connections to the real server.",
                [](const ServiceStatus&, const RealStatus& r) { return r.active_connections; });
-    real_gauge(out, services, "xvs_real_inactive_connections",
+    real_gauge(out, services, labels, "xvs_real_inactive_connections",
                "Other connection table entries of the real server.",
                [](const ServiceStatus&, const RealStatus& r) { return r.inactive_connections; });
-    real_gauge(out, services, "xvs_real_up",
+    real_gauge(out, services, labels, "xvs_real_up",
                "1 unless the health checks say the real server is down.",
                [&](const ServiceStatus& s, const RealStatus& r) {
-                   return health.is_down(s.key, r.key) ? 0u : 1u;
+                   return snap.health.is_down(s.key, r.key) ? 0u : 1u;
                });
-    if (const auto* xdp = dynamic_cast<const XdpDataplane*>(&plane)) write_xdp(out, *xdp);
-    return out.text();
+    if (snap.xdp) write_xdp(out, *snap.xdp);
+    return out.take_text();
+}
+
+std::string render_metrics(const Dataplane& plane, const HealthView& health) {
+    return format_metrics(take_metrics_snapshot(plane, health));
 }
 
 }  // namespace xvs

@@ -1,4 +1,13 @@
-// render_metrics(): what xvsd serves on GET /metrics, read at scrape time.
+// What xvsd serves on GET /metrics, in two steps so that the event loop only
+// does the cheap one:
+//   take_metrics_snapshot()  on the loop: the data plane's status (one the
+//                            caller read already, else read now: the same
+//                            read as xvsadm -L), the health view, on the XDP
+//                            plane its action counters and duplicates of the
+//                            connection table fds
+//   format_metrics()         on any thread: counts the connection tables
+//                            (through its own fds) and writes the text
+// render_metrics() does both, for tests.
 //
 // Families (all prefixed xvs_):
 //   dataplane_info{dataplane}                      1 for the plane in use
@@ -14,14 +23,22 @@
 //   xdp_map_entries{map}, xdp_map_capacity{map}    XDP plane only: LRU table fill,
 //   xdp_map_entries_complete{map}                  counted up to a bound (0 when
 //                                                  the count stopped at the bound)
-// Reading a counter may throw DataplaneError; the caller answers 500.
+// Reading a counter or a table may throw DataplaneError; the caller answers 500.
 #pragma once
 
+#include <array>
 #include <cstddef>
+#include <memory>
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
+
+#include "common/unique_fd.h"
 
 #include "dataplane/dataplane.h"
 #include "model/build.h"
+#include "xvs/abi.h"
 
 namespace xvs {
 
@@ -29,6 +46,23 @@ namespace xvs {
 // with a full 1M-entry table; the loop is not blocked for seconds).
 inline constexpr size_t metrics_map_count_bound = 65536;
 
+struct MetricsSnapshot {
+    std::string dataplane;
+    std::shared_ptr<const std::vector<ServiceStatus>> services;
+    HealthView health;
+    struct Xdp {
+        std::array<uint64_t, XVS_STAT__COUNT> actions{};
+        // (map name, a duplicate of its fd): the formatting thread counts the
+        // tables without touching the data plane object.
+        std::vector<std::pair<const char*, UniqueFd>> tables;
+    };
+    std::optional<Xdp> xdp;
+};
+
+// `status`: the plane's status read by the caller, or null to read it now.
+MetricsSnapshot take_metrics_snapshot(const Dataplane& plane, const HealthView& health,
+                                      std::shared_ptr<const std::vector<ServiceStatus>> status = {});
+std::string format_metrics(const MetricsSnapshot& snapshot);
 std::string render_metrics(const Dataplane& plane, const HealthView& health);
 
 // "packets", "pass", ... for enum xvs_stat values (nullptr when out of range).

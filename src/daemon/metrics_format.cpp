@@ -52,35 +52,58 @@ void MetricsText::family(std::string_view name, Type type, std::string_view help
     text_ += "# TYPE " + current_ + (type == Type::counter ? " counter\n" : " gauge\n");
 }
 
+LabelText::LabelText(const MetricLabels& labels) {
+    for (const auto& [name, value] : labels) append(name, value);
+}
+
+LabelText LabelText::with(std::string_view name, std::string_view value) const {
+    LabelText more;
+    more.text_.reserve(text_.size() + name.size() + value.size() + 4);
+    more.text_ = text_;
+    more.append(name, value);
+    return more;
+}
+
+void LabelText::append(std::string_view name, std::string_view value) {
+    if (!is_valid_metric_name(name) || name.find(':') != std::string_view::npos)
+        throw std::invalid_argument("invalid label name '" + std::string(name) + "'");
+    if (!text_.empty()) text_ += ',';
+    text_ += name;
+    text_ += "=\"";
+    text_ += escape_label_value(value);
+    text_ += '"';
+}
+
 void MetricsText::sample(const MetricLabels& labels, uint64_t value) {
-    sample_text(labels, std::to_string(value));
+    sample_at(LabelText(labels), value);
+}
+
+void MetricsText::sample_at(const LabelText& labels, uint64_t value) {
+    char digits[24];
+    int n = std::snprintf(digits, sizeof digits, "%llu", static_cast<unsigned long long>(value));
+    sample_text(labels.text(), std::string_view(digits, static_cast<size_t>(n)));
 }
 
 void MetricsText::sample(const MetricLabels& labels, double value) {
-    if (std::isnan(value)) return sample_text(labels, "NaN");
-    if (std::isinf(value)) return sample_text(labels, value > 0 ? "+Inf" : "-Inf");
+    LabelText text(labels);
+    if (std::isnan(value)) return sample_text(text.text(), "NaN");
+    if (std::isinf(value)) return sample_text(text.text(), value > 0 ? "+Inf" : "-Inf");
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.9g", value);
-    sample_text(labels, buf);
+    sample_text(text.text(), buf);
 }
 
-void MetricsText::sample_text(const MetricLabels& labels, const std::string& value) {
+void MetricsText::sample_text(std::string_view labels, std::string_view value) {
     if (current_.empty()) throw std::logic_error("metric sample before any family");
-    // Built aside so that a refused label leaves the text as it was.
-    std::string line = current_;
+    text_ += current_;
     if (!labels.empty()) {
-        line += '{';
-        bool first = true;
-        for (const auto& [name, label_value] : labels) {
-            if (!is_valid_metric_name(name) || name.find(':') != std::string::npos)
-                throw std::invalid_argument("invalid label name '" + name + "'");
-            if (!first) line += ',';
-            first = false;
-            line += name + "=\"" + escape_label_value(label_value) + "\"";
-        }
-        line += '}';
+        text_ += '{';
+        text_ += labels;
+        text_ += '}';
     }
-    text_ += line + ' ' + value + '\n';
+    text_ += ' ';
+    text_ += value;
+    text_ += '\n';
 }
 
 }  // namespace xvs

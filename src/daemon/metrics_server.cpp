@@ -5,7 +5,9 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
+#include <sys/uio.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -16,65 +18,53 @@
 namespace xvs {
 namespace {
 
+// How often deadlines are checked: timeouts hold to a quarter second.
+constexpr long timer_period_ns = 250'000'000;
+constexpr size_t max_refused_read = 4096;
+
 [[noreturn]] void throw_errno(const std::string& what) {
     throw std::system_error(errno, std::generic_category(), what);
 }
 
-std::string http_reply(const char* status, const std::string& content_type,
-                       const std::string& body) {
-    return std::string("HTTP/1.0 ") + status + "\r\nContent-Type: " + content_type +
-           "\r\nContent-Length: " + std::to_string(body.size()) +
-           "\r\nConnection: close\r\n\r\n" + body;
+// false when epoll refuses (ENOMEM...): the caller drops that one client.
+bool watch(int epoll_fd, int fd, uint32_t events, int op) {
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.fd = fd;
+    return ::epoll_ctl(epoll_fd, op, fd, &ev) == 0;
 }
 
-std::string plain(const char* status, const std::string& message) {
-    return http_reply(status, "text/plain; charset=utf-8", message + "\n");
-}
-
-// The end of the request head ("\r\n\r\n" or, leniently, "\n\n"), or npos.
-size_t head_end(const std::string& in) {
-    size_t crlf = in.find("\r\n\r\n");
-    size_t lf = in.find("\n\n");
-    if (crlf == std::string::npos) return lf == std::string::npos ? lf : lf + 2;
-    if (lf == std::string::npos || crlf + 2 < lf) return crlf + 4;
-    return lf + 2;
-}
-
-bool is_token(std::string_view s) {
-    if (s.empty()) return false;
-    for (char c : s)
-        if (c < 'A' || c > 'Z') return false;
-    return true;
+// Over max_clients: a best-effort 503 and close. What the client already
+// sent is read first, so that the close does not turn into a reset that
+// would discard the answer.
+void refuse(int fd) {
+    static const HttpResponse busy =
+        plain_response("503 Service Unavailable", "too many metrics clients, retry later");
+    static const std::string text = busy.head + busy.body;
+    char sink[max_refused_read];
+    while (::recv(fd, sink, sizeof sink, MSG_DONTWAIT) > 0) {
+    }
+    // Non-blocking and best effort: a client that cannot take 100 bytes at
+    // once gets only the close.
+    (void)!::send(fd, text.data(), text.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
 }  // namespace
 
-std::string metrics_http_response(std::string_view head, const MetricsServer::Render& render) {
-    size_t eol = head.find('\n');
-    if (eol == std::string_view::npos) return plain("400 Bad Request", "malformed request line");
-    std::string_view line = head.substr(0, eol);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    size_t sp1 = line.find(' ');
-    size_t sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
-    if (sp2 == std::string_view::npos || line.find(' ', sp2 + 1) != std::string_view::npos)
-        return plain("400 Bad Request", "malformed request line");
-    std::string_view method = line.substr(0, sp1);
-    std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
-    std::string_view version = line.substr(sp2 + 1);
-    if (!is_token(method) || target.empty() || target.front() != '/' ||
-        (version != "HTTP/1.0" && version != "HTTP/1.1"))
-        return plain("400 Bad Request", "malformed request line");
-    for (char c : head)
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\r' && c != '\n' && c != '\t')
-            return plain("400 Bad Request", "control character in the request");
-    std::string_view path = target.substr(0, target.find('?'));
-    if (path != "/metrics") return plain("404 Not Found", "only /metrics is served here");
-    if (method != "GET") return plain("405 Method Not Allowed", "use GET");
-    try {
-        return http_reply("200 OK", "text/plain; version=0.0.4; charset=utf-8", render());
-    } catch (const std::exception& e) {
-        return plain("500 Internal Server Error", e.what());
+std::string metrics_http_response(std::string_view head,
+                                  const std::function<std::string()>& render) {
+    MetricsRequest request = classify_metrics_request(head);
+    HttpResponse response;
+    if (auto* immediate = std::get_if<HttpResponse>(&request)) {
+        response = std::move(*immediate);
+    } else {
+        try {
+            response = metrics_ok_response(render());
+        } catch (const std::exception& e) {
+            response = plain_response("500 Internal Server Error", e.what());
+        }
     }
+    return response.head + response.body;
 }
 
 Endpoint parse_metrics_endpoint(std::string_view text) {
@@ -83,9 +73,8 @@ Endpoint parse_metrics_endpoint(std::string_view text) {
     return std::get<Endpoint>(parsed);
 }
 
-MetricsServer::MetricsServer(const Endpoint& endpoint, Render render,
-                             std::chrono::seconds idle_timeout)
-    : render_(std::move(render)), idle_timeout_(idle_timeout) {
+MetricsServer::MetricsServer(const Endpoint& endpoint, Snapshot snapshot, MetricsLimits limits)
+    : snapshot_(std::move(snapshot)), limits_(limits), reuse_(limits.reuse_window) {
     const std::string where = "metrics endpoint " + endpoint.to_string();
     epoll_.reset(::epoll_create1(EPOLL_CLOEXEC));
     if (!epoll_) throw_errno(where + ": epoll_create1");
@@ -123,11 +112,11 @@ MetricsServer::MetricsServer(const Endpoint& endpoint, Render render,
     timer_.reset(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
     if (!timer_) throw_errno(where + ": timerfd_create");
     itimerspec spec{};
-    spec.it_interval.tv_sec = 1;
-    spec.it_value.tv_sec = 1;
+    spec.it_interval.tv_nsec = timer_period_ns;
+    spec.it_value.tv_nsec = timer_period_ns;
     if (::timerfd_settime(timer_.get(), 0, &spec, nullptr) != 0) throw_errno(where + ": timerfd");
 
-    for (int fd : {listener_.get(), timer_.get()}) {
+    for (int fd : {listener_.get(), timer_.get(), worker_.fd()}) {
         epoll_event ev{};
         ev.events = EPOLLIN;
         ev.data.fd = fd;
@@ -150,9 +139,11 @@ void MetricsServer::process() {
             uint64_t expirations = 0;
             if (::read(fd, &expirations, sizeof expirations) < 0 && errno != EAGAIN)
                 throw_errno("metrics: reading the timerfd");
-            expire_idle();
+            expire();
+        } else if (fd == worker_.fd()) {
+            on_rendered();
         } else if (clients_.count(fd)) {
-            on_client(fd, events[i].events);
+            on_client(fd);
         }
     }
 }
@@ -166,25 +157,29 @@ void MetricsServer::accept_clients() {
             return;
         }
         UniqueFd owned(fd);
-        if (clients_.size() >= max_clients) continue;  // closed at once: refused
-        epoll_event ev{};
-        ev.events = EPOLLIN | EPOLLRDHUP;
-        ev.data.fd = fd;
-        if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) != 0) continue;
+        if (clients_.size() >= limits_.max_clients) {
+            refuse(fd);
+            continue;  // closed here
+        }
+        if (!watch(epoll_.get(), fd, EPOLLIN | EPOLLRDHUP, EPOLL_CTL_ADD)) continue;
         Client client;
         client.fd = std::move(owned);
-        client.since = std::chrono::steady_clock::now();
+        client.deadline = Clock::now() + limits_.request_timeout;
         clients_.emplace(fd, std::move(client));
     }
 }
 
-void MetricsServer::on_client(int fd, uint32_t events) {
+void MetricsServer::on_client(int fd) {
     Client& client = clients_.at(fd);
-    if (client.responding) {
+    if (client.out) {
         if (!flush(client)) close_client(fd);
         return;
     }
+    // Waiting for a rendering, it is watched for nothing: only a hang-up or
+    // an error wakes it, and nobody is left to answer.
+    if (client.requested) return close_client(fd);
     char buf[4096];
+    bool closed = false;
     for (;;) {
         ssize_t n = ::recv(fd, buf, sizeof buf, 0);
         if (n > 0) {
@@ -194,37 +189,89 @@ void MetricsServer::on_client(int fd, uint32_t events) {
         }
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
         if (n < 0 && errno == EINTR) continue;
-        // EOF or error before a full request: nothing to answer.
-        if (head_end(client.in) == std::string::npos) return close_client(fd);
+        closed = true;  // EOF or error
         break;
     }
-    size_t end = head_end(client.in);
+    size_t end = request_head_end(client.in);
     if (end != std::string::npos && end <= max_request_bytes) {
-        client.out = metrics_http_response(std::string_view(client.in).substr(0, end), render_);
+        std::string head = client.in.substr(0, end);
+        client.in.clear();
+        // Nothing more is read from it: a client waiting for a rendering is
+        // not woken by what it sends meanwhile.
+        if (!watch(epoll_.get(), fd, 0, EPOLL_CTL_MOD)) return close_client(fd);
+        client.requested = true;
+        on_request(client, head);
     } else if (client.in.size() > max_request_bytes) {
-        client.out = plain("400 Bad Request", "request head too large");
-    } else {
-        if (events & (EPOLLHUP | EPOLLERR)) close_client(fd);
-        return;  // wait for the rest of the head
+        respond(client, std::make_shared<const HttpResponse>(
+                            plain_response("400 Bad Request", "request head too large")));
+    } else if (closed) {
+        close_client(fd);  // gone before a full request: nothing to answer
     }
-    respond(client);
 }
 
-void MetricsServer::respond(Client& client) {
-    client.responding = true;
+void MetricsServer::on_request(Client& client, std::string_view head) {
+    client.deadline = Clock::now() + limits_.response_timeout;
+    MetricsRequest request = classify_metrics_request(head);
+    if (auto* immediate = std::get_if<HttpResponse>(&request))
+        return respond(client, std::make_shared<const HttpResponse>(std::move(*immediate)));
+    client.gzip = std::get<WantsMetrics>(request).gzip;
+    switch (reuse_.on_scrape(Clock::now())) {
+        case MetricsReuse::Answer::serve_newest:
+            return respond(client, reuse_.newest().encoded(client.gzip));
+        case MetricsReuse::Answer::wait_for_rendering:
+            waiting_.push_back(client.fd.get());
+            return;
+        case MetricsReuse::Answer::start_rendering: break;
+    }
+    Render render;
+    try {
+        render = snapshot_();
+    } catch (const std::exception& e) {
+        return respond(client, std::make_shared<const HttpResponse>(
+                                   plain_response("500 Internal Server Error", e.what())));
+    }
+    worker_.start(std::move(render));
+    reuse_.started(Clock::now());
+    waiting_.push_back(client.fd.get());
+}
+
+void MetricsServer::on_rendered() {
+    auto rendered = worker_.take();
+    if (!rendered) return;
+    reuse_.finished(rendered->bodies, rendered->ok);
+    std::vector<int> waiting = std::move(waiting_);
+    waiting_.clear();
+    for (int fd : waiting) {
+        auto it = clients_.find(fd);
+        if (it != clients_.end()) respond(it->second, rendered->bodies.encoded(it->second.gzip));
+    }
+}
+
+void MetricsServer::respond(Client& client, SharedResponse response) {
+    client.out = std::move(response);
     client.in.clear();
+    client.in.shrink_to_fit();
     int fd = client.fd.get();
-    if (!flush(client)) return close_client(fd);
-    epoll_event ev{};
-    ev.events = EPOLLOUT;
-    ev.data.fd = fd;
-    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, fd, &ev) != 0) close_client(fd);
+    if (!flush(client) || !watch(epoll_.get(), fd, EPOLLOUT, EPOLL_CTL_MOD)) close_client(fd);
 }
 
 bool MetricsServer::flush(Client& client) {
-    while (client.sent < client.out.size()) {
-        ssize_t n = ::send(client.fd.get(), client.out.data() + client.sent,
-                           client.out.size() - client.sent, MSG_NOSIGNAL);
+    const HttpResponse& r = *client.out;
+    while (client.sent < r.size()) {
+        iovec parts[2];
+        int count = 0;
+        if (client.sent < r.head.size()) {
+            parts[count++] = {const_cast<char*>(r.head.data()) + client.sent,
+                              r.head.size() - client.sent};
+            parts[count++] = {const_cast<char*>(r.body.data()), r.body.size()};
+        } else {
+            size_t at = client.sent - r.head.size();
+            parts[count++] = {const_cast<char*>(r.body.data()) + at, r.body.size() - at};
+        }
+        msghdr msg{};
+        msg.msg_iov = parts;
+        msg.msg_iovlen = static_cast<size_t>(count);
+        ssize_t n = ::sendmsg(client.fd.get(), &msg, MSG_NOSIGNAL);
         if (n > 0) {
             client.sent += static_cast<size_t>(n);
             continue;
@@ -240,13 +287,23 @@ bool MetricsServer::flush(Client& client) {
 void MetricsServer::close_client(int fd) {
     // Closing the only reference removes it from the epoll set too.
     clients_.erase(fd);
+    std::erase(waiting_, fd);
 }
 
-void MetricsServer::expire_idle() {
-    auto now = std::chrono::steady_clock::now();
-    for (auto it = clients_.begin(); it != clients_.end();) {
-        if (now - it->second.since >= idle_timeout_) it = clients_.erase(it);
-        else ++it;
+void MetricsServer::expire() {
+    auto now = Clock::now();
+    std::vector<int> late;
+    for (const auto& [fd, client] : clients_)
+        if (now >= client.deadline) late.push_back(fd);
+    for (int fd : late) {
+        // A reader that stopped reading gets a reset, not a FIN: it would
+        // never take the FIN from behind the unread body either, and the
+        // kernel would keep the orphaned socket with its full send buffer.
+        if (clients_.at(fd).out) {
+            linger abort{1, 0};
+            (void)::setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort, sizeof abort);  // else a FIN
+        }
+        close_client(fd);
     }
 }
 

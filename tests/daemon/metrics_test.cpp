@@ -22,10 +22,12 @@
 #include "daemon/metrics_server.h"
 #include "fake_dataplane.h"
 #include "metrics_exposition.h"
+#include "metrics_served.h"
 #include "model/build.h"
 #include "xvs/abi.h"
 
 using namespace xvs;
+using namespace xvs::testing;
 namespace fs = std::filesystem;
 
 namespace {
@@ -46,77 +48,6 @@ virtual=100
 Model model_of(const char* text) {
     return build_model(parse_config_text(text, "test.cf"));
 }
-
-// A TCP port free at the moment of the call (the kernel picks it).
-uint16_t free_port() {
-    UniqueFd s(::socket(AF_INET, SOCK_STREAM, 0));
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(s.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0);
-    socklen_t len = sizeof sa;
-    REQUIRE(::getsockname(s.get(), reinterpret_cast<sockaddr*>(&sa), &len) == 0);
-    return ntohs(sa.sin_port);
-}
-
-UniqueFd connect_to(uint16_t port) {
-    UniqueFd s(::socket(AF_INET, SOCK_STREAM, 0));
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons(port);
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(s.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) return {};
-    return s;
-}
-
-// Sends `request` and reads until the server closes (bounded at 20 s against
-// hanging; not a timing claim).
-std::string http_exchange(uint16_t port, const std::string& request) {
-    UniqueFd s = connect_to(port);
-    REQUIRE(s);
-    size_t sent = 0;
-    while (sent < request.size()) {
-        ssize_t n = ::send(s.get(), request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
-        if (n <= 0) break;  // the server may answer 400 and close before all is sent
-        sent += static_cast<size_t>(n);
-    }
-    std::string reply;
-    char buf[4096];
-    for (;;) {
-        pollfd p{s.get(), POLLIN, 0};
-        if (::poll(&p, 1, 20000) != 1) break;
-        ssize_t n = ::recv(s.get(), buf, sizeof buf, 0);
-        if (n <= 0) break;
-        reply.append(buf, static_cast<size_t>(n));
-    }
-    return reply;
-}
-
-std::string body_of(const std::string& reply) {
-    auto at = reply.find("\r\n\r\n");
-    return at == std::string::npos ? "" : reply.substr(at + 4);
-}
-
-// Runs a MetricsServer's loop on its own thread for the test's duration.
-struct ServedMetrics {
-    MetricsServer server;
-    std::atomic<bool> stop{false};
-    std::thread loop;
-
-    explicit ServedMetrics(MetricsServer::Render render, std::chrono::seconds idle = std::chrono::seconds(10))
-        : server(Endpoint{*IpAddress::parse("127.0.0.1"), 0}, std::move(render), idle) {
-        loop = std::thread([this] {
-            while (!stop) {
-                pollfd p{server.fd(), POLLIN, 0};
-                if (::poll(&p, 1, 50) == 1) server.process();
-            }
-        });
-    }
-    ~ServedMetrics() {
-        stop = true;
-        loop.join();
-    }
-};
 
 }  // namespace
 
@@ -209,11 +140,7 @@ TEST_CASE("metrics HTTP: GET /metrics is served, anything else is 404, 405 or 40
 }
 
 TEST_CASE("metrics server answers garbage with 400 and is not held up by a silent client") {
-    int renders = 0;
-    ServedMetrics served([&] {
-        ++renders;
-        return std::string("# TYPE x gauge\nx 1\n");
-    });
+    ServedMetrics served([] { return std::string("# TYPE x gauge\nx 1\n"); });
     uint16_t port = served.server.port();
     // A client that connects and sends half a request, then nothing.
     UniqueFd silent = connect_to(port);
@@ -232,7 +159,9 @@ TEST_CASE("metrics server answers garbage with 400 and is not held up by a silen
 }
 
 TEST_CASE("metrics server closes clients that never finish their request") {
-    ServedMetrics served([] { return std::string(); }, std::chrono::seconds(1));
+    MetricsLimits limits;
+    limits.request_timeout = std::chrono::seconds(1);
+    ServedMetrics served([] { return std::string(); }, limits);
     UniqueFd silent = connect_to(served.server.port());
     REQUIRE(silent);
     REQUIRE(::send(silent.get(), "GET /", 5, 0) == 5);

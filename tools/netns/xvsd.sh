@@ -1,18 +1,22 @@
 # Running xvsd and xvsadm for a test topology (sourced, bash; needs lib.sh).
 # XVS_BUILD must name the build directory.
 
-# xvsd_start_or_exit NS CONFIG INSTANCE LOG: xvsd_start, or the daemon's log
-# file on stderr and exit 1 (a scenario cannot go on without its director).
+# xvsd_start_or_exit NS CONFIG INSTANCE LOG [XVSD_ARG...]: xvsd_start, or the
+# daemon's log file on stderr and exit 1 (a scenario cannot go on without its
+# director).
 xvsd_start_or_exit() {
-    xvsd_start "$1" "$2" "$3" && return 0
-    cat "$4" >&2 || true
+    local log=$4
+    xvsd_start "$1" "$2" "$3" "${@:5}" && return 0
+    cat "$log" >&2 || true
     exit 1
 }
 
-# xvsd_start NS CONFIG INSTANCE: xvsd in the foreground (background job) in NS,
-# waits until its control socket answers. Stopped with SIGTERM at cleanup.
+# xvsd_start NS CONFIG INSTANCE [XVSD_ARG...]: xvsd in the foreground
+# (background job) in NS with the extra arguments, waits (up to 60 s) until its
+# control socket answers. Stopped with SIGTERM at cleanup.
 xvsd_start() {
     local ns=$1 config=$2 instance=$3 i
+    shift 3
     XVSD_INSTANCE=$instance
     # nsenter, not `ip netns exec`: the latter gives every invocation a mount
     # namespace of its own with a fresh /sys, so the bpffs xvsd mounts there
@@ -20,10 +24,10 @@ xvsd_start() {
     # daemon could not adopt them. Entering only the network namespace keeps
     # the pins where a real director keeps them.
     nsenter --net="/run/netns/$ns" -- "$XVS_BUILD/src/daemon/xvsd" -f "$config" --foreground \
-        --instance "$instance" &
+        --instance "$instance" "$@" &
     XVSD_PID=$!
     NETNS_PIDS+=("$XVSD_PID")
-    for i in $(seq 200); do
+    for i in $(seq 600); do
         if "$XVS_BUILD/src/cli/xvsadm" --instance "$instance" -Ln >/dev/null 2>&1; then
             return 0
         fi
