@@ -123,13 +123,25 @@ void write_xdp(MetricsText& out, const XdpDataplane& xdp) {
     for (const auto& [m, f] : fills) out.sample({{"map", m}}, uint64_t{f.complete ? 1u : 0u});
 }
 
+void write_interfaces(MetricsText& out, const std::vector<InterfaceState>& interfaces) {
+    if (interfaces.empty()) return;
+    out.family("xvs_interface_attached", Type::gauge,
+               "1 when the XDP program runs on the interface= line's device, 0 while it is missing.");
+    for (const auto& i : interfaces)
+        out.sample({{"interface", i.name}, {"mode", i.mode}}, uint64_t{i.attached ? 1u : 0u});
+    out.family("xvs_interface_reattachments_total", Type::counter,
+               "Times the XDP program was attached again to a re-created interface.");
+    for (const auto& i : interfaces) out.sample({{"interface", i.name}}, i.reattachments);
+}
+
 }  // namespace
 
 const char* xdp_stat_name(unsigned stat) {
     return stat < stat_names.size() ? stat_names[stat] : nullptr;
 }
 
-std::string render_metrics(const Dataplane& plane, const HealthView& health) {
+std::string render_metrics(const Dataplane& plane, const HealthView& health,
+                           const std::vector<InterfaceState>& interfaces) {
     MetricsText out;
     std::vector<ServiceStatus> services = plane.status();
     out.family("xvs_dataplane_info", Type::gauge, "The data plane serving the virtual services.");
@@ -150,6 +162,7 @@ std::string render_metrics(const Dataplane& plane, const HealthView& health) {
                    return health.is_down(s.key, r.key) ? 0u : 1u;
                });
     if (const auto* xdp = dynamic_cast<const XdpDataplane*>(&plane)) write_xdp(out, *xdp);
+    write_interfaces(out, interfaces);
     return out.text();
 }
 

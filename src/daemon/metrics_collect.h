@@ -14,6 +14,11 @@
 //   xdp_map_entries{map}, xdp_map_capacity{map}    XDP plane only: LRU table fill,
 //   xdp_map_entries_complete{map}                  counted up to a bound (0 when
 //                                                  the count stopped at the bound)
+//   interface_attached{interface,mode}             XDP plane only: 1 when the program
+//                                                  runs on the interface=, 0 while it
+//                                                  is missing (mode: the last
+//                                                  attachment's, else xdp-mode)
+//   interface_reattachments_total{interface}       attachments after the first
 // Reading a counter may throw DataplaneError; the caller answers 500.
 #pragma once
 
@@ -21,6 +26,7 @@
 #include <string>
 
 #include "dataplane/dataplane.h"
+#include "dataplane/interface_state.h"
 #include "model/build.h"
 
 namespace xvs {
@@ -29,7 +35,9 @@ namespace xvs {
 // with a full 1M-entry table; the loop is not blocked for seconds).
 inline constexpr size_t metrics_map_count_bound = 65536;
 
-std::string render_metrics(const Dataplane& plane, const HealthView& health);
+// `interfaces`: the XDP plane's interface= states (empty without one).
+std::string render_metrics(const Dataplane& plane, const HealthView& health,
+                           const std::vector<InterfaceState>& interfaces = {});
 
 // "packets", "pass", ... for enum xvs_stat values (nullptr when out of range).
 const char* xdp_stat_name(unsigned stat);
