@@ -10,7 +10,8 @@
 # checks that xvsadm --status exits 3 naming d1, that /metrics shows it
 # unattached and that the log says so; re-creates d1 with the same name and
 # address, checks that the program is attached again (ip link), --status and
-# /metrics are healthy, and that the VIP answers again. Throughout, the client
+# /metrics are healthy, and that the VIP answers again; then removes the
+# program from d0 (ip link set xdp off) and checks that it comes back. Throughout, the client
 # must never receive a packet from the real's own address (a NAT reply that
 # left the director without its rewrite).
 #
@@ -121,6 +122,20 @@ grep -q "d1: XDP program attached again (native mode" "$work/xvsd.log" ||
 
 answer=$(fetch)
 [ "$answer" = "This is web1" ] || fail "after: the VIP answered '${answer}'"
+
+netns_log "removing the program from d0 (no device change)"
+ip -n "${p}d" link set dev d0 xdp off
+for i in $(seq 50); do
+    status || true
+    grep -Eq '^d0 +attached +native +[0-9]+ +1$' "$work/status" && break
+    sleep 0.1
+done
+grep -Eq '^d0 +attached +native +[0-9]+ +1$' "$work/status" ||
+    fail "d0 did not get the program back: $(grep '^d0' "$work/status")"
+ip -n "${p}d" link show d0 | grep -q "prog/xdp" || fail "ip link show d0 has no XDP program"
+answer=$(fetch)
+[ "$answer" = "This is web1" ] || fail "after d0: the VIP answered '${answer}'"
+
 n=$(leaked)
 [ "${n:-0}" -eq 0 ] || fail "the client received $n packet(s) from the real's own address (NAT reply not rewritten)"
 
