@@ -1,6 +1,9 @@
 // The loader: what it refuses, all-or-nothing apply, minimal writes, pinning
-// and reuse of pinned state across a restart, attach errors.
+// and reuse of pinned state across a restart, attach errors, following a
+// deleted and re-created interface.
 #include <bpf/bpf.h>
+#include <arpa/inet.h>
+#include <net/if.h>
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
@@ -210,4 +213,52 @@ TEST_CASE("attach and detach in generic and native mode on a veth") {
         }
         CHECK(net.capture("ip link show cli0").find("prog/xdp") == std::string::npos);
     }
+}
+
+TEST_CASE("a deleted interface goes missing with its ifindex's entries and a re-created one gets the program") {
+    TestNetwork net;
+    XdpOptions o = test_options();
+    o.interfaces = {"cli0"};
+    o.mode = XdpOptions::Mode::generic;
+    XdpDataplane dp(o);
+    const uint32_t before = static_cast<uint32_t>(net.client_ifindex);
+    CHECK(dp.sync_interfaces().empty());  // nothing changed
+    int addrs = dp.map_fd("xvs_iface_addrs");
+    xvs_iface_addr addr{};
+    REQUIRE(bpf_map_lookup_elem(addrs, &before, &addr) == 0);
+
+    net.ip("link del cli0");
+    auto notes = dp.sync_interfaces();
+    REQUIRE(notes.size() == 1);
+    CHECK(notes[0].error);
+    CHECK(notes[0].text.find("cli0: no such interface (was ifindex " + std::to_string(before) +
+                             ")") == 0);
+    CHECK_FALSE(dp.interface_states()[0].attached);
+    CHECK(dp.attachments().empty());
+    CHECK(bpf_map_lookup_elem(addrs, &before, &addr) != 0);  // the old ifindex's entry went
+    CHECK(dp.sync_interfaces().empty());                      // the loss is logged once
+
+    net.ip("link add cli0 type veth peer name cli1");
+    net.ip("link set cli0 up");
+    net.ip("addr add 10.0.0.1/24 dev cli0");
+    notes = dp.sync_interfaces();
+    REQUIRE(notes.size() == 1);
+    CHECK_FALSE(notes[0].error);
+    InterfaceState now = dp.interface_states()[0];
+    CHECK(now.attached);
+    CHECK(now.ifindex == if_nametoindex("cli0"));
+    CHECK(now.ifindex != before);
+    CHECK(now.mode == "generic");
+    CHECK(now.reattachments == 1);
+    CHECK(net.capture("ip link show cli0").find("prog/xdp") != std::string::npos);
+    REQUIRE(bpf_map_lookup_elem(addrs, &now.ifindex, &addr) == 0);
+    CHECK(addr.v4 == htonl(0x0a000001));  // 10.0.0.1: the new ifindex's tunnel source
+
+    // The program removed from the same device: attached again.
+    net.ip("link set dev cli0 xdpgeneric off");
+    notes = dp.sync_interfaces();
+    REQUIRE(notes.size() == 1);
+    CHECK(notes[0].text.find("it had lost the program") != std::string::npos);
+    CHECK(dp.interface_states()[0].reattachments == 2);
+    CHECK(dp.attachments().size() == 1);
 }
