@@ -61,9 +61,6 @@ netns_wait_port "${p}r1" "$real" 80
 netns_log "starting xvsd (instance $instance)"
 xvsd_start_or_exit "${p}d" "$work/xvsd.cf" "$instance" "$work/xvsd.log"
 
-failures=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-
 fetch() { ip netns exec "${p}c" curl -s --max-time 10 --interface "$client" "http://$vip/" || true; }
 status() { xvsadm --instance "$instance" --status >"$work/status" 2>"$work/status.err"; }
 metrics() { ip netns exec "${p}d" curl -s --max-time 5 "http://127.0.0.1:$metrics_port/metrics" || true; }
@@ -139,10 +136,4 @@ answer=$(fetch)
 n=$(leaked)
 [ "${n:-0}" -eq 0 ] || fail "the client received $n packet(s) from the real's own address (NAT reply not rewritten)"
 
-if [ "$failures" -ne 0 ]; then
-    echo "--- xvsd log" >&2
-    cat "$work/xvsd.log" >&2 || true
-    echo "interface re-creation: $failures check(s) failed" >&2
-    exit 1
-fi
-echo "interface re-creation: all checks passed"
+scenario_verdict "interface re-creation"
