@@ -35,7 +35,9 @@ void XdpDataplane::forget_interface(const std::string& interface, uint32_t ifind
     for (const auto& a : attached_) {
         if (a.interface != interface || a.ifindex != static_cast<int>(ifindex)) continue;
         // A device that still exists under another name (renamed) keeps no
-        // program of ours; one that is gone took the program with it (ENODEV).
+        // program of ours. One that is gone took the program with it
+        // (ENODEV, or ENOENT/EEXIST when the ifindex now names another
+        // device without our program): nothing is left to detach then.
         bpf_xdp_attach_opts opts{};
         opts.sz = sizeof opts;
         opts.old_prog_fd = program_fd();
@@ -79,11 +81,16 @@ std::vector<InterfaceNote> XdpDataplane::sync_interfaces() {
                 continue;
             }
             note(attach(name));
+        } catch (const std::exception& e) {
+            note(interfaces_.attach_failed(name, e.what()));
+            continue;
+        }
+        try {
             // Addresses may already be there (a device moved in whole);
             // otherwise the periodic refresh writes them once they are added.
             refresh_interface_addresses();
         } catch (const std::exception& e) {
-            note(interfaces_.attach_failed(name, e.what()));
+            notes.push_back({true, name + ": attached, but " + e.what()});
         }
     }
     return notes;
