@@ -2,6 +2,7 @@
 // and reuse of pinned state across a restart, attach errors, following a
 // deleted and re-created interface.
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <sys/stat.h>
@@ -226,6 +227,21 @@ TEST_CASE("a deleted interface goes missing with its ifindex's entries and a re-
     int addrs = dp.map_fd("xvs_iface_addrs");
     xvs_iface_addr addr{};
     REQUIRE(bpf_map_lookup_elem(addrs, &before, &addr) == 0);
+    // A queued neighbour resolution and a cached next hop through cli0.
+    int pending = dp.map_fd("xvs_pending_neigh");
+    xvs_neigh_key neigh{};
+    neigh.addr[0] = htonl(0x0a000002);
+    neigh.ifindex = before;
+    neigh.family = XVS_FAMILY_V4;
+    uint64_t first_seen = 1;
+    REQUIRE(bpf_map_update_elem(pending, &neigh, &first_seen, BPF_ANY) == 0);
+    int hops = dp.map_fd("xvs_hops");
+    const size_t hop_stride = (sizeof(xvs_hop) + 7) / 8 * 8;
+    std::vector<uint8_t> slot(hop_stride * static_cast<size_t>(libbpf_num_possible_cpus()), 0);
+    reinterpret_cast<xvs_hop*>(slot.data())->egress_ifindex = before;
+    reinterpret_cast<xvs_hop*>(slot.data())->family = XVS_FAMILY_V4;
+    const uint32_t hop_slot = 7;
+    REQUIRE(bpf_map_update_elem(hops, &hop_slot, slot.data(), BPF_ANY) == 0);
 
     net.ip("link del cli0");
     auto notes = dp.sync_interfaces();
@@ -236,6 +252,9 @@ TEST_CASE("a deleted interface goes missing with its ifindex's entries and a re-
     CHECK_FALSE(dp.interface_states()[0].attached);
     CHECK(dp.attachments().empty());
     CHECK(bpf_map_lookup_elem(addrs, &before, &addr) != 0);  // the old ifindex's entry went
+    CHECK(bpf_map_lookup_elem(pending, &neigh, &first_seen) != 0);
+    REQUIRE(bpf_map_lookup_elem(hops, &hop_slot, slot.data()) == 0);
+    CHECK(reinterpret_cast<xvs_hop*>(slot.data())->family == 0);  // the slot is empty
     CHECK(dp.sync_interfaces().empty());                      // the loss is logged once
 
     net.ip("link add cli0 type veth peer name cli1");

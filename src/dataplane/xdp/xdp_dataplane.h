@@ -5,9 +5,11 @@
 // pinned maps of the same ABI version, so established flows survive a daemon
 // restart) and attaches it to the interfaces. sync_interfaces() follows them
 // afterwards: an interface that disappears is recorded missing (its ifindex's
-// entries in xvs_iface_addrs and the next-hop cache go), one that comes back
-// under its name (a new ifindex) or lost the program gets it again through
-// attach(), in the configured mode (xdp_interfaces.cpp). apply() programs the maps with
+// entries in xvs_iface_addrs, xvs_pending_neigh and the next-hop cache go),
+// one that comes back under its name (a new ifindex) or lost the program gets
+// it again through attach(), in the configured mode (xdp_interfaces.cpp).
+//
+// apply() programs the maps with
 // exactly the entries that differ between what is programmed and `next`,
 // all or nothing, looking only at the services the diff lists (the first
 // apply after adopting pinned state compares every service once). Service
@@ -159,7 +161,8 @@ class XdpDataplane : public Dataplane {
     InterfaceObservation observe(const std::string& interface) const;
     // Drops what belongs to a device that no longer carries interface=:
     // its attachment (detached when the device still exists, e.g. renamed),
-    // its xvs_iface_addrs entry and the cached next hops.
+    // its xvs_iface_addrs entry, its queued neighbour resolutions and the
+    // cached next hops.
     void forget_interface(const std::string& interface, uint32_t ifindex);
     void write_config();
     void measure_program_clock(xvs_config& cfg);

@@ -52,6 +52,13 @@ void XdpDataplane::forget_interface(const std::string& interface, uint32_t ifind
         errno != ENOENT)
         throw DataplaneError("removing ifindex " + std::to_string(ifindex) +
                              " from xvs_iface_addrs: " + errno_text(errno));
+    // Neighbours queued for resolution through the device can no longer be.
+    int pending = bpf_map__fd(skel_->maps.xvs_pending_neigh);
+    std::vector<xvs_neigh_key> through;
+    for_each_entry<xvs_neigh_key, uint64_t>(pending, [&](const xvs_neigh_key& k, uint64_t) {
+        if (k.ifindex == ifindex) through.push_back(k);
+    });
+    for (const auto& k : through) bpf_map_delete_elem(pending, &k);  // gone already: as wanted
     // Next hops cached towards or from the device would be trusted for up to
     // a second: every slot goes (the cache refills from bpf_fib_lookup).
     std::vector<uint32_t> slots(XVS_HOP_CACHE_SIZE);
