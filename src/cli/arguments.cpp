@@ -44,6 +44,7 @@ constexpr CommandInfo commands[] = {
     {Command::restore, "restore", "xxxxxxxxxxxxxxxxxxxxxxxx"},
     {Command::save, "save", " xxxxxxxxxxxxxxxxxxxxxxx"},
     {Command::zero, "zero", "xx xxxxxxxxxxxxxxxxxxxxx"},
+    {Command::dataplane_status, "status", "xxxxxxxxxxxxxxxxxxxxxxxx"},
 };
 
 constexpr bool matrix_rows_complete() {
@@ -67,7 +68,7 @@ enum class Id {
     tcp, udp, sctp, fwmark, scheduler, persistent, netmask, real, masq, ipip, gate, weight,
     uthreshold, lthreshold, numeric, connection, mcast_interface, syncid, timeout, daemon,
     stats, rate, thresholds, persistent_conn, nosort, sort, exact, ipv6, ops, pe, sched_flags,
-    instance,
+    instance, status,
 };
 
 struct OptionSpec {
@@ -127,6 +128,7 @@ constexpr OptionSpec specs[] = {
     {"pe", 0, ArgKind::required, Id::pe},
     {"sched-flags", 'b', ArgKind::required, Id::sched_flags},
     {"instance", 0, ArgKind::required, Id::instance},
+    {"status", 0, ArgKind::none, Id::status},
 };
 
 [[noreturn]] void fail(const std::string& message) { throw UsageError(message, 2); }
@@ -316,6 +318,7 @@ class Parser {
             case Id::stop_daemon: set_command(Command::stop_daemon); break;
             case Id::help: set_command(Command::help); break;
             case Id::version: set_command(Command::version); break;
+            case Id::status: set_command(Command::dataplane_status); break;
             case Id::tcp: set_service(Protocol::tcp, *value); break;
             case Id::udp: set_service(Protocol::udp, *value); break;
             case Id::sctp: fail("illegal virtual server address[:port] specified");
@@ -508,9 +511,11 @@ std::string usage_text(const std::string& p) {
            "  " + p + " -L|l [virtual-service] [options]\n"
            "  " + p + " -Z [virtual-service]\n"
            "  " + p + " -h\n"
+           "  " + p + " --status                    xvs: interfaces and each service's data plane\n"
            "Options as ipvsadm's (-t|-u service-address, -f fwmark [-6], -n, -c, --stats, --rate,\n"
            "--thresholds, --persistent-conn, --exact, --nosort), plus:\n"
            "  --instance NAME                    the xvsd instance to talk to (default: default)\n"
+           "--status exits 3 when an interface= lacks the XDP program.\n"
            "Addresses are always printed numerically; -n is accepted.\n";
 }
 

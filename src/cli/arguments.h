@@ -6,7 +6,8 @@
 // options are checked against the command with ipvsadm's option matrix, so the
 // messages ("Illegal '%s' option with the '%s' command", ...) and exit codes
 // are ipvsadm's. The whole command set is parsed (-A/-E/-D/-a/-e/-d/-C/-R/-S/
-// -L/-Z); xvsadm --instance NAME selects the daemon.
+// -L/-Z); xvsadm --instance NAME selects the daemon. --status (xvs's own)
+// takes no other option but --instance.
 #pragma once
 
 #include <cstdint>
@@ -38,6 +39,7 @@ enum class Command {
     zero,
     help,
     version,
+    dataplane_status,  // --status: xvs's own, no ipvsadm counterpart
 };
 
 // ipvsadm's option bits (its order: the index into its names and matrix).

@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "cli/dataplane_status.h"
 #include "cli/listing.h"
 #include "control/client.h"
 #include "control/paths.h"
@@ -172,6 +173,18 @@ int run_command(const Arguments& args, std::ostream& out, std::ostream& err,
 
     Request request;
     switch (args.command) {
+        case Command::dataplane_status: {
+            request.verb = Verb::dataplane_status;
+            if (!call(args, request, run_root, err, reply, exit_code)) return exit_code;
+            if (!reply.ok) {
+                err << reply.error << "\n";
+                return 1;
+            }
+            out << format_dataplane_status(reply);
+            auto missing = missing_interfaces(reply.interfaces);
+            for (const auto& line : missing) err << "xvsadm: " << line << "\n";
+            return missing.empty() ? 0 : exit_interface_missing;
+        }
         case Command::list:
         case Command::save:
             if (args.options & opt_timeout) {
@@ -221,6 +234,10 @@ int run_command(const Arguments& args, std::ostream& out, std::ostream& err,
         return 1;
     }
     out << format_table(reply.services, args.format);
+    // The listing keeps ipvsadm's format and exit code, but does not look
+    // healthy when traffic through an interface= is not balanced.
+    for (const auto& line : missing_interfaces(reply.interfaces))
+        err << "xvsadm: warning: " << line << " (see xvsadm --status)\n";
     return 0;
 }
 

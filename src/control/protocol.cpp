@@ -18,7 +18,7 @@ constexpr VerbName verb_names[] = {
     {Verb::add_service, "add-service"}, {Verb::edit_service, "edit-service"},
     {Verb::delete_service, "delete-service"}, {Verb::add_real, "add-real"},
     {Verb::edit_real, "edit-real"},     {Verb::delete_real, "delete-real"},
-    {Verb::clear, "clear"},
+    {Verb::clear, "clear"},             {Verb::dataplane_status, "dataplane-status"},
 };
 
 bool is_plain(char c) {
@@ -226,6 +226,10 @@ constexpr size_t service_field_count = 21;
 constexpr size_t real_field_count = 20;
 // conn PROTO CLIENT CPORT VADDR VPORT REAL RPORT STATE EXPIRES TEMPLATE
 constexpr size_t conn_field_count = 11;
+// interface NAME ATTACHED IFINDEX MODE PROBLEM REATTACHMENTS
+constexpr size_t interface_field_count = 7;
+// placement PROTO FAMILY ADDR PORT FWMARK PLANE
+constexpr size_t placement_field_count = 7;
 
 }  // namespace
 
@@ -312,6 +316,12 @@ std::string encode_reply(const Reply& reply) {
     out += reply.ok ? " ok\n" : " error " + escape(reply.error) + "\n";
     if (!reply.dataplane.empty()) out += "dataplane " + escape(reply.dataplane) + "\n";
     if (!reply.message.empty()) out += "message " + escape(reply.message) + "\n";
+    for (const auto& i : reply.interfaces)
+        out += "interface " + escape(i.name) + " " + (i.attached ? "1" : "0") + " " +
+               std::to_string(i.ifindex) + " " + escape(i.mode) + " " + escape(i.problem) + " " +
+               std::to_string(i.reattachments) + "\n";
+    for (const auto& p : reply.placements)
+        out += "placement " + service_key_fields(p.service) + " " + escape(p.plane) + "\n";
     for (const auto& report : reply.services) {
         const ServiceStatus& s = report.status;
         out += "service " + service_key_fields(s.key) + " " + escape(s.scheduler) + " " +
@@ -369,6 +379,22 @@ Reply decode_reply(std::string_view payload) {
         } else if (kind == "message") {
             f.expect_count(2);
             reply.message = f.text(1);
+        } else if (kind == "interface") {
+            f.expect_count(interface_field_count);
+            InterfaceState i;
+            i.name = f.text(1);
+            if (i.name.empty()) f.fail("empty interface name");
+            i.attached = f.flag(2);
+            i.ifindex = f.u32(3);
+            i.mode = f.text(4);
+            i.problem = f.text(5);
+            i.reattachments = f.number(6);
+            reply.interfaces.push_back(std::move(i));
+        } else if (kind == "placement") {
+            f.expect_count(placement_field_count);
+            Placement p{parse_service_key(f, 1), f.text(6)};
+            if (p.plane.empty()) f.fail("empty plane name");
+            reply.placements.push_back(std::move(p));
         } else if (kind == "service") {
             f.expect_count(service_field_count);
             ServiceReport report;

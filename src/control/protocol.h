@@ -17,6 +17,8 @@
 // them as given and answers with ipvsadm's error texts.
 // Reply payload:     xvs-control/1 ok | xvs-control/1 error MESSAGE
 //                    [dataplane NAME] [message TEXT]
+//                    (interface NAME ATTACHED IFINDEX MODE PROBLEM REATTACHMENTS)*
+//                    (placement PROTO FAMILY ADDR PORT FWMARK PLANE)*
 //                    (service ... (real ...)*)* (conn ...)*
 //                    end
 //
@@ -34,6 +36,7 @@
 #include <vector>
 
 #include "dataplane/dataplane.h"
+#include "dataplane/interface_state.h"
 #include "model/model.h"
 
 namespace xvs::control {
@@ -61,6 +64,8 @@ enum class Verb {
     edit_real,
     delete_real,
     clear,
+    // xvs's own (xvsadm --status): interfaces and each service's plane.
+    dataplane_status,
 };
 
 const char* to_string(Verb v);  // "status", "list-connections", ...
@@ -101,11 +106,22 @@ struct ServiceReport {
     std::map<RealKey, Rates> real_rates;  // absent = all zero
 };
 
+// Which plane serves a service ("xdp", "ipvs").
+struct Placement {
+    ServiceKey service;
+    std::string plane;
+    bool operator==(const Placement&) const = default;
+};
+
 struct Reply {
     bool ok = true;
     std::string error;      // when !ok: what went wrong, for the user
     std::string dataplane;  // "xdp", "ipvs"; empty if not reported
     std::string message;    // e.g. the reload summary
+    // The XDP plane's interface= attachments (status, dataplane-status);
+    // empty when no XDP plane serves.
+    std::vector<InterfaceState> interfaces;
+    std::vector<Placement> placements;  // dataplane-status
     std::vector<ServiceReport> services;
     std::vector<ConnectionEntry> connections;
 

@@ -8,8 +8,10 @@
 
 #include "control/server.h"
 #include "daemon/event_sources.h"
+#include "daemon/link_watch.h"
 #include "daemon/metrics_collect.h"
 #include "daemon/run_dir.h"
+#include "dataplane/split/split_dataplane.h"
 #include "model/build.h"
 
 namespace xvs {
@@ -104,6 +106,17 @@ int Daemon::run(const std::function<void()>& on_ready) {
         log_.error(std::string("autoreload unavailable: ") + e.what());
     }
 
+    // Link events matter only to a plane that attaches to interfaces.
+    std::optional<LinkWatch> links;
+    if (plane_.sync_interfaces) {
+        try {
+            links.emplace();
+        } catch (const std::exception& e) {
+            log_.error(std::string("watching interfaces: ") + e.what() +
+                       "; a re-created interface= is noticed within a second instead");
+        }
+    }
+
     PeriodicTimer timer(std::chrono::milliseconds(1000));
     Epoll epoll;
     epoll.add(signals.fd());
@@ -112,6 +125,7 @@ int Daemon::run(const std::function<void()>& on_ready) {
     epoll.add(checker_->changes_fd());
     if (watch) epoll.add(watch->fd());
     if (metrics) epoll.add(metrics->fd());
+    if (links) epoll.add(links->fd());
     if (on_ready) on_ready();
 
     bool running = true;
@@ -140,6 +154,18 @@ int Daemon::run(const std::function<void()>& on_ready) {
                 } catch (const std::exception& e) {
                     log_.error(std::string("metrics: ") + e.what());
                 }
+            } else if (links && fd == links->fd()) {
+                try {
+                    auto batch = links->read();
+                    bool relevant = batch.overflowed;
+                    for (const auto& e : batch.events)
+                        relevant = relevant || plane_.interface_concerns(e.name, e.ifindex);
+                    if (relevant) sync_interfaces();
+                } catch (const std::exception& e) {
+                    // A message we cannot read: check every interface instead.
+                    log_.error(std::string("link events: ") + e.what());
+                    sync_interfaces();
+                }
             } else if (watch && fd == watch->fd()) {
                 if (watch->changed() && config_.globals.autoreload) {
                     log_.info("autoreload: " + options_.config_path + " changed");
@@ -164,7 +190,8 @@ std::unique_ptr<MetricsServer> Daemon::open_metrics() {
     // worker formats and counts the tables.
     auto server = std::make_unique<MetricsServer>(*endpoint, [this]() -> MetricsServer::Render {
         auto snapshot = std::make_shared<MetricsSnapshot>(
-            take_metrics_snapshot(*plane_.plane, health_.view(), sampled_status_));
+            take_metrics_snapshot(*plane_.plane, health_.view(), interface_states(),
+                                  sampled_status_));
         return [snapshot] { return format_metrics(*snapshot); };
     });
     log_.info("metrics: serving GET /metrics on " + endpoint->to_string());
@@ -187,8 +214,23 @@ void Daemon::shut_down() {
     plane_ = {};
 }
 
+std::vector<InterfaceState> Daemon::interface_states() const {
+    return plane_.interfaces ? plane_.interfaces() : std::vector<InterfaceState>{};
+}
+
+void Daemon::sync_interfaces() {
+    if (!plane_.sync_interfaces) return;
+    for (const auto& note : plane_.sync_interfaces()) {
+        if (note.error)
+            log_.error(note.text);
+        else
+            log_.info(note.text);
+    }
+}
+
 void Daemon::on_timer() {
     ++ticks_;
+    sync_interfaces();
     if (plane_.periodic) {
         try {
             plane_.periodic();
@@ -250,6 +292,8 @@ void Daemon::apply_health(const std::vector<std::string>& state_lines) {
 }
 
 control::Reply Daemon::reload() {
+    // Whatever the file says, an interface that came back gets the program.
+    sync_interfaces();
     auto loaded = load_config("reload");
     if (!loaded)
         return control::Reply::failure("reload: " + options_.config_path +
@@ -304,6 +348,17 @@ control::Reply Daemon::status_reply() {
         report.status = std::move(s);
         reply.services.push_back(std::move(report));
     }
+    reply.interfaces = interface_states();
+    return reply;
+}
+
+control::Reply Daemon::dataplane_status_reply() {
+    control::Reply reply;
+    reply.dataplane = plane_.plane->name();
+    reply.interfaces = interface_states();
+    const auto* split = dynamic_cast<const SplitDataplane*>(plane_.plane.get());
+    for (const auto& [key, service] : reconciler_->current().services)
+        reply.placements.push_back({key, split ? split->plane_of(key) : plane_.plane->name()});
     return reply;
 }
 
@@ -339,6 +394,7 @@ control::Reply Daemon::handle(const control::Request& request) {
         }
         case Verb::zero: return zero(request);
         case Verb::reload: return reload();
+        case Verb::dataplane_status: return dataplane_status_reply();
         default: return edit(request);
     }
 }

@@ -12,9 +12,15 @@
 //              autoreload=yes a finished write or a rename onto the file reloads
 //   metrics    GET /metrics (metrics_server.h), when --metrics or metrics= is set;
 //              its bodies are formatted on a thread of its own
+//   links      rtnetlink link events (link_watch.h), when an XDP plane serves:
+//              an interface= that disappears is logged as an error and shown
+//              missing (status, dataplane-status, /metrics); when a device of
+//              that name comes back the program is attached to it again
 //   timer (1s) the data plane's periodic work, rate samples (every 2s, also
-//              the status /metrics serves),
-//              maintenancedir (polled once a second)
+//              the status /metrics serves), maintenancedir (polled once a
+//              second), the interface= check (catches a program removed
+//              without a link event, retries a failed re-attachment); a
+//              reload (SIGHUP) checks them too
 // Reals start unknown, which counts as down, until their first check (as
 // ldirectord at start-up); checktype=on reals serve at once. A real the data
 // plane already serves when xvsd starts (pinned XDP maps after cleanstop=no)
@@ -78,6 +84,12 @@ class Daemon {
     control::Reply handle(const control::Request& request);
     control::Reply reload();
     control::Reply status_reply();
+    // xvsadm --status: interfaces and the plane of every service.
+    control::Reply dataplane_status_reply();
+    // Compares the XDP plane's interfaces with the kernel's links, re-attaches
+    // what came back, logs every change (no-op without an XDP plane).
+    void sync_interfaces();
+    std::vector<InterfaceState> interface_states() const;
     // xvsadm -Z: every counter, or those of request.service and its reals
     // (ipvsadm's "No such service" when the daemon does not serve it).
     control::Reply zero(const control::Request& request);

@@ -32,6 +32,11 @@ DataplaneHandle open_xdp(const DataplaneRequest& request) {
     DataplaneHandle handle;
     handle.periodic = [xdp] { xdp->resolve_pending_neighbours(); };
     handle.serving_at_open = [xdp] { return xdp->serving_at_start(); };
+    handle.interfaces = [xdp] { return xdp->interface_states(); };
+    handle.sync_interfaces = [xdp] { return xdp->sync_interfaces(); };
+    handle.interface_concerns = [xdp](const std::string& name, uint32_t ifindex) {
+        return xdp->interface_concerns(name, ifindex);
+    };
     handle.plane = std::move(plane);
     return handle;
 }
@@ -86,6 +91,9 @@ DataplaneHandle make_dataplane(const DataplaneRequest& request, const Model& mod
                 DataplaneHandle split;
                 split.periodic = std::move(xdp.periodic);
                 split.serving_at_open = std::move(xdp.serving_at_open);
+                split.interfaces = std::move(xdp.interfaces);
+                split.sync_interfaces = std::move(xdp.sync_interfaces);
+                split.interface_concerns = std::move(xdp.interface_concerns);
                 split.plane = std::make_unique<SplitDataplane>(
                     std::move(xdp.plane), std::move(ipvs.plane),
                     [&log](const std::string& line) { log.info("dataplane=auto: " + line); });

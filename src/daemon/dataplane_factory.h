@@ -19,6 +19,7 @@
 #include "config/config.h"
 #include "daemon/logger.h"
 #include "dataplane/dataplane.h"
+#include "dataplane/interface_state.h"
 #include "model/model.h"
 
 namespace xvs {
@@ -48,6 +49,14 @@ struct DataplaneHandle {
     // first apply(); unset when the plane adopts nothing (IPVS). Throws
     // DataplaneError when the state cannot be read.
     std::function<std::vector<ServiceStatus>()> serving_at_open;
+    // The XDP plane's interface= attachments (unset when no XDP plane serves:
+    // IPVS does not attach to interfaces). `sync_interfaces` compares them
+    // with the kernel's links and re-attaches where a device came back;
+    // `interface_concerns` says whether a link event (name, ifindex) may
+    // matter to them.
+    std::function<std::vector<InterfaceState>()> interfaces;
+    std::function<std::vector<InterfaceNote>()> sync_interfaces;
+    std::function<bool(const std::string&, uint32_t)> interface_concerns;
 };
 
 // `model` is the first model to serve (for the unsupported() check).

@@ -134,6 +134,17 @@ void write_xdp(MetricsText& out, const MetricsSnapshot::Xdp& xdp) {
 // The bytes one real's nine series take, about: to grow the text once.
 constexpr size_t bytes_per_real = 9 * 96;
 
+void write_interfaces(MetricsText& out, const std::vector<InterfaceState>& interfaces) {
+    if (interfaces.empty()) return;
+    out.family("xvs_interface_attached", Type::gauge,
+               "1 when the XDP program runs on the interface= line's device, 0 while it is missing.");
+    for (const auto& i : interfaces)
+        out.sample({{"interface", i.name}, {"mode", i.mode}}, uint64_t{i.attached ? 1u : 0u});
+    out.family("xvs_interface_reattachments_total", Type::counter,
+               "Times the XDP program was attached again to a re-created interface.");
+    for (const auto& i : interfaces) out.sample({{"interface", i.name}}, i.reattachments);
+}
+
 }  // namespace
 
 const char* xdp_stat_name(unsigned stat) {
@@ -141,8 +152,10 @@ const char* xdp_stat_name(unsigned stat) {
 }
 
 MetricsSnapshot take_metrics_snapshot(const Dataplane& plane, const HealthView& health,
+                                      std::vector<InterfaceState> interfaces,
                                       std::shared_ptr<const std::vector<ServiceStatus>> status) {
     MetricsSnapshot snap;
+    snap.interfaces = std::move(interfaces);
     snap.dataplane = plane.name();
     snap.services = status ? std::move(status)
                            : std::make_shared<const std::vector<ServiceStatus>>(plane.status());
@@ -185,11 +198,13 @@ std::string format_metrics(const MetricsSnapshot& snap) {
                    return snap.health.is_down(s.key, r.key) ? 0u : 1u;
                });
     if (snap.xdp) write_xdp(out, *snap.xdp);
+    write_interfaces(out, snap.interfaces);
     return out.take_text();
 }
 
-std::string render_metrics(const Dataplane& plane, const HealthView& health) {
-    return format_metrics(take_metrics_snapshot(plane, health));
+std::string render_metrics(const Dataplane& plane, const HealthView& health,
+                           const std::vector<InterfaceState>& interfaces) {
+    return format_metrics(take_metrics_snapshot(plane, health, interfaces));
 }
 
 }  // namespace xvs

@@ -23,6 +23,11 @@
 //   xdp_map_entries{map}, xdp_map_capacity{map}    XDP plane only: LRU table fill,
 //   xdp_map_entries_complete{map}                  counted up to a bound (0 when
 //                                                  the count stopped at the bound)
+//   interface_attached{interface,mode}             XDP plane only: 1 when the program
+//                                                  runs on the interface=, 0 while it
+//                                                  is missing (mode: the last
+//                                                  attachment's, else xdp-mode)
+//   interface_reattachments_total{interface}       attachments after the first
 // Reading a counter or a table may throw DataplaneError; the caller answers 500.
 #pragma once
 
@@ -37,6 +42,7 @@
 #include "common/unique_fd.h"
 
 #include "dataplane/dataplane.h"
+#include "dataplane/interface_state.h"
 #include "model/build.h"
 #include "xvs/abi.h"
 
@@ -57,13 +63,17 @@ struct MetricsSnapshot {
         std::vector<std::pair<const char*, UniqueFd>> tables;
     };
     std::optional<Xdp> xdp;
+    std::vector<InterfaceState> interfaces;  // the XDP plane's interface= states
 };
 
 // `status`: the plane's status read by the caller, or null to read it now.
+// `interfaces`: the XDP plane's interface= states (empty without one).
 MetricsSnapshot take_metrics_snapshot(const Dataplane& plane, const HealthView& health,
+                                      std::vector<InterfaceState> interfaces = {},
                                       std::shared_ptr<const std::vector<ServiceStatus>> status = {});
 std::string format_metrics(const MetricsSnapshot& snapshot);
-std::string render_metrics(const Dataplane& plane, const HealthView& health);
+std::string render_metrics(const Dataplane& plane, const HealthView& health,
+                           const std::vector<InterfaceState>& interfaces = {});
 
 // "packets", "pass", ... for enum xvs_stat values (nullptr when out of range).
 const char* xdp_stat_name(unsigned stat);

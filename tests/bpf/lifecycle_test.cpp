@@ -1,6 +1,10 @@
 // The loader: what it refuses, all-or-nothing apply, minimal writes, pinning
-// and reuse of pinned state across a restart, attach errors.
+// and reuse of pinned state across a restart, attach errors, following a
+// deleted and re-created interface.
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <arpa/inet.h>
+#include <net/if.h>
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
@@ -210,4 +214,70 @@ TEST_CASE("attach and detach in generic and native mode on a veth") {
         }
         CHECK(net.capture("ip link show cli0").find("prog/xdp") == std::string::npos);
     }
+}
+
+TEST_CASE("a deleted interface goes missing with its ifindex's entries and a re-created one gets the program") {
+    TestNetwork net;
+    XdpOptions o = test_options();
+    o.interfaces = {"cli0"};
+    o.mode = XdpOptions::Mode::generic;
+    XdpDataplane dp(o);
+    const uint32_t before = static_cast<uint32_t>(net.client_ifindex);
+    CHECK(dp.sync_interfaces().empty());  // nothing changed
+    int addrs = dp.map_fd("xvs_iface_addrs");
+    xvs_iface_addr addr{};
+    REQUIRE(bpf_map_lookup_elem(addrs, &before, &addr) == 0);
+    // A queued neighbour resolution and a cached next hop through cli0.
+    int pending = dp.map_fd("xvs_pending_neigh");
+    xvs_neigh_key neigh{};
+    neigh.addr[0] = htonl(0x0a000002);
+    neigh.ifindex = before;
+    neigh.family = XVS_FAMILY_V4;
+    uint64_t first_seen = 1;
+    REQUIRE(bpf_map_update_elem(pending, &neigh, &first_seen, BPF_ANY) == 0);
+    int hops = dp.map_fd("xvs_hops");
+    const size_t hop_stride = (sizeof(xvs_hop) + 7) / 8 * 8;
+    std::vector<uint8_t> slot(hop_stride * static_cast<size_t>(libbpf_num_possible_cpus()), 0);
+    reinterpret_cast<xvs_hop*>(slot.data())->egress_ifindex = before;
+    reinterpret_cast<xvs_hop*>(slot.data())->family = XVS_FAMILY_V4;
+    const uint32_t hop_slot = 7;
+    REQUIRE(bpf_map_update_elem(hops, &hop_slot, slot.data(), BPF_ANY) == 0);
+
+    net.ip("link del cli0");
+    auto notes = dp.sync_interfaces();
+    REQUIRE(notes.size() == 1);
+    CHECK(notes[0].error);
+    CHECK(notes[0].text.find("cli0: no such interface (was ifindex " + std::to_string(before) +
+                             ")") == 0);
+    CHECK_FALSE(dp.interface_states()[0].attached);
+    CHECK(dp.attachments().empty());
+    CHECK(bpf_map_lookup_elem(addrs, &before, &addr) != 0);  // the old ifindex's entry went
+    CHECK(bpf_map_lookup_elem(pending, &neigh, &first_seen) != 0);
+    REQUIRE(bpf_map_lookup_elem(hops, &hop_slot, slot.data()) == 0);
+    CHECK(reinterpret_cast<xvs_hop*>(slot.data())->family == 0);  // the slot is empty
+    CHECK(dp.sync_interfaces().empty());                      // the loss is logged once
+
+    net.ip("link add cli0 type veth peer name cli1");
+    net.ip("link set cli0 up");
+    net.ip("addr add 10.0.0.1/24 dev cli0");
+    notes = dp.sync_interfaces();
+    REQUIRE(notes.size() == 1);
+    CHECK_FALSE(notes[0].error);
+    InterfaceState now = dp.interface_states()[0];
+    CHECK(now.attached);
+    CHECK(now.ifindex == if_nametoindex("cli0"));
+    CHECK(now.ifindex != before);
+    CHECK(now.mode == "generic");
+    CHECK(now.reattachments == 1);
+    CHECK(net.capture("ip link show cli0").find("prog/xdp") != std::string::npos);
+    REQUIRE(bpf_map_lookup_elem(addrs, &now.ifindex, &addr) == 0);
+    CHECK(addr.v4 == htonl(0x0a000001));  // 10.0.0.1: the new ifindex's tunnel source
+
+    // The program removed from the same device: attached again.
+    net.ip("link set dev cli0 xdpgeneric off");
+    notes = dp.sync_interfaces();
+    REQUIRE(notes.size() == 1);
+    CHECK(notes[0].text.find("it had lost the program") != std::string::npos);
+    CHECK(dp.interface_states()[0].reattachments == 2);
+    CHECK(dp.attachments().size() == 1);
 }

@@ -76,6 +76,16 @@ TEST_CASE("the editing commands parse their options", "[arguments]") {
     CHECK(parse({"--instance", "ns1", "-Ln"}).instance == "ns1");
 }
 
+TEST_CASE("xvsadm --status is xvs's own command and takes no ipvsadm option", "[arguments]") {
+    Arguments a = parse({"--status", "--instance", "ns1"});
+    CHECK(a.command == Command::dataplane_status);
+    CHECK(a.instance == "ns1");
+    CHECK_THROWS_WITH(parse({"--status", "-n"}),
+                      "Illegal 'numeric' option with the 'status' command");
+    CHECK_THROWS_WITH(parse({"--status", "-L"}), "multiple commands specified");
+    CHECK_THROWS_AS(parse({"--status=x"}), UsageError);
+}
+
 TEST_CASE("no arguments at all lists the table, as ipvsadm does", "[arguments]") {
     CHECK(parse({}).command == Command::list);
 }

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "cli/dataplane_status.h"
 #include "control/paths.h"
 #include "control/server.h"
 
@@ -86,6 +87,77 @@ TEST_CASE("xvsadm -Ln asks the daemon for status and prints the table", "[comman
     CHECK(out.rfind("IP Virtual Server version 1.2.1 (size=4096)\n", 0) == 0);
     REQUIRE(daemon.seen.size() == 1);
     CHECK(daemon.seen[0].verb == control::Verb::status);
+}
+
+namespace {
+
+control::Reply plane_status(bool d1_attached) {
+    control::Reply reply;
+    reply.dataplane = "xdp+ipvs";
+    reply.interfaces.push_back({"d0", true, 2, "native", "", 0});
+    if (d1_attached)
+        reply.interfaces.push_back({"d1", true, 7, "native", "", 1});
+    else
+        reply.interfaces.push_back(
+            {"d1", false, 0, "native", "no such interface (was ifindex 3), the XDP program is not attached", 0});
+    reply.placements.push_back({ServiceKey::tcp_udp(Protocol::tcp, *IpAddress::parse("10.0.0.1"), 80), "xdp"});
+    reply.placements.push_back({ServiceKey::mark(100, Family::v4), "ipvs"});
+    return reply;
+}
+
+}  // namespace
+
+TEST_CASE("xvsadm --status lists interfaces and planes, exit 0 when all are attached", "[commands]") {
+    FakeDaemon daemon;
+    daemon.answer = plane_status(true);
+    std::string out, err;
+    REQUIRE(daemon.run({"--status"}, out, err) == 0);
+    CHECK(err.empty());
+    REQUIRE(daemon.seen.size() == 1);
+    CHECK(daemon.seen[0].verb == control::Verb::dataplane_status);
+    CHECK(out ==
+          "Data plane: xdp+ipvs\n"
+          "Interface        State     Mode      Ifindex  Reattached\n"
+          "d0               attached  native    2        0\n"
+          "d1               attached  native    7        1\n"
+          "Service                                          Plane\n"
+          "TCP  10.0.0.1:80                                 xdp\n"
+          "FWM  100                                         ipvs\n");
+}
+
+TEST_CASE("xvsadm --status exits 3 and names the missing interface", "[commands]") {
+    FakeDaemon daemon;
+    daemon.answer = plane_status(false);
+    std::string out, err;
+    REQUIRE(daemon.run({"--status"}, out, err) == exit_interface_missing);
+    CHECK(out.find("d1               MISSING   native    -        0\n"
+                   "  no such interface (was ifindex 3), the XDP program is not attached\n") !=
+          std::string::npos);
+    CHECK(err ==
+          "xvsadm: interface d1 is missing: no such interface (was ifindex 3), the XDP program is "
+          "not attached\n");
+}
+
+TEST_CASE("xvsadm --status without an XDP plane says interfaces are not used", "[commands]") {
+    FakeDaemon daemon;
+    daemon.answer.dataplane = "ipvs";
+    std::string out, err;
+    REQUIRE(daemon.run({"--status"}, out, err) == 0);
+    CHECK(out == "Data plane: ipvs\n"
+                 "Interfaces: none attached (no XDP plane serves; IPVS does not use interface=)\n"
+                 "Services: none\n");
+}
+
+TEST_CASE("xvsadm -Ln keeps ipvsadm's output and exit code, and warns of a missing interface",
+          "[commands]") {
+    FakeDaemon daemon;
+    daemon.answer.services.push_back(seed_service());
+    daemon.answer.interfaces = plane_status(false).interfaces;
+    std::string out, err;
+    REQUIRE(daemon.run({"-Ln"}, out, err) == 0);
+    CHECK(out.rfind("IP Virtual Server version 1.2.1 (size=4096)\n", 0) == 0);
+    CHECK(err == "xvsadm: warning: interface d1 is missing: no such interface (was ifindex 3), "
+                 "the XDP program is not attached (see xvsadm --status)\n");
 }
 
 TEST_CASE("xvsadm -Z -f 100 sends a zero request for that service", "[commands]") {

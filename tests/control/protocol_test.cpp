@@ -77,7 +77,7 @@ TEST_CASE("a request survives encoding and decoding", "[protocol]") {
 TEST_CASE("every verb has a name that parses back", "[protocol]") {
     for (Verb v : {Verb::status, Verb::list_connections, Verb::zero, Verb::reload,
                    Verb::add_service, Verb::edit_service, Verb::delete_service, Verb::add_real,
-                   Verb::edit_real, Verb::delete_real, Verb::clear})
+                   Verb::edit_real, Verb::delete_real, Verb::clear, Verb::dataplane_status})
         CHECK(parse_verb(to_string(v)) == v);
     CHECK_FALSE(parse_verb("launch"));
 }
@@ -108,6 +108,27 @@ TEST_CASE("a reply with services, reals, rates and connections survives a round 
     CHECK(out.connections[0].state == "ESTABLISHED");
     CHECK(out.connections[0].client_port == 40000);
     CHECK(out.connections[1].is_template);
+}
+
+TEST_CASE("a reply with interface states and placements survives a round trip", "[protocol]") {
+    Reply in;
+    in.dataplane = "xdp+ipvs";
+    in.interfaces.push_back({"d0", true, 2, "native", "", 0});
+    in.interfaces.push_back(
+        {"d1", false, 0, "generic", "no such interface (was ifindex 3), 100% gone", 4});
+    in.placements.push_back({ServiceKey::tcp_udp(Protocol::tcp, ip("10.0.0.1"), 80), "xdp"});
+    in.placements.push_back({ServiceKey::mark(100, Family::v6), "ipvs"});
+    Reply out = decode_reply(encode_reply(in));
+    CHECK(out.interfaces == in.interfaces);
+    CHECK(out.placements == in.placements);
+    CHECK_THROWS_AS(decode_reply("xvs-control/1 ok\ninterface d0 2 1 native ~ 0\nend\n"),
+                    ProtocolError);  // attached is 0 or 1
+    CHECK_THROWS_AS(decode_reply("xvs-control/1 ok\ninterface ~ 1 1 native ~ 0\nend\n"),
+                    ProtocolError);  // no name
+    CHECK_THROWS_AS(decode_reply("xvs-control/1 ok\ninterface d0 1 1 native ~\nend\n"),
+                    ProtocolError);  // short
+    CHECK_THROWS_AS(decode_reply("xvs-control/1 ok\nplacement tcp 4 10.0.0.1 80 0 ~\nend\n"),
+                    ProtocolError);  // no plane
 }
 
 TEST_CASE("an error reply carries its message, spaces and newlines included", "[protocol]") {

@@ -91,13 +91,30 @@ struct DaemonFixture {
     // What the fake plane reports serving when opened (a restart's pins).
     std::vector<ServiceStatus> serving_at_open;
 
+    // Interface states the fake plane reports, as an XDP plane would (none:
+    // a plane without interfaces, as IPVS). Its interface check reports
+    // `first_sync_note` once.
+    std::vector<InterfaceState> interfaces;
+    InterfaceNote first_sync_note;
+
     DataplaneMaker fake_maker() const {
         std::string final_file = final_state();
         auto serving = serving_at_open;
-        return [final_file, serving](const DataplaneRequest&, const Model&, Logger&) {
+        auto states = interfaces;
+        auto note = first_sync_note;
+        return [final_file, serving, states, note](const DataplaneRequest&, const Model&, Logger&) {
             DataplaneHandle h;
             h.plane = std::make_unique<testing::FakeDataplane>(final_file);
             if (!serving.empty()) h.serving_at_open = [serving] { return serving; };
+            if (!states.empty()) {
+                h.interfaces = [states] { return states; };
+                h.sync_interfaces = [note, told = false]() mutable {
+                    if (told) return std::vector<InterfaceNote>{};
+                    told = true;
+                    return std::vector<InterfaceNote>{note};
+                };
+                h.interface_concerns = [](const std::string&, uint32_t) { return false; };
+            }
             return h;
         };
     }
@@ -183,6 +200,36 @@ TEST_CASE("xvsd serves its configured services over the control socket", "[daemo
     CHECK(reply.services[0].status.key == ServiceKey::mark(100, Family::v4));
     CHECK(reply.services[0].status.reals.size() == 2);
     CHECK(weight_of(reply, "192.168.239.133") == 2);
+    CHECK(f.stop() == 0);
+}
+
+TEST_CASE("xvsd reports the plane's interfaces and each service's plane, and logs their changes",
+          "[daemon]") {
+    DaemonFixture f;
+    f.interfaces = {{"d0", true, 2, "native", "", 0},
+                    {"d1", false, 0, "native", "no such interface (was ifindex 3)", 0}};
+    f.first_sync_note = {true, "d1: no such interface (was ifindex 3)"};
+    REQUIRE(f.start());
+    control::Reply reply = f.call(control::Verb::dataplane_status);
+    REQUIRE(reply.ok);
+    CHECK(reply.dataplane == "fake");
+    CHECK(reply.interfaces == f.interfaces);
+    REQUIRE(reply.placements.size() == 1);
+    CHECK(reply.placements[0] == control::Placement{ServiceKey::mark(100, Family::v4), "fake"});
+    CHECK(f.call(control::Verb::status).interfaces == f.interfaces);  // for xvsadm -L's warning
+    CHECK(eventually([&] {
+        return f.log_text().find("d1: no such interface (was ifindex 3)") != std::string::npos;
+    }));
+    CHECK(f.stop() == 0);
+}
+
+TEST_CASE("a plane without interfaces reports none", "[daemon]") {
+    DaemonFixture f;
+    REQUIRE(f.start());
+    control::Reply reply = f.call(control::Verb::dataplane_status);
+    REQUIRE(reply.ok);
+    CHECK(reply.interfaces.empty());
+    CHECK(reply.placements.size() == 1);
     CHECK(f.stop() == 0);
 }
 

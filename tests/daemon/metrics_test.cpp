@@ -102,8 +102,25 @@ TEST_CASE("metrics of a served model: one series per virtual and real, down real
     CHECK(samples.count(
               "xvs_real_bytes_total{service=\"FWM 100\",real=\"10.0.1.3:0\",direction=\"out\"}") ==
           1);
-    // Not an XDP plane: no XDP families.
+    // Not an XDP plane: no XDP families, no interfaces.
     CHECK(text.find("xvs_xdp_") == std::string::npos);
+    CHECK(text.find("xvs_interface_") == std::string::npos);
+}
+
+TEST_CASE("metrics show each interface= attached 1 or missing 0, with its mode") {
+    testing::FakeDataplane plane;
+    std::vector<InterfaceState> interfaces = {
+        {"d0", true, 2, "native", "", 0},
+        {"d1", false, 0, "generic", "no such interface (was ifindex 3)", 2},
+    };
+    std::map<std::string, double> samples;
+    std::string text = render_metrics(plane, HealthView{}, interfaces);
+    INFO(text);
+    for (const auto& e : testing::check_exposition(text, &samples)) FAIL_CHECK(e);
+    CHECK(samples.at("xvs_interface_attached{interface=\"d0\",mode=\"native\"}") == 1);
+    CHECK(samples.at("xvs_interface_attached{interface=\"d1\",mode=\"generic\"}") == 0);
+    CHECK(samples.at("xvs_interface_reattachments_total{interface=\"d0\"}") == 0);
+    CHECK(samples.at("xvs_interface_reattachments_total{interface=\"d1\"}") == 2);
 }
 
 TEST_CASE("every XDP action counter has a metric name") {

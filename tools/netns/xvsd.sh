@@ -78,3 +78,18 @@ scenario_end() {
     netns_cleanup
     rm -rf "$work"
 }
+
+# A scenario's checks: `fail MESSAGE` reports one and counts it;
+# scenario_verdict TITLE ends the scenario: with xvsd's log ($work/xvsd.log)
+# and exit 1 when a check failed, else "TITLE: all checks passed".
+failures=0
+fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+scenario_verdict() {
+    if [ "$failures" -ne 0 ]; then
+        echo "--- xvsd log" >&2
+        cat "$work/xvsd.log" >&2 || true
+        echo "$1: $failures check(s) failed" >&2
+        exit 1
+    fi
+    echo "$1: all checks passed"
+}

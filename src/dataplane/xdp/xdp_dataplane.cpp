@@ -26,7 +26,8 @@ const char* to_string(XdpOptions::Mode mode) {
 
 void XdpDataplane::SkeletonDeleter::operator()(xvs_xdp* skel) const { xvs_xdp__destroy(skel); }
 
-XdpDataplane::XdpDataplane(XdpOptions options) : options_(std::move(options)) {
+XdpDataplane::XdpDataplane(XdpOptions options)
+    : options_(std::move(options)), interfaces_(options_.interfaces, to_string(options_.mode)) {
     if (options_.instance.empty() || options_.instance.find('/') != std::string::npos)
         throw DataplaneError("invalid instance name '" + options_.instance + "'");
     if (options_.max_reals == 0 || options_.max_reals > kXdpMaxRealsLimit)
@@ -51,7 +52,8 @@ XdpDataplane::XdpDataplane(XdpOptions options) : options_(std::move(options)) {
     refresh_interface_addresses();
     adopt_pinned_ids();
     try {
-        for (const auto& interface : options_.interfaces) attach(interface);
+        // A first attachment has nothing to report (its note is empty).
+        for (const auto& interface : options_.interfaces) (void)attach(interface);
     } catch (...) {
         detach_all();
         if (!options_.keep_on_exit) {

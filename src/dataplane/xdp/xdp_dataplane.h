@@ -3,7 +3,13 @@
 //
 // Construction loads the program, pins its maps at pin_root/instance/ (reusing
 // pinned maps of the same ABI version, so established flows survive a daemon
-// restart) and attaches it to the interfaces. apply() programs the maps with
+// restart) and attaches it to the interfaces. sync_interfaces() follows them
+// afterwards: an interface that disappears is recorded missing (its ifindex's
+// entries in xvs_iface_addrs, xvs_pending_neigh and the next-hop cache go),
+// one that comes back under its name (a new ifindex) or lost the program gets
+// it again through attach(), in the configured mode (xdp_interfaces.cpp).
+//
+// apply() programs the maps with
 // exactly the entries that differ between what is programmed and `next`,
 // all or nothing, looking only at the services the diff lists (the first
 // apply after adopting pinned state compares every service once). Service
@@ -35,7 +41,9 @@
 
 #include "common/unique_fd.h"
 #include "dataplane/dataplane.h"
+#include "dataplane/interface_state.h"
 #include "dataplane/xdp/address_filter.h"
+#include "dataplane/xdp/interface_book.h"
 #include "model/address.h"
 #include "xvs/abi.h"
 
@@ -106,7 +114,20 @@ class XdpDataplane : public Dataplane {
     std::optional<uint32_t> service_id(const ServiceKey& key) const;
     std::optional<uint32_t> real_id(const ServiceKey& service, const RealKey& real) const;
     const std::string& pin_directory() const { return pin_dir_; }
-    // What the interfaces were attached with ("native" / "generic"), in order.
+    // Compares every interface= with the kernel's links now and acts on the
+    // difference (InterfaceBook::step): forgets a vanished device, attaches
+    // to a device that has the name and lacks the program. Returns what
+    // changed, for the log. Never throws: a failed attach leaves the
+    // interface missing and says why.
+    std::vector<InterfaceNote> sync_interfaces();
+    // Each interface= and its state, in configuration order.
+    std::vector<InterfaceState> interface_states() const { return interfaces_.states(); }
+    // Whether a link event about `name` / `ifindex` may concern an interface=.
+    bool interface_concerns(const std::string& name, uint32_t ifindex) const {
+        return interfaces_.concerns(name, ifindex);
+    }
+
+    // What the interfaces are attached with ("native" / "generic"), in order.
     const std::vector<std::pair<std::string, std::string>>& attachments() const {
         return attached_modes_;
     }
@@ -133,8 +154,16 @@ class XdpDataplane : public Dataplane {
     PinnedReals take_pinned_reals();
     void restore_pinned_reals(const PinnedReals& carried);
     void adopt_pinned_ids();
-    void attach(const std::string& interface);
+    // The one place that prepares an interface for the program (at start and
+    // on re-attachment); records it in interfaces_ and returns its note.
+    InterfaceNote attach(const std::string& interface);
     void detach_all() noexcept;
+    InterfaceObservation observe(const std::string& interface) const;
+    // Drops what belongs to a device that no longer carries interface=:
+    // its attachment (detached when the device still exists, e.g. renamed),
+    // its xvs_iface_addrs entry, its queued neighbour resolutions and the
+    // cached next hops.
+    void forget_interface(const std::string& interface, uint32_t ifindex);
     void write_config();
     void measure_program_clock(xvs_config& cfg);
     void refresh_interface_addresses();
@@ -168,6 +197,7 @@ class XdpDataplane : public Dataplane {
     Counters sum_counters(int map_fd, uint32_t id) const;
 
     XdpOptions options_;
+    InterfaceBook interfaces_;
     std::string pin_dir_;
     std::unique_ptr<xvs_xdp, SkeletonDeleter> skel_;
     std::vector<Attachment> attached_;

@@ -350,7 +350,7 @@ void XdpDataplane::adopt_pinned_ids() {
     }
 }
 
-void XdpDataplane::attach(const std::string& interface) {
+InterfaceNote XdpDataplane::attach(const std::string& interface) {
     int ifindex = static_cast<int>(if_nametoindex(interface.c_str()));
     if (ifindex == 0)
         throw DataplaneError(interface + ": XDP attach failed: no such interface");
@@ -404,9 +404,12 @@ void XdpDataplane::attach(const std::string& interface) {
         }
         int err = bpf_xdp_attach(ifindex, prog_fd, flags, &opts);
         if (err == 0) {
+            // A re-attachment replaces the interface's earlier record.
+            std::erase_if(attached_, [&](const Attachment& a) { return a.interface == interface; });
+            std::erase_if(attached_modes_, [&](const auto& m) { return m.first == interface; });
             attached_.push_back({interface, ifindex, mode});
             attached_modes_.emplace_back(interface, mode_name);
-            return;
+            return interfaces_.attached(interface, static_cast<uint32_t>(ifindex), mode_name);
         }
         if (!failures.empty()) failures += "; ";
         failures += std::string(mode_name) + " mode: " + errno_text(err);
