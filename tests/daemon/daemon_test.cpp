@@ -522,13 +522,18 @@ TEST_CASE("a closed stderr pipe does not kill xvsd: it logs on and reloads on SI
 
 namespace {
 
+// Non-blocking: a daemon that stops accepting fails the test (EAGAIN while
+// the backlog stays full, for 20 s) instead of hanging it.
 UniqueFd connect_unix(const std::string& path) {
-    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     REQUIRE(fd);
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     std::strcpy(addr.sun_path, path.c_str());
-    REQUIRE(::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    bool connected = eventually([&] {
+        return ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    });
+    REQUIRE(connected);
     return fd;
 }
 
