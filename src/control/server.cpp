@@ -88,7 +88,8 @@ std::string ControlServer::busy_message() const {
 }
 
 std::string ControlServer::idle_message() const {
-    return "closed: nothing received for " + std::to_string(limits_.idle_timeout.count()) + " ms";
+    return "closed: no whole request within " + std::to_string(limits_.idle_timeout.count()) +
+           " ms";
 }
 
 void ControlServer::notice(const std::string& message) {
@@ -229,7 +230,6 @@ void ControlServer::on_client_ready(int client_fd) {
             drop(client_fd);
             return;
         }
-        client.last_active = Clock::now();
         std::optional<std::string> payload;
         try {
             client.reader.feed(std::string_view(buf, static_cast<size_t>(n)));

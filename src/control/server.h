@@ -10,8 +10,10 @@
 // Limits, so that no client can lock others out:
 //  - at most Limits::max_clients connections at once; one more gets the
 //    error reply busy_message() and is closed at once;
-//  - a client that sends nothing (or reads nothing of its reply) for
-//    Limits::idle_timeout gets the error reply idle_message() and is closed;
+//  - a client whose whole request has not arrived Limits::idle_timeout after
+//    it connected (trickling bytes does not extend that), or that reads
+//    nothing of its reply for as long, gets the error reply idle_message()
+//    (if it has no reply yet) and is closed;
 //  - when accept finds no fd left (EMFILE, ENFILE), a spare fd kept for this
 //    is given up for the moment to accept the client and tell it the daemon
 //    is busy; when even that fails, the listener pauses for a moment.
@@ -66,6 +68,7 @@ class ControlServer {
         FrameReader reader{max_request_bytes};
         std::string out;  // framed reply still to send
         size_t sent = 0;
+        // Accepted, then the last progress in sending the reply.
         Clock::time_point last_active;
     };
     void accept_clients();
