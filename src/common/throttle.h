@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <string>
 
 namespace xvs {
 
@@ -26,6 +27,16 @@ class Throttle {
         uint64_t held = held_back_;
         held_back_ = 0;
         return held;
+    }
+
+    // `message` as it may be logged now ("... (N more since the last
+    // report)" after held-back ones), or nullopt when it is held back.
+    std::optional<std::string> report(const std::string& message,
+                                      Clock::time_point now = Clock::now()) {
+        auto held = pass(now);
+        if (!held) return std::nullopt;
+        if (*held == 0) return message;
+        return message + " (" + std::to_string(*held) + " more since the last report)";
     }
 
    private:

@@ -168,11 +168,9 @@ bool ControlServer::on_out_of_fds(int err) {
 }
 
 void ControlServer::report_accept_failure(int err, const std::string& outcome) {
-    auto held = accept_throttle_.pass();
-    if (!held) return;
-    std::string message = std::string("control socket: accept: ") + std::strerror(err) + outcome;
-    if (*held) message += " (" + std::to_string(*held) + " more since the last report)";
-    notice(message);
+    if (auto message = accept_throttle_.report(std::string("control socket: accept: ") +
+                                               std::strerror(err) + outcome))
+        notice(*message);
 }
 
 void ControlServer::pause_listener() {

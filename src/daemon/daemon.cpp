@@ -127,9 +127,9 @@ int Daemon::run(const std::function<void()>& on_ready) {
     if (metrics) epoll.add(metrics->fd());
     if (on_ready) on_ready();
 
-    // Whatever fails while serving one event is logged and the loop goes on:
-    // only SIGTERM/SIGINT end it.
-    Throttle loop_errors(std::chrono::seconds(10));
+    // An error serving the control socket is logged (rate-limited) and the
+    // loop goes on: one failed accept or client must not end the daemon.
+    Throttle control_errors(std::chrono::seconds(10));
     bool running = true;
     while (running) {
         for (int fd : epoll.wait(-1)) {
@@ -148,9 +148,9 @@ int Daemon::run(const std::function<void()>& on_ready) {
                 try {
                     server->process();
                 } catch (const std::exception& e) {
-                    if (auto held = loop_errors.pass())
-                        log_.error(std::string("control socket: ") + e.what() +
-                                   (*held ? " (" + std::to_string(*held) + " more errors)" : ""));
+                    if (auto message = control_errors.report(std::string("control socket: ") +
+                                                             e.what()))
+                        log_.error(*message);
                 }
             } else if (fd == timer.fd()) {
                 if (timer.read_expirations() > 0) on_timer();
