@@ -76,7 +76,7 @@ void Logger::set_logfile(const std::string& logfile) {
         ::openlog("xvsd", LOG_PID, facility);
         syslog_facility_ = facility;
     }
-    lost_ = 0;
+    // lost_ stays: lines the old file refused are reported in the new one.
     logfile_ = logfile;
 }
 

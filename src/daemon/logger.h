@@ -9,7 +9,8 @@
 // escaped with escape_log_text() (log_text.h) on their way out, so text that
 // came from input can neither forge log lines nor reach a terminal raw.
 // A line the logfile refuses (a full disk, an I/O error) is counted; the next
-// line that can be written is preceded by "N log lines lost". A closed or
+// line that can be written is preceded by "N log lines lost" (in the new file
+// when set_logfile() switched files meanwhile). A closed or
 // broken stderr costs nothing but those copies (SIGPIPE is the daemon's to
 // ignore, see Daemon::run).
 #pragma once
