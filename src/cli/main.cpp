@@ -1,4 +1,5 @@
 // xvsadm: ipvsadm's command line and output, against the running xvsd.
+#include <csignal>
 #include <iostream>
 
 #include "cli/arguments.h"
@@ -6,6 +7,9 @@
 #include "control/paths.h"
 
 int main(int argc, char** argv) {
+    // A daemon that closes the connection is an error to report, not a
+    // silent death (exit 141) in the middle of a write.
+    std::signal(SIGPIPE, SIG_IGN);
     std::vector<std::string> args(argv + 1, argv + argc);
     xvs::cli::Arguments parsed;
     try {

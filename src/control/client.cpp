@@ -5,6 +5,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
+#include <system_error>
 
 #include "control/framing.h"
 #include "common/unique_fd.h"
@@ -24,8 +26,25 @@ Reply call_daemon(const std::string& socket_path, const Request& request) {
         throw DaemonUnreachable("cannot connect to xvsd at " + socket_path + ": " +
                                 std::strerror(errno));
 
-    write_all(fd.get(), frame(encode_request(request)), "sending the request to xvsd");
-    std::string payload = read_frame(fd.get(), max_reply_bytes, "reading the reply of xvsd");
+    return exchange(fd.get(), request);
+}
+
+Reply exchange(int fd, const Request& request) {
+    std::optional<std::system_error> send_failed;
+    try {
+        write_all(fd, frame(encode_request(request)), "sending the request to xvsd");
+    } catch (const std::system_error& e) {
+        if (e.code().value() != EPIPE && e.code().value() != ECONNRESET) throw;
+        send_failed = e;  // the daemon may have answered before it closed
+    }
+    std::string payload;
+    try {
+        payload = read_frame(fd, max_reply_bytes, "reading the reply of xvsd");
+    } catch (const std::system_error& e) {
+        if (!send_failed) throw;
+        throw std::system_error(send_failed->code(),
+                                "xvsd closed the connection before answering");
+    }
     return decode_reply(payload);
 }
 

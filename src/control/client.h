@@ -16,8 +16,15 @@ class DaemonUnreachable : public std::runtime_error {
 };
 
 // Sends `request` to the daemon listening at `socket_path` and returns its
-// reply (which may be an error reply). Throws DaemonUnreachable when it cannot
-// connect, ProtocolError or std::system_error when the exchange fails.
+// reply (which may be an error reply, e.g. "xvsd is busy: ..."). Throws
+// DaemonUnreachable when it cannot connect, ProtocolError or
+// std::system_error when the exchange fails.
 Reply call_daemon(const std::string& socket_path, const Request& request);
+
+// The exchange on a connected socket `fd`. A daemon that closes on the client
+// costs no SIGPIPE: the write fails with EPIPE, and a reply the daemon sent
+// before closing (busy, idle) is still read and returned; without one,
+// std::system_error says the daemon closed the connection before answering.
+Reply exchange(int fd, const Request& request);
 
 }  // namespace xvs::control

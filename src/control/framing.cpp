@@ -1,5 +1,6 @@
 #include "control/framing.h"
 
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -51,7 +52,7 @@ size_t FrameReader::wanted() const {
 
 void write_all(int fd, std::string_view data, const char* what) {
     while (!data.empty()) {
-        ssize_t n = ::write(fd, data.data(), data.size());
+        ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
         if (n < 0) {
             if (errno == EINTR) continue;
             throw std::system_error(errno, std::generic_category(), what);

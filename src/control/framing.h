@@ -29,8 +29,9 @@ class FrameReader {
     std::optional<size_t> length_;
 };
 
-// Blocking helpers for the client side; they retry on EINTR and throw
-// std::system_error (with `what` as context) on failure or early EOF.
+// Blocking helpers for the client side (fd: a socket); they retry on EINTR and
+// throw std::system_error (with `what` as context) on failure or early EOF.
+// write_all sends with MSG_NOSIGNAL: a closed peer is EPIPE, not SIGPIPE.
 void write_all(int fd, std::string_view data, const char* what);
 std::string read_frame(int fd, size_t max_payload, const char* what);
 

@@ -2,7 +2,9 @@
 
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -25,10 +27,26 @@ void watch(int epoll_fd, int fd, uint32_t events, bool modify = false) {
         throw_errno("control socket: epoll_ctl");
 }
 
+timespec to_timespec(std::chrono::steady_clock::time_point t) {
+    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+    if (ns <= 0) ns = 1;  // 0 would disarm the timer
+    return timespec{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
+}
+
+// A whole reply to a client that gets no other: best effort, never blocks.
+void send_parting_reply(int fd, const std::string& message) {
+    std::string out = frame(encode_reply(Reply::failure(message)));
+    (void)::send(fd, out.data(), out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
 }  // namespace
 
 ControlServer::ControlServer(std::string socket_path, Handler handler)
-    : socket_path_(std::move(socket_path)), handler_(std::move(handler)) {
+    : ControlServer(std::move(socket_path), std::move(handler), Limits{}) {}
+
+ControlServer::ControlServer(std::string socket_path, Handler handler, Limits limits)
+    : socket_path_(std::move(socket_path)), handler_(std::move(handler)), limits_(std::move(limits)) {
+    if (limits_.max_clients == 0) limits_.max_clients = 1;
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     if (socket_path_.size() >= sizeof addr.sun_path)
@@ -57,6 +75,25 @@ ControlServer::ControlServer(std::string socket_path, Handler handler)
         throw_errno("control socket: listen " + socket_path_);
     }
     watch(epoll_.get(), listener_.get(), EPOLLIN);
+    timer_.reset(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
+    if (!timer_) throw_errno("control socket: timerfd_create");
+    watch(epoll_.get(), timer_.get(), EPOLLIN);
+    spare_.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    if (!spare_) throw_errno("control socket: opening /dev/null");
+}
+
+std::string ControlServer::busy_message() const {
+    return "xvsd is busy: " + std::to_string(limits_.max_clients) +
+           " control clients are connected (the limit); try again";
+}
+
+std::string ControlServer::idle_message() const {
+    return "closed: no whole request within " + std::to_string(limits_.idle_timeout.count()) +
+           " ms";
+}
+
+void ControlServer::notice(const std::string& message) {
+    if (limits_.notice) limits_.notice(message);
 }
 
 ControlServer::~ControlServer() {
@@ -73,11 +110,73 @@ void ControlServer::process() {
     }
     for (int i = 0; i < n; ++i) {
         int fd = events[i].data.fd;
-        if (fd == listener_.get())
+        if (fd == listener_.get()) {
             accept_clients();
-        else
+        } else if (fd == timer_.get()) {
+            uint64_t expirations;
+            (void)::read(timer_.get(), &expirations, sizeof expirations);
+        } else {
             on_client_ready(fd);
+        }
     }
+    auto now = Clock::now();
+    if (listener_paused_until_ && now >= *listener_paused_until_) {
+        listener_paused_until_.reset();
+        if (!spare_) spare_.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+        watch(epoll_.get(), listener_.get(), EPOLLIN, true);
+    }
+    expire_idle(now);
+    arm_timer();
+}
+
+void ControlServer::expire_idle(Clock::time_point now) {
+    std::vector<int> idle;
+    for (const auto& [fd, client] : clients_)
+        if (now - client->last_active >= limits_.idle_timeout) idle.push_back(fd);
+    for (int fd : idle) {
+        // A client that stalls reading its reply gets no second one.
+        if (clients_.at(fd)->out.empty()) send_parting_reply(fd, idle_message());
+        drop(fd);
+    }
+}
+
+void ControlServer::arm_timer() {
+    std::optional<Clock::time_point> next = listener_paused_until_;
+    for (const auto& [fd, client] : clients_) {
+        auto deadline = client->last_active + limits_.idle_timeout;
+        if (!next || deadline < *next) next = deadline;
+    }
+    itimerspec spec{};
+    if (next) spec.it_value = to_timespec(*next);
+    if (::timerfd_settime(timer_.get(), TFD_TIMER_ABSTIME, &spec, nullptr) != 0)
+        throw_errno("control socket: timerfd_settime");
+}
+
+bool ControlServer::on_out_of_fds(int err) {
+    spare_.reset();
+    UniqueFd fd(::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+    bool answered = fd.valid();
+    if (answered)
+        send_parting_reply(fd.get(), std::string("xvsd is busy: it has no file descriptor left (") +
+                                         std::strerror(err) + "); try again");
+    fd.reset();
+    spare_.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    report_accept_failure(err, answered ? "; a client was told the daemon is busy" : "");
+    if (answered && spare_) return true;
+    pause_listener();
+    return false;
+}
+
+void ControlServer::report_accept_failure(int err, const std::string& outcome) {
+    if (auto message = accept_throttle_.report(std::string("control socket: accept: ") +
+                                               std::strerror(err) + outcome))
+        notice(*message);
+}
+
+void ControlServer::pause_listener() {
+    // Stop watching the listener for a moment instead of spinning on it.
+    listener_paused_until_ = Clock::now() + limits_.accept_pause;
+    watch(epoll_.get(), listener_.get(), 0, true);
 }
 
 void ControlServer::accept_clients() {
@@ -86,13 +185,24 @@ void ControlServer::accept_clients() {
         if (!fd) {
             if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
             if (errno == ECONNABORTED) continue;
-            throw_errno("control socket: accept");
+            if (errno == EMFILE || errno == ENFILE) {
+                if (on_out_of_fds(errno)) continue;
+                return;
+            }
+            // ENOBUFS, ENOMEM, ...: this client is lost, the next may not be.
+            report_accept_failure(errno, "");
+            pause_listener();
+            return;
         }
-        if (clients_.size() >= max_clients) continue;  // closed at once: the client sees EOF
+        if (clients_.size() >= limits_.max_clients) {
+            send_parting_reply(fd.get(), busy_message());
+            continue;  // closed here
+        }
         int raw = fd.get();
         watch(epoll_.get(), raw, EPOLLIN | EPOLLRDHUP);
         auto client = std::make_unique<Client>();
         client->fd = std::move(fd);
+        client->last_active = Clock::now();
         clients_.emplace(raw, std::move(client));
     }
 }
@@ -158,6 +268,7 @@ bool ControlServer::flush(Client& client) {
             return true;  // the client is gone: nothing more to send
         }
         client.sent += static_cast<size_t>(n);
+        client.last_active = Clock::now();
     }
     return true;
 }

@@ -7,7 +7,9 @@
 #include <cstring>
 
 #include "control/server.h"
+#include "common/throttle.h"
 #include "daemon/event_sources.h"
+#include "daemon/fd_budget.h"
 #include "daemon/link_watch.h"
 #include "daemon/metrics_collect.h"
 #include "daemon/run_dir.h"
@@ -48,6 +50,9 @@ std::optional<Daemon::LoadedConfig> Daemon::load_config(const char* when) {
 }
 
 int Daemon::run(const std::function<void()>& on_ready) {
+    // A write to a closed stderr pipe, control client, metrics client or
+    // checked real fails with EPIPE where it happens instead of ending xvsd.
+    std::signal(SIGPIPE, SIG_IGN);
     SignalFd signals({SIGTERM, SIGINT, SIGHUP});
 
     auto loaded = load_config("start");
@@ -65,7 +70,12 @@ int Daemon::run(const std::function<void()>& on_ready) {
     try {
         run_dir = std::make_unique<RunDir>(options_.instance, options_.run_root);
 
-        checker_ = std::make_unique<HealthChecker>();
+        FdBudget fds = raise_fd_limit();
+        log_.info("fd limit " + std::to_string(fds.limit) + ": up to " +
+                  std::to_string(fds.checks_in_flight) + " health checks in flight");
+        HealthChecker::Options checker_options;
+        checker_options.max_in_flight = fds.checks_in_flight;
+        checker_ = std::make_unique<HealthChecker>(checker_options);
         auto checks = health_.set_plan(loaded->checks);
         health_.poll_maintenance(config_.globals.maintenancedir.value_or(""));
         Model model = build_model(config_, health_.view());
@@ -86,8 +96,11 @@ int Daemon::run(const std::function<void()>& on_ready) {
                   std::to_string(count_reals(model)) + " reals with the " +
                   plane_.plane->name() + " data plane (instance " + options_.instance + ")");
 
+        control::ControlServer::Limits limits;
+        limits.notice = [this](const std::string& message) { log_.error(message); };
         server = std::make_unique<control::ControlServer>(
-            run_dir->socket_path(), [this](const control::Request& r) { return handle(r); });
+            run_dir->socket_path(), [this](const control::Request& r) { return handle(r); },
+            std::move(limits));
         checker_->start();
         metrics = open_metrics();
     } catch (const std::exception& e) {
@@ -128,6 +141,9 @@ int Daemon::run(const std::function<void()>& on_ready) {
     if (links) epoll.add(links->fd());
     if (on_ready) on_ready();
 
+    // An error serving the control socket is logged (rate-limited) and the
+    // loop goes on: one failed accept or client must not end the daemon.
+    Throttle control_errors(std::chrono::seconds(10));
     bool running = true;
     while (running) {
         for (int fd : epoll.wait(-1)) {
@@ -143,7 +159,13 @@ int Daemon::run(const std::function<void()>& on_ready) {
                     }
                 }
             } else if (fd == server->fd()) {
-                server->process();
+                try {
+                    server->process();
+                } catch (const std::exception& e) {
+                    if (auto message = control_errors.report(std::string("control socket: ") +
+                                                             e.what()))
+                        log_.error(*message);
+                }
             } else if (fd == timer.fd()) {
                 if (timer.read_expirations() > 0) on_timer();
             } else if (fd == checker_->changes_fd()) {

@@ -60,10 +60,17 @@ int main(int argc, char** argv) {
     if (dataplane == "xdp") options.dataplane = xvs::DataplaneMode::xdp;
     if (dataplane == "ipvs") options.dataplane = xvs::DataplaneMode::ipvs;
 
+    // What ends the daemon unexpectedly goes to its log (the logfile too,
+    // which the daemon opened), not only to a stderr nobody may read.
     auto serve = [&](const std::function<void()>& ready) {
         xvs::Logger log(instance);
-        xvs::Daemon daemon(options, log);
-        return daemon.run(ready);
+        try {
+            xvs::Daemon daemon(options, log);
+            return daemon.run(ready);
+        } catch (const std::exception& e) {
+            log.error(std::string("fatal: ") + e.what());
+            return 1;
+        }
     };
     try {
         if (foreground) return serve({});

@@ -273,9 +273,13 @@ void CheckLoop::disarm(Check& check) {
 }
 
 int CheckLoop::epoll_timeout_ms() const {
-    if (!waiting_.empty() && in_flight_ < max_in_flight_) return 0;
-    if (timers_.empty()) return -1;
-    auto wait = timers_.begin()->first - Clock::now();
+    auto now = Clock::now();
+    bool can_start = !waiting_.empty() && in_flight_ < max_in_flight_;
+    if (can_start && !paused(now)) return 0;
+    if (timers_.empty() && !can_start) return -1;
+    auto next = timers_.empty() ? paused_until_ : timers_.begin()->first;
+    if (can_start) next = std::min(next, paused_until_);
+    auto wait = next - now;
     if (wait <= Clock::duration::zero()) return 0;
     double ms = std::ceil(std::chrono::duration<double, std::milli>(wait).count());
     return ms > 60000 ? 60000 : static_cast<int>(ms);
@@ -303,7 +307,8 @@ void CheckLoop::begin_round(Check& check) {
     // right after (often the one that just finished, when rounds take longer
     // than the interval) and the checks already waiting could starve. Due
     // checks queue in the order they fell due; start_waiting() serves them.
-    if (in_flight_ < max_in_flight_ && waiting_.empty()) {
+    // After a probe found no fd, due checks queue too until the pause ends.
+    if (in_flight_ < max_in_flight_ && waiting_.empty() && !paused(Clock::now())) {
         launch(check);
         return;
     }
@@ -314,7 +319,7 @@ void CheckLoop::begin_round(Check& check) {
 }
 
 void CheckLoop::start_waiting() {
-    while (!waiting_.empty() && in_flight_ < max_in_flight_) {
+    while (!waiting_.empty() && in_flight_ < max_in_flight_ && !paused(Clock::now())) {
         uint64_t id = waiting_.front();
         waiting_.pop_front();
         auto it = checks_.find(id);
@@ -350,6 +355,9 @@ void CheckLoop::launch(Check& check) {
     std::optional<CheckResult> result;
     try {
         result = check.probe->start(*check.slot);
+    } catch (const OutOfFds&) {
+        postpone(check);
+        return;
     } catch (const std::exception& e) {
         result = CheckResult{false, e.what(), 0};
     }
@@ -358,6 +366,15 @@ void CheckLoop::launch(Check& check) {
         return;
     }
     arm(check, check.started + to_duration(check.timeout_s));
+}
+
+void CheckLoop::postpone(Check& check) {
+    check.probe->abandon(*check.slot);
+    end_probe(check);
+    ++stats_.postponed;
+    check.waiting = true;
+    waiting_.push_front(check.id);
+    paused_until_ = Clock::now() + retry_after_out_of_fds;
 }
 
 void CheckLoop::end_probe(Check& check) {

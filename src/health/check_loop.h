@@ -31,6 +31,7 @@ struct HealthCheckerStats {
     uint64_t checks = 0;  // distinct check keys
     uint64_t subscribers = 0;
     uint64_t in_flight = 0;
+    uint64_t postponed = 0;  // rounds that found no fd and went back to the queue
 };
 
 // One subscriber's check, validated and compiled by the front.
@@ -57,6 +58,10 @@ struct CheckerMailbox {
 
 class CheckLoop {
 public:
+    // How long probes wait after one found no fd: other probes finishing or
+    // the daemon closing clients frees some meanwhile.
+    static constexpr std::chrono::milliseconds retry_after_out_of_fds{100};
+
     // Creates the epoll fd and TLS context; throws std::runtime_error.
     // First rounds are spread over min(interval, first_round_window_s).
     CheckLoop(CheckerMailbox& mailbox, size_t max_in_flight, double first_round_window_s);
@@ -97,6 +102,10 @@ private:
     void end_probe(Check& check);
     void deliver(Check& check, const CheckResult& result, std::vector<SubscriberId> only = {});
     void start_waiting();
+    // No fd for check's probe (OutOfFds): the round goes back to the front
+    // of the queue and no probe starts before retry_after_out_of_fds.
+    void postpone(Check& check);
+    bool paused(Clock::time_point now) const { return now < paused_until_; }
 
     void adopt(pid_t pid, UniqueFd pidfd);
     void reap(uint64_t tag);
@@ -118,6 +127,7 @@ private:
     std::unordered_map<uint64_t, uint64_t> probes_;  // epoll tag -> check id
     std::unordered_map<uint64_t, Orphan> orphans_;   // epoll tag -> child to reap
     size_t in_flight_ = 0;
+    Clock::time_point paused_until_{};
     std::vector<StateChange> pending_changes_;
     HealthCheckerStats stats_;
 };

@@ -24,7 +24,10 @@ DnsUdpProbe::DnsUdpProbe(SockAddr target, const CheckSpec& spec, std::shared_ptr
 
 std::optional<CheckResult> DnsUdpProbe::start(ProbeIo& io) {
     socket_.reset(::socket(target_.family(), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-    if (!socket_) return CheckResult{false, "cannot create a socket: " + error_reason(errno), 0};
+    if (!socket_) {
+        throw_if_out_of_fds(errno, "cannot create a socket");
+        return CheckResult{false, "cannot create a socket: " + error_reason(errno), 0};
+    }
     if (::connect(socket_.get(), target_.get(), target_.length) != 0 ||
         ::send(socket_.get(), query_.data(), query_.size(), MSG_NOSIGNAL) < 0)
         return CheckResult{false, "sending the DNS query failed: " + error_reason(errno), 0};

@@ -66,6 +66,7 @@ std::optional<CheckResult> ExternalProbe::start(ProbeIo& io) {
     posix_spawnattr_destroy(&attr);
     if (err != 0) {
         pid_ = -1;
+        throw_if_out_of_fds(err, "cannot run " + argv_.front());
         return CheckResult{false, "cannot run " + argv_.front() + ": " + error_reason(err), 0};
     }
     pidfd_.reset(open_pidfd(pid_));
@@ -74,6 +75,7 @@ std::optional<CheckResult> ExternalProbe::start(ProbeIo& io) {
         ::kill(-pid_, SIGKILL);
         ::waitpid(pid_, nullptr, 0);
         pid_ = -1;
+        throw_if_out_of_fds(saved, "cannot watch " + argv_.front());
         return CheckResult{false, "cannot watch " + argv_.front() + ": " + error_reason(saved), 0};
     }
     io.watch(pidfd_.get(), EPOLLIN);

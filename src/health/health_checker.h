@@ -22,6 +22,11 @@
 //    rest wait for a free slot in the order they fell due (first come, first
 //    served): with N checks due at once, each starts within about
 //    N / max_in_flight probe durations, however short the interval.
+//  - A probe that finds no fd for its socket or command (EMFILE, ENFILE:
+//    the process or the system is out of them) reports nothing: its round
+//    goes back to the front of the queue and no probe starts for
+//    CheckLoop::retry_after_out_of_fds (stats().postponed counts these).
+//    The daemon sizes max_in_flight from its fd limit (daemon/fd_budget.h).
 //  - State changes (see SubscriberState for ldirectord's rules) are queued
 //    for the daemon: changes_fd() becomes readable, take_changes() empties
 //    the queue. The daemon applies them on its own thread.

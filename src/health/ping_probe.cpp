@@ -52,6 +52,7 @@ std::optional<CheckResult> PingProbe::start(ProbeIo& io) {
     socket_.reset(::socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol));
     if (!socket_) {
         int dgram_errno = errno;
+        throw_if_out_of_fds(dgram_errno, "cannot open an ICMP socket");
         socket_.reset(::socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol));
         if (!socket_)
             return CheckResult{false, "cannot open an ICMP socket (ping socket: " + error_reason(dgram_errno) +

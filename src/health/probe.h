@@ -8,12 +8,16 @@
 //    verdict itself from phase(): "timeout after 2.0s while connecting".
 //  - Destroying a probe closes everything it owns. A child process still
 //    running must have been handed to ProbeIo::adopt_child() by abandon().
+//  - A start() that finds no fd left for its socket, pipe or pidfd (EMFILE,
+//    ENFILE) throws OutOfFds instead of a verdict: that says nothing about
+//    the real, so the loop runs the round again later (back-pressure).
 #pragma once
 
 #include <sys/types.h>
 
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -21,6 +25,15 @@
 #include "health/check_spec.h"
 
 namespace xvs {
+
+class OutOfFds : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// Throws OutOfFds (with `what` and the error) when `err` says the process or
+// the system has no fd left; returns otherwise.
+void throw_if_out_of_fds(int err, const std::string& what);
 
 // The loop's side, one per probe in flight.
 class ProbeIo {

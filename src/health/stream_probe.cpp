@@ -31,7 +31,10 @@ std::string StreamProbe::phase() const {
 
 std::optional<CheckResult> StreamProbe::start(ProbeIo& io) {
     socket_.reset(::socket(target_.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-    if (!socket_) return down("cannot create a socket: " + error_reason(errno));
+    if (!socket_) {
+        throw_if_out_of_fds(errno, "cannot create a socket");
+        return down("cannot create a socket: " + error_reason(errno));
+    }
     if (::connect(socket_.get(), target_.get(), target_.length) == 0) return connected(io);
     if (errno != EINPROGRESS) return down(error_reason(errno));
     io.watch(socket_.get(), EPOLLOUT);

@@ -1,9 +1,12 @@
 #include <catch2/catch.hpp>
 
 #include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cstring>
 #include <filesystem>
 #include <sstream>
 #include <thread>
@@ -12,6 +15,7 @@
 #include "cli/dataplane_status.h"
 #include "control/paths.h"
 #include "control/server.h"
+#include "common/unique_fd.h"
 
 using namespace xvs;
 using namespace xvs::cli;
@@ -27,7 +31,7 @@ struct FakeDaemon {
     std::atomic<bool> stop{false};
     std::thread thread;
 
-    explicit FakeDaemon(bool listening = true) {
+    explicit FakeDaemon(bool listening = true, control::ControlServer::Limits limits = {}) {
         root = fs::temp_directory_path() / ("xvs-cli-test-" + std::to_string(::getpid()));
         fs::remove_all(root);
         fs::create_directories(root / "t1");
@@ -36,7 +40,8 @@ struct FakeDaemon {
             control::socket_path("t1", root.string()), [this](const control::Request& r) {
                 seen.push_back(r);
                 return answer;
-            });
+            },
+            std::move(limits));
         thread = std::thread([this] {
             while (!stop) {
                 pollfd p{server->fd(), POLLIN, 0};
@@ -210,6 +215,24 @@ TEST_CASE("a refused -Z prints ipvsadm's text and exits 255 as ipvsadm", "[comma
     std::string out, err;
     CHECK(daemon.run({"-Z", "-t", "10.0.0.1:80"}, out, err) == 255);
     CHECK(err == "No such service\n");
+}
+
+TEST_CASE("a busy daemon is reported as busy, with a non-zero exit", "[commands]") {
+    control::ControlServer::Limits limits;
+    limits.max_clients = 1;
+    FakeDaemon daemon(true, limits);
+    // The one slot is taken by a client that sends nothing.
+    UniqueFd idle(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strcpy(addr.sun_path, control::socket_path("t1", daemon.root.string()).c_str());
+    REQUIRE(::connect(idle.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    std::string out, err;
+    CHECK(daemon.run({"-Ln"}, out, err) == 1);
+    CHECK_THAT(err, Catch::StartsWith("xvsd is busy: 1 control clients are connected"));
+    CHECK(daemon.run({"-A", "-t", "10.0.0.1:80"}, out, err) == 255);
+    CHECK_THAT(err, Catch::Contains("xvsd is busy"));
+    CHECK(daemon.seen.empty());
 }
 
 TEST_CASE("without a daemon xvsadm names the socket and exits 1", "[commands]") {

@@ -39,8 +39,9 @@ struct TempDir {
 // Runs a ControlServer's process() on its own thread, as the daemon loop would.
 class RunningServer {
    public:
-    RunningServer(const std::string& path, ControlServer::Handler handler)
-        : server_(path, std::move(handler)), thread_([this] { loop(); }) {}
+    RunningServer(const std::string& path, ControlServer::Handler handler,
+                  ControlServer::Limits limits = {})
+        : server_(path, std::move(handler), std::move(limits)), thread_([this] { loop(); }) {}
     ~RunningServer() {
         stop_ = true;
         thread_.join();
@@ -66,14 +67,20 @@ Reply echo_handler(const Request& r) {
     return reply;
 }
 
-// Sends raw bytes and returns the decoded reply.
-Reply raw_exchange(const std::string& path, const std::string& bytes) {
-    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM, 0));
+// A client connected to the server at `path` that has sent nothing yet.
+UniqueFd connect_to(const std::string& path) {
+    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
     REQUIRE(fd);
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     std::strcpy(addr.sun_path, path.c_str());
     REQUIRE(::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    return fd;
+}
+
+// Sends raw bytes and returns the decoded reply.
+Reply raw_exchange(const std::string& path, const std::string& bytes) {
+    UniqueFd fd = connect_to(path);
     write_all(fd.get(), bytes, "test write");
     return decode_reply(read_frame(fd.get(), max_reply_bytes, "test read"));
 }
@@ -129,11 +136,7 @@ TEST_CASE("garbage, oversized and abandoned requests get errors and leave the se
     CHECK_THAT(huge.error, Catch::Contains("exceeds the limit"));
 
     {  // connects, sends half a header, goes away
-        UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM, 0));
-        sockaddr_un addr{};
-        addr.sun_family = AF_UNIX;
-        std::strcpy(addr.sun_path, path.c_str());
-        REQUIRE(::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+        UniqueFd fd = connect_to(path);
         write_all(fd.get(), std::string("\0\0", 2), "half header");
     }
     Reply after = call_daemon(path, Request{Verb::status, {}});
@@ -157,4 +160,80 @@ TEST_CASE("binding over an existing path fails instead of stealing it", "[server
     std::string path = (dir.path / "control.sock").string();
     ControlServer first(path, echo_handler);
     CHECK_THROWS_AS(ControlServer(path, echo_handler), std::system_error);
+}
+
+TEST_CASE("a client without a whole request is told so and closed after the idle timeout",
+          "[server]") {
+    TempDir dir;
+    std::string path = (dir.path / "control.sock").string();
+    ControlServer::Limits limits;
+    limits.idle_timeout = std::chrono::milliseconds(200);
+    RunningServer running(path, echo_handler, limits);
+    std::vector<UniqueFd> idle;
+    for (int i = 0; i < 3; ++i) idle.push_back(connect_to(path));
+    // Half a header, then a byte now and then: that does not keep it open.
+    idle.push_back(connect_to(path));
+    write_all(idle.back().get(), std::string("\0", 1), "a first byte");
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    write_all(idle.back().get(), std::string("\0", 1), "a second byte");
+    for (auto& fd : idle) {
+        // A bound against hanging (the server never closing), not a timing claim.
+        pollfd p{fd.get(), POLLIN, 0};
+        REQUIRE(::poll(&p, 1, 10000) == 1);
+        Reply reply = decode_reply(read_frame(fd.get(), max_reply_bytes, "idle client"));
+        CHECK_FALSE(reply.ok);
+        CHECK(reply.error == running.server().idle_message());
+        char byte;
+        CHECK(::read(fd.get(), &byte, 1) == 0);  // then EOF
+    }
+    CHECK(call_daemon(path, Request{Verb::status, {}}).ok);
+}
+
+TEST_CASE("a full server answers busy at once, and serves again once idle clients time out",
+          "[server]") {
+    TempDir dir;
+    std::string path = (dir.path / "control.sock").string();
+    ControlServer::Limits limits;
+    limits.max_clients = 4;
+    limits.idle_timeout = std::chrono::milliseconds(1000);
+    RunningServer running(path, echo_handler, limits);
+    std::vector<UniqueFd> idle;
+    for (size_t i = 0; i < limits.max_clients; ++i) idle.push_back(connect_to(path));
+
+    Reply busy = call_daemon(path, Request{Verb::status, {}});
+    CHECK_FALSE(busy.ok);
+    CHECK(busy.error == running.server().busy_message());
+    CHECK_THAT(busy.error, Catch::Contains("busy"));
+
+    // The idle clients are closed; then requests are served again (polled,
+    // with a generous bound).
+    bool served = false;
+    for (int i = 0; i < 200 && !served; ++i) {
+        served = call_daemon(path, Request{Verb::status, {}}).ok;
+        if (!served) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    CHECK(served);
+}
+
+TEST_CASE("a daemon that closes on the client is an error, not SIGPIPE", "[server]") {
+    int pair[2];
+    REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) == 0);
+    UniqueFd client(pair[0]), daemon(pair[1]);
+    SECTION("closed without an answer") {
+        daemon.reset();
+        try {
+            exchange(client.get(), Request{Verb::status, {}});
+            FAIL("exchange should have thrown");
+        } catch (const std::system_error& e) {
+            CHECK(e.code().value() == EPIPE);
+            CHECK_THAT(e.what(), Catch::Contains("xvsd closed the connection before answering"));
+        }
+    }
+    SECTION("closed after answering busy: the answer is what the client gets") {
+        write_all(daemon.get(), frame(encode_reply(Reply::failure("xvsd is busy"))), "busy");
+        daemon.reset();
+        Reply reply = exchange(client.get(), Request{Verb::status, {}});
+        CHECK_FALSE(reply.ok);
+        CHECK(reply.error == "xvsd is busy");
+    }
 }

@@ -2,12 +2,16 @@
 
 #include <netinet/in.h>
 #include <signal.h>
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <optional>
 #include <fstream>
@@ -119,13 +123,26 @@ struct DaemonFixture {
         };
     }
 
+    // RLIMIT_NOFILE (soft and hard) of the daemon's process, when set.
+    std::optional<rlim_t> fd_limit;
+
     // Starts the daemon in a child process; returns once it serves (true) or
     // has failed to start (false).
     bool start() {
         int rc = run_in_background([this](const std::function<void()>& ready) {
-            Logger log(instance);
-            Daemon daemon(options(), log, fake_maker());
-            return daemon.run(ready);
+            if (fd_limit) {
+                rlimit rl{*fd_limit, *fd_limit};
+                if (::setrlimit(RLIMIT_NOFILE, &rl) != 0) return 99;
+            }
+            // An exception must end the child here, not run the rest of
+            // the tests in it.
+            try {
+                Logger log(instance);
+                Daemon daemon(options(), log, fake_maker());
+                return daemon.run(ready);
+            } catch (...) {
+                return 98;
+            }
         });
         if (rc != 0) return false;
         std::ifstream in(control::pid_file_path(instance, run_root()));
@@ -527,4 +544,64 @@ TEST_CASE("xvsd --check refuses more reals than the XDP real table holds, unless
     CHECK(status == 1);
     CHECK_THAT(out, Catch::Contains("needs 3 reals, the XDP real table holds 2: raise --max-reals"));
     CHECK(run_xvsd_check(f.config_path(), "--max-reals 2 --dataplane ipvs").first == 0);
+}
+
+TEST_CASE("a closed stderr pipe does not kill xvsd: it logs on and reloads on SIGHUP", "[daemon]") {
+    DaemonFixture f;
+    // As `xvsd ... 2>&1 | head -1` once head has exited: stderr is a pipe
+    // without a reader. The daemon inherits it; the test's own fd 2 is
+    // restored at once.
+    int pipe_fds[2];
+    REQUIRE(::pipe2(pipe_fds, O_CLOEXEC) == 0);
+    UniqueFd read_end(pipe_fds[0]), write_end(pipe_fds[1]);
+    UniqueFd saved_stderr(::dup(STDERR_FILENO));
+    REQUIRE(saved_stderr);
+    read_end.reset();
+    ::dup2(write_end.get(), STDERR_FILENO);
+    bool started = f.start();
+    ::dup2(saved_stderr.get(), STDERR_FILENO);
+    REQUIRE(started);
+    ::kill(f.pid, SIGHUP);
+    CHECK(eventually([&] { return f.log_text().find("reload: ") != std::string::npos; }));
+    CHECK(f.call(control::Verb::status).ok);
+    CHECK(f.stop() == 0);
+}
+
+namespace {
+
+// Non-blocking: a daemon that stops accepting fails the test (EAGAIN while
+// the backlog stays full, for 20 s) instead of hanging it.
+UniqueFd connect_unix(const std::string& path) {
+    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    REQUIRE(fd);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strcpy(addr.sun_path, path.c_str());
+    bool connected = eventually([&] {
+        return ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    });
+    REQUIRE(connected);
+    return fd;
+}
+
+}  // namespace
+
+TEST_CASE("out of fds, the control socket answers busy and xvsd serves on", "[daemon]") {
+    DaemonFixture f;
+    // Room for the daemon's own fds and a few clients: idle clients take the
+    // rest, so accept fails with EMFILE well before the client limit of 64.
+    f.fd_limit = 40;
+    REQUIRE(f.start());
+    std::vector<UniqueFd> idle;
+    for (int i = 0; i < 40; ++i) idle.push_back(connect_unix(f.socket()));
+    control::Reply busy = f.call(control::Verb::status);
+    CHECK_FALSE(busy.ok);
+    CHECK_THAT(busy.error, Catch::Contains("xvsd is busy: it has no file descriptor left"));
+    CHECK(::kill(f.pid, 0) == 0);
+    idle.clear();
+    CHECK(eventually([&] { return f.call(control::Verb::status).ok; }));
+    CHECK(eventually([&] {
+        return f.log_text().find("control socket: accept: Too many open files") != std::string::npos;
+    }));
+    CHECK(f.stop() == 0);
 }
