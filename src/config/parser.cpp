@@ -5,17 +5,15 @@
 #include <sys/utsname.h>
 
 #include <cctype>
-#include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 
 #include "config/config.h"
 #include "config/diagnostics.h"
 #include "config/resolve.h"
+#include "config/source_file.h"
 #include "config/specs.h"
 #include "config/text.h"
 #include "model/build.h"
@@ -37,7 +35,7 @@ const std::set<std::string> virtual_only_directives = {
 const std::set<std::string> global_only_directives = {
     "autoreload", "callback", "logfile", "execute", "fork", "supervised", "readdquiescent",
     "emailalertfrom", "maintenancedir", "timeout", "interface", "dataplane", "xdp-mode", "metrics",
-    "virtual", "virtual6"};
+    "allow-empty", "virtual", "virtual6"};
 // Valid in both sections (a virtual's value overrides the global one).
 const std::set<std::string> shared_directives = {
     "checktimeout", "negotiatetimeout", "connecttimeout", "checkinterval", "checkcount", "failurecount",
@@ -156,7 +154,7 @@ Config Parser::parse(std::string_view text) {
     for (auto& pv : virtuals_) finish_virtual(pv);
     check_across_virtuals();
 
-    if (diag_.has_errors()) throw ConfigError(diag_.errors());
+    if (diag_.has_errors()) throw ConfigError(diag_.errors(), config_.source, diag_.error_count());
     for (auto& pv : virtuals_) config_.virtuals.push_back(std::move(pv.v));
     config_.warnings = diag_.warnings();
     return std::move(config_);
@@ -384,6 +382,8 @@ void Parser::global_directive(const Directive& d, int line) {
         if (auto v = non_empty(d, line, true)) g.fallbackcommand = v;
     } else if (n == "autoreload") {
         if (auto v = yes_no(d, line)) g.autoreload = *v;
+    } else if (n == "allow-empty") {
+        if (auto v = yes_no(d, line)) g.allow_empty = *v;
     } else if (n == "callback") {
         if (auto v = required_quoted(d, line)) g.callback = v;
     } else if (n == "logfile") {
@@ -815,12 +815,7 @@ Config parse_config_text(std::string_view text, const std::string& name_for_erro
 }
 
 Config parse_config_file(const std::string& path, const ParseOptions& options) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw ConfigError({path + ": cannot open: " + std::strerror(errno)});
-    std::ostringstream content;
-    content << in.rdbuf();
-    if (in.bad()) throw ConfigError({path + ": read error: " + std::strerror(errno)});
-    return parse_config_text(content.str(), path, options);
+    return parse_config_text(read_config_source(path), path, options);
 }
 
 }  // namespace xvs
