@@ -6,8 +6,12 @@
 // answers and closes whatever is ready. One request per connection. A request
 // that is too large or malformed gets an error reply, never a crash; a
 // handler that throws becomes an error reply carrying the exception's text.
+// A handler that cannot answer at once (a reload parsing the file) calls
+// defer() and returns; its reply is sent by complete(ticket, reply) later,
+// while the other clients are served as usual.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -33,6 +37,11 @@ class ControlServer {
 
     int fd() const { return epoll_.get(); }
     void process();
+    // Only inside the handler: the request being handled is answered later by
+    // complete(); the handler's return value is then not sent. A client that
+    // goes away meanwhile is dropped, and complete() for it does nothing.
+    uint64_t defer();
+    void complete(uint64_t ticket, const Reply& reply);
     const std::string& socket_path() const { return socket_path_; }
 
    private:
@@ -41,6 +50,7 @@ class ControlServer {
         FrameReader reader{max_request_bytes};
         std::string out;  // framed reply still to send
         size_t sent = 0;
+        uint64_t ticket = 0;  // deferred: the reply waits for complete(ticket)
     };
     void accept_clients();
     void on_client_ready(int client_fd);
@@ -53,6 +63,8 @@ class ControlServer {
     UniqueFd epoll_;
     UniqueFd listener_;
     std::map<int, std::unique_ptr<Client>> clients_;
+    Client* handling_ = nullptr;  // the client whose request the handler has
+    uint64_t next_ticket_ = 1;
 };
 
 }  // namespace xvs::control
