@@ -22,6 +22,11 @@ size_t count_reals(const Model& m) {
     return n;
 }
 
+std::string reload_not_started(const std::exception& e) {
+    return std::string("reload failed, the running configuration is kept: cannot start reading the file: ") +
+           e.what();
+}
+
 // Pure: it runs on the loader's thread on reload.
 LoadedConfig load_file(const ConfigReader& read, const std::string& path) {
     LoadedConfig loaded;
@@ -130,7 +135,7 @@ int Daemon::run(const std::function<void()>& on_ready) {
                 while (auto signo = signals.read_signal()) {
                     if (*signo == SIGHUP) {
                         log_.info("SIGHUP: reloading " + options_.config_path);
-                        request_reload(std::nullopt);
+                        reload_unawaited();
                     } else {
                         log_.info(std::string("received ") + ::strsignal(*signo) +
                                   ", stopping");
@@ -154,7 +159,7 @@ int Daemon::run(const std::function<void()>& on_ready) {
             } else if (watch && fd == watch->fd()) {
                 if (watch->changed() && config_.globals.autoreload) {
                     log_.info("autoreload: " + options_.config_path + " changed");
-                    request_reload(std::nullopt);
+                    reload_unawaited();
                 }
             }
         }
@@ -259,8 +264,16 @@ void Daemon::request_reload(std::optional<uint64_t> waiter) {
         if (waiter) queued_waiters_.push_back(*waiter);
         return;
     }
-    if (waiter) reload_waiters_.push_back(*waiter);
     loader_.start([read = read_, path = options_.config_path] { return load_file(read, path); });
+    if (waiter) reload_waiters_.push_back(*waiter);
+}
+
+void Daemon::reload_unawaited() {
+    try {
+        request_reload(std::nullopt);
+    } catch (const std::exception& e) {
+        log_.error(reload_not_started(e));
+    }
 }
 
 void Daemon::on_config_loaded() {
@@ -273,8 +286,14 @@ void Daemon::on_config_loaded() {
     for (uint64_t waiter : std::exchange(reload_waiters_, {})) server_->complete(waiter, reply);
     if (std::exchange(reload_queued_, false)) {
         auto waiters = std::exchange(queued_waiters_, {});
-        request_reload(std::nullopt);
-        reload_waiters_ = std::move(waiters);
+        try {
+            request_reload(std::nullopt);
+            reload_waiters_ = std::move(waiters);
+        } catch (const std::exception& e) {
+            control::Reply failed = control::Reply::failure(reload_not_started(e));
+            log_.error(failed.error);
+            for (uint64_t waiter : waiters) server_->complete(waiter, failed);
+        }
     }
 }
 

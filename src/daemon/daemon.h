@@ -88,7 +88,10 @@ class Daemon {
    private:
     control::Reply handle(const control::Request& request);
     // SIGHUP, autoreload, control `reload` (`waiter`: its deferred reply).
+    // Throws when the loader cannot start (the control server then answers).
     void request_reload(std::optional<uint64_t> waiter);
+    // SIGHUP, autoreload: nobody waits for the result; a failure is logged.
+    void reload_unawaited();
     // The loader's fd is readable: take the parsed file, answer the waiters,
     // start the queued reload if one was asked for meanwhile.
     void on_config_loaded();
