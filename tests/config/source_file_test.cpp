@@ -55,6 +55,14 @@ TEST_CASE("the size limit counts every byte read, not only what stat said") {
     } catch (const ConfigError& e) {
         CHECK(e.errors() == std::vector<std::string>{path + ": 16 bytes, the limit is 15"});
     }
+    // A regular file whose size stat does not know (as one still growing):
+    // reading stops one byte past the limit.
+    try {
+        read_config_source("/proc/self/maps", 10);
+        FAIL("expected a ConfigError");
+    } catch (const ConfigError& e) {
+        CHECK(e.errors() == std::vector<std::string>{"/proc/self/maps: more than 10 bytes, the limit is 10"});
+    }
 }
 
 TEST_CASE("a directory is refused") {
