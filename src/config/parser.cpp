@@ -9,6 +9,7 @@
 #include <cstring>
 #include <map>
 #include <set>
+#include <utility>
 
 #include "config/config.h"
 #include "config/diagnostics.h"
@@ -26,6 +27,9 @@ constexpr uint32_t max_persistent_timeout = 86400 * 31;  // ipvsadm's MAX_TIMEOU
 // Far above any real director (the benchmark target is 1,000 x 100), low
 // enough that a runaway range cannot exhaust memory.
 constexpr size_t max_reals_per_file = 1000000;
+// A virtual section costs a few KB while the file is read: without a cap, a
+// file within the size limit of only virtual= lines took gigabytes.
+constexpr size_t max_virtuals_per_file = 65536;
 
 const std::set<std::string> virtual_only_directives = {
     "real", "real6", "request", "receive", "checktype", "checkcommand", "checkport", "login",
@@ -121,6 +125,8 @@ private:
     Config config_;
     std::vector<PendingVirtual> virtuals_;
     bool in_virtual_ = false;
+    bool skipping_virtual_ = false;  // a section past max_virtuals_per_file
+    bool virtuals_cap_reported_ = false;
     std::optional<PendingVirtual::Line> global_fallback_, global_fallback6_;
     std::map<std::string, int> interface_lines_;
     size_t total_reals_ = 0;
@@ -177,6 +183,7 @@ void Parser::line(std::string_view raw, int number) {
         return;
     }
     if (indent == 0) {
+        skipping_virtual_ = false;
         if (d->name == "virtual" || d->name == "virtual6") {
             start_virtual(*d, number);
         } else {
@@ -185,6 +192,7 @@ void Parser::line(std::string_view raw, int number) {
         }
         return;
     }
+    if (skipping_virtual_) return;  // the file is refused already; one error says why
     if (!in_virtual_) {
         diag_.error(number, "indented line outside a virtual section (\"" + d->name +
                                 "\"): global directives start in column 1, virtual-section lines follow a virtual= line");
@@ -198,6 +206,14 @@ void Parser::line(std::string_view raw, int number) {
 }
 
 void Parser::start_virtual(const Directive& d, int line) {
+    if (virtuals_.size() >= max_virtuals_per_file) {
+        if (!std::exchange(virtuals_cap_reported_, true))
+            diag_.error(line, "more than " + std::to_string(max_virtuals_per_file) +
+                                  " virtual services in one file; split the configuration");
+        in_virtual_ = false;
+        skipping_virtual_ = true;
+        return;
+    }
     in_virtual_ = true;
     virtuals_.emplace_back();
     PendingVirtual& pv = virtuals_.back();
