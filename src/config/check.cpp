@@ -58,6 +58,7 @@ void print_globals(const Config& config, std::ostream& out) {
     if (g.interfaces.empty()) out << "none";
     for (size_t i = 0; i < g.interfaces.size(); ++i) out << (i ? "," : "") << g.interfaces[i];
     out << " metrics=" << (g.metrics ? g.metrics->to_string() : "off");
+    if (g.allow_empty) out << " allow-empty=yes";
     if (g.fallback) out << " fallback=" << quoted(fallback_text(*g.fallback));
     if (g.fallback6) out << " fallback6=" << quoted(fallback_text(*g.fallback6));
     if (g.fallbackcommand) out << " fallbackcommand=" << quoted(*g.fallbackcommand);
@@ -161,12 +162,13 @@ int run_config_check(const std::string& path, std::ostream& out, std::ostream& e
         if (validate) validate(config);
         Model model = build_model(config);
         for (const auto& w : config.warnings) err << w << '\n';
+        if (config.virtuals.empty() && !config.globals.allow_empty)
+            err << path << ": warning: " << empty_reload_note << '\n';
         print_config_check(config, model, out);
         return 0;
     } catch (const ConfigError& e) {
         for (const auto& line : e.errors()) err << line << '\n';
-        err << path << ": " << e.errors().size() << " error" << (e.errors().size() == 1 ? "" : "s")
-            << "\n";
+        err << path << ": " << e.count() << " error" << (e.count() == 1 ? "" : "s") << "\n";
         return 1;
     }
 }

@@ -1,5 +1,6 @@
 #include "config/config.h"
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -49,8 +50,28 @@ constexpr std::array<ServiceEntry, 21> service_table{{
 
 }  // namespace
 
-ConfigError::ConfigError(std::vector<std::string> errors)
-    : std::runtime_error(join_errors(errors)), errors_(std::move(errors)) {}
+std::vector<std::string> cap_messages(std::vector<std::string> messages, const std::string& source,
+                                      size_t count, const char* kind) {
+    count = std::max(count, messages.size());
+    if (messages.size() > max_reported_errors) messages.resize(max_reported_errors);
+    if (count > messages.size()) {
+        std::string where = source.empty() ? "" : source + ": ";
+        messages.push_back(where + "... and " + std::to_string(count - messages.size()) + " more " + kind);
+    }
+    return messages;
+}
+
+ConfigError::ConfigError(std::vector<std::string> errors, const std::string& source, size_t count)
+    : ConfigError(count_and_cap(std::move(errors), source, count)) {}
+
+std::pair<size_t, std::vector<std::string>> ConfigError::count_and_cap(std::vector<std::string> errors,
+                                                                        const std::string& source, size_t count) {
+    count = std::max(count, errors.size());
+    return {count, cap_messages(std::move(errors), source, count, "errors")};
+}
+
+ConfigError::ConfigError(std::pair<size_t, std::vector<std::string>> counted)
+    : std::runtime_error(join_errors(counted.second)), errors_(std::move(counted.second)), count_(counted.first) {}
 
 const char* to_string(CheckType t) {
     switch (t) {

@@ -17,27 +17,48 @@
 //   settings changed (line numbers are part of the value).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <utility>
 #include <vector>
 
 #include "model/model.h"
 
 namespace xvs {
 
-// Every problem found in one configuration file.
+// How many errors (and, separately, warnings) of one file are reported: a
+// file of millions of bad lines must not become millions of log lines.
+inline constexpr size_t max_reported_errors = 100;
+
+// Every problem found in one configuration file, or the first
+// max_reported_errors of them.
 class ConfigError : public std::runtime_error {
 public:
-    explicit ConfigError(std::vector<std::string> errors);
+    // `errors` are the first of `count` problems (0: all of them). When there
+    // are more than max_reported_errors, errors() keeps the first ones and
+    // ends with "SOURCE: ... and N more errors".
+    explicit ConfigError(std::vector<std::string> errors, const std::string& source = "", size_t count = 0);
     const std::vector<std::string>& errors() const { return errors_; }
+    size_t count() const { return count_; }  // every problem, reported or not
 
 private:
+    static std::pair<size_t, std::vector<std::string>> count_and_cap(std::vector<std::string> errors,
+                                                                     const std::string& source, size_t count);
+    explicit ConfigError(std::pair<size_t, std::vector<std::string>> counted);
     std::vector<std::string> errors_;
+    size_t count_;
 };
+
+// `messages` cut to the first max_reported_errors of `count`, then
+// "SOURCE: ... and N more KIND" (KIND: "errors", "warnings").
+std::vector<std::string> cap_messages(std::vector<std::string> messages, const std::string& source,
+                                      size_t count, const char* kind);
 
 // checktype=: a number N is ldirectord's "combined" check (N connect checks,
 // then one negotiate check).
@@ -197,6 +218,7 @@ struct GlobalConfig {
     DataplaneMode dataplane = DataplaneMode::automatic;
     XdpMode xdp_mode = XdpMode::automatic;
     std::optional<Endpoint> metrics;          // unset = off
+    bool allow_empty = false;                 // allow-empty=yes: a reload may remove every service
 
     bool operator==(const GlobalConfig&) const = default;
 };

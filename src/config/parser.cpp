@@ -5,17 +5,16 @@
 #include <sys/utsname.h>
 
 #include <cctype>
-#include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
+#include <utility>
 
 #include "config/config.h"
 #include "config/diagnostics.h"
 #include "config/resolve.h"
+#include "config/source_file.h"
 #include "config/specs.h"
 #include "config/text.h"
 #include "model/build.h"
@@ -28,6 +27,9 @@ constexpr uint32_t max_persistent_timeout = 86400 * 31;  // ipvsadm's MAX_TIMEOU
 // Far above any real director (the benchmark target is 1,000 x 100), low
 // enough that a runaway range cannot exhaust memory.
 constexpr size_t max_reals_per_file = 1000000;
+// A virtual section costs a few KB while the file is read: without a cap, a
+// file within the size limit of only virtual= lines took gigabytes.
+constexpr size_t max_virtuals_per_file = 65536;
 
 const std::set<std::string> virtual_only_directives = {
     "real", "real6", "request", "receive", "checktype", "checkcommand", "checkport", "login",
@@ -37,7 +39,7 @@ const std::set<std::string> virtual_only_directives = {
 const std::set<std::string> global_only_directives = {
     "autoreload", "callback", "logfile", "execute", "fork", "supervised", "readdquiescent",
     "emailalertfrom", "maintenancedir", "timeout", "interface", "dataplane", "xdp-mode", "metrics",
-    "virtual", "virtual6"};
+    "allow-empty", "virtual", "virtual6"};
 // Valid in both sections (a virtual's value overrides the global one).
 const std::set<std::string> shared_directives = {
     "checktimeout", "negotiatetimeout", "connecttimeout", "checkinterval", "checkcount", "failurecount",
@@ -123,6 +125,8 @@ private:
     Config config_;
     std::vector<PendingVirtual> virtuals_;
     bool in_virtual_ = false;
+    bool skipping_virtual_ = false;  // a section past max_virtuals_per_file
+    bool virtuals_cap_reported_ = false;
     std::optional<PendingVirtual::Line> global_fallback_, global_fallback6_;
     std::map<std::string, int> interface_lines_;
     size_t total_reals_ = 0;
@@ -156,7 +160,7 @@ Config Parser::parse(std::string_view text) {
     for (auto& pv : virtuals_) finish_virtual(pv);
     check_across_virtuals();
 
-    if (diag_.has_errors()) throw ConfigError(diag_.errors());
+    if (diag_.has_errors()) throw ConfigError(diag_.errors(), config_.source, diag_.error_count());
     for (auto& pv : virtuals_) config_.virtuals.push_back(std::move(pv.v));
     config_.warnings = diag_.warnings();
     return std::move(config_);
@@ -179,6 +183,7 @@ void Parser::line(std::string_view raw, int number) {
         return;
     }
     if (indent == 0) {
+        skipping_virtual_ = false;
         if (d->name == "virtual" || d->name == "virtual6") {
             start_virtual(*d, number);
         } else {
@@ -187,6 +192,7 @@ void Parser::line(std::string_view raw, int number) {
         }
         return;
     }
+    if (skipping_virtual_) return;  // the file is refused already; one error says why
     if (!in_virtual_) {
         diag_.error(number, "indented line outside a virtual section (\"" + d->name +
                                 "\"): global directives start in column 1, virtual-section lines follow a virtual= line");
@@ -200,6 +206,14 @@ void Parser::line(std::string_view raw, int number) {
 }
 
 void Parser::start_virtual(const Directive& d, int line) {
+    if (virtuals_.size() >= max_virtuals_per_file) {
+        if (!std::exchange(virtuals_cap_reported_, true))
+            diag_.error(line, "more than " + std::to_string(max_virtuals_per_file) +
+                                  " virtual services in one file; split the configuration");
+        in_virtual_ = false;
+        skipping_virtual_ = true;
+        return;
+    }
     in_virtual_ = true;
     virtuals_.emplace_back();
     PendingVirtual& pv = virtuals_.back();
@@ -384,6 +398,8 @@ void Parser::global_directive(const Directive& d, int line) {
         if (auto v = non_empty(d, line, true)) g.fallbackcommand = v;
     } else if (n == "autoreload") {
         if (auto v = yes_no(d, line)) g.autoreload = *v;
+    } else if (n == "allow-empty") {
+        if (auto v = yes_no(d, line)) g.allow_empty = *v;
     } else if (n == "callback") {
         if (auto v = required_quoted(d, line)) g.callback = v;
     } else if (n == "logfile") {
@@ -815,12 +831,7 @@ Config parse_config_text(std::string_view text, const std::string& name_for_erro
 }
 
 Config parse_config_file(const std::string& path, const ParseOptions& options) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw ConfigError({path + ": cannot open: " + std::strerror(errno)});
-    std::ostringstream content;
-    content << in.rdbuf();
-    if (in.bad()) throw ConfigError({path + ": read error: " + std::strerror(errno)});
-    return parse_config_text(content.str(), path, options);
+    return parse_config_text(read_config_source(path), path, options);
 }
 
 }  // namespace xvs

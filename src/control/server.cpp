@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <stdexcept>
 #include <system_error>
 
 namespace xvs::control {
@@ -132,7 +133,8 @@ void ControlServer::process() {
 void ControlServer::expire_idle(Clock::time_point now) {
     std::vector<int> idle;
     for (const auto& [fd, client] : clients_)
-        if (now - client->last_active >= limits_.idle_timeout) idle.push_back(fd);
+        if (client->ticket == 0 && now - client->last_active >= limits_.idle_timeout)
+            idle.push_back(fd);
     for (int fd : idle) {
         // A client that stalls reading its reply gets no second one.
         if (clients_.at(fd)->out.empty()) send_parting_reply(fd, idle_message());
@@ -143,6 +145,7 @@ void ControlServer::expire_idle(Clock::time_point now) {
 void ControlServer::arm_timer() {
     std::optional<Clock::time_point> next = listener_paused_until_;
     for (const auto& [fd, client] : clients_) {
+        if (client->ticket != 0) continue;  // deferred: waiting for us, not idle
         auto deadline = client->last_active + limits_.idle_timeout;
         if (!next || deadline < *next) next = deadline;
     }
@@ -215,6 +218,14 @@ void ControlServer::on_client_ready(int client_fd) {
         if (flush(client)) drop(client_fd);
         return;
     }
+    if (client.ticket != 0) {  // a deferred reply: only a hang-up matters
+        char discard[256];
+        ssize_t n = 0;
+        while ((n = ::read(client_fd, discard, sizeof discard)) > 0) {
+        }
+        if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) drop(client_fd);
+        return;
+    }
     char buf[4096];
     for (;;) {
         ssize_t n = ::read(client_fd, buf, sizeof buf);
@@ -238,12 +249,31 @@ void ControlServer::on_client_ready(int client_fd) {
         }
         if (!payload) continue;
         Reply reply;
+        handling_ = &client;
         try {
             reply = handler_(decode_request(*payload));
         } catch (const std::exception& e) {
+            client.ticket = 0;  // deferred or not, it is answered now
             reply = Reply::failure(e.what());
         }
-        start_reply(client, reply);
+        handling_ = nullptr;
+        if (client.ticket == 0) start_reply(client, reply);
+        return;
+    }
+}
+
+uint64_t ControlServer::defer() {
+    if (!handling_) throw std::logic_error("control socket: defer() outside a request");
+    handling_->ticket = next_ticket_++;
+    return handling_->ticket;
+}
+
+void ControlServer::complete(uint64_t ticket, const Reply& reply) {
+    for (auto& [fd, client] : clients_) {
+        if (client->ticket != ticket) continue;
+        client->ticket = 0;
+        client->last_active = Clock::now();  // its reply timeout starts now
+        start_reply(*client, reply);
         return;
     }
 }

@@ -19,9 +19,15 @@
 //    is busy; when even that fails, the listener pauses for a moment.
 //    Either way the failure goes to Limits::notice (at most once per 10 s,
 //    with how many were held back) and process() goes on serving.
+//
+// A handler that cannot answer at once (a reload parsing the file) calls
+// defer() and returns; its reply is sent by complete(ticket, reply) later,
+// while the other clients are served as usual. A deferred client is not idle:
+// its timeout starts again when its reply is ready.
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -56,6 +62,11 @@ class ControlServer {
 
     int fd() const { return epoll_.get(); }
     void process();
+    // Only inside the handler: the request being handled is answered later by
+    // complete(); the handler's return value is then not sent. A client that
+    // goes away meanwhile is dropped, and complete() for it does nothing.
+    uint64_t defer();
+    void complete(uint64_t ticket, const Reply& reply);
     const std::string& socket_path() const { return socket_path_; }
     size_t clients() const { return clients_.size(); }
 
@@ -70,6 +81,7 @@ class ControlServer {
         size_t sent = 0;
         // Accepted, then the last progress in sending the reply.
         Clock::time_point last_active;
+        uint64_t ticket = 0;  // deferred: the reply waits for complete(ticket)
     };
     void accept_clients();
     // accept4 failed with EMFILE/ENFILE: answer one client through the spare
@@ -95,6 +107,8 @@ class ControlServer {
     std::optional<Clock::time_point> listener_paused_until_;
     Throttle accept_throttle_{std::chrono::seconds(10)};
     std::map<int, std::unique_ptr<Client>> clients_;
+    Client* handling_ = nullptr;  // the client whose request the handler has
+    uint64_t next_ticket_ = 1;
 };
 
 }  // namespace xvs::control

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstring>
+#include <utility>
 
 #include "control/server.h"
 #include "common/throttle.h"
@@ -25,24 +26,37 @@ size_t count_reals(const Model& m) {
     return n;
 }
 
+std::string reload_not_started(const std::exception& e) {
+    return std::string("reload failed, the running configuration is kept: cannot start reading the file: ") +
+           e.what();
+}
+
+// Pure: it runs on the loader's thread on reload.
+LoadedConfig load_file(const ConfigReader& read, const std::string& path) {
+    LoadedConfig loaded;
+    loaded.config = read(path);
+    loaded.checks = plan_health_checks(loaded.config);
+    return loaded;
+}
+
 }  // namespace
 
-Daemon::Daemon(DaemonOptions options, Logger& log, DataplaneMaker make)
-    : options_(std::move(options)), log_(log), make_(std::move(make)) {}
+Daemon::Daemon(DaemonOptions options, Logger& log, DataplaneMaker make, ConfigReader read)
+    : options_(std::move(options)), log_(log), make_(std::move(make)), read_(std::move(read)) {
+    if (!read_) read_ = [](const std::string& path) { return parse_config_file(path); };
+}
 
 Daemon::~Daemon() = default;
 
-std::optional<Daemon::LoadedConfig> Daemon::load_config(const char* when) {
+std::optional<LoadedConfig> Daemon::checked(const char* when, const std::function<LoadedConfig()>& load) {
     try {
-        LoadedConfig loaded;
-        loaded.config = parse_config_file(options_.config_path);
+        LoadedConfig loaded = load();
         for (const auto& w : loaded.config.warnings) log_.info(w);
-        loaded.checks = plan_health_checks(loaded.config);
         return loaded;
     } catch (const ConfigError& e) {
         for (const auto& err : e.errors()) log_.error(err);
-        log_.error(std::string(when) + ": " + options_.config_path + " has " +
-                   std::to_string(e.errors().size()) + " error(s)");
+        log_.error(std::string(when) + ": " + options_.config_path + " has " + std::to_string(e.count()) +
+                   " error(s)");
     } catch (const std::exception& e) {
         log_.error(std::string(when) + ": " + options_.config_path + ": " + e.what());
     }
@@ -55,7 +69,7 @@ int Daemon::run(const std::function<void()>& on_ready) {
     std::signal(SIGPIPE, SIG_IGN);
     SignalFd signals({SIGTERM, SIGINT, SIGHUP});
 
-    auto loaded = load_config("start");
+    auto loaded = checked("start", [this] { return load_file(read_, options_.config_path); });
     if (!loaded) return 1;
     config_ = std::move(loaded->config);
     try {
@@ -65,7 +79,6 @@ int Daemon::run(const std::function<void()>& on_ready) {
     }
 
     std::unique_ptr<RunDir> run_dir;
-    std::unique_ptr<control::ControlServer> server;
     std::unique_ptr<MetricsServer> metrics;
     try {
         run_dir = std::make_unique<RunDir>(options_.instance, options_.run_root);
@@ -98,7 +111,7 @@ int Daemon::run(const std::function<void()>& on_ready) {
 
         control::ControlServer::Limits limits;
         limits.notice = [this](const std::string& message) { log_.error(message); };
-        server = std::make_unique<control::ControlServer>(
+        server_ = std::make_unique<control::ControlServer>(
             run_dir->socket_path(), [this](const control::Request& r) { return handle(r); },
             std::move(limits));
         checker_->start();
@@ -133,7 +146,8 @@ int Daemon::run(const std::function<void()>& on_ready) {
     PeriodicTimer timer(std::chrono::milliseconds(1000));
     Epoll epoll;
     epoll.add(signals.fd());
-    epoll.add(server->fd());
+    epoll.add(server_->fd());
+    epoll.add(loader_.fd());
     epoll.add(timer.fd());
     epoll.add(checker_->changes_fd());
     if (watch) epoll.add(watch->fd());
@@ -151,21 +165,23 @@ int Daemon::run(const std::function<void()>& on_ready) {
                 while (auto signo = signals.read_signal()) {
                     if (*signo == SIGHUP) {
                         log_.info("SIGHUP: reloading " + options_.config_path);
-                        reload();
+                        reload_unawaited();
                     } else {
                         log_.info(std::string("received ") + ::strsignal(*signo) +
                                   ", stopping");
                         running = false;
                     }
                 }
-            } else if (fd == server->fd()) {
+            } else if (fd == server_->fd()) {
                 try {
-                    server->process();
+                    server_->process();
                 } catch (const std::exception& e) {
                     if (auto message = control_errors.report(std::string("control socket: ") +
                                                              e.what()))
                         log_.error(*message);
                 }
+            } else if (fd == loader_.fd()) {
+                on_config_loaded();
             } else if (fd == timer.fd()) {
                 if (timer.read_expirations() > 0) on_timer();
             } else if (fd == checker_->changes_fd()) {
@@ -191,12 +207,12 @@ int Daemon::run(const std::function<void()>& on_ready) {
             } else if (watch && fd == watch->fd()) {
                 if (watch->changed() && config_.globals.autoreload) {
                     log_.info("autoreload: " + options_.config_path + " changed");
-                    reload();
+                    reload_unawaited();
                 }
             }
         }
     }
-    server.reset();
+    server_.reset();
     checker_->stop();
     shut_down();
     return 0;
@@ -313,15 +329,62 @@ void Daemon::apply_health(const std::vector<std::string>& state_lines) {
     }
 }
 
-control::Reply Daemon::reload() {
-    // Whatever the file says, an interface that came back gets the program.
+void Daemon::request_reload(std::optional<uint64_t> waiter) {
+    // Whatever the file turns out to say, an interface that came back gets
+    // the program.
     sync_interfaces();
-    auto loaded = load_config("reload");
-    if (!loaded)
-        return control::Reply::failure("reload: " + options_.config_path +
-                                       " has errors (see the log); the running configuration "
-                                       "is kept");
-    Config* config = &loaded->config;
+    if (loader_.busy()) {
+        // The file may have changed after the running parse read it.
+        reload_queued_ = true;
+        if (waiter) queued_waiters_.push_back(*waiter);
+        return;
+    }
+    loader_.start([read = read_, path = options_.config_path] { return load_file(read, path); });
+    if (waiter) reload_waiters_.push_back(*waiter);
+}
+
+void Daemon::reload_unawaited() {
+    try {
+        request_reload(std::nullopt);
+    } catch (const std::exception& e) {
+        log_.error(reload_not_started(e));
+    }
+}
+
+void Daemon::on_config_loaded() {
+    if (!loader_.ended()) return;
+    auto loaded = checked("reload", [this] { return loader_.finish(); });
+    control::Reply reply =
+        loaded ? apply_reload(std::move(*loaded))
+               : control::Reply::failure("reload: " + options_.config_path +
+                                         " has errors (see the log); the running configuration is kept");
+    for (uint64_t waiter : std::exchange(reload_waiters_, {})) server_->complete(waiter, reply);
+    if (std::exchange(reload_queued_, false)) {
+        auto waiters = std::exchange(queued_waiters_, {});
+        try {
+            request_reload(std::nullopt);
+            reload_waiters_ = std::move(waiters);
+        } catch (const std::exception& e) {
+            control::Reply failed = control::Reply::failure(reload_not_started(e));
+            log_.error(failed.error);
+            for (uint64_t waiter : waiters) server_->complete(waiter, failed);
+        }
+    }
+}
+
+control::Reply Daemon::apply_reload(LoadedConfig loaded) {
+    if (loaded.config.virtuals.empty() && !loaded.config.globals.allow_empty) {
+        size_t running = reconciler_->current().services.size();
+        if (running > 0) {
+            std::string message = "reload refused: " + options_.config_path +
+                                  " has no virtual service and would remove the " + std::to_string(running) +
+                                  " running service(s); the running configuration is kept (allow-empty=yes in "
+                                  "the file permits this)";
+            log_.error(message);
+            return control::Reply::failure(message);
+        }
+    }
+    Config* config = &loaded.config;
     const GlobalConfig& g = config->globals;
     if (g.interfaces != config_.globals.interfaces || g.dataplane != config_.globals.dataplane ||
         g.xdp_mode != config_.globals.xdp_mode)
@@ -335,7 +398,7 @@ control::Reply Daemon::reload() {
         // The checker only learns the new checks once the data plane took the
         // new model: a refused apply leaves config, checks and plane as they were.
         HealthBridge next_health = health_;
-        auto checks = next_health.set_plan(loaded->checks);
+        auto checks = next_health.set_plan(loaded.checks);
         next_health.poll_maintenance(g.maintenancedir.value_or(""));
         Model next = build_model(*config, next_health.view());
         ModelDiff change = reconciler_->reconcile(next);
@@ -415,7 +478,9 @@ control::Reply Daemon::handle(const control::Request& request) {
             return reply;
         }
         case Verb::zero: return zero(request);
-        case Verb::reload: return reload();
+        case Verb::reload:
+            request_reload(server_->defer());
+            return {};
         case Verb::dataplane_status: return dataplane_status_reply();
         default: return edit(request);
     }

@@ -26,24 +26,33 @@
 // plane already serves when xvsd starts (pinned XDP maps after cleanstop=no)
 // starts up instead, unless it was quiescent (weight 0), so a restart does not
 // take it out; its first check decides (as ldirectord with its IPVS table).
-// A reload that finds a bad file (including a check the checker cannot run,
-// e.g. checktype=external-perl) logs every error (FILE:LINE) and keeps the
-// running state; a good one applies only the difference and logs a summary;
-// checks whose settings did not change keep their state.
+// A reload reads and parses the file on a thread of its own (ConfigLoader)
+// while the loop goes on serving; a control `reload` is answered when it is
+// done, and reload requests that come meanwhile are served by one more
+// parse afterwards. A reload that finds a bad file (including a check the
+// checker cannot run, e.g. checktype=external-perl) logs its errors (FILE:LINE,
+// the first max_reported_errors of them) and keeps the running state; so does
+// one whose file has no virtual service while services run, unless the file
+// says allow-empty=yes; a good one applies only the difference and logs a
+// summary; checks whose settings did not change keep their state.
 // On exit, cleanstop=yes removes every service first; cleanstop=no leaves the
 // data plane as it is (the XDP plane then stays pinned and forwarding).
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "config/config.h"
 #include "control/paths.h"
 #include "control/protocol.h"
+#include "control/server.h"
+#include "daemon/config_loader.h"
 #include "daemon/config_watch.h"
 #include "daemon/dataplane_factory.h"
 #include "daemon/health_bridge.h"
@@ -67,10 +76,14 @@ struct DaemonOptions {
 
 using DataplaneMaker =
     std::function<DataplaneHandle(const DataplaneRequest&, const Model&, Logger&)>;
+// Reads and parses the configuration file; runs on the loader's thread on
+// reload. Unset: parse_config_file.
+using ConfigReader = std::function<Config(const std::string& path)>;
 
 class Daemon {
    public:
-    Daemon(DaemonOptions options, Logger& log, DataplaneMaker make = make_dataplane);
+    Daemon(DaemonOptions options, Logger& log, DataplaneMaker make = make_dataplane,
+           ConfigReader read = {});
     ~Daemon();
     Daemon(const Daemon&) = delete;
     Daemon& operator=(const Daemon&) = delete;
@@ -82,7 +95,15 @@ class Daemon {
 
    private:
     control::Reply handle(const control::Request& request);
-    control::Reply reload();
+    // SIGHUP, autoreload, control `reload` (`waiter`: its deferred reply).
+    // Throws when the loader cannot start (the control server then answers).
+    void request_reload(std::optional<uint64_t> waiter);
+    // SIGHUP, autoreload: nobody waits for the result; a failure is logged.
+    void reload_unawaited();
+    // The loader's fd is readable: take the parsed file, answer the waiters,
+    // start the queued reload if one was asked for meanwhile.
+    void on_config_loaded();
+    control::Reply apply_reload(LoadedConfig loaded);
     control::Reply status_reply();
     // xvsadm --status: interfaces and the plane of every service.
     control::Reply dataplane_status_reply();
@@ -97,11 +118,9 @@ class Daemon {
     // imperative_ and applied; a refused apply undoes the edit.
     control::Reply edit(const control::Request& request);
     void on_timer();
-    struct LoadedConfig {
-        Config config;
-        std::map<std::pair<ServiceKey, RealKey>, CheckSpec> checks;
-    };
-    std::optional<LoadedConfig> load_config(const char* when);
+    // Runs `load`, logs the file's warnings, or its errors and "WHEN: FILE
+    // has N error(s)"; nullopt after errors.
+    std::optional<LoadedConfig> checked(const char* when, const std::function<LoadedConfig()>& load);
     void on_health_changes();
     // Right after the data plane opened: reals it already serves start up
     // (HealthBridge::seed_serving) and `model` is rebuilt accordingly.
@@ -116,6 +135,7 @@ class Daemon {
     DaemonOptions options_;
     Logger& log_;
     DataplaneMaker make_;
+    ConfigReader read_;
     Config config_;
     DataplaneHandle plane_;
     std::unique_ptr<Reconciler> reconciler_;
@@ -127,6 +147,11 @@ class Daemon {
     ImperativeChanges imperative_;  // until the next reload or -C
     std::unique_ptr<HealthChecker> checker_;
     bool checker_error_logged_ = false;
+    std::unique_ptr<control::ControlServer> server_;
+    ConfigLoader loader_;
+    std::vector<uint64_t> reload_waiters_;  // control replies the running load answers
+    bool reload_queued_ = false;            // asked for while a load was running
+    std::vector<uint64_t> queued_waiters_;
 };
 
 }  // namespace xvs

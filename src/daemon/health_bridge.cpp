@@ -82,7 +82,7 @@ std::map<std::pair<ServiceKey, RealKey>, CheckSpec> plan_health_checks(const Con
             }
         }
     }
-    if (!errors.empty()) throw ConfigError(std::move(errors));
+    if (!errors.empty()) throw ConfigError(std::move(errors), config.source);
     return plan;
 }
 

@@ -4,13 +4,16 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 
 #include "config/check.h"
+#include "config_test_support.h"
 
 using namespace xvs;
+using xvs::test::TempDir;
 using Catch::Matchers::Contains;
 
 namespace {
@@ -87,4 +90,33 @@ TEST_CASE("xvsd --check on a missing file reports it and returns 1") {
     std::ostringstream out, err;
     CHECK(run_config_check("/nonexistent/xvs.cf", out, err) == 1);
     CHECK(err.str() == "/nonexistent/xvs.cf: cannot open: No such file or directory\n/nonexistent/xvs.cf: 1 error\n");
+}
+
+TEST_CASE("xvsd --check counts every error, also those it does not list") {
+    TempDir dir;
+    std::string path = dir.file("bad.cf");
+    {
+        std::ofstream file(path);
+        for (int i = 0; i < 500; ++i) file << "nonsense\n";
+    }
+    std::ostringstream out, err;
+    CHECK(run_config_check(path, out, err) == 1);
+    std::string report = err.str();
+    CHECK_THAT(report, Contains(path + ": ... and 400 more errors\n" + path + ": 500 errors\n"));
+    CHECK(std::count(report.begin(), report.end(), '\n') == static_cast<long>(max_reported_errors) + 2);
+}
+
+TEST_CASE("xvsd --check says a file without virtual services is refused on reload unless allow-empty=yes") {
+    TempDir dir;
+    std::string path = dir.file("empty.cf");
+    { std::ofstream(path) << "checkinterval=5\n"; }
+    std::ostringstream out, err;
+    CHECK(run_config_check(path, out, err) == 0);
+    CHECK(err.str() == path + ": warning: " + empty_reload_note + "\n");
+
+    { std::ofstream(path) << "allow-empty=yes\n"; }
+    std::ostringstream out2, err2;
+    CHECK(run_config_check(path, out2, err2) == 0);
+    CHECK(err2.str().empty());
+    CHECK_THAT(out2.str(), Contains(" allow-empty=yes"));
 }

@@ -2,6 +2,9 @@
 // list of error messages it was rejected with.
 #pragma once
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -34,5 +37,25 @@ inline std::string error_of(const std::string& text, const ParseOptions& options
 }
 
 inline IpAddress ip(const char* text) { return *IpAddress::parse(text); }
+
+// A private directory (named after the pid and a serial, so parallel runs
+// never share one), removed with everything in it even when a check fails.
+struct TempDir {
+    std::filesystem::path path;
+    TempDir() {
+        static int serial = 0;
+        path = std::filesystem::temp_directory_path() /
+               ("xvs-config-test-" + std::to_string(::getpid()) + "-" + std::to_string(++serial));
+        std::filesystem::remove_all(path);
+        std::filesystem::create_directories(path);
+    }
+    ~TempDir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path, ec);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    std::string file(const std::string& name) const { return (path / name).string(); }
+};
 
 }  // namespace xvs::test

@@ -33,6 +33,7 @@ TEST_CASE("an empty file gives ldirectord's code defaults") {
     CHECK(g.xdp_mode == XdpMode::automatic);
     CHECK(g.interfaces.empty());
     CHECK_FALSE(g.metrics);
+    CHECK_FALSE(g.allow_empty);
     CHECK(c.source == test_file);
 }
 
@@ -139,6 +140,14 @@ TEST_CASE("the xvs global directives are read") {
     CHECK(parse("xdp-mode=native\n").globals.xdp_mode == XdpMode::native);
     CHECK(parse("metrics=[::1]:9100\n").globals.metrics->to_string() == "[::1]:9100");
     CHECK_FALSE(parse("metrics=off\n").globals.metrics);
+}
+
+TEST_CASE("allow-empty=yes|no says whether a reload may remove every service") {
+    CHECK(parse("allow-empty=yes\n").globals.allow_empty);
+    CHECK_FALSE(parse("allow-empty=no\n").globals.allow_empty);
+    CHECK(error_of("allow-empty=1\n") == "test.cf:1: allow-empty must be 'yes' or 'no'");
+    CHECK(error_of("virtual=10.0.0.1:80\n\tallow-empty=yes\n") ==
+          "test.cf:2: \"allow-empty\" is a global directive and cannot appear inside a virtual section");
 }
 
 TEST_CASE("invalid xvs global values are rejected with their line") {

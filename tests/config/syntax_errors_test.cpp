@@ -148,3 +148,54 @@ TEST_CASE("a file with no newline at its end is read completely") {
     Config c = parse("virtual=10.0.0.1:80\n\treal=10.0.0.2 gate 3");
     CHECK(c.virtuals.at(0).reals.at(0).weight == 3);
 }
+
+TEST_CASE("only the first errors by line are reported, then how many more there are") {
+    std::string text;
+    for (int i = 0; i < 1000; ++i) text += "nonsense\n";
+    try {
+        parse(text);
+        FAIL("expected a ConfigError");
+    } catch (const ConfigError& e) {
+        CHECK(e.count() == 1000);
+        REQUIRE(e.errors().size() == max_reported_errors + 1);
+        CHECK(e.errors().front() == "test.cf:1: unknown directive \"nonsense\"");
+        CHECK(e.errors()[max_reported_errors - 1] ==
+              "test.cf:" + std::to_string(max_reported_errors) + ": unknown directive \"nonsense\"");
+        CHECK(e.errors().back() == "test.cf: ... and 900 more errors");
+    }
+}
+
+TEST_CASE("the reported errors are the first by line, also those found when the file ends") {
+    // A bad real= is judged once the whole file is read, after the 300 lines below it.
+    std::string text = "virtual=10.0.0.1:80\n\treal=10.0.0.2 nat\n";
+    for (int i = 0; i < 300; ++i) text += "nonsense\n";
+    auto errors = errors_of(text);
+    REQUIRE(errors.size() == max_reported_errors + 1);
+    CHECK(errors.front() == "test.cf:2: forward method must be gate, masq or ipip, not \"nat\"");
+    CHECK(errors[1] == "test.cf:3: unknown directive \"nonsense\"");
+    CHECK(errors.back() == "test.cf: ... and 201 more errors");
+}
+
+TEST_CASE("exactly as many errors as are reported need no summary line") {
+    std::string text;
+    for (size_t i = 0; i < max_reported_errors; ++i) text += "nonsense\n";
+    auto errors = errors_of(text);
+    CHECK(errors.size() == max_reported_errors);
+    CHECK(errors.back().find("more errors") == std::string::npos);
+}
+
+TEST_CASE("warnings are capped as errors are") {
+    std::string text;
+    for (int i = 0; i < 250; ++i) text += "checkcount=2\n";
+    Config c = parse(text);
+    REQUIRE(c.warnings.size() == max_reported_errors + 1);
+    CHECK(c.warnings.back() == "test.cf: ... and 150 more warnings");
+}
+
+TEST_CASE("a message quoting a huge line is cut") {
+    std::string line(1000000, 'x');
+    auto errors = errors_of(line + "\n");
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0].size() < 600);
+    CHECK_THAT(errors[0], Contains("characters)"));
+}

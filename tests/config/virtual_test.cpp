@@ -490,3 +490,12 @@ TEST_CASE("configs compare equal when parsed from the same text, and differ on a
     CHECK(parse(text).virtuals[0].reals == changed.virtuals[0].reals);
     CHECK_FALSE(parse(text).virtuals[0].check == changed.virtuals[0].check);
 }
+
+TEST_CASE("a file may hold at most 65536 virtual services, and one error says so") {
+    std::string text;
+    for (int mark = 1; mark <= 65536; ++mark) text += "virtual=" + std::to_string(mark) + "\n";
+    CHECK(parse(text).virtuals.size() == 65536);
+    // Two more sections: one error at the first, their lines are not judged.
+    text += "virtual=65537\n\tscheduler=rr\nvirtual=65538\n\tnonsense=1\n";
+    CHECK(error_of(text) == "test.cf:65537: more than 65536 virtual services in one file; split the configuration");
+}

@@ -9,6 +9,9 @@
 #include <atomic>
 #include <cstring>
 #include <filesystem>
+#include <future>
+#include <optional>
+#include <stdexcept>
 #include <thread>
 
 #include "control/client.h"
@@ -236,4 +239,104 @@ TEST_CASE("a daemon that closes on the client is an error, not SIGPIPE", "[serve
         CHECK_FALSE(reply.ok);
         CHECK(reply.error == "xvsd is busy");
     }
+}
+
+namespace {
+
+// Runs process() on the test's thread until `done` (bounded: 20 s).
+template <typename F>
+bool serve_until(ControlServer& server, F done) {
+    for (int i = 0; i < 1000 && !done(); ++i) {
+        pollfd p{server.fd(), POLLIN, 0};
+        if (::poll(&p, 1, 20) > 0) server.process();
+    }
+    return done();
+}
+
+}  // namespace
+
+TEST_CASE("a deferred reply is sent by complete() while other clients are served", "[server]") {
+    TempDir dir;
+    std::string path = (dir.path / "control.sock").string();
+    ControlServer* self = nullptr;
+    std::optional<uint64_t> ticket;
+    ControlServer server(path, [&](const Request& r) {
+        if (r.verb == Verb::reload) {
+            ticket = self->defer();
+            return Reply::failure("never sent");
+        }
+        return echo_handler(r);
+    });
+    self = &server;
+
+    auto deferred = std::async(std::launch::async, [&] { return call_daemon(path, Request{Verb::reload, {}}); });
+    REQUIRE(serve_until(server, [&] { return ticket.has_value(); }));
+    auto other = std::async(std::launch::async, [&] { return call_daemon(path, Request{Verb::status, {}}); });
+    REQUIRE(serve_until(server, [&] { return other.wait_for(std::chrono::seconds(0)) == std::future_status::ready; }));
+    CHECK(other.get().message == "handled status");
+    CHECK(deferred.wait_for(std::chrono::seconds(0)) == std::future_status::timeout);
+
+    Reply later;
+    later.message = "reload: 1 real changed";
+    server.complete(*ticket, later);
+    REQUIRE(serve_until(server, [&] { return deferred.wait_for(std::chrono::seconds(0)) == std::future_status::ready; }));
+    CHECK(deferred.get().message == "reload: 1 real changed");
+    server.complete(*ticket, later);  // answered already: nothing happens
+}
+
+TEST_CASE("a client that hangs up while its reply is deferred is dropped", "[server]") {
+    TempDir dir;
+    std::string path = (dir.path / "control.sock").string();
+    ControlServer* self = nullptr;
+    std::optional<uint64_t> ticket;
+    ControlServer server(path, [&](const Request&) {
+        ticket = self->defer();
+        return Reply{};
+    });
+    self = &server;
+    CHECK_THROWS_AS(server.defer(), std::logic_error);  // only inside the handler
+
+    {
+        UniqueFd fd = connect_to(path);
+        write_all(fd.get(), frame(encode_request(Request{Verb::reload, {}})), "test write");
+        REQUIRE(serve_until(server, [&] { return ticket.has_value(); }));
+    }
+    // The hang-up is noticed (the server stops reporting it), and completing
+    // afterwards touches nothing.
+    bool quiet = false;
+    for (int i = 0; i < 100 && !quiet; ++i) {
+        pollfd p{server.fd(), POLLIN, 0};
+        quiet = ::poll(&p, 1, 20) == 0;
+        if (!quiet) server.process();
+    }
+    CHECK(quiet);
+    server.complete(*ticket, Reply{});
+}
+
+TEST_CASE("a deferred client outlasts the idle timeout and gets its reply", "[server]") {
+    TempDir dir;
+    std::string path = (dir.path / "control.sock").string();
+    ControlServer::Limits limits;
+    limits.idle_timeout = std::chrono::milliseconds(100);
+    ControlServer* self = nullptr;
+    std::optional<uint64_t> ticket;
+    ControlServer server(
+        path,
+        [&](const Request&) {
+            ticket = self->defer();
+            return Reply{};
+        },
+        limits);
+    self = &server;
+    auto deferred = std::async(std::launch::async, [&] { return call_daemon(path, Request{Verb::reload, {}}); });
+    REQUIRE(serve_until(server, [&] { return ticket.has_value(); }));
+    // Several idle timeouts pass while the reply is being made (a long parse).
+    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+    serve_until(server, [&] { return std::chrono::steady_clock::now() >= until; });
+    CHECK(server.clients() == 1);
+    Reply later;
+    later.message = "reload: no change";
+    server.complete(*ticket, later);
+    REQUIRE(serve_until(server, [&] { return deferred.wait_for(std::chrono::seconds(0)) == std::future_status::ready; }));
+    CHECK(deferred.get().message == "reload: no change");
 }

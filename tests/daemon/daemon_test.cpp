@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <optional>
 #include <fstream>
+#include <future>
 #include <sstream>
 #include <thread>
 #include <utility>
@@ -94,6 +95,8 @@ struct DaemonFixture {
 
     // What the fake plane reports serving when opened (a restart's pins).
     std::vector<ServiceStatus> serving_at_open;
+    // How the daemon reads its file; unset: parse_config_file.
+    ConfigReader reader;
 
     // Interface states the fake plane reports, as an XDP plane would (none:
     // a plane without interfaces, as IPVS). Its interface check reports
@@ -138,7 +141,7 @@ struct DaemonFixture {
             // the tests in it.
             try {
                 Logger log(instance);
-                Daemon daemon(options(), log, fake_maker());
+                Daemon daemon(options(), log, fake_maker(), reader);
                 return daemon.run(ready);
             } catch (...) {
                 return 98;
@@ -199,6 +202,15 @@ uint32_t weight_of(const control::Reply& reply, const char* real) {
     return 9999;
 }
 
+// The table of seed_config: firewall mark 100 with its two reals, .133 at weight 2.
+void check_seed_table(const control::Reply& reply) {
+    REQUIRE(reply.ok);
+    REQUIRE(reply.services.size() == 1);
+    CHECK(reply.services[0].status.key == ServiceKey::mark(100, Family::v4));
+    CHECK(reply.services[0].status.reals.size() == 2);
+    CHECK(weight_of(reply, "192.168.239.133") == 2);
+}
+
 }  // namespace
 
 TEST_CASE("xvsd serves its configured services over the control socket", "[daemon]") {
@@ -211,12 +223,8 @@ TEST_CASE("xvsd serves its configured services over the control socket", "[daemo
     CHECK((st.st_mode & 0777) == 0700);
 
     control::Reply reply = f.call(control::Verb::status);
-    REQUIRE(reply.ok);
+    check_seed_table(reply);
     CHECK(reply.dataplane == "fake");
-    REQUIRE(reply.services.size() == 1);
-    CHECK(reply.services[0].status.key == ServiceKey::mark(100, Family::v4));
-    CHECK(reply.services[0].status.reals.size() == 2);
-    CHECK(weight_of(reply, "192.168.239.133") == 2);
     CHECK(f.stop() == 0);
 }
 
@@ -285,6 +293,100 @@ TEST_CASE("a reload request answers with the summary", "[daemon]") {
     control::Reply reply = f.call(control::Verb::reload);
     REQUIRE(reply.ok);
     CHECK(reply.message == "reload: 1 real changed");
+    CHECK(f.stop() == 0);
+}
+
+// A reader that, while the file `hold` exists, says so in `parsing` and waits
+// (up to 20 s, a bound against hanging) before it parses: a reload that takes
+// as long as the test wants.
+ConfigReader held_reader(const fs::path& hold, const fs::path& parsing) {
+    return [hold, parsing](const std::string& path) {
+        if (fs::exists(hold)) {
+            std::ofstream(parsing).put('1');
+            for (int i = 0; i < 2000 && fs::exists(hold); ++i)
+                std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        return parse_config_file(path);
+    };
+}
+
+size_t count_lines_with(const std::string& text, const std::string& needle) {
+    size_t n = 0;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);)
+        if (line.find(needle) != std::string::npos) ++n;
+    return n;
+}
+
+TEST_CASE("while a reload parses the daemon answers, and the reload request gets its result after", "[daemon]") {
+    DaemonFixture f;
+    fs::path hold = f.dir / "hold", parsing = f.dir / "parsing";
+    f.reader = held_reader(hold, parsing);
+    REQUIRE(f.start());
+    f.write_config("yes", "", "3");
+    std::ofstream(hold).put('1');
+    auto reload = std::async(std::launch::async, [&] { return f.call(control::Verb::reload); });
+    REQUIRE(eventually([&] { return fs::exists(parsing); }));
+
+    // Answered from the running table, the parse still held.
+    control::Reply status = f.call(control::Verb::status);
+    REQUIRE(status.ok);
+    CHECK(weight_of(status, "192.168.239.133") == 2);
+    CHECK(reload.wait_for(std::chrono::seconds(0)) == std::future_status::timeout);
+    // A SIGHUP meanwhile is served by one more parse once this one is done.
+    ::kill(f.pid, SIGHUP);
+    CHECK(eventually([&] { return f.log_text().find("SIGHUP: reloading") != std::string::npos; }));
+    CHECK(f.call(control::Verb::status).ok);
+
+    fs::remove(hold);
+    control::Reply reply = reload.get();
+    REQUIRE(reply.ok);
+    CHECK(reply.message == "reload: 1 real changed");
+    CHECK(weight_of(f.call(control::Verb::status), "192.168.239.133") == 3);
+    CHECK(eventually([&] { return f.log_text().find("reload: no change") != std::string::npos; }));
+    CHECK(f.stop() == 0);
+}
+
+TEST_CASE("a reload with a huge bad file keeps the table and logs only the first errors", "[daemon]") {
+    DaemonFixture f;
+    REQUIRE(f.start());
+    {
+        std::ofstream file(f.config_path());
+        for (int i = 0; i < 1500000; ++i) file << "nonsense\n";
+    }
+    ::kill(f.pid, SIGHUP);
+    CHECK(f.call(control::Verb::status).services.size() == 1);
+    REQUIRE(eventually([&] {
+        return f.log_text().find("reload: " + f.config_path() + " has 1500000 error(s)") != std::string::npos;
+    }));
+    std::string log = f.log_text();
+    CHECK(count_lines_with(log, "nonsense") == max_reported_errors);
+    CHECK(count_lines_with(log, f.config_path() + ": ... and 1499900 more errors") == 1);
+    check_seed_table(f.call(control::Verb::status));
+    CHECK(f.stop() == 0);
+}
+
+TEST_CASE("a reload to a file without virtual services is refused unless it says allow-empty=yes", "[daemon]") {
+    DaemonFixture f;
+    REQUIRE(f.start());
+    std::ofstream(f.config_path()) << "logfile=\"" << f.log_path() << "\"\n";
+    control::Reply refused = f.call(control::Verb::reload);
+    CHECK_FALSE(refused.ok);
+    CHECK_THAT(refused.error, Catch::Contains("has no virtual service and would remove the 1 running service(s)"));
+    CHECK_THAT(refused.error, Catch::Contains("allow-empty=yes"));
+    CHECK_THAT(f.log_text(), Catch::Contains("reload refused: " + f.config_path()));
+    CHECK(f.call(control::Verb::status).services.size() == 1);
+
+    // An empty read is the same.
+    std::ofstream(f.config_path(), std::ios::trunc).flush();
+    CHECK_FALSE(f.call(control::Verb::reload).ok);
+    CHECK(f.call(control::Verb::status).services.size() == 1);
+
+    std::ofstream(f.config_path()) << "logfile=\"" << f.log_path() << "\"\nallow-empty=yes\n";
+    control::Reply emptied = f.call(control::Verb::reload);
+    REQUIRE(emptied.ok);
+    CHECK_THAT(emptied.message, Catch::Contains("1 service removed"));
+    CHECK(f.call(control::Verb::status).services.empty());
     CHECK(f.stop() == 0);
 }
 

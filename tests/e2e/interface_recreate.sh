@@ -64,6 +64,17 @@ xvsd_start_or_exit "${p}d" "$work/xvsd.cf" "$instance" "$work/xvsd.log"
 fetch() { ip netns exec "${p}c" curl -s --max-time 10 --interface "$client" "http://$vip/" || true; }
 status() { xvsadm --instance "$instance" --status >"$work/status" 2>"$work/status.err"; }
 metrics() { ip netns exec "${p}d" curl -s --max-time 5 "http://127.0.0.1:$metrics_port/metrics" || true; }
+# metrics_showing LINE: a scrape that has LINE, waiting out the endpoint's
+# reuse window (a body is shared for 1 s; up to 5 s); else the last scrape.
+metrics_showing() {
+    local i m
+    for i in $(seq 25); do
+        m=$(metrics)
+        grep -qxF "$1" <<<"$m" && break
+        sleep 0.2
+    done
+    printf '%s\n' "$m"
+}
 leaked() { ip netns exec "${p}c" nft list counter inet xvs_leak from_real | sed -n 's/.*packets \([0-9]*\).*/\1/p'; }
 # wait_status CODE: until xvsadm --status exits with CODE (up to 5 s).
 wait_status() {
@@ -91,7 +102,7 @@ if wait_status 3; then
     grep -Eq '^d1 +MISSING' "$work/status" || fail "--status lists d1 as $(grep '^d1' "$work/status")"
     grep -Eq '^d0 +attached' "$work/status" || fail "--status lists d0 as $(grep '^d0' "$work/status")"
 fi
-m=$(metrics)
+m=$(metrics_showing 'xvs_interface_attached{interface="d1",mode="native"} 0')
 grep -q '^xvs_interface_attached{interface="d1",mode="native"} 0$' <<<"$m" ||
     fail "/metrics does not show d1 unattached: $(grep xvs_interface <<<"$m")"
 xvsadm --instance "$instance" -Ln >/dev/null 2>"$work/list.err" || fail "xvsadm -Ln failed"
@@ -109,7 +120,7 @@ if wait_status 0; then
         fail "--status lists d1 as $(grep '^d1' "$work/status")"
 fi
 ip -n "${p}d" link show d1 | grep -q "prog/xdp" || fail "ip link show d1 has no XDP program"
-m=$(metrics)
+m=$(metrics_showing 'xvs_interface_reattachments_total{interface="d1"} 1')
 grep -q '^xvs_interface_attached{interface="d1",mode="native"} 1$' <<<"$m" ||
     fail "/metrics does not show d1 attached: $(grep xvs_interface <<<"$m")"
 grep -q '^xvs_interface_reattachments_total{interface="d1"} 1$' <<<"$m" ||
