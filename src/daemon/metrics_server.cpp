@@ -139,6 +139,8 @@ void MetricsServer::process() {
             uint64_t expirations = 0;
             if (::read(fd, &expirations, sizeof expirations) < 0 && errno != EAGAIN)
                 throw_errno("metrics: reading the timerfd");
+            if (listener_paused_ && watch(epoll_.get(), listener_.get(), EPOLLIN, EPOLL_CTL_MOD))
+                listener_paused_ = false;
             expire();
         } else if (fd == worker_.fd()) {
             on_rendered();
@@ -152,8 +154,13 @@ void MetricsServer::accept_clients() {
     for (;;) {
         int fd = ::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
-            // EAGAIN: drained. Anything else (EMFILE, ECONNABORTED...) concerns
-            // one connection; the listener stays up and the next event retries.
+            // Out of fds the pending connection stays queued and the listener
+            // readable: stop watching it until the next timer tick rather than
+            // spin the loop. EAGAIN: drained. Anything else (ECONNABORTED...)
+            // concerns one connection; the next event retries.
+            if (errno == EMFILE || errno == ENFILE) {
+                if (watch(epoll_.get(), listener_.get(), 0, EPOLL_CTL_MOD)) listener_paused_ = true;
+            }
             return;
         }
         UniqueFd owned(fd);

@@ -85,6 +85,7 @@ class MetricsServer {
     UniqueFd epoll_;
     UniqueFd listener_;
     UniqueFd timer_;
+    bool listener_paused_ = false;  // out of fds: not watched until the next tick
     uint16_t port_ = 0;
     std::map<int, Client> clients_;
     std::vector<int> waiting_;  // clients waiting for the running rendering

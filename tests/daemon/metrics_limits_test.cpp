@@ -2,7 +2,11 @@
 // client limit and slow readers (MetricsReuse, MetricsWorker, MetricsServer).
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <atomic>
@@ -235,4 +239,59 @@ TEST_CASE("metrics HTTP: gzip when Accept-Encoding allows it, the same text once
     std::string plain_reply = http_exchange(served.server.port(), scrape);
     CHECK(plain_reply.find("Content-Encoding") == std::string::npos);
     CHECK(body_of(plain_reply) == text);
+}
+
+TEST_CASE("metrics server out of fds pauses its listener instead of spinning, then serves") {
+    // In a child: the fd limit and the fds used up are its own.
+    pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        ::alarm(20);
+        rlimit rl{64, 64};
+        if (::setrlimit(RLIMIT_NOFILE, &rl) != 0) ::_exit(10);
+        MetricsServer server(Endpoint{*IpAddress::parse("127.0.0.1"), 0},
+                             [] { return MetricsServer::Render([] { return std::string("up 1\n"); }); });
+        UniqueFd client = connect_to(server.port());  // queued, not yet accepted
+        std::vector<UniqueFd> hog;
+        for (;;) {
+            UniqueFd fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+            if (!fd) break;
+            hog.push_back(std::move(fd));
+        }
+        // Out of fds: the loop must not be woken over and over by the
+        // connection it cannot accept (about one wake per 250 ms tick).
+        int wakes = 0;
+        for (int i = 0; i < 20; ++i) {
+            pollfd p{server.fd(), POLLIN, 0};
+            if (::poll(&p, 1, 10) == 1) {
+                server.process();
+                ++wakes;
+            }
+        }
+        if (wakes > 5) ::_exit(11);
+        hog.clear();
+        std::string reply;
+        std::atomic<bool> answered{false};
+        std::thread reader([&] {
+            if (::send(client.get(), scrape.data(), scrape.size(), MSG_NOSIGNAL) < 0) return;
+            char buf[4096];
+            pollfd p{client.get(), POLLIN, 0};
+            while (::poll(&p, 1, 5000) == 1) {
+                ssize_t n = ::recv(client.get(), buf, sizeof buf, 0);
+                if (n <= 0) break;
+                reply.append(buf, static_cast<size_t>(n));
+            }
+            answered = true;
+        });
+        for (int i = 0; i < 500 && !answered; ++i) {
+            pollfd p{server.fd(), POLLIN, 0};
+            if (::poll(&p, 1, 10) == 1) server.process();
+        }
+        reader.join();
+        ::_exit(reply.find("200 OK") != std::string::npos ? 0 : 12);
+    }
+    int status = 0;
+    REQUIRE(::waitpid(child, &status, 0) == child);
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);  // 11: spun on the listener; 12: not served afterwards
 }
