@@ -4,7 +4,14 @@
  * untouched with XDP_PASS. A packet for a virtual service is never passed to
  * the stack: it is forwarded or dropped with a counter (lib/fwd.h says why).
  * The decisions about state, fragments and errors are in lib/conn.h and
- * lib/parse.h.
+ * lib/parse.h; which frames are taken at all (destination MAC, VLAN tags,
+ * martian sources, IPv4 header checksum) in lib/ingress.h; TTL / hop limit in
+ * lib/ttl.h.
+ *
+ * Order: a packet whose source may be a NAT real is looked up as a NAT reply
+ * before it is looked up as a client's packet, so a real's answer to a client
+ * whose address and port are themselves a virtual service goes back to that
+ * client instead of being balanced again.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -19,6 +26,8 @@
 #include "lib/encap.h"
 #include "lib/fwd.h"
 #include "lib/filter.h"
+#include "lib/ingress.h"
+#include "lib/ttl.h"
 
 static __always_inline __be16 real_port_for(const struct xvs_real *r, const struct xvs_packet *p)
 {
@@ -49,6 +58,8 @@ static __always_inline int forward_to_real(struct xdp_md *ctx, const struct xvs_
             return counted(XDP_DROP, XVS_STAT_DROP_ERROR);
         return send_to_next_hop(ctx, hop);
     }
+    if (r->method == XVS_FWD_MASQ && hop_decrement(ctx, p))
+        return counted(XDP_DROP, XVS_STAT_DROP_TTL);
     hop = next_hop(ctx, p->family, p->src, r->addr, p->proto, p->l3_len, now, &action);
     if (!hop)
         return action;
@@ -79,6 +90,8 @@ static __always_inline int nat_reply(struct xdp_md *ctx, const struct xvs_packet
     __builtin_memcpy(vaddr, rev->vaddr, 16);
     __be16 vport = rev->vport;
     __u32 service_id = rev->service_id, real_id = rev->real_id;
+    if (hop_decrement(ctx, p))
+        return counted(XDP_DROP, XVS_STAT_DROP_TTL);
     int action = XDP_DROP;
     struct xvs_hop *hop = next_hop(ctx, p->family, vaddr, p->dst, p->proto, p->l3_len, now_ns(),
                                    &action);
@@ -191,6 +204,9 @@ static __always_inline int new_flow(struct xdp_md *ctx, const struct xvs_packet 
         if (persistent)
             persist_create(&pkey, now, real_id, r->generation);
     }
+    /* A NAT packet that cannot be forwarded leaves no entry behind. */
+    if (r->method == XVS_FWD_MASQ && hop_limit_expired(ctx, p))
+        return counted(XDP_DROP, XVS_STAT_DROP_TTL);
     count(XVS_STAT_NEW_CONN);
     if (!(svc->flags & XVS_SVC_F_ONE_PACKET) || p->proto != IPPROTO_UDP)
         conn_create(p, key, now, service_id, real_id, r->generation);
@@ -212,6 +228,9 @@ int xvs_xdp_main(struct xdp_md *ctx)
     int may = addr_prefilter(ctx);
     if (!may)
         return counted(XDP_PASS, XVS_STAT_PASS);
+    int refused = frame_verdict(ctx);
+    if (refused)
+        return counted(XDP_PASS, refused);
     int parsed = parse_packet(ctx, &pkt);
     if (parsed == PARSE_MALFORMED)
         return counted(XDP_PASS, XVS_STAT_MALFORMED);
@@ -221,6 +240,9 @@ int xvs_xdp_main(struct xdp_md *ctx)
         may = addr_filter(&pkt);
     if (!may)
         return counted(XDP_PASS, XVS_STAT_PASS);
+    refused = packet_verdict(ctx, &pkt);
+    if (refused)
+        return counted(XDP_DROP, refused);
     if (pkt.frag == XVS_FRAG_LATER) {
         if (!(may & XVS_MAY_BE_VIP))
             return counted(XDP_PASS, XVS_STAT_PASS);
@@ -229,6 +251,11 @@ int xvs_xdp_main(struct xdp_md *ctx)
 
     struct xvs_conn_key key;
     conn_key_of(&pkt, &key);
+    if (may & XVS_MAY_BE_NAT_REPLY) {
+        int action = nat_reply(ctx, &pkt, &key, bytes);
+        if (action >= 0)
+            return action;
+    }
     if (may & XVS_MAY_BE_VIP) {
         struct xvs_conn *c = bpf_map_lookup_elem(&xvs_conns, &key);
         if (c) {
@@ -240,11 +267,6 @@ int xvs_xdp_main(struct xdp_md *ctx)
         struct xvs_service *svc = lookup_service(&pkt, &service_id);
         if (svc)
             return new_flow(ctx, &pkt, &key, svc, service_id, bytes);
-    }
-    if (may & XVS_MAY_BE_NAT_REPLY) {
-        int action = nat_reply(ctx, &pkt, &key, bytes);
-        if (action >= 0)
-            return action;
     }
     return counted(XDP_PASS, XVS_STAT_PASS);
 }

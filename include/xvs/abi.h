@@ -23,6 +23,8 @@
  *   xvs_pending_neigh LRU hash neigh_key -> first-seen time (ns)
  *   xvs_config       array[1] struct xvs_config
  *   xvs_iface_addrs  hash ifindex -> struct xvs_iface_addr (default tunnel sources)
+ *   xvs_ifaces       hash ifindex -> struct xvs_iface: the interfaces the program
+ *                    serves and their MACs, written at attach (per ifindex)
  *   xvs_stats        per-CPU array enum xvs_stat -> __u64
  *   xvs_service_stats / xvs_real_stats per-CPU arrays id -> struct xvs_counters
  *   xvs_addr_filter  array of __u64 bit words: which addresses may be a VIP
@@ -36,7 +38,7 @@
 
 /* Bumped whenever a map layout or the program's contract changes; a daemon
  * that finds pinned maps of another version does not reuse them. */
-#define XVS_ABI_VERSION 3
+#define XVS_ABI_VERSION 4
 
 #define XVS_MAX_SERVICES 4096
 #define XVS_MAX_REALS 65536
@@ -49,6 +51,7 @@
 #define XVS_PERSIST_TABLE_DEFAULT (1u << 18)
 #define XVS_FRAG_TABLE_SIZE 8192
 #define XVS_PENDING_NEIGH_SIZE 1024
+#define XVS_MAX_IFACES 1024
 
 /* Next-hop cache: slots per CPU (a power of two) and how long a cached route
  * and neighbour are trusted before bpf_fib_lookup is asked again. */
@@ -131,6 +134,12 @@ enum xvs_stat {
     XVS_STAT_DROP_ERROR,          /* helper failure (adjust_head, ...) */
     XVS_STAT_FRAG_PASS,           /* later fragment of an unknown datagram */
     XVS_STAT_ICMP_FORWARDED,      /* ICMP error for a flow sent to its real */
+    XVS_STAT_PASS_OTHER_HOST,     /* frame to another MAC, broadcast or multicast, or on an
+                                   * interface not served: handed to the stack untouched */
+    XVS_STAT_PASS_VLAN,           /* 802.1Q / 802.1ad tagged frame: handed to the stack untouched */
+    XVS_STAT_DROP_MARTIAN,        /* source the kernel's IP input rejects, or source = destination */
+    XVS_STAT_DROP_BAD_CSUM,       /* IPv4 header checksum does not verify */
+    XVS_STAT_DROP_TTL,            /* NAT: TTL / hop limit would reach 0 on forwarding */
     XVS_STAT__COUNT,
 };
 
@@ -291,6 +300,13 @@ struct xvs_config {
      * a memory load where a clock helper is a call. 0 = use the helper. */
     __u64 clock_ns_per_tick;
     __u64 clock_offset_ns;
+};
+
+/* Value of xvs_ifaces: an interface the program serves. Frames arriving on
+ * it that are not addressed to mac go to the stack untouched. */
+struct xvs_iface {
+    __u8 mac[6];
+    __u16 pad;
 };
 
 struct xvs_iface_addr {

@@ -146,6 +146,7 @@ TEST_CASE("a restarted data plane reuses pinned maps and keeps established flows
     try {
         {
             XdpDataplane dp(o);
+            dp.serve_interface(net.client_ifindex);
             dir = dp.pin_directory();
             auto m = make_model({svc, gone});
             dp.apply(diff(Model{}, m), m);
@@ -155,6 +156,7 @@ TEST_CASE("a restarted data plane reuses pinned maps and keeps established flows
         REQUIRE(exists(dir + "/xvs_conns"));
         o.keep_on_exit = false;
         XdpDataplane again(o);
+        again.serve_interface(net.client_ifindex);
         // What the previous plane served, as the daemon seeds health from it.
         const auto& found = again.serving_at_start();
         REQUIRE(found.size() == 2);

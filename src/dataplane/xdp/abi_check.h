@@ -37,6 +37,7 @@ static_assert(sizeof(xvs_neigh_key) == 24);
 static_assert(sizeof(xvs_config) == 40);
 static_assert(offsetof(xvs_config, clock_ns_per_tick) == 24);
 static_assert(sizeof(xvs_iface_addr) == 20);
+static_assert(sizeof(xvs_iface) == 8);
 static_assert(sizeof(xvs_counters) == 40);
 static_assert(sizeof(xvs_hop) == 64);
 static_assert(offsetof(xvs_hop, filled_ns) == 24);

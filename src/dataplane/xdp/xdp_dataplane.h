@@ -99,6 +99,13 @@ class XdpDataplane : public Dataplane {
     // Map writes done by the last apply() (0 for an unchanged model).
     size_t last_apply_writes() const { return last_apply_writes_; }
 
+    // Makes the program serve frames arriving on ifindex: writes the
+    // interface's MAC into xvs_ifaces (frames to any other destination MAC
+    // are passed). attach() calls it, also on a re-attach, which refreshes a
+    // changed MAC; tests and tools that run the program without attaching
+    // call it for their ingress interfaces.
+    void serve_interface(int ifindex);
+
     int program_fd() const;
     // A map of the program by name ("xvs_conns", ...), for tests and tools.
     int map_fd(std::string_view map_name) const;

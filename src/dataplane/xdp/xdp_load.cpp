@@ -20,6 +20,7 @@
 #include <set>
 
 #include "common/unique_fd.h"
+#include "dataplane/xdp/interface_mac.h"
 #include "dataplane/xdp/neighbour.h"
 #include "dataplane/xdp/xdp_maps_io.h"
 #include "xvs_xdp.skel.h"
@@ -350,11 +351,22 @@ void XdpDataplane::adopt_pinned_ids() {
     }
 }
 
+void XdpDataplane::serve_interface(int ifindex) {
+    xvs_iface value{};
+    auto mac = interface_mac(ifindex);
+    std::memcpy(value.mac, mac.data(), sizeof value.mac);
+    uint32_t key = static_cast<uint32_t>(ifindex);
+    if (bpf_map_update_elem(bpf_map__fd(skel_->maps.xvs_ifaces), &key, &value, BPF_ANY) != 0)
+        throw DataplaneError("writing xvs_ifaces: " + errno_text(errno));
+}
+
 void XdpDataplane::attach(const std::string& interface) {
     int ifindex = static_cast<int>(if_nametoindex(interface.c_str()));
     if (ifindex == 0)
         throw DataplaneError(interface + ": XDP attach failed: no such interface");
     int prog_fd = program_fd();
+    // Before the program sees the interface's first frame.
+    serve_interface(ifindex);
 
     bpf_xdp_query_opts query{};
     query.sz = sizeof query;
@@ -424,6 +436,10 @@ void XdpDataplane::detach_all() noexcept {
         opts.old_prog_fd = program_fd();
         if (int err = bpf_xdp_detach(a.ifindex, a.flags | XDP_FLAGS_REPLACE, &opts); err != 0)
             std::cerr << "xvs: " << a.interface << ": XDP detach failed: " << errno_text(err)
+                      << "\n";
+        uint32_t key = static_cast<uint32_t>(a.ifindex);
+        if (bpf_map_delete_elem(bpf_map__fd(skel_->maps.xvs_ifaces), &key) != 0 && errno != ENOENT)
+            std::cerr << "xvs: " << a.interface << ": clearing xvs_ifaces: " << errno_text(errno)
                       << "\n";
     }
     attached_.clear();
