@@ -142,6 +142,8 @@ class XdpDataplane : public Dataplane {
     void adopt_pinned_ids();
     void attach(const std::string& interface);
     void detach_all() noexcept;
+    // Undoes serve_interface() (an interface detached or never attached).
+    void forget_interface(int ifindex, const std::string& interface) noexcept;
     void write_config();
     void measure_program_clock(xvs_config& cfg);
     void refresh_interface_addresses();

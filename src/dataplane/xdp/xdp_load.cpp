@@ -360,13 +360,17 @@ void XdpDataplane::serve_interface(int ifindex) {
         throw DataplaneError("writing xvs_ifaces: " + errno_text(errno));
 }
 
+void XdpDataplane::forget_interface(int ifindex, const std::string& interface) noexcept {
+    uint32_t key = static_cast<uint32_t>(ifindex);
+    if (bpf_map_delete_elem(bpf_map__fd(skel_->maps.xvs_ifaces), &key) != 0 && errno != ENOENT)
+        std::cerr << "xvs: " << interface << ": clearing xvs_ifaces: " << errno_text(errno) << "\n";
+}
+
 void XdpDataplane::attach(const std::string& interface) {
     int ifindex = static_cast<int>(if_nametoindex(interface.c_str()));
     if (ifindex == 0)
         throw DataplaneError(interface + ": XDP attach failed: no such interface");
     int prog_fd = program_fd();
-    // Before the program sees the interface's first frame.
-    serve_interface(ifindex);
 
     bpf_xdp_query_opts query{};
     query.sz = sizeof query;
@@ -394,6 +398,8 @@ void XdpDataplane::attach(const std::string& interface) {
     std::vector<std::pair<uint32_t, const char*>> modes;
     if (options_.mode != XdpOptions::Mode::generic) modes.emplace_back(XDP_FLAGS_DRV_MODE, "native");
     if (options_.mode != XdpOptions::Mode::native) modes.emplace_back(XDP_FLAGS_SKB_MODE, "generic");
+    // Before the program sees the interface's first frame.
+    serve_interface(ifindex);
     std::string failures;
     for (auto [mode, mode_name] : modes) {
         bpf_xdp_attach_opts opts{};
@@ -423,6 +429,7 @@ void XdpDataplane::attach(const std::string& interface) {
         if (!failures.empty()) failures += "; ";
         failures += std::string(mode_name) + " mode: " + errno_text(err);
     }
+    forget_interface(ifindex, interface);
     if (modes.size() == 1)
         throw DataplaneError(interface + ": XDP attach failed (" + modes[0].second +
                              " mode): " + failures.substr(failures.find(": ") + 2));
@@ -437,10 +444,7 @@ void XdpDataplane::detach_all() noexcept {
         if (int err = bpf_xdp_detach(a.ifindex, a.flags | XDP_FLAGS_REPLACE, &opts); err != 0)
             std::cerr << "xvs: " << a.interface << ": XDP detach failed: " << errno_text(err)
                       << "\n";
-        uint32_t key = static_cast<uint32_t>(a.ifindex);
-        if (bpf_map_delete_elem(bpf_map__fd(skel_->maps.xvs_ifaces), &key) != 0 && errno != ENOENT)
-            std::cerr << "xvs: " << a.interface << ": clearing xvs_ifaces: " << errno_text(errno)
-                      << "\n";
+        forget_interface(a.ifindex, a.interface);
     }
     attached_.clear();
     attached_modes_.clear();
