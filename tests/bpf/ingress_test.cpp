@@ -48,12 +48,12 @@ TEST_CASE("frames to another MAC, broadcast or multicast go to the stack untouch
     for (const char* dst : {"02:00:00:00:00:99", "ff:ff:ff:ff:ff:ff", "01:00:5e:00:00:01",
                             "33:33:00:00:00:01", "02:00:00:00:01:01" /* the other interface's */}) {
         for (const char* vip : {"10.0.0.100", "fd00::100"}) {
-            DYNAMIC_SECTION(vip << " to " << dst) {
-                PacketSpec spec = client_packet(vip, 80);
-                spec.eth_dst = mac(dst);
-                check_passed_untouched(f, spec);
-                CHECK(f.stat(XVS_STAT_PASS_OTHER_HOST) == 1);
-            }
+            INFO(vip << " to " << dst);
+            PacketSpec spec = client_packet(vip, 80);
+            spec.eth_dst = mac(dst);
+            uint64_t before = f.stat(XVS_STAT_PASS_OTHER_HOST);
+            check_passed_untouched(f, spec);
+            CHECK(f.stat(XVS_STAT_PASS_OTHER_HOST) == before + 1);
         }
     }
 }
@@ -129,12 +129,11 @@ TEST_CASE("martian sources and LAND create no state and are dropped") {
                             Case{"::ffff:10.0.0.2", "fd00::100"}, Case{"fd00::100", "fd00::100"}}) {
         for (uint16_t port : {uint16_t(80), uint16_t(8080)}) {
             if (port == 8080 && vip[0] == 'f') continue;
-            DYNAMIC_SECTION(src << " -> " << vip << ":" << port) {
-                PacketSpec spec = client_packet(vip, port);
-                spec.src = ip(src);
-                if (std::string(src) == vip) spec.sport = port;  // LAND: src = dst, ports too
-                check_dropped_statelessly(f, spec, XVS_STAT_DROP_MARTIAN);
-            }
+            INFO(src << " -> " << vip << ":" << port);
+            PacketSpec spec = client_packet(vip, port);
+            spec.src = ip(src);
+            if (std::string(src) == vip) spec.sport = port;  // LAND: src = dst, ports too
+            check_dropped_statelessly(f, spec, XVS_STAT_DROP_MARTIAN);
         }
     }
 }
