@@ -50,6 +50,9 @@ XdpDataplane::XdpDataplane(XdpOptions options) : options_(std::move(options)) {
     write_config();
     refresh_interface_addresses();
     adopt_pinned_ids();
+    held_ = std::make_unique<HeldFragments>(
+        bpf_map__fd(skel_->maps.xvs_frag_held), bpf_map__fd(skel_->maps.xvs_frags), program_fd(),
+        bpf_program__fd(skel_->progs.xvs_frag_expire));
     try {
         for (const auto& interface : options_.interfaces) attach(interface);
     } catch (...) {
@@ -61,9 +64,12 @@ XdpDataplane::XdpDataplane(XdpOptions options) : options_(std::move(options)) {
         }
         throw;
     }
+    if (options_.replay_fragments)
+        replayer_ = std::make_unique<FragmentReplayer>(*held_, bpf_map__fd(skel_->maps.xvs_frag_ready));
 }
 
 XdpDataplane::~XdpDataplane() {
+    replayer_.reset();
     if (options_.keep_on_exit) return;
     detach_all();
     bpf_map* map;

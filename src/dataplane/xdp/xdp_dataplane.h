@@ -36,6 +36,7 @@
 #include "common/unique_fd.h"
 #include "dataplane/dataplane.h"
 #include "dataplane/xdp/address_filter.h"
+#include "dataplane/xdp/held_fragments.h"
 #include "model/address.h"
 #include "xvs/abi.h"
 
@@ -60,6 +61,9 @@ struct XdpOptions {
     uint32_t persistence_table_size = XVS_PERSIST_TABLE_DEFAULT;
     // Entries of the real table: reals summed over all services (xvsd --max-reals).
     uint32_t max_reals = XVS_MAX_REALS;
+    // Replay held fragments on a thread of the plane's own (FragmentReplayer,
+    // held_fragments.h); xvsd sets it. Off, held_fragments() is driven by hand.
+    bool replay_fragments = false;
 };
 
 // The largest max_reals accepted (ids are u32; this bounds kernel memory).
@@ -100,6 +104,8 @@ class XdpDataplane : public Dataplane {
     size_t last_apply_writes() const { return last_apply_writes_; }
 
     int program_fd() const;
+    // Later fragments held for want of their first (bpf/lib/frag.h).
+    HeldFragments& held_fragments() { return *held_; }
     // A map of the program by name ("xvs_conns", ...), for tests and tools.
     int map_fd(std::string_view map_name) const;
     // The ids apply() gave a service / a real (nullopt when not programmed).
@@ -170,6 +176,9 @@ class XdpDataplane : public Dataplane {
     XdpOptions options_;
     std::string pin_dir_;
     std::unique_ptr<xvs_xdp, SkeletonDeleter> skel_;
+    // After skel_: gone before the program and maps they use.
+    std::unique_ptr<HeldFragments> held_;
+    std::unique_ptr<FragmentReplayer> replayer_;
     std::vector<Attachment> attached_;
     std::vector<std::pair<std::string, std::string>> attached_modes_;
     int possible_cpus_ = 1;
