@@ -131,9 +131,15 @@ static __always_inline int frag_claim(struct xvs_held_frag *h, __u64 now)
     return 1;
 }
 
+/* Where the datagram's probes start: every bit of the id moves it (a sender's
+ * consecutive ids must not crowd into one probe window). */
 static __always_inline __u32 frag_slot_start(const struct xvs_frag_key *k)
 {
-    __u32 h = (k->id ^ k->src[0] ^ k->src[3] ^ k->dst[0] ^ k->dst[3]) * 0x9e3779b1u;
+    __u32 h = k->id ^ k->src[0] ^ k->src[3] ^ k->dst[0] ^ k->dst[3];
+    h ^= h >> 16;
+    h *= 0x85ebca6bu;
+    h ^= h >> 13;
+    h *= 0xc2b2ae35u;
     return h ^ (h >> 16);
 }
 

@@ -29,9 +29,9 @@ datagrams=5
 port=5000
 
 if [ "$family" = --ipv6 ]; then
-    v=6 any=:: plen=64
+    v=6 any=:: plen=64 label="$method IPv6"
 else
-    v= any=0.0.0.0 plen=24
+    v= any=0.0.0.0 plen=24 label="$method IPv4"
 fi
 
 netns_log "building the $method topology ($p*)"
@@ -117,7 +117,7 @@ echo "held: ${held:-?}  expired: $(action frag_expired)  full: $(action frag_hol
 if [ "$failures" -ne 0 ]; then
     echo "--- xvsd log" >&2
     cat "$work/xvsd.log" >&2 || true
-    echo "reversed fragments ($method ${v:+IPv6}${v:-IPv4}): $failures check(s) failed" >&2
+    echo "reversed fragments ($label): $failures check(s) failed" >&2
     exit 1
 fi
-echo "reversed fragments ($method ${v:+IPv6}${v:-IPv4}): all checks passed"
+echo "reversed fragments ($label): all checks passed"
