@@ -17,6 +17,11 @@
 // the new size when every id in use fits, else the plane starts with empty
 // tables (and says so on stderr).
 //
+// With XdpOptions::replay_fragments the plane runs one thread of its own, the
+// FragmentReplayer (held_fragments.h), which replays later IP fragments the
+// program held for want of their first; it touches only the held slots, the
+// fragment map and BPF_PROG_TEST_RUN, never the state apply() keeps.
+//
 // Limits (unsupported() reports them per service): schedulers rr, wrr, sh,
 // dh, mh only; fwmark services need match= lines; no upper/lower connection
 // thresholds; reals of the service's address family.
