@@ -110,7 +110,8 @@ action() {
 }
 held=$(action frag_held)
 echo "held: ${held:-?}  expired: $(action frag_expired)  full: $(action frag_hold_full)"
-[ "${held:-0}" -ge $((2 * datagrams)) ] || fail "the program held ${held:-no} later fragments, expected $((2 * datagrams))"
+[ "${held:-0}" -ge $((2 * datagrams)) ] ||
+    fail "the program held ${held:-no} later fragments, expected $((2 * datagrams))"
 [ "$(action frag_expired)" = 0 ] || fail "held fragments expired instead of being replayed"
 [ "$(action frag_pass)" = 0 ] || fail "fragments were passed to the director's stack"
 

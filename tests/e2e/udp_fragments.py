@@ -69,7 +69,8 @@ def send(iface, dst_mac, src, dst, port, count, size):
     sock = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(proto))
     for n in range(count):
         payload = bytes((i * 7 + n * 13 + 1) & 0xFF for i in range(size))
-        for packet in reversed(fragments(src, dst, 0x5100 + n, udp_datagram(src, dst, port, payload))):
+        datagram = udp_datagram(src, dst, port, payload)
+        for packet in reversed(fragments(src, dst, 0x5100 + n, datagram)):
             sock.sendto(packet, (iface, proto, 0, 0, mac))
         print(hashlib.sha256(payload).hexdigest(), flush=True)
 

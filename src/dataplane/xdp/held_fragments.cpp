@@ -45,8 +45,7 @@ HeldFragments::HeldFragments(int held_map_fd, int frags_map_fd, int program_fd,
     long page = sysconf(_SC_PAGESIZE);
     memory_size_ = (stride_ * XVS_FRAG_HOLD_SLOTS + page - 1) / page * page;
     void* m = mmap(nullptr, memory_size_, PROT_READ | PROT_WRITE, MAP_SHARED, held_map_fd, 0);
-    if (m == MAP_FAILED)
-        throw DataplaneError("mapping xvs_frag_held: " + errno_text(errno));
+    if (m == MAP_FAILED) throw DataplaneError("mapping xvs_frag_held: " + errno_text(errno));
     memory_ = m;
 }
 
@@ -81,7 +80,8 @@ std::vector<HeldFrame> HeldFragments::take_decided() {
         uint32_t len = std::min<uint32_t>(s.len, XVS_FRAG_HOLD_BYTES);
         frame.bytes.assign(s.data, s.data + len);
         expected = XVS_HELD_REPLAYING;
-        if (state.compare_exchange_strong(expected, XVS_HELD_FREE)) frames.push_back(std::move(frame));
+        if (state.compare_exchange_strong(expected, XVS_HELD_FREE))
+            frames.push_back(std::move(frame));
     }
     return frames;
 }

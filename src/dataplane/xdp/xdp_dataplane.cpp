@@ -65,7 +65,8 @@ XdpDataplane::XdpDataplane(XdpOptions options) : options_(std::move(options)) {
         throw;
     }
     if (options_.replay_fragments)
-        replayer_ = std::make_unique<FragmentReplayer>(*held_, bpf_map__fd(skel_->maps.xvs_frag_ready));
+        replayer_ =
+            std::make_unique<FragmentReplayer>(*held_, bpf_map__fd(skel_->maps.xvs_frag_ready));
 }
 
 XdpDataplane::~XdpDataplane() {
