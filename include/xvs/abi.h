@@ -64,8 +64,8 @@
 #define XVS_FRAG_HOLD_BYTES 1536
 #define XVS_FRAG_HOLD_PROBES 8
 #define XVS_FRAG_HOLD_NS (1000000000ull)
-/* Bytes of the ready ring buffer (a power-of-two number of pages): 16 bytes of
- * header + 40 of key per notification, so about 290 datagrams between two
+/* Bytes of the ready ring buffer (a power-of-two number of pages): 8 bytes of
+ * header + 40 of key per notification, so about 340 datagrams between two
  * reads of xvsd; a notification lost to a full ring is made up for by xvsd's
  * sweep of the slots. */
 #define XVS_FRAG_READY_BYTES (16u * 1024u)

@@ -27,6 +27,10 @@ uint64_t monotonic_ns() {
     return uint64_t(ts.tv_sec) * XVS_NS_PER_SEC + uint64_t(ts.tv_nsec);
 }
 
+// How long ago the program stamped `then`: signed, since its clock may run a
+// tick ahead of ours.
+int64_t age(uint64_t now, uint64_t then) { return static_cast<int64_t>(now - then); }
+
 std::atomic_ref<__u64> state_of(xvs_held_frag& s) { return std::atomic_ref<__u64>(s.state); }
 
 std::string interface_name(uint32_t ifindex) {
@@ -60,7 +64,8 @@ xvs_held_frag& HeldFragments::slot(uint32_t index) const {
 bool HeldFragments::decided(const xvs_frag_key& key, uint64_t now_ns) const {
     xvs_frag f{};
     if (bpf_map_lookup_elem(frags_fd_, &key, &f) != 0) return false;
-    return !(f.flags & XVS_FRAG_F_WAITING) && now_ns - f.created_ns <= XVS_TIMEOUT_FRAG;
+    return !(f.flags & XVS_FRAG_F_WAITING) &&
+           age(now_ns, f.created_ns) <= static_cast<int64_t>(XVS_TIMEOUT_FRAG);
 }
 
 std::vector<HeldFrame> HeldFragments::take_decided() {
@@ -72,7 +77,8 @@ std::vector<HeldFrame> HeldFragments::take_decided() {
         if (state.load(std::memory_order_acquire) != XVS_HELD_READY) continue;
         xvs_frag_key key = s.key;
         // Expired frames are left to expire(), which counts them.
-        if (now - s.held_ns > XVS_FRAG_HOLD_NS || !decided(key, now)) continue;
+        if (age(now, s.held_ns) > static_cast<int64_t>(XVS_FRAG_HOLD_NS) || !decided(key, now))
+            continue;
         __u64 expected = XVS_HELD_READY;
         if (!state.compare_exchange_strong(expected, XVS_HELD_REPLAYING)) continue;
         HeldFrame frame;
