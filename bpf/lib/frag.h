@@ -15,7 +15,8 @@
  * forwarded for real. A first fragment the program hands to the director's
  * own stack (no service for its port) records XVS_FRAG_F_STACK, so that its
  * later fragments follow it there, replayed or not; a VIP fragment never
- * reaches the stack without that decision.
+ * reaches the stack without that decision. Later fragments of protocols no
+ * service can be for (not TCP, not UDP) are never held: they pass.
  *
  * Bounds, and what happens past them (counters in enum xvs_stat):
  * - XVS_FRAG_HOLD_SLOTS slots of XVS_FRAG_HOLD_BYTES bytes of frame; a longer

@@ -151,7 +151,7 @@ enum xvs_stat {
     XVS_STAT_DROP_ERROR,          /* helper failure (adjust_head, ...) */
     XVS_STAT_FRAG_PASS,           /* later fragment of an unknown datagram */
     XVS_STAT_ICMP_FORWARDED,      /* ICMP error for a flow sent to its real */
-    XVS_STAT_FRAG_HELD,           /* later fragment before its first: held for replay */
+    XVS_STAT_FRAG_HELD,           /* later fragment before its first: held (seen again when replayed) */
     XVS_STAT_FRAG_HOLD_FULL,      /* ... dropped: no free slot among the probed ones */
     XVS_STAT_FRAG_HOLD_TOO_LONG,  /* ... dropped: frame longer than XVS_FRAG_HOLD_BYTES */
     XVS_STAT_FRAG_EXPIRED,        /* held fragment dropped unreplayed after XVS_FRAG_HOLD_NS */
