@@ -279,3 +279,23 @@ TEST_CASE("the plane's replay thread sends held fragments out for real (live fra
     CHECK(f.dp.held_fragments().waiting() == 0);
     CHECK(f.dp.status().at(0).counters.packets_in == 3);
 }
+
+TEST_CASE("a later fragment whose real was removed since its first is dropped, not passed") {
+    XdpFixture f;
+    auto both = make_model({make_service(Protocol::udp, "10.0.0.100", 53,
+                                         {make_real("10.1.0.2", 53, ForwardMethod::gate),
+                                          make_real("10.1.0.3", 53, ForwardMethod::gate)})});
+    f.set(both);
+    auto first = f.send(udp_fragment("10.0.0.100", 0, 48, true));
+    REQUIRE(first.action == XDP_REDIRECT);
+    int real = real_of(first);
+    REQUIRE(real != 0);
+    int other = real == 2 ? 3 : 2;
+    f.set(make_model({make_service(Protocol::udp, "10.0.0.100", 53,
+                                   {make_real("10.1.0." + std::to_string(other), 53,
+                                              ForwardMethod::gate)})}));
+    CHECK(f.send(udp_fragment("10.0.0.100", 48, 48, true)).action == XDP_DROP);
+    CHECK(f.stat(XVS_STAT_DROP_NO_REAL) == 1);
+    CHECK(f.stat(XVS_STAT_FRAG_PASS) == 0);
+    CHECK(f.stat(XVS_STAT_FRAG_HELD) == 0);
+}
