@@ -8,7 +8,9 @@
 // (truncation, bit flips, random bytes) of which it only knows what may be
 // forwarded. A frame that is passed must come back untouched; one that is
 // forwarded must be allowed and go to a real of its service (or, for a NAT
-// reply, back to its client from the VIP) with valid checksums.
+// reply, back to its client from the VIP) with valid checksums. Fragmented
+// datagrams are sent in order and later fragment first: an early one is held
+// and, taken back as xvsd replays it, must go where its first fragment went.
 #include <catch2/catch.hpp>
 
 #include <map>
@@ -84,7 +86,8 @@ bool may_forward(const std::vector<uint8_t>& frame, const Mac& own) {
 
     size_t l4_left = p.l3_offset + p.total_length - p.l4_offset;
     bool later_fragment = p.is_fragment && p.sport == 0 && p.dport == 0 && p.tcp_flags == 0;
-    if (later_fragment) return is_vip(p.dst);  // follows a first fragment, if one was seen
+    // Follows a first fragment if one was seen, else is held (dropped) until one is.
+    if (later_fragment) return is_vip(p.dst);
     if (p.proto == 1 || p.proto == 58)
         return is_vip(p.dst) && p.inner && p.inner->src == p.dst && l4_left >= 8;
     bool nat_reply = p.src == ip("10.1.0.4") || p.src == ip("10.1.0.3") || p.src == ip("fd00:1::2");
@@ -229,6 +232,13 @@ class Generator {
         Case c;
         if (!flows.empty() && pick(4) == 0) reply(c, flows[pick(flows.size())], net);
         else client(c, net);
+        disturb(c, net);
+        return c;
+    }
+    // A client's datagram, to be sent in fragments (never a NAT reply).
+    Case datagram(const TestNetwork& net) {
+        Case c;
+        client(c, net);
         disturb(c, net);
         return c;
     }
@@ -383,6 +393,37 @@ std::string misforward(const Case& c, const std::vector<uint8_t>& in, const XdpR
     }
 }
 
+// What is wrong with the program's forwarding of a later fragment of c,
+// whose first fragment went out as first_out (empty: nothing). A later
+// fragment carries no ports: it goes where its first went, to the same real.
+std::string later_misforward(const Case& c, const XdpRun& first_out, const std::vector<uint8_t>& in,
+                             const XdpRun& out) {
+    auto parsed = parse_frame(out.frame);
+    auto sent = parse_frame(in);
+    if (!parsed || !parsed->ip || !sent || !sent->ip) return "later fragment: output unreadable";
+    const ParsedIp& o = *parsed->ip;
+    const ParsedIp& i = *sent->ip;
+    if (!checksums_valid(*parsed)) return "later fragment: bad checksums out";
+    if (real_of(out) == 0 || real_of(out) != real_of(first_out))
+        return "later fragment not to the MAC its first fragment went to";
+    const Service& svc = *c.svc;
+    switch (svc.method) {
+        case ForwardMethod::gate:
+            if (!std::equal(in.begin() + 12, in.end(), out.frame.begin() + 12))
+                return "later fragment: DR changed the packet";
+            return "";
+        case ForwardMethod::masq:
+            if (o.dst != svc.real || o.src != i.src || !o.is_fragment) return "later fragment: NAT to the wrong real";
+            if (o.ttl != i.ttl - 1) return "later fragment: NAT TTL not decremented";
+            return "";
+        default:
+            if (o.dst != svc.real || !o.inner || o.inner->src != i.src || o.inner->dst != i.dst ||
+                o.inner->ttl != i.ttl || !o.inner->is_fragment)
+                return "later fragment: TUN to the wrong real or with a changed inner packet";
+            return "";
+    }
+}
+
 void mutate(std::vector<uint8_t>& frame, std::mt19937& rng) {
     switch (rng() % 4) {
         case 0:
@@ -429,7 +470,152 @@ TEST_CASE("a million packets through the program: 0 misforwards against the refe
         if (wrong_action + misforwards > 10) return;
         samples << what << " (" << xdp_action_name(out.action) << "): " << hex(frame) << "\n";
     };
+    auto remember_flow = [&](const Case& c) {
+        if (c.expect == Expect::forward_service && c.svc->method == ForwardMethod::masq) {
+            auto key = std::make_tuple(c.svc, c.spec.src, c.spec.sport);
+            if (!flow_index.count(key)) {
+                flow_index[key] = flows.size();
+                flows.push_back({c.svc, c.spec.src, c.spec.sport, c.spec.dport});
+            }
+        }
+    };
+    auto own_mac = [&](int ifindex) -> const Mac& {
+        return ifindex == f.net.real_ifindex ? f.net.real_if_mac : f.net.client_if_mac;
+    };
+    // Judges the action on a structured frame; true when it was the expected one.
+    auto judge = [&](const std::string& what, Expect expect, const std::vector<uint8_t>& in,
+                     const XdpRun& out) {
+        bool forwarded = out.action == XDP_TX || out.action == XDP_REDIRECT;
+        if (out.action == XDP_ABORTED) {
+            ++wrong_action;
+            sample(what + ": aborted", in, out);
+            return false;
+        }
+        if (out.action == XDP_PASS && out.frame != in) {
+            ++misforwards;
+            sample(what + ": passed but changed", in, out);
+            return false;
+        }
+        Expect got = forwarded ? Expect::forward_service : out.action == XDP_DROP ? Expect::drop : Expect::pass;
+        if (got != expect) {
+            if (forwarded) ++misforwards;
+            else ++wrong_action;
+            sample(what + ": expected " + std::to_string(int(expect)), in, out);
+            return false;
+        }
+        ++seen[what + " " + std::to_string(int(got))];
+        return true;
+    };
+    // A client's datagram in two fragments, in order or the later one first.
+    // The later one first is held (dropped) by the program wherever it would
+    // otherwise have to guess: for a VIP, on a frame the ingress checks take.
+    // The first fragment then decides, and the held frame, taken back as
+    // xvsd takes it, must follow that decision when run through the program
+    // again: to the first's real, to the stack, or dropped.
+    uint32_t next_frag_id = 0x100;  // distinct from every unfragmented frame's (1)
+    auto fragmented = [&] {
+        Case c = gen.datagram(f.net);
+        if (c.spec.payload.size() < 24) c.spec.payload.resize(24 + gen.pick(40), 0x5c);
+        const size_t l4 = (c.spec.proto == 6 ? 20 : 8) + c.spec.payload.size();
+        const uint32_t id = next_frag_id++;
+        PacketSpec first = c.spec, later = c.spec;
+        first.fragment = Fragment{id, 0, 24, true};
+        later.fragment = Fragment{id, 24, uint16_t(l4 - 24), false};
+        auto build = [&](const PacketSpec& s) {
+            auto frame = build_packet(s);
+            if (c.bad_checksum) frame[s.vlans.size() * 4 + 14 + 10] ^= 0x5a;
+            return frame;
+        };
+        const auto first_frame = build(first), later_frame = build(later);
+        const int ingress = c.from_real ? f.net.real_ifindex : f.net.client_ifindex;
+        const Mac& own = own_mac(ingress);
+        // Held: to a VIP, past the MAC, VLAN, checksum and martian checks.
+        const bool holdable = [&] {
+            if (!frame_for_us(later_frame, own)) return false;
+            auto p = parse_frame(later_frame);
+            return p && p->ip && p->ip->header_checksum_ok && !martian_source(p->ip->src, p->ip->dst) &&
+                   is_vip(p->ip->dst);
+        }();
+        XdpRun first_out;
+        auto send_first = [&] {
+            first_out = run_xdp(f.dp.program_fd(), first_frame, ingress);
+            if (!judge("first fragment", c.expect, first_frame, first_out)) return false;
+            if (c.expect != Expect::forward_service) return true;
+            if (std::string why = misforward(c, first_frame, first_out, f.net); !why.empty()) {
+                ++misforwards;
+                sample("first fragment: " + why, first_frame, first_out);
+                return false;
+            }
+            remember_flow(c);
+            return true;
+        };
+        auto check_later = [&](const std::string& what, Expect expect, const XdpRun& out) {
+            if (!judge(what, expect, later_frame, out) || expect != Expect::forward_service) return;
+            if (std::string why = later_misforward(c, first_out, later_frame, out); !why.empty()) {
+                ++misforwards;
+                sample(why, later_frame, out);
+            }
+        };
+        if (!gen.pick(2)) {
+            // In order: the later fragment follows its first's decision.
+            if (send_first())
+                check_later("later fragment after its first", c.expect,
+                            run_xdp(f.dp.program_fd(), later_frame, ingress));
+            return;
+        }
+        const uint64_t held_before = f.stat(XVS_STAT_FRAG_HELD), full_before = f.stat(XVS_STAT_FRAG_HOLD_FULL);
+        XdpRun early = run_xdp(f.dp.program_fd(), later_frame, ingress);
+        const bool held = f.stat(XVS_STAT_FRAG_HELD) == held_before + 1;
+        const bool full = f.stat(XVS_STAT_FRAG_HOLD_FULL) == full_before + 1;
+        if (held == full && holdable) {
+            ++wrong_action;
+            sample("early later fragment neither held nor counted as no slot free", later_frame, early);
+            return;
+        }
+        if ((held || full) && !holdable) {
+            ++wrong_action;
+            sample("early later fragment held though the ingress checks refuse it", later_frame, early);
+            return;
+        }
+        if (full) ++seen["early later fragment: no slot"];
+        if (!judge("early later fragment", holdable ? Expect::drop : c.expect, later_frame, early)) return;
+        if (!send_first()) return;
+        // A first fragment forwarded or sent to the stack recorded a decision;
+        // a dropped one may have (an established NAT flow whose TTL runs out).
+        const bool decided = c.expect != Expect::drop;
+        size_t replayed = 0;
+        for (const auto& h : f.dp.held_fragments().take_decided()) {
+            XdpRun out = run_xdp(f.dp.program_fd(), h.bytes, int(h.ifindex));
+            if (h.bytes != later_frame) {
+                // Another datagram's (a mutated frame held before): may it be forwarded?
+                bool forwarded = out.action == XDP_TX || out.action == XDP_REDIRECT;
+                if (forwarded && !may_forward(h.bytes, own_mac(int(h.ifindex)))) {
+                    ++misforwards;
+                    sample("replayed frame forwarded", h.bytes, out);
+                }
+                continue;
+            }
+            ++replayed;
+            if (int(h.ifindex) != ingress) {
+                ++wrong_action;
+                sample("held fragment replayed on another interface", h.bytes, out);
+                continue;
+            }
+            check_later("replayed later fragment", c.expect, out);
+        }
+        if (replayed > 1 || (held && decided && replayed != 1) || (!held && replayed)) {
+            ++wrong_action;
+            sample("held fragment replayed " + std::to_string(replayed) + " times", later_frame, early);
+        }
+    };
     for (int n = 0; n < kPackets; ++n) {
+        // As xvsd's sweep: frames held past XVS_FRAG_HOLD_NS free their slots.
+        if (n % 16384 == 0) f.dp.held_fragments().expire();
+        if (gen.pick(20) == 0) {
+            fragmented();
+            ++n;  // two frames
+            continue;
+        }
         Case c = gen.next(f.net, flows);
         std::vector<uint8_t> frame = build_packet(c.spec);
         if (c.bad_checksum) frame[c.spec.vlans.size() * 4 + 14 + 10] ^= 0x5a;
@@ -479,13 +665,7 @@ TEST_CASE("a million packets through the program: 0 misforwards against the refe
             sample(why, frame, out);
             continue;
         }
-        if (c.expect == Expect::forward_service && c.svc->method == ForwardMethod::masq) {
-            auto key = std::make_tuple(c.svc, c.spec.src, c.spec.sport);
-            if (!flow_index.count(key)) {
-                flow_index[key] = flows.size();
-                flows.push_back({c.svc, c.spec.src, c.spec.sport, c.spec.dport});
-            }
-        }
+        remember_flow(c);
     }
     INFO(samples.str());
     CHECK(misforwards == 0);
@@ -497,4 +677,11 @@ TEST_CASE("a million packets through the program: 0 misforwards against the refe
     CHECK(seen["2"] > 200000);               // forwarded to a real
     CHECK(seen["3"] > 50000);                // NAT replies back to their client
     CHECK(mutated_forwarded > 10000);
+    // Fragments, both orders: held, and replayed where their first went.
+    CHECK(seen["first fragment 2"] > 10000);
+    CHECK(seen["later fragment after its first 2"] > 5000);
+    CHECK(seen["early later fragment 1"] > 10000);   // held (or no slot free)
+    CHECK(seen["replayed later fragment 2"] > 5000); // to the first's real
+    CHECK(seen["replayed later fragment 0"] > 300);  // to the stack, with its first
+    CHECK(seen["early later fragment 0"] > 1000);    // other MAC, VLAN: never held
 }

@@ -59,6 +59,16 @@ inline PacketSpec client_packet(const std::string& vip, uint16_t vport, uint8_t 
     return s;
 }
 
+// Bytes [offset, offset + length) of a UDP datagram with `size` bytes of
+// payload from the test client (port 40000) to vip:vport, fragment id `id`.
+inline PacketSpec udp_fragment(const std::string& vip, uint16_t offset, uint16_t length, bool more,
+                               uint32_t id = 0xbeef, size_t size = 100, uint16_t vport = 53) {
+    PacketSpec s = client_packet(vip, vport, 17);
+    s.payload = payload(size);
+    s.fragment = Fragment{id, offset, length, more};
+    return s;
+}
+
 inline Model make_model(const std::vector<VirtualService>& services) {
     Model m;
     for (const auto& s : services) m.services[s.key] = s;

@@ -51,7 +51,13 @@ XdpDataplane::XdpDataplane(XdpOptions options) : options_(std::move(options)) {
     refresh_interface_addresses();
     adopt_pinned_ids();
     try {
+        held_ = std::make_unique<HeldFragments>(
+            bpf_map__fd(skel_->maps.xvs_frag_held), bpf_map__fd(skel_->maps.xvs_frags),
+            program_fd(), bpf_program__fd(skel_->progs.xvs_frag_expire));
         for (const auto& interface : options_.interfaces) attach(interface);
+        if (options_.replay_fragments)
+            replayer_ = std::make_unique<FragmentReplayer>(
+                *held_, bpf_map__fd(skel_->maps.xvs_frag_ready));
     } catch (...) {
         detach_all();
         if (!options_.keep_on_exit) {
@@ -64,6 +70,7 @@ XdpDataplane::XdpDataplane(XdpOptions options) : options_(std::move(options)) {
 }
 
 XdpDataplane::~XdpDataplane() {
+    replayer_.reset();
     if (options_.keep_on_exit) return;
     detach_all();
     bpf_map* map;

@@ -17,6 +17,11 @@
 // the new size when every id in use fits, else the plane starts with empty
 // tables (and says so on stderr).
 //
+// With XdpOptions::replay_fragments the plane runs one thread of its own, the
+// FragmentReplayer (held_fragments.h), which replays later IP fragments the
+// program held for want of their first; it touches only the held slots, the
+// fragment map and BPF_PROG_TEST_RUN, never the state apply() keeps.
+//
 // Limits (unsupported() reports them per service): schedulers rr, wrr, sh,
 // dh, mh only; fwmark services need match= lines; no upper/lower connection
 // thresholds; reals of the service's address family.
@@ -36,6 +41,7 @@
 #include "common/unique_fd.h"
 #include "dataplane/dataplane.h"
 #include "dataplane/xdp/address_filter.h"
+#include "dataplane/xdp/held_fragments.h"
 #include "model/address.h"
 #include "xvs/abi.h"
 
@@ -60,6 +66,9 @@ struct XdpOptions {
     uint32_t persistence_table_size = XVS_PERSIST_TABLE_DEFAULT;
     // Entries of the real table: reals summed over all services (xvsd --max-reals).
     uint32_t max_reals = XVS_MAX_REALS;
+    // Replay held fragments on a thread of the plane's own (FragmentReplayer,
+    // held_fragments.h); xvsd sets it. Off, held_fragments() is driven by hand.
+    bool replay_fragments = false;
 };
 
 // The largest max_reals accepted (ids are u32; this bounds kernel memory).
@@ -107,6 +116,8 @@ class XdpDataplane : public Dataplane {
     void serve_interface(int ifindex);
 
     int program_fd() const;
+    // Later fragments held for want of their first (bpf/lib/frag.h).
+    HeldFragments& held_fragments() { return *held_; }
     // A map of the program by name ("xvs_conns", ...), for tests and tools.
     int map_fd(std::string_view map_name) const;
     // The ids apply() gave a service / a real (nullopt when not programmed).
@@ -179,6 +190,9 @@ class XdpDataplane : public Dataplane {
     XdpOptions options_;
     std::string pin_dir_;
     std::unique_ptr<xvs_xdp, SkeletonDeleter> skel_;
+    // After skel_: gone before the program and maps they use.
+    std::unique_ptr<HeldFragments> held_;
+    std::unique_ptr<FragmentReplayer> replayer_;
     std::vector<Attachment> attached_;
     std::vector<std::pair<std::string, std::string>> attached_modes_;
     int possible_cpus_ = 1;
