@@ -3,8 +3,17 @@
  * Anything that is not for a virtual service (and not a NAT reply) leaves
  * untouched with XDP_PASS. A packet for a virtual service is never passed to
  * the stack: it is forwarded or dropped with a counter (lib/fwd.h says why).
- * The decisions about state, fragments and errors are in lib/conn.h and
- * lib/parse.h.
+ * The decisions about state, fragments and errors are in lib/conn.h,
+ * lib/frag.h and lib/parse.h; which frames are taken at all (destination MAC,
+ * VLAN tags, martian sources, IPv4 header checksum) in lib/ingress.h; TTL /
+ * hop limit in lib/ttl.h. A held fragment replayed by xvsd passes the same
+ * ingress checks again (its frame is the one that arrived, on the interface
+ * it arrived on).
+ *
+ * Order: a packet whose source may be a NAT real is looked up as a NAT reply
+ * before it is looked up as a client's packet, so a real's answer to a client
+ * whose address and port are themselves a virtual service goes back to that
+ * client instead of being balanced again.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -15,10 +24,13 @@
 #include "lib/stats.h"
 #include "lib/sched.h"
 #include "lib/conn.h"
+#include "lib/frag.h"
 #include "lib/nat.h"
 #include "lib/encap.h"
 #include "lib/fwd.h"
 #include "lib/filter.h"
+#include "lib/ingress.h"
+#include "lib/ttl.h"
 
 static __always_inline __be16 real_port_for(const struct xvs_real *r, const struct xvs_packet *p)
 {
@@ -49,6 +61,8 @@ static __always_inline int forward_to_real(struct xdp_md *ctx, const struct xvs_
             return counted(XDP_DROP, XVS_STAT_DROP_ERROR);
         return send_to_next_hop(ctx, hop);
     }
+    if (r->method == XVS_FWD_MASQ && hop_decrement(ctx, p))
+        return counted(XDP_DROP, XVS_STAT_DROP_TTL);
     hop = next_hop(ctx, p->family, p->src, r->addr, p->proto, p->l3_len, now, &action);
     if (!hop)
         return action;
@@ -79,6 +93,8 @@ static __always_inline int nat_reply(struct xdp_md *ctx, const struct xvs_packet
     __builtin_memcpy(vaddr, rev->vaddr, 16);
     __be16 vport = rev->vport;
     __u32 service_id = rev->service_id, real_id = rev->real_id;
+    if (hop_decrement(ctx, p))
+        return counted(XDP_DROP, XVS_STAT_DROP_TTL);
     int action = XDP_DROP;
     struct xvs_hop *hop = next_hop(ctx, p->family, vaddr, p->dst, p->proto, p->l3_len, now_ns(),
                                    &action);
@@ -91,22 +107,25 @@ static __always_inline int nat_reply(struct xdp_md *ctx, const struct xvs_packet
     return send_to_next_hop(ctx, hop);
 }
 
-/* A later fragment: the real its first fragment went to, else the stack. */
+/* A later fragment of a TCP or UDP datagram to a VIP: where its first
+ * fragment went, or held until the first fragment decides (lib/frag.h). */
 static __always_inline int later_fragment(struct xdp_md *ctx, const struct xvs_packet *p,
                                           __u64 bytes)
 {
+    if (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP)
+        return counted(XDP_PASS, XVS_STAT_FRAG_PASS);
     struct xvs_frag_key k = {};
     frag_key_of(p, &k);
-    struct xvs_frag *f = bpf_map_lookup_elem(&xvs_frags, &k);
-    if (!f)
-        return counted(XDP_PASS, XVS_STAT_FRAG_PASS);
     __u64 now = now_ns();
-    if (now - f->created_ns > XVS_TIMEOUT_FRAG)
+    struct xvs_frag *f = frag_decision(&k, now);
+    if (!f)
+        return frag_hold(ctx, &k, now);
+    if (f->flags & XVS_FRAG_F_STACK)
         return counted(XDP_PASS, XVS_STAT_FRAG_PASS);
     __u32 service_id = f->service_id, real_id = f->real_id;
     struct xvs_real *r = live_real(real_id, f->real_generation);
     if (!r)
-        return counted(XDP_PASS, XVS_STAT_FRAG_PASS);
+        return counted(XDP_DROP, XVS_STAT_DROP_NO_REAL);
     count_in(service_id, real_id, bytes, 0);
     return forward_to_real(ctx, p, r, now);
 }
@@ -191,6 +210,9 @@ static __always_inline int new_flow(struct xdp_md *ctx, const struct xvs_packet 
         if (persistent)
             persist_create(&pkey, now, real_id, r->generation);
     }
+    /* A NAT packet that cannot be forwarded leaves no entry behind. */
+    if (r->method == XVS_FWD_MASQ && hop_limit_expired(ctx, p))
+        return counted(XDP_DROP, XVS_STAT_DROP_TTL);
     count(XVS_STAT_NEW_CONN);
     if (!(svc->flags & XVS_SVC_F_ONE_PACKET) || p->proto != IPPROTO_UDP)
         conn_create(p, key, now, service_id, real_id, r->generation);
@@ -212,6 +234,9 @@ int xvs_xdp_main(struct xdp_md *ctx)
     int may = addr_prefilter(ctx);
     if (!may)
         return counted(XDP_PASS, XVS_STAT_PASS);
+    int refused = frame_verdict(ctx);
+    if (refused)
+        return counted(XDP_PASS, refused);
     int parsed = parse_packet(ctx, &pkt);
     if (parsed == PARSE_MALFORMED)
         return counted(XDP_PASS, XVS_STAT_MALFORMED);
@@ -221,6 +246,9 @@ int xvs_xdp_main(struct xdp_md *ctx)
         may = addr_filter(&pkt);
     if (!may)
         return counted(XDP_PASS, XVS_STAT_PASS);
+    refused = packet_verdict(ctx, &pkt);
+    if (refused)
+        return counted(XDP_DROP, refused);
     if (pkt.frag == XVS_FRAG_LATER) {
         if (!(may & XVS_MAY_BE_VIP))
             return counted(XDP_PASS, XVS_STAT_PASS);
@@ -229,6 +257,17 @@ int xvs_xdp_main(struct xdp_md *ctx)
 
     struct xvs_conn_key key;
     conn_key_of(&pkt, &key);
+    if (may & XVS_MAY_BE_NAT_REPLY) {
+        int action = nat_reply(ctx, &pkt, &key, bytes);
+        if (action >= 0) {
+            /* A reply's later fragments are not followed: to a client
+             * that is also a VIP they go to the stack with this decision
+             * instead of being held until they expire (lib/frag.h). */
+            if ((may & XVS_MAY_BE_VIP) && pkt.frag == XVS_FRAG_FIRST)
+                frag_to_stack(&pkt, now_ns());
+            return action;
+        }
+    }
     if (may & XVS_MAY_BE_VIP) {
         struct xvs_conn *c = bpf_map_lookup_elem(&xvs_conns, &key);
         if (c) {
@@ -240,11 +279,11 @@ int xvs_xdp_main(struct xdp_md *ctx)
         struct xvs_service *svc = lookup_service(&pkt, &service_id);
         if (svc)
             return new_flow(ctx, &pkt, &key, svc, service_id, bytes);
-    }
-    if (may & XVS_MAY_BE_NAT_REPLY) {
-        int action = nat_reply(ctx, &pkt, &key, bytes);
-        if (action >= 0)
-            return action;
+        /* Here and not at the end: there it cost the frame 16 bytes of
+         * spills, the headroom Debian 12's verifier leaves (448 + 32 for
+         * parse_packet, of 512). */
+        if (pkt.frag == XVS_FRAG_FIRST)
+            frag_to_stack(&pkt, now_ns());
     }
     return counted(XDP_PASS, XVS_STAT_PASS);
 }
@@ -259,6 +298,15 @@ int xvs_clock_probe(struct xdp_md *ctx)
 {
     clock_probe_jiffies = bpf_jiffies64();
     clock_probe_coarse_ns = bpf_ktime_get_coarse_ns();
+    return XDP_PASS;
+}
+
+/* Run by xvsd a few times a second (BPF_PROG_TEST_RUN): frees the slots of
+ * held fragments that expired, counted on the CPU it runs on. */
+SEC("xdp")
+int xvs_frag_expire(struct xdp_md *ctx)
+{
+    frag_expire_all(now_ns());
     return XDP_PASS;
 }
 

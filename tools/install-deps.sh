@@ -14,7 +14,7 @@ packages=(
     # config fuzzing (libFuzzer + sanitizer runtimes)
     libfuzzer-14-dev libclang-rt-14-dev
     # tests and demo: real servers, clients, topology
-    busybox curl iproute2 ethtool
+    busybox curl iproute2 ethtool python3
     # vm-test: boots Debian's kernel with IPVS in QEMU (initramfs from these tools)
     qemu-system-x86 ipvsadm nftables kmod cpio
     # the reference config and man page of ldirectord

@@ -1,5 +1,5 @@
-/* Connection tracking: which real a flow, a persistent client or a fragmented
- * datagram belongs to.
+/* Connection tracking: which real a flow or a persistent client belongs to
+ * (fragmented datagrams: lib/frag.h).
  *
  * Decisions (mirroring IPVS's defaults where IPVS has one):
  * - A real is identified by (id, generation); an entry whose real was removed
@@ -188,30 +188,6 @@ static __always_inline void persist_touch(const struct xvs_persist_key *k, __u64
         return;
     }
     persist_create(k, now, real_id, generation);
-}
-
-static __always_inline void frag_key_of(const struct xvs_packet *p, struct xvs_frag_key *k)
-{
-    __builtin_memcpy(k->src, p->src, 16);
-    __builtin_memcpy(k->dst, p->dst, 16);
-    k->id = p->frag_id;
-    k->proto = p->proto;
-    k->family = p->family;
-    k->pad = 0;
-}
-
-static __always_inline void frag_remember(const struct xvs_packet *p, __u64 now,
-                                          __u32 service_id, __u32 real_id, __u32 generation)
-{
-    struct xvs_frag_key k = {};
-    frag_key_of(p, &k);
-    struct xvs_frag f = {
-        .created_ns = now,
-        .service_id = service_id,
-        .real_id = real_id,
-        .real_generation = generation,
-    };
-    bpf_map_update_elem(&xvs_frags, &k, &f, BPF_ANY);
 }
 
 #endif

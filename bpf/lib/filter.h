@@ -59,22 +59,19 @@ static __always_inline int addr_prefilter(struct xdp_md *ctx)
         if ((void *)(ip + 1) > end)
             return -1;
         vip = addr_filter_has_v4(XVS_ADDR_FILTER_DST, ip->daddr);
-        nat = !vip && addr_filter_has_v4(XVS_ADDR_FILTER_SRC, ip->saddr);
+        nat = addr_filter_has_v4(XVS_ADDR_FILTER_SRC, ip->saddr);
     } else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
         struct ipv6hdr *ip6 = (void *)(eth + 1);
         if ((void *)(ip6 + 1) > end)
             return -1;
         vip = addr_filter_has(XVS_ADDR_FILTER_DST, ip6->daddr.in6_u.u6_addr32);
-        nat = !vip && addr_filter_has(XVS_ADDR_FILTER_SRC, ip6->saddr.in6_u.u6_addr32);
+        nat = addr_filter_has(XVS_ADDR_FILTER_SRC, ip6->saddr.in6_u.u6_addr32);
     } else {
         return -1;
     }
-    /* A packet to a VIP is taken as a possible NAT reply too without
-     * looking: that only matters after the service lookup failed, and it
-     * saves the client's packets a second hash. */
-    if (vip)
-        return XVS_MAY_BE_VIP | XVS_MAY_BE_NAT_REPLY;
-    return nat ? XVS_MAY_BE_NAT_REPLY : 0;
+    /* Both bits honestly: a NAT reply is looked up first (xvs_xdp.bpf.c),
+     * and only for packets whose source may be a NAT real. */
+    return (vip ? XVS_MAY_BE_VIP : 0) | (nat ? XVS_MAY_BE_NAT_REPLY : 0);
 }
 
 #endif

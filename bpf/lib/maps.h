@@ -111,6 +111,13 @@ struct {
 } xvs_iface_addrs SEC(".maps");
 
 struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, XVS_MAX_IFACES);
+    __type(key, __u32);
+    __type(value, struct xvs_iface);
+} xvs_ifaces SEC(".maps");
+
+struct {
     __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
     __uint(max_entries, XVS_STAT__COUNT);
     __type(key, __u32);

@@ -20,9 +20,15 @@
  *   xvs_nat_reverse  LRU hash conn_key (real -> client tuple) -> struct xvs_nat_reverse
  *   xvs_persist      LRU hash persist_key -> struct xvs_persist
  *   xvs_frags        LRU hash frag_key -> struct xvs_frag (later IP fragments)
+ *   xvs_frag_held    array (mmapable) slot -> struct xvs_held_frag: later
+ *                    fragments that arrived before their first (bpf/lib/frag.h)
+ *   xvs_frag_ready   ring buffer of struct xvs_frag_key: datagrams whose first
+ *                    fragment decided while fragments of them were held
  *   xvs_pending_neigh LRU hash neigh_key -> first-seen time (ns)
  *   xvs_config       array[1] struct xvs_config
  *   xvs_iface_addrs  hash ifindex -> struct xvs_iface_addr (default tunnel sources)
+ *   xvs_ifaces       hash ifindex -> struct xvs_iface: the interfaces the program
+ *                    serves and their MACs, written at attach (per ifindex)
  *   xvs_stats        per-CPU array enum xvs_stat -> __u64
  *   xvs_service_stats / xvs_real_stats per-CPU arrays id -> struct xvs_counters
  *   xvs_addr_filter  array of __u64 bit words: which addresses may be a VIP
@@ -36,7 +42,7 @@
 
 /* Bumped whenever a map layout or the program's contract changes; a daemon
  * that finds pinned maps of another version does not reuse them. */
-#define XVS_ABI_VERSION 3
+#define XVS_ABI_VERSION 4
 
 #define XVS_MAX_SERVICES 4096
 #define XVS_MAX_REALS 65536
@@ -49,6 +55,23 @@
 #define XVS_PERSIST_TABLE_DEFAULT (1u << 18)
 #define XVS_FRAG_TABLE_SIZE 8192
 #define XVS_PENDING_NEIGH_SIZE 1024
+#define XVS_MAX_IFACES 1024
+
+/* Held fragments (bpf/lib/frag.h): a later fragment that arrives before its
+ * datagram's first is copied into one of XVS_FRAG_HOLD_SLOTS slots (a power
+ * of two) of up to XVS_FRAG_HOLD_BYTES bytes of frame (MTU 1500 + Ethernet +
+ * two VLAN tags), looked for among XVS_FRAG_HOLD_PROBES slots from a hash of
+ * the datagram, and dropped; xvsd replays it once the first fragment has
+ * decided. A held fragment older than XVS_FRAG_HOLD_NS is expired. */
+#define XVS_FRAG_HOLD_SLOTS 128
+#define XVS_FRAG_HOLD_BYTES 1536
+#define XVS_FRAG_HOLD_PROBES 8
+#define XVS_FRAG_HOLD_NS (1000000000ull)
+/* Bytes of the ready ring buffer (a power-of-two number of pages): 8 bytes of
+ * header + 40 of key per notification, so about 340 datagrams between two
+ * reads of xvsd; a notification lost to a full ring is made up for by xvsd's
+ * sweep of the slots. */
+#define XVS_FRAG_READY_BYTES (16u * 1024u)
 
 /* Next-hop cache: slots per CPU (a power of two) and how long a cached route
  * and neighbour are trusted before bpf_fib_lookup is asked again. */
@@ -131,6 +154,16 @@ enum xvs_stat {
     XVS_STAT_DROP_ERROR,          /* helper failure (adjust_head, ...) */
     XVS_STAT_FRAG_PASS,           /* later fragment of an unknown datagram */
     XVS_STAT_ICMP_FORWARDED,      /* ICMP error for a flow sent to its real */
+    XVS_STAT_PASS_OTHER_HOST,     /* frame to another MAC, broadcast or multicast, or on an
+                                   * interface not served: handed to the stack untouched */
+    XVS_STAT_PASS_VLAN,           /* 802.1Q / 802.1ad tagged frame: handed to the stack untouched */
+    XVS_STAT_DROP_MARTIAN,        /* source the kernel's IP input rejects, or source = destination */
+    XVS_STAT_DROP_BAD_CSUM,       /* IPv4 header checksum does not verify */
+    XVS_STAT_DROP_TTL,            /* NAT: TTL / hop limit would reach 0 on forwarding */
+    XVS_STAT_FRAG_HELD,           /* later fragment before its first: held (seen again when replayed) */
+    XVS_STAT_FRAG_HOLD_FULL,      /* ... dropped: no free slot among the probed ones */
+    XVS_STAT_FRAG_HOLD_TOO_LONG,  /* ... dropped: frame longer than XVS_FRAG_HOLD_BYTES */
+    XVS_STAT_FRAG_EXPIRED,        /* held fragment dropped unreplayed after XVS_FRAG_HOLD_NS */
     XVS_STAT__COUNT,
 };
 
@@ -267,12 +300,34 @@ struct xvs_frag_key {
     __u16 pad;
 };
 
+/* struct xvs_frag.flags */
+#define XVS_FRAG_F_WAITING 0x1 /* no decision yet: later fragments are held */
+#define XVS_FRAG_F_STACK 0x2   /* decision: the director's own stack (no service; a NAT reply) */
+
 struct xvs_frag {
     __u64 created_ns;
     __u32 service_id;
     __u32 real_id;
     __u32 real_generation;
-    __u32 pad;
+    __u32 flags;   /* XVS_FRAG_F_*; 0 = follow real_id */
+};
+
+/* struct xvs_held_frag.state: claimed and released with atomic
+ * compare-and-exchange by the program and by xvsd (through mmap). */
+enum xvs_held_state {
+    XVS_HELD_FREE = 0,
+    XVS_HELD_WRITING,    /* the program is copying a frame in */
+    XVS_HELD_READY,      /* a frame waits for its first fragment */
+    XVS_HELD_REPLAYING,  /* xvsd took it: replays it, then frees the slot */
+};
+
+struct xvs_held_frag {
+    __u64 state;      /* enum xvs_held_state (64 bits: BPF's atomics without alu32) */
+    __u64 held_ns;    /* program clock (now_ns) when held */
+    struct xvs_frag_key key;
+    __u32 ifindex;    /* the interface it arrived on */
+    __u32 len;        /* bytes of frame in data */
+    __u8 data[XVS_FRAG_HOLD_BYTES];
 };
 
 struct xvs_neigh_key {
@@ -291,6 +346,13 @@ struct xvs_config {
      * a memory load where a clock helper is a call. 0 = use the helper. */
     __u64 clock_ns_per_tick;
     __u64 clock_offset_ns;
+};
+
+/* Value of xvs_ifaces: an interface the program serves. Frames arriving on
+ * it that are not addressed to mac go to the stack untouched. */
+struct xvs_iface {
+    __u8 mac[6];
+    __u16 pad;
 };
 
 struct xvs_iface_addr {

@@ -27,6 +27,7 @@ DataplaneHandle open_xdp(const DataplaneRequest& request) {
     }
     options.keep_on_exit = request.keep_on_exit;
     if (request.max_reals) options.max_reals = *request.max_reals;
+    options.replay_fragments = true;
     auto plane = std::make_unique<XdpDataplane>(options);
     XdpDataplane* xdp = plane.get();
     DataplaneHandle handle;

@@ -22,9 +22,11 @@ constexpr std::array<const char*, XVS_STAT__COUNT> stat_names = {
     "redirect",         "new_conn",      "persist_hit",     "nat_reply",
     "drop_no_real",     "drop_no_neigh", "drop_no_route",   "drop_fwd_disabled",
     "drop_frag_needed", "drop_no_tunnel_src", "drop_error", "frag_pass",
-    "icmp_forwarded",
+    "icmp_forwarded",   "pass_other_host", "pass_vlan",     "drop_martian",
+    "drop_bad_csum",    "drop_ttl",      "frag_held",       "frag_hold_full",
+    "frag_hold_too_long", "frag_expired",
 };
-static_assert(XVS_STAT_ICMP_FORWARDED == 16 && XVS_STAT__COUNT == 17,
+static_assert(XVS_STAT_FRAG_EXPIRED == 25 && XVS_STAT__COUNT == 26,
               "enum xvs_stat changed: update stat_names");
 
 struct MapFill {

@@ -15,14 +15,7 @@ std::vector<uint8_t> bytes(size_t n) {
 }
 
 PacketSpec fragment_of(bool v6, uint16_t offset, uint16_t length, bool more) {
-    PacketSpec s;
-    s.src = ip(v6 ? "fd00::2" : "10.0.0.2");
-    s.dst = ip(v6 ? "fd00::100" : "10.0.0.100");
-    s.proto = 17;
-    s.dport = 53;
-    s.payload = bytes(100);
-    s.fragment = Fragment{0xbeef, offset, length, more};
-    return s;
+    return udp_fragment(v6 ? "fd00::100" : "10.0.0.100", offset, length, more);
 }
 
 // What the real sent, as an ICMP error quotes it: VIP:vport -> client:cport.
@@ -83,17 +76,6 @@ TEST_CASE("later fragments follow the first fragment's real") {
             CHECK(f.dp.status().at(0).counters.packets_in == 3);
         }
     }
-}
-
-TEST_CASE("a later fragment of an unknown datagram passes to the stack") {
-    XdpFixture f;
-    f.set(make_model({make_service(Protocol::udp, "10.0.0.100", 53,
-                                   {make_real("10.1.0.2", 53, ForwardMethod::gate)})}));
-    auto in = build_packet(fragment_of(false, 48, 48, true));
-    auto out = run_xdp(f.dp.program_fd(), in, f.net.client_ifindex);
-    CHECK(out.action == XDP_PASS);
-    CHECK(out.frame == in);
-    CHECK(f.stat(XVS_STAT_FRAG_PASS) == 1);
 }
 
 TEST_CASE("NAT rewrites the destination of every fragment with a valid IPv4 checksum") {

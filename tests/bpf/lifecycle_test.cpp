@@ -150,6 +150,7 @@ TEST_CASE("a restarted data plane reuses pinned maps and keeps established flows
     try {
         {
             XdpDataplane dp(o);
+            dp.serve_interface(net.client_ifindex);
             dir = dp.pin_directory();
             auto m = make_model({svc, gone});
             dp.apply(diff(Model{}, m), m);
@@ -159,6 +160,7 @@ TEST_CASE("a restarted data plane reuses pinned maps and keeps established flows
         REQUIRE(exists(dir + "/xvs_conns"));
         o.keep_on_exit = false;
         XdpDataplane again(o);
+        again.serve_interface(net.client_ifindex);
         // What the previous plane served, as the daemon seeds health from it.
         const auto& found = again.serving_at_start();
         REQUIRE(found.size() == 2);
@@ -211,6 +213,12 @@ TEST_CASE("attach and detach in generic and native mode on a veth") {
             REQUIRE(dp.attachments().size() == 1);
             CHECK(dp.attachments()[0].second == to_string(mode));
             CHECK(net.capture("ip link show cli0").find("prog/xdp") != std::string::npos);
+            // The program knows the interface's MAC from the attach (bpf/lib/ingress.h).
+            uint32_t key = static_cast<uint32_t>(net.client_ifindex);
+            xvs_iface iface{};
+            REQUIRE(bpf_map_lookup_elem(dp.map_fd("xvs_ifaces"), &key, &iface) == 0);
+            CHECK(std::equal(net.client_if_mac.begin(), net.client_if_mac.end(), iface.mac));
+            CHECK(bpf_map_get_next_key(dp.map_fd("xvs_ifaces"), &key, &key) != 0);  // only cli0
         }
         CHECK(net.capture("ip link show cli0").find("prog/xdp") == std::string::npos);
     }

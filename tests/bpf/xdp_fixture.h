@@ -3,6 +3,7 @@
 // model and send packets through the program.
 #pragma once
 
+#include <bpf/bpf.h>
 #include <linux/bpf.h>
 #include <unistd.h>
 
@@ -58,6 +59,16 @@ inline PacketSpec client_packet(const std::string& vip, uint16_t vport, uint8_t 
     return s;
 }
 
+// Bytes [offset, offset + length) of a UDP datagram with `size` bytes of
+// payload from the test client (port 40000) to vip:vport, fragment id `id`.
+inline PacketSpec udp_fragment(const std::string& vip, uint16_t offset, uint16_t length, bool more,
+                               uint32_t id = 0xbeef, size_t size = 100, uint16_t vport = 53) {
+    PacketSpec s = client_packet(vip, vport, 17);
+    s.payload = payload(size);
+    s.fragment = Fragment{id, offset, length, more};
+    return s;
+}
+
 inline Model make_model(const std::vector<VirtualService>& services) {
     Model m;
     for (const auto& s : services) m.services[s.key] = s;
@@ -74,17 +85,34 @@ inline XdpOptions test_options() {
 }
 
 struct XdpFixture {
-    explicit XdpFixture(XdpOptions options = test_options()) : dp(std::move(options)) {}
+    // The program serves both test interfaces, as attach() would make it.
+    explicit XdpFixture(XdpOptions options = test_options()) : dp(std::move(options)) {
+        dp.serve_interface(net.client_ifindex);
+        dp.serve_interface(net.real_ifindex);
+    }
 
     void set(const Model& next) {
         dp.apply(diff(model, next), next);
         model = next;
     }
     XdpRun send(const PacketSpec& spec) { return run_xdp(dp.program_fd(), build_packet(spec), net.client_ifindex); }
-    XdpRun send_from_real(const PacketSpec& spec) {
+    // From a real, addressed to the director's real-side interface.
+    XdpRun send_from_real(PacketSpec spec) {
+        spec.eth_dst = net.real_if_mac;
         return run_xdp(dp.program_fd(), build_packet(spec), net.real_ifindex);
     }
     uint64_t stat(xvs_stat s) const { return dp.global_counters()[s]; }
+    // Entries in one of the program's hash maps ("xvs_conns", "xvs_nat_reverse", ...).
+    size_t entries(std::string_view map) const {
+        int fd = dp.map_fd(map);
+        std::vector<uint8_t> key(64), next(64);
+        size_t n = 0;
+        for (const void* prev = nullptr; bpf_map_get_next_key(fd, prev, next.data()) == 0; prev = key.data()) {
+            ++n;
+            key.swap(next);
+        }
+        return n;
+    }
 
     TestNetwork net;  // first: the data plane is created inside the namespace
     XdpDataplane dp;

@@ -109,6 +109,7 @@ void run_flood_suite(const SuiteOptions& options, std::vector<Figure>& out) {
     xo.instance = "bench-flood-" + std::to_string(getpid());
     xo.connection_table_size = table;
     XdpDataplane dp(xo);
+    dp.serve_interface(int(cli));
     Model model = flood_model();
     dp.apply(diff(Model{}, model), model);
 

@@ -185,6 +185,8 @@ void run_prog_suite(const SuiteOptions& options, std::vector<Figure>& out) {
     xo.tunnel_source_v4 = ip("10.1.0.1");
     xo.tunnel_source_v6 = ip("fd00:1::1");
     XdpDataplane dp(xo);
+    dp.serve_interface(cli);
+    dp.serve_interface(rs);
     Model model = bench_model();
     dp.apply(diff(Model{}, model), model);
     ProgBench bench(calls, dp, cli, rs);

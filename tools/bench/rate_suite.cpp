@@ -193,6 +193,8 @@ void run_rate_suite(const SuiteOptions& options, std::vector<Figure>& out) {
         XdpOptions xo;
         xo.instance = "bench-rate-" + std::string(name) + "-" + std::to_string(getpid());
         auto dp = std::make_unique<XdpDataplane>(xo);
+        // Attached below by hand, not by the plane: tell it the interface.
+        dp->serve_interface(int(if_nametoindex("d0")));
         Model model = rate_model(method);
         dp->apply(diff(Model{}, model), model);
         return dp;

@@ -52,8 +52,14 @@ XdpDataplane::XdpDataplane(XdpOptions options)
     refresh_interface_addresses();
     adopt_pinned_ids();
     try {
+        held_ = std::make_unique<HeldFragments>(
+            bpf_map__fd(skel_->maps.xvs_frag_held), bpf_map__fd(skel_->maps.xvs_frags),
+            program_fd(), bpf_program__fd(skel_->progs.xvs_frag_expire));
         // A first attachment has nothing to report (its note is empty).
         for (const auto& interface : options_.interfaces) (void)attach(interface);
+        if (options_.replay_fragments)
+            replayer_ = std::make_unique<FragmentReplayer>(
+                *held_, bpf_map__fd(skel_->maps.xvs_frag_ready));
     } catch (...) {
         detach_all();
         if (!options_.keep_on_exit) {
@@ -66,6 +72,7 @@ XdpDataplane::XdpDataplane(XdpOptions options)
 }
 
 XdpDataplane::~XdpDataplane() {
+    replayer_.reset();
     if (options_.keep_on_exit) return;
     detach_all();
     bpf_map* map;

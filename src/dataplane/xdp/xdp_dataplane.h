@@ -23,6 +23,11 @@
 // the new size when every id in use fits, else the plane starts with empty
 // tables (and says so on stderr).
 //
+// With XdpOptions::replay_fragments the plane runs one thread of its own, the
+// FragmentReplayer (held_fragments.h), which replays later IP fragments the
+// program held for want of their first; it touches only the held slots, the
+// fragment map and BPF_PROG_TEST_RUN, never the state apply() keeps.
+//
 // Limits (unsupported() reports them per service): schedulers rr, wrr, sh,
 // dh, mh only; fwmark services need match= lines; no upper/lower connection
 // thresholds; reals of the service's address family.
@@ -44,6 +49,7 @@
 #include "dataplane/interface_state.h"
 #include "dataplane/xdp/address_filter.h"
 #include "dataplane/xdp/interface_book.h"
+#include "dataplane/xdp/held_fragments.h"
 #include "model/address.h"
 #include "xvs/abi.h"
 
@@ -68,6 +74,9 @@ struct XdpOptions {
     uint32_t persistence_table_size = XVS_PERSIST_TABLE_DEFAULT;
     // Entries of the real table: reals summed over all services (xvsd --max-reals).
     uint32_t max_reals = XVS_MAX_REALS;
+    // Replay held fragments on a thread of the plane's own (FragmentReplayer,
+    // held_fragments.h); xvsd sets it. Off, held_fragments() is driven by hand.
+    bool replay_fragments = false;
 };
 
 // The largest max_reals accepted (ids are u32; this bounds kernel memory).
@@ -107,7 +116,16 @@ class XdpDataplane : public Dataplane {
     // Map writes done by the last apply() (0 for an unchanged model).
     size_t last_apply_writes() const { return last_apply_writes_; }
 
+    // Makes the program serve frames arriving on ifindex: writes the
+    // interface's MAC into xvs_ifaces (frames to any other destination MAC
+    // are passed). attach() calls it, also on a re-attach, which refreshes a
+    // changed MAC; tests and tools that run the program without attaching
+    // call it for their ingress interfaces.
+    void serve_interface(int ifindex);
+
     int program_fd() const;
+    // Later fragments held for want of their first (bpf/lib/frag.h).
+    HeldFragments& held_fragments() { return *held_; }
     // A map of the program by name ("xvs_conns", ...), for tests and tools.
     int map_fd(std::string_view map_name) const;
     // The ids apply() gave a service / a real (nullopt when not programmed).
@@ -161,9 +179,11 @@ class XdpDataplane : public Dataplane {
     InterfaceObservation observe(const std::string& interface) const;
     // Drops what belongs to a device that no longer carries interface=:
     // its attachment (detached when the device still exists, e.g. renamed),
-    // its xvs_iface_addrs entry, its queued neighbour resolutions and the
+    // its xvs_ifaces and xvs_iface_addrs entries, its queued neighbour resolutions and the
     // cached next hops.
     void forget_interface(const std::string& interface, uint32_t ifindex);
+    // Undoes serve_interface() (an interface detached or never attached).
+    void unserve_interface(int ifindex, const std::string& interface) noexcept;
     void write_config();
     void measure_program_clock(xvs_config& cfg);
     void refresh_interface_addresses();
@@ -200,6 +220,9 @@ class XdpDataplane : public Dataplane {
     InterfaceBook interfaces_;
     std::string pin_dir_;
     std::unique_ptr<xvs_xdp, SkeletonDeleter> skel_;
+    // After skel_: gone before the program and maps they use.
+    std::unique_ptr<HeldFragments> held_;
+    std::unique_ptr<FragmentReplayer> replayer_;
     std::vector<Attachment> attached_;
     std::vector<std::pair<std::string, std::string>> attached_modes_;
     int possible_cpus_ = 1;

@@ -48,6 +48,7 @@ void XdpDataplane::forget_interface(const std::string& interface, uint32_t ifind
     }
     std::erase_if(attached_, [&](const Attachment& a) { return a.interface == interface; });
     std::erase_if(attached_modes_, [&](const auto& m) { return m.first == interface; });
+    unserve_interface(static_cast<int>(ifindex), interface);
     if (bpf_map_delete_elem(bpf_map__fd(skel_->maps.xvs_iface_addrs), &ifindex) != 0 &&
         errno != ENOENT)
         throw DataplaneError("removing ifindex " + std::to_string(ifindex) +

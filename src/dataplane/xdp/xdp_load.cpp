@@ -20,6 +20,7 @@
 #include <set>
 
 #include "common/unique_fd.h"
+#include "dataplane/xdp/interface_mac.h"
 #include "dataplane/xdp/neighbour.h"
 #include "dataplane/xdp/xdp_maps_io.h"
 #include "xvs_xdp.skel.h"
@@ -350,6 +351,21 @@ void XdpDataplane::adopt_pinned_ids() {
     }
 }
 
+void XdpDataplane::serve_interface(int ifindex) {
+    xvs_iface value{};
+    auto mac = interface_mac(ifindex);
+    std::memcpy(value.mac, mac.data(), sizeof value.mac);
+    uint32_t key = static_cast<uint32_t>(ifindex);
+    if (bpf_map_update_elem(bpf_map__fd(skel_->maps.xvs_ifaces), &key, &value, BPF_ANY) != 0)
+        throw DataplaneError("writing xvs_ifaces: " + errno_text(errno));
+}
+
+void XdpDataplane::unserve_interface(int ifindex, const std::string& interface) noexcept {
+    uint32_t key = static_cast<uint32_t>(ifindex);
+    if (bpf_map_delete_elem(bpf_map__fd(skel_->maps.xvs_ifaces), &key) != 0 && errno != ENOENT)
+        std::cerr << "xvs: " << interface << ": clearing xvs_ifaces: " << errno_text(errno) << "\n";
+}
+
 InterfaceNote XdpDataplane::attach(const std::string& interface) {
     int ifindex = static_cast<int>(if_nametoindex(interface.c_str()));
     if (ifindex == 0)
@@ -382,6 +398,8 @@ InterfaceNote XdpDataplane::attach(const std::string& interface) {
     std::vector<std::pair<uint32_t, const char*>> modes;
     if (options_.mode != XdpOptions::Mode::generic) modes.emplace_back(XDP_FLAGS_DRV_MODE, "native");
     if (options_.mode != XdpOptions::Mode::native) modes.emplace_back(XDP_FLAGS_SKB_MODE, "generic");
+    // Before the program sees the interface's first frame.
+    serve_interface(ifindex);
     std::string failures;
     for (auto [mode, mode_name] : modes) {
         bpf_xdp_attach_opts opts{};
@@ -414,6 +432,7 @@ InterfaceNote XdpDataplane::attach(const std::string& interface) {
         if (!failures.empty()) failures += "; ";
         failures += std::string(mode_name) + " mode: " + errno_text(err);
     }
+    unserve_interface(ifindex, interface);
     if (modes.size() == 1)
         throw DataplaneError(interface + ": XDP attach failed (" + modes[0].second +
                              " mode): " + failures.substr(failures.find(": ") + 2));
@@ -428,6 +447,7 @@ void XdpDataplane::detach_all() noexcept {
         if (int err = bpf_xdp_detach(a.ifindex, a.flags | XDP_FLAGS_REPLACE, &opts); err != 0)
             std::cerr << "xvs: " << a.interface << ": XDP detach failed: " << errno_text(err)
                       << "\n";
+        unserve_interface(a.ifindex, a.interface);
     }
     attached_.clear();
     attached_modes_.clear();
