@@ -8,7 +8,8 @@
 # BUILD_DIR/vm-test-cache/, kept between runs. The VM prints one line per
 # scenario ("VMTEST PASS name" / "VMTEST FAIL name: reason") and
 # "VMTEST DONE passed=N failed=M"; the whole console is kept in
-# BUILD_DIR/vm-test/console.log.
+# BUILD_DIR/vm-test/console.log. VMTEST_ONLY=GLOB runs only the scenarios
+# whose names match.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -91,7 +92,7 @@ echo "hosts: files" >"$rootfs/etc/nsswitch.conf"
 : >"$rootfs/etc/hosts"
 
 # Kernel modules in dependency order, loaded by /init with insmod.
-modules=(veth ipip ip_vs ip_vs_rr ip_vs_wrr ip_vs_wlc ip_vs_sh ip_vs_mh nf_conntrack nf_tables)
+modules=(veth 8021q ipip ip_vs ip_vs_rr ip_vs_wrr ip_vs_wlc ip_vs_sh ip_vs_mh nf_conntrack nf_tables)
 : >"$rootfs/vmtest/modules.list"
 for m in "${modules[@]}"; do
     modprobe -d "$kroot" -S "$kver" --show-depends "$m" | while read -r kind path _; do
@@ -105,7 +106,14 @@ done
 
 cp "$here/init" "$rootfs/init"
 chmod +x "$rootfs/init"
-cp -r "$here/scenarios" "$here/conf" "$here/lib.sh" "$here/xvsd_lib.sh" "$rootfs/vmtest/"
+cp -r "$here/conf" "$here/lib.sh" "$here/xvsd_lib.sh" "$rootfs/vmtest/"
+# VMTEST_ONLY=GLOB (for example 63-*) boots with only the matching scenarios,
+# to iterate on one; the test itself runs them all.
+mkdir -p "$rootfs/vmtest/scenarios"
+for s in "$here"/scenarios/${VMTEST_ONLY:-*}.sh; do
+    [ -e "$s" ] || { echo "vm-test: no scenario matches ${VMTEST_ONLY:-*}" >&2; exit 1; }
+    cp "$s" "$rootfs/vmtest/scenarios/"
+done
 
 initrd=$work/initrd.gz
 (cd "$rootfs" && find . -print0 | cpio --null -o -H newc --quiet | gzip -1) >"$initrd"

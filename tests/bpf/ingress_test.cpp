@@ -89,30 +89,6 @@ TEST_CASE("802.1Q and QinQ frames to a VIP on an untagged interface are passed u
     }
 }
 
-TEST_CASE("a VLAN is served on its VLAN device, where its frames arrive untagged") {
-    XdpFixture f;
-    f.set(dr_and_nat());
-    try {
-        f.net.ip("link add link cli0 name cli0.100 type vlan id 100");
-    } catch (const std::exception&) {
-        WARN("this kernel cannot create VLAN devices (no 8021q): not checked here");
-        return;
-    }
-    f.net.ip("link set cli0.100 up");
-    int vlan = static_cast<int>(if_nametoindex("cli0.100"));
-    REQUIRE(vlan != 0);
-    f.dp.serve_interface(vlan);
-    PacketSpec spec = client_packet("10.0.0.100", 80);  // the VLAN device has cli0's MAC
-    auto in = build_packet(spec);
-    auto out = run_xdp(f.dp.program_fd(), in, vlan);
-    REQUIRE(out.action == XDP_REDIRECT);
-    CHECK(real_of(out) == 2);
-    auto parsed = parse_frame(out.frame);
-    REQUIRE(parsed);
-    CHECK(parsed->vlans.empty());  // leaves by the routing table, on rs0, untagged
-    CHECK(std::equal(in.begin() + 12, in.end(), out.frame.begin() + 12));
-}
-
 TEST_CASE("martian sources and LAND create no state and are dropped") {
     XdpFixture f;
     f.set(dr_and_nat());

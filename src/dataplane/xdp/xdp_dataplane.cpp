@@ -6,7 +6,10 @@
 #include <bpf/libbpf.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <iostream>
+#include <map>
 
 #include "dataplane/xdp/abi_check.h"
 #include "dataplane/xdp/bpffs.h"
@@ -23,6 +26,29 @@ const char* to_string(XdpOptions::Mode mode) {
     }
     return "?";
 }
+
+namespace {
+
+// How many devices lie below INTERFACE in the stack (a VLAN device on a veth:
+// 1), from its lower_* links in sysfs. The kernel refuses to attach, replace
+// or detach XDP on a device while a device stacked on it has a program, so
+// lower devices are attached first and detached last.
+int stacking_depth(const std::string& interface, int limit = 8) {
+    int depth = 0;
+    if (limit == 0) return depth;
+    try {
+        std::error_code ec;
+        for (const auto& e : std::filesystem::directory_iterator("/sys/class/net/" + interface, ec)) {
+            std::string name = e.path().filename().string();
+            if (name.rfind("lower_", 0) == 0)
+                depth = std::max(depth, 1 + stacking_depth(name.substr(6), limit - 1));
+        }
+    } catch (const std::filesystem::filesystem_error&) {
+    }
+    return depth;
+}
+
+}  // namespace
 
 void XdpDataplane::SkeletonDeleter::operator()(xvs_xdp* skel) const { xvs_xdp__destroy(skel); }
 
@@ -55,8 +81,14 @@ XdpDataplane::XdpDataplane(XdpOptions options)
         held_ = std::make_unique<HeldFragments>(
             bpf_map__fd(skel_->maps.xvs_frag_held), bpf_map__fd(skel_->maps.xvs_frags),
             program_fd(), bpf_program__fd(skel_->progs.xvs_frag_expire));
+        std::map<std::string, int> depth;
+        for (const auto& interface : options_.interfaces) depth[interface] = stacking_depth(interface);
+        std::vector<std::string> order = options_.interfaces;
+        std::stable_sort(order.begin(), order.end(), [&depth](const auto& a, const auto& b) {
+            return depth[a] < depth[b];
+        });
         // A first attachment has nothing to report (its note is empty).
-        for (const auto& interface : options_.interfaces) (void)attach(interface);
+        for (const auto& interface : order) (void)attach(interface);
         if (options_.replay_fragments)
             replayer_ = std::make_unique<FragmentReplayer>(
                 *held_, bpf_map__fd(skel_->maps.xvs_frag_ready));

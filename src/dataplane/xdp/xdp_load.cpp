@@ -440,7 +440,10 @@ InterfaceNote XdpDataplane::attach(const std::string& interface) {
 }
 
 void XdpDataplane::detach_all() noexcept {
-    for (const auto& a : attached_) {
+    // The reverse of the attach order: a VLAN device before the device under
+    // it, which the kernel would refuse while the VLAN device has a program.
+    for (auto it = attached_.rbegin(); it != attached_.rend(); ++it) {
+        const auto& a = *it;
         bpf_xdp_attach_opts opts{};
         opts.sz = sizeof opts;
         opts.old_prog_fd = program_fd();
