@@ -82,12 +82,16 @@ for director in d b; do
 done
 for n in 1 2; do neighbour "${p}r$n" "$client" "$(mac_of "${p}c")"; done
 
-# The client's own SYNs (retransmissions included): what the reals must see.
+# The client's own SYNs (retransmissions included): what the reals must see;
+# and every packet it sends to port 80, so a late ACK or FIN retransmission
+# after the last curl is told from a storm.
 ip netns exec "${p}c" nft -f - <<'NFT'
 table inet xvs_count {
     counter syn {}
+    counter any {}
     chain output {
         type filter hook output priority 0;
+        tcp dport 80 counter name any
         tcp dport 80 tcp flags & (syn | ack) == syn counter name syn
     }
 }
@@ -131,14 +135,21 @@ for i in $(seq "$connections"); do
 done
 syns=$(counted syn)
 sent=$(packets_of "${p}c" syn)
+# A storm goes on by itself; a connection's last segments are done in a second.
+# The client is read before the reals at the start and after them at the end,
+# so whatever reached the reals in between was counted leaving the client.
+sleep 1
+client_after=$(packets_of "${p}c" any)
 after_clients=$(counted any)
 sleep 2
 later=$(counted any)
-echo "SYNs at the reals for $connections connections ($sent sent by the client): $syns; packets to port 80 in the 2 s after the clients stopped: $((later - after_clients))"
+client_later=$(packets_of "${p}c" any)
+straggled=$((client_later - client_after))
+echo "SYNs at the reals for $connections connections ($sent sent by the client): $syns; packets to port 80 in the 2 s after the clients stopped: $((later - after_clients)) (the client sent $straggled)"
 [ "$sent" -ge "$connections" ] || fail "the client counted $sent SYNs for $connections connections"
 [ "$syns" -eq "$sent" ] || fail "the reals saw $syns SYNs, the client sent $sent"
-[ "$later" -eq "$after_clients" ] ||
-    fail "$((later - after_clients)) packets to port 80 reached the reals after the clients stopped"
+[ "$((later - after_clients))" -le "$straggled" ] ||
+    fail "$((later - after_clients)) packets to port 80 reached the reals after the clients stopped, $straggled sent"
 for instance_log in "$work/xvsd.log" "$work/xvsd-backup.log"; do
     [ "$failures" -eq 0 ] || cat "$instance_log" >&2 || true
 done
