@@ -91,8 +91,6 @@ ip netns exec "${p}c" python3 "$frags" send "$client_if" "$director_mac" "$clien
     "$port" "$datagrams" 4000 >"$work/sent"
 wait "${NETNS_PIDS[-1]}" || true  # the receiver ends after $datagrams or 5 s of silence
 
-failures=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
 
 echo "sent:"
 cat "$work/sent"
@@ -115,10 +113,4 @@ echo "held: ${held:-?}  expired: $(action frag_expired)  full: $(action frag_hol
 [ "$(action frag_expired)" = 0 ] || fail "held fragments expired instead of being replayed"
 [ "$(action frag_pass)" = 0 ] || fail "fragments were passed to the director's stack"
 
-if [ "$failures" -ne 0 ]; then
-    echo "--- xvsd log" >&2
-    cat "$work/xvsd.log" >&2 || true
-    echo "reversed fragments ($label): $failures check(s) failed" >&2
-    exit 1
-fi
-echo "reversed fragments ($label): all checks passed"
+scenario_verdict "reversed fragments ($label)"

@@ -20,13 +20,6 @@ namespace xvs {
 
 namespace {
 
-// The program's clock is CLOCK_MONOTONIC to within a tick (bpf/lib/conn.h now_ns).
-uint64_t monotonic_ns() {
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return uint64_t(ts.tv_sec) * XVS_NS_PER_SEC + uint64_t(ts.tv_nsec);
-}
-
 // How long ago the program stamped `then`: signed, since its clock may run a
 // tick ahead of ours.
 int64_t age(uint64_t now, uint64_t then) { return static_cast<int64_t>(now - then); }

@@ -1,11 +1,15 @@
 // Helpers that more than one part of XdpDataplane needs to read and write
-// its BPF maps: errno text, address conversion, hash-map walks, pinnability.
+// its BPF maps: errno text, address conversion, hash-map walks, pinnability,
+// the program's clock.
 #pragma once
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include <time.h>
+
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <string>
 
@@ -35,6 +39,14 @@ void for_each_entry(int map_fd, Fn&& fn) {
         key = next;
         prev = &key;
     }
+}
+
+// The program's clock is CLOCK_MONOTONIC to within a tick (bpf/lib/conn.h
+// now_ns): timestamps in the maps compare with this.
+inline uint64_t monotonic_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return uint64_t(ts.tv_sec) * XVS_NS_PER_SEC + uint64_t(ts.tv_nsec);
 }
 
 inline bool map_is_pinnable(const bpf_map* map) { return !bpf_map__is_internal(map); }

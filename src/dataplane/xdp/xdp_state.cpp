@@ -20,12 +20,6 @@ namespace xvs {
 
 namespace {
 
-uint64_t monotonic_ns() {
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return uint64_t(ts.tv_sec) * XVS_NS_PER_SEC + uint64_t(ts.tv_nsec);
-}
-
 const char* conn_state_name(uint8_t state) {
     switch (state) {
         case XVS_CONN_TCP_SYN: return "SYN_RECV";
