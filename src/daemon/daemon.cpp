@@ -14,7 +14,6 @@
 #include "daemon/link_watch.h"
 #include "daemon/metrics_collect.h"
 #include "daemon/run_dir.h"
-#include "dataplane/split/split_dataplane.h"
 #include "model/build.h"
 
 namespace xvs {
@@ -441,9 +440,8 @@ control::Reply Daemon::dataplane_status_reply() {
     control::Reply reply;
     reply.dataplane = plane_.plane->name();
     reply.interfaces = interface_states();
-    const auto* split = dynamic_cast<const SplitDataplane*>(plane_.plane.get());
     for (const auto& [key, service] : reconciler_->current().services)
-        reply.placements.push_back({key, split ? split->plane_of(key) : plane_.plane->name()});
+        reply.placements.push_back({key, plane_.plane->plane_of(key)});
     return reply;
 }
 

@@ -86,6 +86,9 @@ class Dataplane {
     // (ipvsadm -Z -t|-u|-f). Throws DataplaneError ending in "No such
     // service" (ipvsadm's words) when this plane does not serve it.
     virtual void zero_service_counters(const ServiceKey& service) = 0;
+    // The name of the plane serving `key` (xvsadm --status): a single plane
+    // names itself; a composite names the part that serves it.
+    virtual std::string plane_of(const ServiceKey&) const { return name(); }
 };
 
 }  // namespace xvs

@@ -52,7 +52,7 @@ class SplitDataplane final : public Dataplane {
     void zero_service_counters(const ServiceKey& service) override;
 
     // The name of the plane serving `key` now, empty when none does.
-    std::string plane_of(const ServiceKey& key) const;
+    std::string plane_of(const ServiceKey& key) const override;
 
     // The two shares of `model`: what the fast plane can serve and the rest.
     struct Shares {
