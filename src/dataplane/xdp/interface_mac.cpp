@@ -5,8 +5,10 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <string>
 
 #include "common/unique_fd.h"
@@ -29,6 +31,21 @@ std::array<uint8_t, 6> interface_mac(int ifindex) {
     std::array<uint8_t, 6> mac{};
     std::memcpy(mac.data(), req.ifr_hwaddr.sa_data, mac.size());
     return mac;
+}
+
+int stacking_depth(const std::string& interface, int limit) {
+    int depth = 0;
+    if (limit == 0) return depth;
+    try {
+        std::error_code ec;
+        for (const auto& e : std::filesystem::directory_iterator("/sys/class/net/" + interface, ec)) {
+            std::string name = e.path().filename().string();
+            if (name.rfind("lower_", 0) == 0)
+                depth = std::max(depth, 1 + stacking_depth(name.substr(6), limit - 1));
+        }
+    } catch (const std::filesystem::filesystem_error&) {
+    }
+    return depth;
 }
 
 }  // namespace xvs

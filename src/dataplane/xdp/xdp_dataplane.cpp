@@ -7,12 +7,12 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <iostream>
 #include <map>
 
 #include "dataplane/xdp/abi_check.h"
 #include "dataplane/xdp/bpffs.h"
+#include "dataplane/xdp/interface_mac.h"
 #include "dataplane/xdp/xdp_maps_io.h"
 #include "xvs_xdp.skel.h"
 
@@ -26,29 +26,6 @@ const char* to_string(XdpOptions::Mode mode) {
     }
     return "?";
 }
-
-namespace {
-
-// How many devices lie below INTERFACE in the stack (a VLAN device on a veth:
-// 1), from its lower_* links in sysfs. The kernel refuses to attach, replace
-// or detach XDP on a device while a device stacked on it has a program, so
-// lower devices are attached first and detached last.
-int stacking_depth(const std::string& interface, int limit = 8) {
-    int depth = 0;
-    if (limit == 0) return depth;
-    try {
-        std::error_code ec;
-        for (const auto& e : std::filesystem::directory_iterator("/sys/class/net/" + interface, ec)) {
-            std::string name = e.path().filename().string();
-            if (name.rfind("lower_", 0) == 0)
-                depth = std::max(depth, 1 + stacking_depth(name.substr(6), limit - 1));
-        }
-    } catch (const std::filesystem::filesystem_error&) {
-    }
-    return depth;
-}
-
-}  // namespace
 
 void XdpDataplane::SkeletonDeleter::operator()(xvs_xdp* skel) const { xvs_xdp__destroy(skel); }
 

@@ -440,10 +440,15 @@ InterfaceNote XdpDataplane::attach(const std::string& interface) {
 }
 
 void XdpDataplane::detach_all() noexcept {
-    // The reverse of the attach order: a VLAN device before the device under
-    // it, which the kernel would refuse while the VLAN device has a program.
-    for (auto it = attached_.rbegin(); it != attached_.rend(); ++it) {
-        const auto& a = *it;
+    // Upper devices first: a VLAN device before the device under it, which
+    // the kernel would refuse while the VLAN device has a program. By the
+    // stacking itself, not the attach order, which re-attachments change.
+    std::vector<std::pair<int, const Attachment*>> order;
+    for (const auto& a : attached_) order.emplace_back(stacking_depth(a.interface), &a);
+    std::stable_sort(order.begin(), order.end(),
+                     [](const auto& x, const auto& y) { return x.first > y.first; });
+    for (const auto& [depth, attachment] : order) {
+        const auto& a = *attachment;
         bpf_xdp_attach_opts opts{};
         opts.sz = sizeof opts;
         opts.old_prog_fd = program_fd();
