@@ -11,6 +11,7 @@
 #include "common/throttle.h"
 #include "daemon/event_sources.h"
 #include "daemon/fd_budget.h"
+#include "daemon/health_batch.h"
 #include "daemon/link_watch.h"
 #include "daemon/metrics_collect.h"
 #include "daemon/run_dir.h"
@@ -70,9 +71,10 @@ int Daemon::run(const std::function<void()>& on_ready) {
 
     auto loaded = checked("start", [this] { return load_file(read_, options_.config_path); });
     if (!loaded) return 1;
-    config_ = std::move(loaded->config);
+    desired_ = DesiredState(std::move(loaded->config));
+    const GlobalConfig& globals = desired_.config().globals;
     try {
-        log_.set_logfile(config_.globals.logfile);
+        log_.set_logfile(globals.logfile);
     } catch (const std::exception& e) {
         log_.error(std::string(e.what()) + "; logging to stderr only");
     }
@@ -89,14 +91,14 @@ int Daemon::run(const std::function<void()>& on_ready) {
         checker_options.max_in_flight = fds.checks_in_flight;
         checker_ = std::make_unique<HealthChecker>(checker_options);
         auto checks = health_.set_plan(loaded->checks);
-        health_.poll_maintenance(config_.globals.maintenancedir.value_or(""));
-        Model model = build_model(config_, health_.view());
+        health_.poll_maintenance(globals.maintenancedir.value_or(""));
+        Model model = desired_.model(health_.view());
         DataplaneRequest request;
-        request.mode = options_.dataplane.value_or(config_.globals.dataplane);
+        request.mode = options_.dataplane.value_or(globals.dataplane);
         request.instance = options_.instance;
-        request.interfaces = config_.globals.interfaces;
-        request.xdp_mode = config_.globals.xdp_mode;
-        request.keep_on_exit = !config_.globals.cleanstop;
+        request.interfaces = globals.interfaces;
+        request.xdp_mode = globals.xdp_mode;
+        request.keep_on_exit = !globals.cleanstop;
         request.max_reals = options_.max_reals;
         plane_ = make_(request, model, log_);
         // The checker learns its checks once it is known which reals the
@@ -159,7 +161,8 @@ int Daemon::run(const std::function<void()>& on_ready) {
     Throttle control_errors(std::chrono::seconds(10));
     bool running = true;
     while (running) {
-        for (int fd : epoll.wait(-1)) {
+        // A batch of health results waits at most its window (health_batch.h).
+        for (int fd : epoll.wait(health_batch_.timeout_ms(HealthBatch::Clock::now()))) {
             if (fd == signals.fd()) {
                 while (auto signo = signals.read_signal()) {
                     if (*signo == SIGHUP) {
@@ -204,12 +207,13 @@ int Daemon::run(const std::function<void()>& on_ready) {
                     sync_interfaces();
                 }
             } else if (watch && fd == watch->fd()) {
-                if (watch->changed() && config_.globals.autoreload) {
+                if (watch->changed() && desired_.config().globals.autoreload) {
                     log_.info("autoreload: " + options_.config_path + " changed");
                     reload_unawaited();
                 }
             }
         }
+        if (health_batch_.due(HealthBatch::Clock::now())) apply_health();
     }
     server_.reset();
     checker_->stop();
@@ -219,7 +223,7 @@ int Daemon::run(const std::function<void()>& on_ready) {
 
 std::unique_ptr<MetricsServer> Daemon::open_metrics() {
     // The flag wins over the file's metrics=; neither means no endpoint.
-    std::optional<Endpoint> endpoint = config_.globals.metrics;
+    std::optional<Endpoint> endpoint = desired_.config().globals.metrics;
     if (options_.metrics) endpoint = parse_metrics_endpoint(*options_.metrics);
     if (!endpoint) return nullptr;
     // The loop only snapshots (with the rate sampler's status: reading 100,000
@@ -236,7 +240,7 @@ std::unique_ptr<MetricsServer> Daemon::open_metrics() {
 }
 
 void Daemon::shut_down() {
-    if (config_.globals.cleanstop) {
+    if (desired_.config().globals.cleanstop) {
         try {
             ModelDiff removed = reconciler_->reconcile(Model{});
             log_.info("cleanstop: " + summarize(removed));
@@ -284,8 +288,11 @@ void Daemon::on_timer() {
             log_.error(std::string("reading counters: ") + e.what());
         }
     }
-    auto maintenance = health_.poll_maintenance(config_.globals.maintenancedir.value_or(""));
-    if (!maintenance.empty()) apply_health(maintenance);
+    std::set<ServiceKey> touched;
+    for (const auto& line :
+         health_.poll_maintenance(desired_.config().globals.maintenancedir.value_or(""), &touched))
+        log_.info(line);
+    health_batch_.add(touched, HealthBatch::Clock::now());
     if (!checker_error_logged_ && !checker_->error().empty()) {
         checker_error_logged_ = true;
         log_.error("health checker stopped: " + checker_->error() +
@@ -300,7 +307,7 @@ std::set<SubscriberId> Daemon::seed_health_from_plane(Model& model) {
         if (kept.empty()) return {};
         log_.info(std::to_string(kept.size()) + " checked real(s) found serving in the " +
                   plane_.plane->name() + " data plane stay in, as up, until their checks fail");
-        model = build_model(config_, health_.view());
+        model = desired_.model(health_.view());
         return kept;
     } catch (const std::exception& e) {
         log_.error(std::string("reading what the data plane already serves: ") + e.what() +
@@ -310,20 +317,22 @@ std::set<SubscriberId> Daemon::seed_health_from_plane(Model& model) {
 }
 
 void Daemon::on_health_changes() {
-    auto lines = health_.apply(checker_->take_changes());
-    if (!lines.empty()) apply_health(lines);
+    std::set<ServiceKey> touched;
+    for (const auto& line : health_.apply(checker_->take_changes(), &touched)) log_.info(line);
+    health_batch_.add(touched, HealthBatch::Clock::now());
 }
 
-void Daemon::apply_health(const std::vector<std::string>& state_lines) {
-    for (const auto& line : state_lines) log_.info(line);
-    Model before = reconciler_->current();
+void Daemon::apply_health() {
+    std::set<ServiceKey> services = health_batch_.take();
     try {
-        Model next = imperative_.apply(build_model(config_, health_.view()));
-        ModelDiff change = reconciler_->reconcile(next);
-        for (const auto& line : fallback_transitions(before, next)) log_.info(line);
+        ModelDiff change = desired_.change_for(services, health_.view(), *reconciler_);
+        reconciler_->apply(change);
+        for (const auto& line : fallback_transitions(change)) log_.info(line);
         if (!change.empty()) log_.info("health: " + summarize(change));
     } catch (const std::exception& e) {
-        // The reconciler keeps what is programmed; the next change retries.
+        // The reconciler keeps what is programmed; the services are tried
+        // again with the next result or reload (a refused change is no
+        // reason to retry in a loop).
         log_.error(std::string("applying health changes failed: ") + e.what());
     }
 }
@@ -383,10 +392,13 @@ control::Reply Daemon::apply_reload(LoadedConfig loaded) {
             return control::Reply::failure(message);
         }
     }
-    Config* config = &loaded.config;
-    const GlobalConfig& g = config->globals;
-    if (g.interfaces != config_.globals.interfaces || g.dataplane != config_.globals.dataplane ||
-        g.xdp_mode != config_.globals.xdp_mode)
+    // A new desired state, the file's alone: the file is the whole truth
+    // again, as when ldirectord reprograms IPVS (xvsadm's edits are dropped).
+    DesiredState next_desired(std::move(loaded.config));
+    const GlobalConfig& g = next_desired.config().globals;
+    const GlobalConfig& running_globals = desired_.config().globals;
+    if (g.interfaces != running_globals.interfaces || g.dataplane != running_globals.dataplane ||
+        g.xdp_mode != running_globals.xdp_mode)
         log_.info("reload: interface=, dataplane= and xdp-mode= changes take effect at restart");
     try {
         log_.set_logfile(g.logfile);
@@ -399,14 +411,11 @@ control::Reply Daemon::apply_reload(LoadedConfig loaded) {
         HealthBridge next_health = health_;
         auto checks = next_health.set_plan(loaded.checks);
         next_health.poll_maintenance(g.maintenancedir.value_or(""));
-        Model next = build_model(*config, next_health.view());
-        ModelDiff change = reconciler_->reconcile(next);
+        ModelDiff change = reconciler_->reconcile(next_desired.model(next_health.view()));
         checker_->set_checks(std::move(checks));
         health_ = std::move(next_health);
-        config_ = std::move(*config);
-        // The file is the whole truth again, as when ldirectord reprograms IPVS.
-        if (!imperative_.empty()) log_.info("reload: xvsadm's changes are replaced by the file");
-        imperative_.forget();
+        if (!desired_.edits().empty()) log_.info("reload: xvsadm's changes are replaced by the file");
+        desired_ = std::move(next_desired);
         control::Reply reply;
         reply.message = "reload: " + summarize(change);
         log_.info(reply.message);

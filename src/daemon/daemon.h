@@ -6,8 +6,10 @@
 //   signalfd   SIGTERM/SIGINT -> clean exit; SIGHUP -> reload
 //   control    status, list-connections, zero, reload, and xvsadm's editing
 //              verbs: changes kept on top of the file until the next reload
-//   health     the HealthChecker's changes_fd: results update the HealthView,
-//              the model is rebuilt and only its difference applied
+//   health     the HealthChecker's changes_fd: results update the HealthView
+//              and are gathered for health_batch_window (health_batch.h);
+//              then only the services they touched are rebuilt and their
+//              change applied, as one (DesiredState::change_for())
 //   inotify    the configuration's directory (ConfigWatch): with
 //              autoreload=yes a finished write or a rename onto the file reloads
 //   metrics    GET /metrics (metrics_server.h), when --metrics or metrics= is set;
@@ -55,6 +57,8 @@
 #include "daemon/config_loader.h"
 #include "daemon/config_watch.h"
 #include "daemon/dataplane_factory.h"
+#include "daemon/desired_state.h"
+#include "daemon/health_batch.h"
 #include "daemon/health_bridge.h"
 #include "daemon/imperative.h"
 #include "daemon/logger.h"
@@ -115,7 +119,7 @@ class Daemon {
     // (ipvsadm's "No such service" when the daemon does not serve it).
     control::Reply zero(const control::Request& request);
     // xvsadm's -A/-E/-D/-a/-e/-d/-C (daemon_edit.cpp): checked, kept in
-    // imperative_ and applied; a refused apply undoes the edit.
+    // desired_.edits() and applied; a refused apply undoes the edit.
     control::Reply edit(const control::Request& request);
     void on_timer();
     // Runs `load`, logs the file's warnings, or its errors and "WHEN: FILE
@@ -126,8 +130,9 @@ class Daemon {
     // (HealthBridge::seed_serving) and `model` is rebuilt accordingly.
     // Returns their subscriber ids, for the checker.
     std::set<SubscriberId> seed_health_from_plane(Model& model);
-    // Rebuilds the model from config_ and the health view, applies the diff.
-    void apply_health(const std::vector<std::string>& state_lines);
+    // Applies the health batch (health_batch.h): rebuilds the services its
+    // results touched, nothing else, and applies their change at once.
+    void apply_health();
     void shut_down();
     // The metrics endpoint (--metrics, else metrics=), or null when off.
     std::unique_ptr<MetricsServer> open_metrics();
@@ -136,7 +141,7 @@ class Daemon {
     Logger& log_;
     DataplaneMaker make_;
     ConfigReader read_;
-    Config config_;
+    DesiredState desired_;  // the file, the health view's input, xvsadm's edits
     DataplaneHandle plane_;
     std::unique_ptr<Reconciler> reconciler_;
     RateEstimator rates_;
@@ -144,7 +149,7 @@ class Daemon {
     std::shared_ptr<const std::vector<ServiceStatus>> sampled_status_;
     uint64_t ticks_ = 0;
     HealthBridge health_;
-    ImperativeChanges imperative_;  // until the next reload or -C
+    HealthBatch health_batch_;
     std::unique_ptr<HealthChecker> checker_;
     bool checker_error_logged_ = false;
     std::unique_ptr<control::ControlServer> server_;

@@ -1,4 +1,8 @@
 // Daemon::edit(): xvsadm's editing commands against the running daemon.
+//
+// An edit concerns one service: it is checked against that service as it
+// must be served now, and only that service is rebuilt and its change
+// applied. -C concerns every service and goes through a whole-model diff.
 #include "daemon/daemon.h"
 #include "model/build.h"
 
@@ -11,59 +15,80 @@ control::Reply Daemon::edit(const control::Request& request) {
             throw control::ProtocolError(std::string("'") + control::to_string(request.verb) +
                                          "' request without " + what);
     };
-    Model base = build_model(config_, health_.view());
-    ImperativeChanges next = imperative_;
+    auto reply_for = [&](const ModelDiff& change) {
+        control::Reply reply;
+        reply.message = std::string("xvsadm ") + control::to_string(request.verb) + ": " +
+                        summarize(change);
+        log_.info(reply.message);
+        return reply;
+    };
+    auto refused = [&](const std::exception& e) {
+        std::string message = std::string("the ") + plane_.plane->name() +
+                              " data plane refused the change: " + e.what();
+        log_.error("xvsadm " + std::string(control::to_string(request.verb)) + ": " + message);
+        return control::Reply::failure(message);
+    };
+
+    ImperativeChanges& edits = desired_.edits();
+    if (request.verb == Verb::clear) {
+        ImperativeChanges before = edits;
+        edits.clear();
+        try {
+            return reply_for(reconciler_->reconcile(desired_.model(health_.view())));
+        } catch (const std::exception& e) {
+            edits = std::move(before);  // the reconciler kept the programmed model
+            return refused(e);
+        }
+    }
+
+    switch (request.verb) {
+        case Verb::add_service:
+        case Verb::edit_service:
+        case Verb::delete_service:
+        case Verb::add_real:
+        case Verb::edit_real:
+        case Verb::delete_real: break;
+        default:
+            return control::Reply::failure(std::string("'") + control::to_string(request.verb) +
+                                           "' is not an editing request");
+    }
+    need(request.service.has_value(), "a service");
+    const ServiceKey& key = *request.service;
+    std::optional<VirtualService> configured = desired_.configured(key, health_.view());
+    const VirtualService* base = configured ? &*configured : nullptr;
+    ImperativeChanges::Saved saved = edits.save(key);
     try {
         switch (request.verb) {
             case Verb::add_service:
             case Verb::edit_service:
-                need(request.service.has_value(), "a service");
                 need(request.settings.has_value(), "settings");
                 if (request.verb == Verb::add_service)
-                    next.add_service(base, *request.service, *request.settings);
+                    edits.add_service(base, key, *request.settings);
                 else
-                    next.edit_service(base, *request.service, *request.settings);
+                    edits.edit_service(base, key, *request.settings);
                 break;
-            case Verb::delete_service:
-                need(request.service.has_value(), "a service");
-                next.delete_service(base, *request.service);
-                break;
-            case Verb::add_real:
-            case Verb::edit_real:
-            case Verb::delete_real:
-                need(request.service.has_value(), "a service");
+            case Verb::delete_service: edits.delete_service(base, key); break;
+            default:
                 need(request.real.has_value(), "a real server");
                 if (request.verb == Verb::add_real)
-                    next.add_real(base, *request.service, *request.real);
+                    edits.add_real(base, key, *request.real);
                 else if (request.verb == Verb::edit_real)
-                    next.edit_real(base, *request.service, *request.real);
+                    edits.edit_real(base, key, *request.real);
                 else
-                    next.delete_real(base, *request.service, request.real->key);
-                break;
-            case Verb::clear: next.clear(); break;
-            default:
-                return control::Reply::failure(std::string("'") +
-                                               control::to_string(request.verb) +
-                                               "' is not an editing request");
+                    edits.delete_real(base, key, request.real->key);
         }
     } catch (const EditRefused& e) {
         return control::Reply::failure(e.what());
     }
 
     try {
-        ModelDiff change = reconciler_->reconcile(next.apply(base));
-        imperative_ = std::move(next);
-        control::Reply reply;
-        reply.message = std::string("xvsadm ") + control::to_string(request.verb) + ": " +
-                        summarize(change);
-        log_.info(reply.message);
-        return reply;
+        ModelDiff change = desired_.change_for({key}, health_.view(), *reconciler_);
+        reconciler_->apply(change);
+        return reply_for(change);
     } catch (const std::exception& e) {
         // The reconciler kept the programmed model; forget the edit with it.
-        std::string message = std::string("the ") + plane_.plane->name() +
-                              " data plane refused the change: " + e.what();
-        log_.error("xvsadm " + std::string(control::to_string(request.verb)) + ": " + message);
-        return control::Reply::failure(message);
+        edits.restore(saved);
+        return refused(e);
     }
 }
 

@@ -86,25 +86,20 @@ std::map<std::pair<ServiceKey, RealKey>, CheckSpec> plan_health_checks(const Con
     return plan;
 }
 
-std::vector<std::string> fallback_transitions(const Model& before, const Model& after) {
-    auto fallback_of = [](const Model& m, const ServiceKey& key) -> const RealServer* {
-        auto it = m.services.find(key);
-        if (it == m.services.end()) return nullptr;
-        for (const auto& [rk, r] : it->second.reals)
-            if (r.is_fallback) return &r;
-        return nullptr;
-    };
+std::vector<std::string> fallback_transitions(const ModelDiff& change) {
     std::vector<std::string> lines;
-    for (const auto& [key, service] : after.services) {
-        const RealServer* was = fallback_of(before, key);
-        const RealServer* now = fallback_of(after, key);
-        if (now && !was)
-            lines.push_back(describe_virtual(key) + ": fallback " + now->key.to_string() +
-                            " on (no real is up)");
-        if (was && !now && before.services.count(key))
-            lines.push_back(describe_virtual(key) + ": fallback " + was->key.to_string() +
+    auto on = [&](const ServiceKey& key, const RealServer& r) {
+        lines.push_back(describe_virtual(key) + ": fallback " + r.key.to_string() + " on (no real is up)");
+    };
+    for (const auto& s : change.added_services)
+        for (const auto& [rk, r] : s.reals)
+            if (r.is_fallback) on(s.key, r);
+    for (const auto& ref : change.added_reals)
+        if (ref.real.is_fallback) on(ref.service, ref.real);
+    for (const auto& ref : change.removed_reals)
+        if (ref.real.is_fallback)
+            lines.push_back(describe_virtual(ref.service) + ": fallback " + ref.real.key.to_string() +
                             " off (a real is up)");
-    }
     return lines;
 }
 
@@ -130,6 +125,8 @@ std::vector<std::pair<SubscriberId, CheckSpec>> HealthBridge::set_plan(
     }
     entries_ = std::move(entries);
     ids_ = std::move(ids);
+    view_ = {};
+    for (const auto& [id, e] : entries_) note(e, nullptr);
     return checks;
 }
 
@@ -143,6 +140,7 @@ std::set<SubscriberId> HealthBridge::seed_serving(const std::vector<ServiceStatu
         if (e.state != State::unknown || !live.count({e.checked.service, e.checked.real})) continue;
         e.state = State::up;
         e.reason = "served by the data plane at start";
+        note(e, nullptr);
         seeded.insert(id);
     }
     return seeded;
@@ -158,7 +156,13 @@ std::string HealthBridge::state_name(const Entry& e) {
     return "?";
 }
 
-std::vector<std::string> HealthBridge::apply(const std::vector<StateChange>& changes) {
+void HealthBridge::note(const Entry& e, std::set<ServiceKey>* touched) {
+    view_.set_down(e.checked.service, e.checked.real, is_down(e));
+    if (touched) touched->insert(e.checked.service);
+}
+
+std::vector<std::string> HealthBridge::apply(const std::vector<StateChange>& changes,
+                                             std::set<ServiceKey>* touched) {
     std::vector<std::string> lines;
     for (const auto& change : changes) {
         auto it = entries_.find(change.subscriber);
@@ -169,6 +173,7 @@ std::vector<std::string> HealthBridge::apply(const std::vector<StateChange>& cha
         std::string before = state_name(e);
         e.state = next;
         e.reason = change.reason;
+        note(e, touched);
         lines.push_back(describe_virtual(e.checked.service) + ": real " +
                         e.checked.real.to_string() + " " + before + " -> " +
                         (change.up ? "up" : "down") + " (" + change.reason +
@@ -177,13 +182,15 @@ std::vector<std::string> HealthBridge::apply(const std::vector<StateChange>& cha
     return lines;
 }
 
-std::vector<std::string> HealthBridge::poll_maintenance(const std::string& dir) {
+std::vector<std::string> HealthBridge::poll_maintenance(const std::string& dir,
+                                                        std::set<ServiceKey>* touched) {
     std::vector<std::string> lines;
     for (auto& [id, e] : entries_) {
         bool now = in_maintenance(dir, e.checked.real.address, e.checked.real.port, "");
         if (now == e.in_maintenance) continue;
         std::string before = state_name(e);
         e.in_maintenance = now;
+        note(e, touched);
         std::string after = state_name(e);
         std::string why = now ? "maintenance file in " + dir : "maintenance ended; " + e.reason;
         lines.push_back(describe_virtual(e.checked.service) + ": real " +
@@ -193,11 +200,5 @@ std::vector<std::string> HealthBridge::poll_maintenance(const std::string& dir) 
     return lines;
 }
 
-HealthView HealthBridge::view() const {
-    HealthView view;
-    for (const auto& [id, e] : entries_)
-        if (is_down(e)) view.set_down(e.checked.service, e.checked.real, true);
-    return view;
-}
 
 }  // namespace xvs

@@ -31,7 +31,10 @@
 //    not reverse-resolved, that would block the control loop). A real is down
 //    in view() when it is unknown, checked down, or in maintenance.
 //  - Both return one log line per real whose effective state changed:
-//    "TCP 192.168.239.250:80: real 192.168.239.129:80 up -> down (receive did not match)".
+//    "TCP 192.168.239.250:80: real 192.168.239.129:80 up -> down (receive did not match)",
+//    and add the services of those reals to `touched`: what the daemon then
+//    rebuilds (DesiredState::change_for()), nothing else.
+//  - view() is kept up to date as results come (never rebuilt per result).
 #pragma once
 
 #include <map>
@@ -44,6 +47,7 @@
 #include "dataplane/dataplane.h"
 #include "health/check_spec.h"
 #include "model/build.h"
+#include "model/diff.h"
 #include "model/model.h"
 
 namespace xvs {
@@ -66,9 +70,9 @@ CheckSpec make_check_spec(const VirtualConfig& virt, const RealConfig& real);
 // Throws ConfigError ("FILE:LINE: ...", every refused real) as described above.
 std::map<std::pair<ServiceKey, RealKey>, CheckSpec> plan_health_checks(const Config& config);
 
-// Log lines for fallback servers that came or went between two models:
+// Log lines for the fallback servers a change puts in or takes out:
 // "TCP 192.168.239.250:80: fallback 127.0.0.1:80 on (no real is up)".
-std::vector<std::string> fallback_transitions(const Model& before, const Model& after);
+std::vector<std::string> fallback_transitions(const ModelDiff& change);
 
 class HealthBridge {
    public:
@@ -82,12 +86,14 @@ class HealthBridge {
     std::set<SubscriberId> seed_serving(const std::vector<ServiceStatus>& serving);
 
     // Records the checker's results; log lines for effective changes.
-    std::vector<std::string> apply(const std::vector<StateChange>& changes);
+    std::vector<std::string> apply(const std::vector<StateChange>& changes,
+                                   std::set<ServiceKey>* touched = nullptr);
 
     // Re-reads maintenancedir (empty = none); log lines for effective changes.
-    std::vector<std::string> poll_maintenance(const std::string& dir);
+    std::vector<std::string> poll_maintenance(const std::string& dir,
+                                              std::set<ServiceKey>* touched = nullptr);
 
-    HealthView view() const;
+    const HealthView& view() const { return view_; }
 
    private:
     enum class State { unknown, up, down };
@@ -101,10 +107,13 @@ class HealthBridge {
         return e.in_maintenance || e.state != State::up;
     }
     static std::string state_name(const Entry& e);
+    // After `e` changed: the view follows, its service is touched.
+    void note(const Entry& e, std::set<ServiceKey>* touched);
 
     std::map<SubscriberId, Entry> entries_;
     std::map<std::pair<ServiceKey, RealKey>, SubscriberId> ids_;
     SubscriberId next_id_ = 1;
+    HealthView view_;
 };
 
 }  // namespace xvs

@@ -1,8 +1,10 @@
 // ImperativeChanges: the operator's xvsadm edits (-A/-E/-D/-a/-e/-d/-C) to the
 // running daemon, kept on top of what the configuration says.
 //
-// The desired model is apply(base), base being build_model(config, health).
-// Edits are checked against that desired model with IPVS's rules and refused
+// The desired model is apply(base), base being build_model(config, health);
+// one service of it is apply_service(), which costs only that service: an
+// edit and the health results of a service look at nothing else.
+// Edits are checked against that desired service with IPVS's rules and refused
 // with ipvsadm's own texts (EditRefused), so ipvsadm users and scripts such as
 // ldirectord see what IPVS would have told them. The changes last until the
 // daemon forgets them: a configuration reload or -C.
@@ -22,6 +24,7 @@
 #include <map>
 #include <optional>
 #include <stdexcept>
+#include <vector>
 
 #include "control/protocol.h"
 #include "model/model.h"
@@ -38,7 +41,15 @@ class EditRefused : public std::runtime_error {
 
 class ImperativeChanges {
    public:
-    // Each edit checks itself against apply(base) and throws EditRefused.
+    // Each edit checks itself against apply_service(key, base) and throws
+    // EditRefused; `base` is the base's service of that key (null: none).
+    void add_service(const VirtualService* base, const ServiceKey& key, const control::ServiceSettings& s);
+    void edit_service(const VirtualService* base, const ServiceKey& key, const control::ServiceSettings& s);
+    void delete_service(const VirtualService* base, const ServiceKey& key);
+    void add_real(const VirtualService* base, const ServiceKey& service, const RealServer& real);
+    void edit_real(const VirtualService* base, const ServiceKey& service, const RealServer& real);
+    void delete_real(const VirtualService* base, const ServiceKey& service, const RealKey& real);
+    // The same against a whole base model (the service of the key in it).
     void add_service(const Model& base, const ServiceKey& key, const control::ServiceSettings& s);
     void edit_service(const Model& base, const ServiceKey& key, const control::ServiceSettings& s);
     void delete_service(const Model& base, const ServiceKey& key);
@@ -50,8 +61,21 @@ class ImperativeChanges {
     // Drops every change (a reload): apply() returns its base again.
     void forget() { *this = ImperativeChanges{}; }
     bool empty() const { return !cleared_ && services_.empty() && reals_.empty(); }
+    bool cleared() const { return cleared_; }
 
     Model apply(const Model& base) const;
+    // The service `key` of apply(base) given only the base's service of that
+    // key (null: none); nullopt when apply() has no such service.
+    std::optional<VirtualService> apply_service(const ServiceKey& key, const VirtualService* base) const;
+    // The services the edits define or delete (those apply() may hold or drop
+    // although the base does not / does).
+    std::vector<ServiceKey> edited_services() const;
+
+    // The edits of one service, to put back when the data plane refuses what
+    // an edit of it led to (an edit touches only its own service's entries).
+    class Saved;
+    Saved save(const ServiceKey& key) const;
+    void restore(const Saved& saved);
 
    private:
     enum class ServiceEdit { deleted, defined, edited };
@@ -63,12 +87,18 @@ class ImperativeChanges {
         std::optional<RealServer> real;  // nullopt: deleted
         bool follows_base = false;       // an -e of a real the base holds
     };
-    const VirtualService& existing_service(const Model& current, const ServiceKey& key,
-                                           const char* missing) const;
 
     bool cleared_ = false;
     std::map<ServiceKey, ServiceOverride> services_;
     std::map<ServiceKey, std::map<RealKey, RealOverride>> reals_;
+
+   public:
+    class Saved {
+        friend class ImperativeChanges;
+        ServiceKey key_;
+        std::optional<ServiceOverride> service_;
+        std::optional<std::map<RealKey, RealOverride>> reals_;
+    };
 };
 
 }  // namespace xvs

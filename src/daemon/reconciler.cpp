@@ -24,9 +24,24 @@ std::string summarize(const ModelDiff& change) {
 
 ModelDiff Reconciler::reconcile(const Model& next) {
     ModelDiff change = diff(current_, next);
-    if (!change.empty()) plane_.apply(change, next);
+    if (!change.empty()) {
+        ++applies_;
+        plane_.apply(change);
+    }
     current_ = next;
     return change;
+}
+
+void Reconciler::apply(const ModelDiff& change) {
+    if (change.empty()) return;
+    ++applies_;
+    plane_.apply(change);
+    apply_diff(current_, change);
+}
+
+const VirtualService* Reconciler::service(const ServiceKey& key) const {
+    auto it = current_.services.find(key);
+    return it == current_.services.end() ? nullptr : &it->second;
 }
 
 }  // namespace xvs

@@ -2,7 +2,9 @@
 //
 // The daemon owns exactly one Dataplane (or, in auto mode, a composite that
 // routes each service to the plane that can serve it). It only ever calls
-// apply() with the difference between what is programmed and what is wanted.
+// apply() with a change (model/diff.h) from what the plane serves: a plane
+// moves what it holds along that change, and looks at nothing else, so the
+// cost of an apply follows the change, not the size of the table.
 #pragma once
 
 #include <cstdint>
@@ -74,11 +76,21 @@ class Dataplane {
     // "xdp" or "ipvs".
     virtual std::string name() const = 0;
     // Checks that every service of the model can be served (e.g. its scheduler
-    // is implemented); returns one message per service that cannot.
+    // is implemented) and that the model fits; returns one message per problem.
     virtual std::vector<std::string> unsupported(const Model& model) const = 0;
-    // Applies `change`, after which the plane serves `next`. All or nothing:
-    // on failure throws DataplaneError and leaves the previous state.
-    virtual void apply(const ModelDiff& change, const Model& next) = 0;
+    // The problems of one service alone (what keeps this plane from serving
+    // it whatever else it serves). SplitDataplane places services by it.
+    virtual std::vector<std::string> service_problems(const VirtualService& service) const {
+        Model alone;
+        alone.services.emplace(service.key, service);
+        return unsupported(alone);
+    }
+    // Applies `change` to what the plane serves (the change's "before"). All
+    // or nothing: on failure throws DataplaneError and leaves the previous
+    // state.
+    virtual void apply(const ModelDiff& change) = 0;
+    // What the plane serves for `key` now (null when it does not serve it).
+    virtual const VirtualService* programmed_service(const ServiceKey& key) const = 0;
     virtual std::vector<ServiceStatus> status() const = 0;
     virtual std::vector<ConnectionEntry> connections() const = 0;
     virtual void zero_counters() = 0;

@@ -83,13 +83,13 @@ TEST_CASE("a restarted data plane rewrites filter words a previous daemon left s
         XdpDataplane first(o);
         Model m = make_model({make_service(Protocol::tcp, "10.0.0.77", 80,
                                            {make_real("10.1.0.2", 80, ForwardMethod::gate)})});
-        first.apply(diff(Model{}, m), m);
+        first.apply(diff(Model{}, m));
     }
     o.keep_on_exit = false;
     XdpDataplane second(o);
     Model m = make_model({make_service(Protocol::tcp, "10.0.0.100", 80,
                                        {make_real("10.1.0.2", 80, ForwardMethod::gate)})});
-    second.apply(diff(Model{}, m), m);
+    second.apply(diff(Model{}, m));
     auto bit = [&](const std::string& a) {
         auto [index, mask] = AddressFilter::position_of({XVS_ADDR_FILTER_DST, ip(a)});
         uint64_t word = 0;

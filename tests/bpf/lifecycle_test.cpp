@@ -57,7 +57,7 @@ TEST_CASE("a refused apply leaves the previous state serving") {
     auto good = web({make_real("10.1.0.2", 80, ForwardMethod::gate)});
     f.set(make_model({good}));
     auto bad = make_model({web({make_real("10.1.0.3", 80, ForwardMethod::gate)}, "wlc")});
-    CHECK_THROWS_AS(f.dp.apply(diff(f.model, bad), bad), DataplaneError);
+    CHECK_THROWS_AS(f.dp.apply(diff(f.model, bad)), DataplaneError);
     CHECK(real_of(f.send(syn(1000))) == 2);
 }
 
@@ -79,7 +79,7 @@ TEST_CASE("a map write failing half-way rolls back every write of the apply") {
         mark.matches.push_back({Protocol::udp, ip("10.0.0.200"), uint16_t(port % 65536)});
     next.services[mark.key] = mark;
     REQUIRE(f.dp.unsupported(next).empty());
-    CHECK_THROWS_AS(f.dp.apply(diff(before, next), next), DataplaneError);
+    CHECK_THROWS_AS(f.dp.apply(diff(before, next)), DataplaneError);
     // Nothing of `next` is visible: both reals still take new flows, no match key is left.
     std::map<int, int> hits;
     for (uint16_t port = 1000; port < 1010; ++port) hits[real_of(f.send(syn(port)))]++;
@@ -153,7 +153,7 @@ TEST_CASE("a restarted data plane reuses pinned maps and keeps established flows
             dp.serve_interface(net.client_ifindex);
             dir = dp.pin_directory();
             auto m = make_model({svc, gone});
-            dp.apply(diff(Model{}, m), m);
+            dp.apply(diff(Model{}, m));
             for (uint16_t port = 3000; port < 3010; ++port)
                 first[port] = real_of(run_xdp(dp.program_fd(), build_packet(syn(port)), net.client_ifindex));
         }
@@ -172,7 +172,7 @@ TEST_CASE("a restarted data plane reuses pinned maps and keeps established flows
         auto changed = svc;
         changed.reals.begin()->second.weight = 4;
         auto m = make_model({changed});
-        again.apply(diff(Model{}, m), m);
+        again.apply(diff(Model{}, m));
         for (auto [port, real] : first) {
             PacketSpec more = syn(port);
             more.tcp_flags = kAck;

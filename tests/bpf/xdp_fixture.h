@@ -92,7 +92,7 @@ struct XdpFixture {
     }
 
     void set(const Model& next) {
-        dp.apply(diff(model, next), next);
+        dp.apply(diff(model, next));
         model = next;
     }
     XdpRun send(const PacketSpec& spec) { return run_xdp(dp.program_fd(), build_packet(spec), net.client_ifindex); }

@@ -25,14 +25,18 @@ class FakeDataplane : public Dataplane {
 
     std::string name() const override { return "fake"; }
     std::vector<std::string> unsupported(const Model&) const override { return {}; }
-    void apply(const ModelDiff& change, const Model& next) override {
+    void apply(const ModelDiff& change) override {
         ++applies;
         last_change_size = change.size();
         if (refuse_next_apply) {
             refuse_next_apply = false;
             throw DataplaneError("fake: refused");
         }
-        model_ = next;
+        apply_diff(model_, change);
+    }
+    const VirtualService* programmed_service(const ServiceKey& key) const override {
+        auto it = model_.services.find(key);
+        return it == model_.services.end() ? nullptr : &it->second;
     }
     std::vector<ServiceStatus> status() const override {
         std::vector<ServiceStatus> out;

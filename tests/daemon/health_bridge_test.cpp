@@ -224,14 +224,14 @@ TEST_CASE("the fallback serves when every real is down and goes when one recover
     Model all_down = build_model(c, bridge.view());
     REQUIRE(all_down.services.at(web).reals.size() == 1);
     CHECK(all_down.services.at(web).reals.begin()->second.is_fallback);
-    auto on = fallback_transitions(up, all_down);
+    auto on = fallback_transitions(diff(up, all_down));
     REQUIRE(on.size() == 1);
     CHECK(on[0] == "TCP 192.168.239.250:80: fallback 127.0.0.1:80 on (no real is up)");
     report(bridge, checks, real2, true, "HTTP status 200");
     Model recovered = build_model(c, bridge.view());
     CHECK(recovered.services.at(web).reals.size() == 1);
     CHECK(recovered.services.at(web).reals.count(real2) == 1);
-    CHECK(fallback_transitions(all_down, recovered) ==
+    CHECK(fallback_transitions(diff(all_down, recovered)) ==
           std::vector<std::string>{"TCP 192.168.239.250:80: fallback 127.0.0.1:80 off (a real is up)"});
 }
 

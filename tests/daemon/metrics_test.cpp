@@ -80,7 +80,7 @@ TEST_CASE("the exposition checker rejects what the text format forbids") {
 TEST_CASE("metrics of a served model: one series per virtual and real, down reals at 0") {
     testing::FakeDataplane plane;
     Model model = model_of(two_services);
-    plane.apply(diff(Model{}, model), model);
+    plane.apply(diff(Model{}, model));
     HealthView health;
     const ServiceKey tcp_service = model.services.begin()->first.protocol == Protocol::tcp
                                        ? model.services.begin()->first

@@ -9,8 +9,9 @@
 namespace xvs {
 namespace {
 
-// Remembers the model it was last given; refuses the schedulers in
-// `refused`, and fails apply() while `fail_apply` is set.
+// Moves its model along each change it is given and records the changes;
+// refuses the schedulers in `refused` and reals with connection thresholds,
+// and fails apply() while `fail_apply` is set.
 class RecordingPlane : public Dataplane {
    public:
     RecordingPlane(std::string name, std::set<std::string> refused)
@@ -19,16 +20,28 @@ class RecordingPlane : public Dataplane {
     std::string name() const override { return name_; }
     std::vector<std::string> unsupported(const Model& model) const override {
         std::vector<std::string> out;
-        for (const auto& [key, svc] : model.services)
+        for (const auto& [key, svc] : model.services) {
             if (refused_.count(svc.scheduler)) out.push_back(key.to_string() + ": " + svc.scheduler);
+            for (const auto& [rk, r] : svc.reals)
+                if (r.upper_threshold && refused_.count("thresholds"))
+                    out.push_back(key.to_string() + ": thresholds");
+        }
         return out;
     }
-    void apply(const ModelDiff& change, const Model& next) override {
+    void apply(const ModelDiff& change) override {
         if (fail_apply) throw DataplaneError(name_ + " refused");
-        // The diff handed over must lead from what this plane holds to `next`.
-        REQUIRE(diff(model, next).size() == change.size());
-        model = next;
+        // Every part of the change must be about what this plane holds.
+        for (const auto& s : change.removed_services) REQUIRE(model.services.count(s.key));
+        for (const auto& s : change.added_services) REQUIRE_FALSE(model.services.count(s.key));
+        for (const auto& r : change.changed_reals) REQUIRE(model.services.at(r.service).reals.count(r.before.key));
+        for (const auto& r : change.removed_reals) REQUIRE(model.services.at(r.service).reals.count(r.real.key));
+        apply_diff(model, change);
+        received.push_back(change);
         ++applies;
+    }
+    const VirtualService* programmed_service(const ServiceKey& key) const override {
+        auto it = model.services.find(key);
+        return it == model.services.end() ? nullptr : &it->second;
     }
     std::vector<ServiceStatus> status() const override {
         std::vector<ServiceStatus> out;
@@ -54,6 +67,7 @@ class RecordingPlane : public Dataplane {
     void zero_service_counters(const ServiceKey& key) override { zeroed_services.push_back(key); }
 
     Model model;
+    std::vector<ModelDiff> received;
     bool fail_apply = false;
     int applies = 0;
     int zeroed = 0;
@@ -87,7 +101,7 @@ struct Planes {
     std::unique_ptr<SplitDataplane> split;
 
     Planes() {
-        auto f = std::make_unique<RecordingPlane>("xdp", std::set<std::string>{"wlc", "lc"});
+        auto f = std::make_unique<RecordingPlane>("xdp", std::set<std::string>{"wlc", "lc", "thresholds"});
         auto b = std::make_unique<RecordingPlane>("ipvs", std::set<std::string>{});
         fast = f.get();
         fallback = b.get();
@@ -95,7 +109,12 @@ struct Planes {
             notes.push_back(l);
         });
     }
-    void apply(const Model& next) { split->apply(ModelDiff{}, next); }
+    // What the caller (the reconciler) believes is served.
+    Model current;
+    void apply(const Model& next) {
+        split->apply(diff(current, next));
+        current = next;
+    }
 };
 
 }  // namespace
@@ -209,6 +228,69 @@ TEST_CASE("unsupported asks the fallback plane about the services the fast plane
                                       service("10.0.1.101", 80, "wlc")}))
               .empty());
     CHECK(split.unsupported(model_of({service("10.0.1.102", 80, "nosuch")})).size() == 1);
+}
+
+TEST_CASE("a change to a service on one plane never reaches the other") {
+    Planes p;
+    auto wrr = service("10.0.1.100", 80, "wrr");
+    auto wlc = service("10.0.1.101", 80, "wlc");
+    p.apply(model_of({wrr, wlc}));
+    int fast_applies = p.fast->applies, fallback_applies = p.fallback->applies;
+
+    auto quiesced = wlc;
+    quiesced.reals.begin()->second.weight = 0;
+    p.apply(model_of({wrr, quiesced}));
+    CHECK(p.fast->applies == fast_applies);
+    REQUIRE(p.fallback->applies == fallback_applies + 1);
+    const ModelDiff& got = p.fallback->received.back();
+    CHECK(got.size() == 1);
+    CHECK(got.changed_reals.size() == 1);
+
+    auto heavier = wrr;
+    heavier.reals.begin()->second.weight = 5;
+    p.apply(model_of({heavier, quiesced}));
+    CHECK(p.fallback->applies == fallback_applies + 1);
+    REQUIRE(p.fast->applies == fast_applies + 1);
+    CHECK(p.fast->received.back().size() == 1);
+    CHECK(p.fast->received.back().changed_reals.size() == 1);
+    CHECK(p.split->placement().size() == 2);
+}
+
+TEST_CASE("a move between planes is one removal of the service as it was and one addition as it will be") {
+    Planes p;
+    auto svc = service("10.0.1.100", 80, "wrr");
+    p.apply(model_of({svc}));
+    auto moved = svc;
+    moved.scheduler = "wlc";
+    RealServer extra;
+    extra.key = RealKey{*IpAddress::parse("10.0.2.12"), 80};
+    moved.reals.emplace(extra.key, extra);
+    p.apply(model_of({moved}));
+    const ModelDiff& out = p.fast->received.back();
+    REQUIRE(out.removed_services.size() == 1);
+    CHECK(out.size() == 1);
+    CHECK(out.removed_services[0] == svc);
+    const ModelDiff& in = p.fallback->received.back();
+    REQUIRE(in.added_services.size() == 1);
+    CHECK(in.size() == 1);  // the added real travels inside the service
+    CHECK(in.added_services[0] == moved);
+    CHECK(p.notes.back() == "TCP  10.0.1.100:80 served by ipvs: TCP  10.0.1.100:80: wlc");
+}
+
+TEST_CASE("a real given thresholds moves its service to the plane that enforces them, and back") {
+    Planes p;
+    auto svc = service("10.0.1.100", 80, "wrr");
+    p.apply(model_of({svc}));
+    auto limited = svc;
+    limited.reals.begin()->second.upper_threshold = 100;
+    p.apply(model_of({limited}));
+    CHECK(p.split->plane_of(svc.key) == "ipvs");
+    CHECK(p.fallback->model == model_of({limited}));
+    CHECK(p.fast->model.services.empty());
+    p.apply(model_of({svc}));
+    CHECK(p.split->plane_of(svc.key) == "xdp");
+    CHECK(p.fast->model == model_of({svc}));
+    CHECK(p.fallback->model.services.empty());
 }
 
 }  // namespace xvs

@@ -185,14 +185,14 @@ VirtualService oversized_fwmark() {
 TEST_CASE("a weight change among many services rewrites only that real and its service's table") {
     XdpDataplane dp(options_for("weight"));
     Model before = make_model(40, 25);
-    dp.apply(diff(Model{}, before), before);
+    dp.apply(diff(Model{}, before));
     MapSnapshot was(dp);
 
     Model after = before;
     RealServer& changed = nth_real(after, 17, 5);
     changed.weight = changed.configured_weight = 9;
     auto service = std::next(after.services.begin(), 17)->first;
-    dp.apply(diff(before, after), after);
+    dp.apply(diff(before, after));
     CHECK(dp.last_apply_writes() == 2);
 
     MapSnapshot now(dp);
@@ -214,7 +214,7 @@ TEST_CASE("a weight change among many services rewrites only that real and its s
 TEST_CASE("apply looks only at the services the diff lists") {
     XdpDataplane dp(options_for("listed"));
     Model before = make_model(6, 4);
-    dp.apply(diff(Model{}, before), before);
+    dp.apply(diff(Model{}, before));
     MapSnapshot was(dp);
 
     // Two services change in `next`, but the diff lists only the first.
@@ -223,7 +223,7 @@ TEST_CASE("apply looks only at the services the diff lists") {
     nth_real(next, 4, 0).weight = 8;
     Model listed = before;
     nth_real(listed, 1, 0).weight = 7;
-    dp.apply(diff(before, listed), next);
+    dp.apply(diff(before, listed));
 
     MapSnapshot now(dp);
     auto first = dp.real_id(std::next(next.services.begin(), 1)->first, nth_real(next, 1, 0).key);
@@ -239,7 +239,7 @@ TEST_CASE("a write failing half-way restores every map entry and the plane's ids
     XdpOptions o = options_for("rollback");
     XdpDataplane dp(o);
     Model before = make_model(8, 5);
-    dp.apply(diff(Model{}, before), before);
+    dp.apply(diff(Model{}, before));
     MapSnapshot was(dp);
     auto ids_before = ids_of(dp, before);
 
@@ -257,7 +257,7 @@ TEST_CASE("a write failing half-way restores every map entry and the plane's ids
     auto mark = oversized_fwmark();
     bad.services[mark.key] = mark;
     REQUIRE(dp.unsupported(bad).empty());
-    CHECK_THROWS_AS(dp.apply(diff(before, bad), bad), DataplaneError);
+    CHECK_THROWS_AS(dp.apply(diff(before, bad)), DataplaneError);
 
     MapSnapshot now(dp);
     CHECK(differing(was.reals, now.reals).empty());
@@ -278,23 +278,23 @@ TEST_CASE("a write failing half-way restores every map entry and the plane's ids
 
     // The same change without the refused service then gives exactly what a
     // plane that never failed gives: same ids, same generations, same entries.
-    dp.apply(diff(before, good), good);
+    dp.apply(diff(before, good));
     XdpDataplane control(options_for("control"));
-    control.apply(diff(Model{}, before), before);
-    control.apply(diff(before, good), good);
+    control.apply(diff(Model{}, before));
+    control.apply(diff(before, good));
     CHECK(ids_of(dp, good) == ids_of(control, good));
     CHECK(differing(MapSnapshot(dp).reals, MapSnapshot(control).reals).empty());
     CHECK(MapSnapshot(dp).service_info == MapSnapshot(control).service_info);
     CHECK(MapSnapshot(dp).address_filter == MapSnapshot(control).address_filter);
     // Removing everything leaves the filter as empty as a fresh plane's.
-    dp.apply(diff(good, Model{}), Model{});
+    dp.apply(diff(good, Model{}));
     for (const auto& word : MapSnapshot(dp).address_filter) CHECK(word == Bytes(8, 0));
 }
 
 TEST_CASE("a real id removed by an apply goes to no other real before the old tables are replaced") {
     XdpDataplane dp(options_for("reuse"));
     Model before = make_model(3, 3);
-    dp.apply(diff(Model{}, before), before);
+    dp.apply(diff(Model{}, before));
     // The first service loses a real, the last one gains one, in one apply:
     // the first service's old table names the removed id until the flush.
     Model after = before;
@@ -307,7 +307,7 @@ TEST_CASE("a real id removed by an apply goes to no other real before the old ta
     RealServer extra;
     extra.key = RealKey{v4("10.7.0.9"), 80};
     gaining.reals[extra.key] = extra;
-    dp.apply(diff(before, after), after);
+    dp.apply(diff(before, after));
     auto added_id = dp.real_id(gaining.key, extra.key);
     REQUIRE(added_id);
     CHECK(*added_id != *removed_id);
@@ -319,11 +319,11 @@ TEST_CASE("a real id removed by an apply goes to no other real before the old ta
     RealServer another;
     another.key = RealKey{v4("10.7.0.10"), 80};
     more.services.begin()->second.reals[another.key] = another;
-    dp.apply(diff(after, more), more);
+    dp.apply(diff(after, more));
     CHECK(dp.real_id(more.services.begin()->first, another.key) == removed_id);
 }
 
-TEST_CASE("after adopting pinned maps the first apply converges even on an empty diff") {
+TEST_CASE("after adopting pinned maps the first apply, from nothing, keeps the adopted ids and clears the rest") {
     XdpOptions o = options_for("adopt");
     PinCleanup cleanup{o.pin_root + "/" + o.instance};
     Model first = make_model(5, 4);
@@ -332,7 +332,7 @@ TEST_CASE("after adopting pinned maps the first apply converges even on an empty
         XdpOptions keep = o;
         keep.keep_on_exit = true;
         XdpDataplane dp(keep);
-        dp.apply(diff(Model{}, first), first);
+        dp.apply(diff(Model{}, first));
         first_ids = ids_of(dp, first);
     }
     // The restarted plane is handed a different model and a diff that lists
@@ -349,7 +349,7 @@ TEST_CASE("after adopting pinned maps the first apply converges even on an empty
     next.services[added.key] = added;
 
     XdpDataplane dp(o);
-    dp.apply(ModelDiff{}, next);
+    dp.apply(diff(Model{}, next));  // the first apply after a restart is from nothing
     auto ids = ids_of(dp, next);
     for (const auto& [name, id] : ids)
         if (first_ids.count(name)) CHECK(first_ids.at(name) == id);  // adopted ids kept
@@ -385,7 +385,7 @@ TEST_CASE("after adopting pinned maps the first apply converges even on an empty
     // And from then on it follows diffs.
     Model after = next;
     nth_real(after, 2, 1).weight = 9;
-    dp.apply(diff(next, after), after);
+    dp.apply(diff(next, after));
     CHECK(dp.last_apply_writes() == 2);
 }
 
@@ -401,7 +401,7 @@ TEST_CASE("the real table is sized by max_reals and a model beyond it is refused
     REQUIRE(problems.size() == 1);
     CHECK(problems[0] == "the configuration needs 9 reals, the XDP real table holds 8: raise --max-reals");
     try {
-        dp.apply(diff(Model{}, nine), nine);
+        dp.apply(diff(Model{}, nine));
         FAIL("a model of 9 reals was applied to a table of 8");
     } catch (const DataplaneError& e) {
         CHECK(std::string(e.what()).find("needs 9 reals, the XDP real table holds 8") != std::string::npos);
@@ -410,18 +410,18 @@ TEST_CASE("the real table is sized by max_reals and a model beyond it is refused
 
     // Filled up to the limit, one more real is refused and nothing changes.
     Model eight = make_model(2, 4);
-    dp.apply(diff(Model{}, eight), eight);
+    dp.apply(diff(Model{}, eight));
     MapSnapshot full(dp);
     Model beyond = eight;
     RealServer extra;
     extra.key = RealKey{v4("10.7.0.9"), 80};
     beyond.services.begin()->second.reals[extra.key] = extra;
-    CHECK_THROWS_AS(dp.apply(diff(eight, beyond), beyond), DataplaneError);
+    CHECK_THROWS_AS(dp.apply(diff(eight, beyond)), DataplaneError);
     CHECK(differing(full.reals, MapSnapshot(dp).reals).empty());
     // Swapping a real for another fits.
     Model swapped = beyond;
     swapped.services.begin()->second.reals.erase(swapped.services.begin()->second.reals.begin());
-    dp.apply(diff(eight, swapped), swapped);
+    dp.apply(diff(eight, swapped));
     CHECK(dp.real_id(swapped.services.begin()->first, extra.key));
 
     XdpOptions zero = options_for("size-zero");
@@ -440,7 +440,7 @@ TEST_CASE("pinned real tables of another size are carried over when their ids fi
     std::map<std::string, uint32_t> first_ids;
     {
         XdpDataplane dp(o);
-        dp.apply(diff(Model{}, model), model);
+        dp.apply(diff(Model{}, model));
         first_ids = ids_of(dp, model);
     }
     SECTION("growing keeps every id") {
@@ -448,7 +448,7 @@ TEST_CASE("pinned real tables of another size are carried over when their ids fi
         o.keep_on_exit = false;
         XdpDataplane dp(o);
         CHECK(max_entries(dp.map_fd("xvs_reals")) == 64);
-        dp.apply(diff(Model{}, model), model);
+        dp.apply(diff(Model{}, model));
         CHECK(ids_of(dp, model) == first_ids);
         CHECK(dp.last_apply_writes() > 0);
     }

@@ -129,7 +129,7 @@ TEST_CASE("a diff the kernel refuses half-way leaves IPVS as it was") {
     first.services[good.key] = good;
     ModelDiff add_first;
     add_first.added_services = {good};
-    plane.apply(add_first, first);
+    plane.apply(add_first);
 
     VirtualService bad = tcp_service("10.0.0.5", 80, "nosuch");
     RealServer heavier = good.reals.begin()->second;
@@ -140,7 +140,7 @@ TEST_CASE("a diff the kernel refuses half-way leaves IPVS as it was") {
     Model second = first;
     second.services[good.key].reals.begin()->second = heavier;
     second.services[bad.key] = bad;
-    CHECK_THROWS_WITH(plane.apply(change, second), "TCP 10.0.0.5:80: Scheduler or persistence engine not found");
+    CHECK_THROWS_WITH(plane.apply(change), "TCP 10.0.0.5:80: Scheduler or persistence engine not found");
 
     auto status = plane.status();
     REQUIRE(status.size() == 1);
@@ -161,7 +161,7 @@ TEST_CASE("status and zeroing cover only the services xvs programmed") {
     m.services[ours.key] = ours;
     ModelDiff d;
     d.added_services = {ours};
-    plane.apply(d, m);
+    plane.apply(d);
     auto status = plane.status();
     REQUIRE(status.size() == 1);
     CHECK(status[0].key == ours.key);

@@ -125,7 +125,7 @@ void run_control_suite(const SuiteOptions& options, std::vector<Figure>& out) {
     ModelDiff initial = diff(Model{}, model);
     out.push_back(figure("diff_initial_" + size, ms_since(t), "ms"));
     t = Clock::now();
-    dp.apply(initial, model);
+    dp.apply(initial);
     out.push_back(figure("apply_initial_" + size, ms_since(t), "ms"));
     out.push_back(figure("apply_initial_writes", double(dp.last_apply_writes()), "writes"));
     out.push_back(figure("memory_rss_growth", rss_mib() - rss_start, "MiB",
@@ -139,7 +139,7 @@ void run_control_suite(const SuiteOptions& options, std::vector<Figure>& out) {
     t = Clock::now();
     Model reloaded = build_model(parse_config_file(file.path, parse_options));
     ModelDiff nothing = diff(model, reloaded);
-    dp.apply(nothing, reloaded);
+    dp.apply(nothing);
     out.push_back(figure("reload_unchanged", ms_since(t), "ms", "parse + build + diff + apply"));
     out.push_back(figure("reload_unchanged_writes", double(dp.last_apply_writes()), "writes"));
     if (dp.last_apply_writes() != 0 || !nothing.empty())
@@ -155,7 +155,7 @@ void run_control_suite(const SuiteOptions& options, std::vector<Figure>& out) {
     ModelDiff weight_diff = diff(model, changed);
     double diff_ms = ms_since(t);
     t = Clock::now();
-    dp.apply(weight_diff, changed);
+    dp.apply(weight_diff);
     out.push_back(figure("apply_weight_change", ms_since(t), "ms",
                          "diff() of the whole model took " + std::to_string(diff_ms) + " ms"));
     out.push_back(figure("apply_weight_change_writes", double(dp.last_apply_writes()), "writes"));
@@ -170,7 +170,7 @@ void run_control_suite(const SuiteOptions& options, std::vector<Figure>& out) {
     from.reals.erase(std::prev(from.reals.end()));
     ModelDiff removal = diff(changed, removed);
     t = Clock::now();
-    dp.apply(removal, removed);
+    dp.apply(removal);
     out.push_back(figure("apply_real_removal", ms_since(t), "ms"));
     out.push_back(figure("apply_real_removal_writes", double(dp.last_apply_writes()), "writes"));
     if (removal.size() != 1 || dp.last_apply_writes() == 0)

@@ -111,7 +111,7 @@ void run_flood_suite(const SuiteOptions& options, std::vector<Figure>& out) {
     XdpDataplane dp(xo);
     dp.serve_interface(int(cli));
     Model model = flood_model();
-    dp.apply(diff(Model{}, model), model);
+    dp.apply(diff(Model{}, model));
 
     // The established flows and the real (destination MAC) each got.
     const IpAddress client = ip("10.0.0.2");

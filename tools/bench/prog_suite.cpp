@@ -188,7 +188,7 @@ void run_prog_suite(const SuiteOptions& options, std::vector<Figure>& out) {
     dp.serve_interface(cli);
     dp.serve_interface(rs);
     Model model = bench_model();
-    dp.apply(diff(Model{}, model), model);
+    dp.apply(diff(Model{}, model));
     ProgBench bench(calls, dp, cli, rs);
 
     const int floor_fd = bpf_program__fd(floor->progs.bench_floor);

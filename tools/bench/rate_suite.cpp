@@ -196,7 +196,7 @@ void run_rate_suite(const SuiteOptions& options, std::vector<Figure>& out) {
         // Attached below by hand, not by the plane: tell it the interface.
         dp->serve_interface(int(if_nametoindex("d0")));
         Model model = rate_model(method);
-        dp->apply(diff(Model{}, model), model);
+        dp->apply(diff(Model{}, model));
         return dp;
     };
     auto dr = xvs_plane(ForwardMethod::gate, "dr");

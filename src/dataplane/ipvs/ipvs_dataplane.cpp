@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <functional>
+#include <optional>
 
 #include "dataplane/ipvs/ip_vs_conn.h"
 #include "dataplane/ipvs/ipvs_error.h"
@@ -73,8 +74,37 @@ void IpvsDataplane::check_ownership(const ModelDiff& change) const {
         if (!owned(r.service)) refuse(ipvs_service_label(r.service));
 }
 
-void IpvsDataplane::apply(const ModelDiff& change, const Model& next) {
+namespace {
+
+// Whether the change adds, removes or edits a firewall-mark service: only
+// then can the MARK rules (match= lines) differ.
+bool touches_marks(const ModelDiff& change) {
+    auto mark = [](const ServiceKey& k) { return k.protocol == Protocol::fwmark; };
+    for (const auto& s : change.added_services)
+        if (mark(s.key)) return true;
+    for (const auto& s : change.removed_services)
+        if (mark(s.key)) return true;
+    for (const auto& c : change.changed_services)
+        if (mark(c.after.key) && c.before.matches != c.after.matches) return true;
+    return false;
+}
+
+}  // namespace
+
+const VirtualService* IpvsDataplane::programmed_service(const ServiceKey& key) const {
+    auto it = programmed_.services.find(key);
+    return it == programmed_.services.end() ? nullptr : &it->second;
+}
+
+void IpvsDataplane::apply(const ModelDiff& change) {
     check_ownership(change);
+    // The rules are rewritten from the whole model, so the model after the
+    // change is built only when a mark service changes.
+    std::optional<Model> marks_after;
+    if (touches_marks(change)) {
+        marks_after = programmed_;
+        apply_diff(*marks_after, change);
+    }
     IpvsCommands& ipvs = *ipvs_;
     Journal journal;
     try {
@@ -109,8 +139,8 @@ void IpvsDataplane::apply(const ModelDiff& change, const Model& next) {
             ipvs.add_destination(r.service, r.real);
             journal.done([&ipvs, r] { ipvs.delete_destination(r.service, r.real.key); });
         }
-        if (fwmark_rule_lines(programmed_) != fwmark_rule_lines(next)) {
-            rules_->install(next);
+        if (marks_after && fwmark_rule_lines(programmed_) != fwmark_rule_lines(*marks_after)) {
+            rules_->install(*marks_after);
             // Nothing can fail after this step; no undo entry needed.
         }
     } catch (const std::exception& e) {
@@ -123,7 +153,10 @@ void IpvsDataplane::apply(const ModelDiff& change, const Model& next) {
         }
         throw DataplaneError(message);
     }
-    programmed_ = next;
+    if (marks_after)
+        programmed_ = std::move(*marks_after);
+    else
+        apply_diff(programmed_, change);
 }
 
 void IpvsDataplane::adopt(const Model& model) {
@@ -134,7 +167,7 @@ void IpvsDataplane::adopt(const Model& model) {
 void IpvsDataplane::clear() {
     ModelDiff everything;
     for (const auto& [key, svc] : programmed_.services) everything.removed_services.push_back(svc);
-    apply(everything, Model{});
+    apply(everything);
 }
 
 std::vector<ServiceStatus> IpvsDataplane::status() const {

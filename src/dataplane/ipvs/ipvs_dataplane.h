@@ -42,7 +42,9 @@ class IpvsDataplane final : public Dataplane {
 
     std::string name() const override { return "ipvs"; }
     std::vector<std::string> unsupported(const Model& model) const override;
-    void apply(const ModelDiff& change, const Model& next) override;
+    std::vector<std::string> service_problems(const VirtualService&) const override { return {}; }
+    void apply(const ModelDiff& change) override;
+    const VirtualService* programmed_service(const ServiceKey& key) const override;
     std::vector<ServiceStatus> status() const override;
     std::vector<ConnectionEntry> connections() const override;
     void zero_counters() override;

@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
             Model before = read_model(argv[2]);
             Model after = read_model(argv[3]);
             plane->adopt(before);
-            plane->apply(diff(before, after), after);
+            plane->apply(diff(before, after));
             return 0;
         }
         if (cmd == "clear" && argc == 3) {

@@ -1,6 +1,7 @@
 #include "dataplane/split/split_dataplane.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "model/diff.h"
 
@@ -23,40 +24,74 @@ SplitDataplane::SplitDataplane(std::unique_ptr<Dataplane> fast,
 
 std::string SplitDataplane::name() const { return fast_->name() + "+" + fallback_->name(); }
 
-SplitDataplane::Shares SplitDataplane::split(const Model& model) const {
-    Shares shares;
-    for (const auto& [key, svc] : model.services) {
-        // Judged one service at a time: a service must not leave the fast
-        // plane because another one cannot be served there.
-        Model alone;
-        alone.services.emplace(key, svc);
-        auto problems = fast_->unsupported(alone);
-        if (problems.empty()) {
-            shares.fast.services.emplace(key, svc);
-        } else {
-            shares.fallback.services.emplace(key, svc);
-            shares.fallback_reasons.emplace(key, join(problems));
-        }
-    }
-    return shares;
+SplitDataplane::Side SplitDataplane::place(const VirtualService& service,
+                                           std::string& why_not_fast) const {
+    auto problems = fast_->service_problems(service);
+    if (problems.empty()) return Side::fast;
+    why_not_fast = join(problems);
+    return Side::fallback;
+}
+
+std::vector<std::string> SplitDataplane::service_problems(const VirtualService& service) const {
+    auto problems = fast_->service_problems(service);
+    return problems.empty() ? problems : fallback_->service_problems(service);
 }
 
 std::vector<std::string> SplitDataplane::unsupported(const Model& model) const {
-    return fallback_->unsupported(split(model).fallback);
+    // Judged one service at a time: a service must not leave the fast plane
+    // because another one cannot be served there.
+    Model fast_share, fallback_share;
+    for (const auto& [key, svc] : model.services) {
+        std::string why;
+        (place(svc, why) == Side::fast ? fast_share : fallback_share).services.emplace(key, svc);
+    }
+    auto problems = fast_->unsupported(fast_share);
+    auto more = fallback_->unsupported(fallback_share);
+    problems.insert(problems.end(), more.begin(), more.end());
+    return problems;
 }
 
-void SplitDataplane::apply(const ModelDiff&, const Model& next) {
-    Shares shares = split(next);
-    ModelDiff fast_change = diff(fast_share_, shares.fast);
-    ModelDiff fallback_change = diff(fallback_share_, shares.fallback);
+const VirtualService* SplitDataplane::programmed_service(const ServiceKey& key) const {
+    auto it = placement_.find(key);
+    return it == placement_.end() ? nullptr : plane(it->second).programmed_service(key);
+}
 
-    fast_->apply(fast_change, shares.fast);
+void SplitDataplane::apply(const ModelDiff& change) {
+    ModelDiff to_fast, to_fallback;
+    auto part_of = [&](Side side) -> ModelDiff& { return side == Side::fast ? to_fast : to_fallback; };
+    std::map<ServiceKey, std::optional<Side>> placed;  // the listed services after this apply
+    std::vector<std::string> notes;
+    for (auto& [key, part] : split_by_service(change)) {
+        auto found = placement_.find(key);
+        std::optional<Side> was;
+        if (found != placement_.end()) was = found->second;
+        const VirtualService* before = was ? plane(*was).programmed_service(key) : nullptr;
+        std::optional<VirtualService> after = service_after(before, part);
+        std::optional<Side> now;
+        std::string why_not_fast;
+        if (after) now = place(*after, why_not_fast);
+        if (was == now) {
+            if (now) part_of(*now).append(std::move(part));
+        } else {
+            // A move: out of one plane complete as it was, into the other
+            // complete as it will be.
+            if (before) part_of(*was).removed_services.push_back(*before);
+            if (after) {
+                part_of(*now).added_services.push_back(*after);
+                notes.push_back(key.to_string() + " served by " + plane(*now).name() +
+                                (*now == Side::fallback ? ": " + why_not_fast : ""));
+            }
+        }
+        placed[key] = now;
+    }
+
+    if (!to_fast.empty()) fast_->apply(to_fast);
     try {
-        fallback_->apply(fallback_change, shares.fallback);
+        if (!to_fallback.empty()) fallback_->apply(to_fallback);
     } catch (const std::exception& e) {
         std::string what = e.what();
         try {
-            fast_->apply(diff(shares.fast, fast_share_), fast_share_);
+            if (!to_fast.empty()) fast_->apply(inverse(to_fast));
         } catch (const std::exception& undo) {
             throw DataplaneError(fallback_->name() + ": " + what + "; and undoing the " +
                                  fast_->name() + " part failed too: " + undo.what());
@@ -64,17 +99,14 @@ void SplitDataplane::apply(const ModelDiff&, const Model& next) {
         throw DataplaneError(fallback_->name() + ": " + what);
     }
 
-    if (note_) {
-        for (const auto& [key, svc] : shares.fast.services)
-            if (!fast_share_.services.count(key))
-                note_(key.to_string() + " served by " + fast_->name());
-        for (const auto& [key, svc] : shares.fallback.services)
-            if (!fallback_share_.services.count(key))
-                note_(key.to_string() + " served by " + fallback_->name() + ": " +
-                      shares.fallback_reasons.at(key));
+    for (const auto& [key, side] : placed) {
+        if (side)
+            placement_[key] = *side;
+        else
+            placement_.erase(key);
     }
-    fast_share_ = std::move(shares.fast);
-    fallback_share_ = std::move(shares.fallback);
+    if (note_)
+        for (const auto& line : notes) note_(line);
 }
 
 std::vector<ServiceStatus> SplitDataplane::status() const {
@@ -101,18 +133,14 @@ void SplitDataplane::zero_counters() {
 }
 
 void SplitDataplane::zero_service_counters(const ServiceKey& service) {
-    if (fast_share_.services.count(service))
-        fast_->zero_service_counters(service);
-    else if (fallback_share_.services.count(service))
-        fallback_->zero_service_counters(service);
-    else
-        throw DataplaneError(service.to_string() + ": No such service");
+    auto it = placement_.find(service);
+    if (it == placement_.end()) throw DataplaneError(service.to_string() + ": No such service");
+    plane(it->second).zero_service_counters(service);
 }
 
 std::string SplitDataplane::plane_of(const ServiceKey& key) const {
-    if (fast_share_.services.count(key)) return fast_->name();
-    if (fallback_share_.services.count(key)) return fallback_->name();
-    return {};
+    auto it = placement_.find(key);
+    return it == placement_.end() ? std::string() : plane(it->second).name();
 }
 
 }  // namespace xvs

@@ -2,18 +2,25 @@
 // where it can, IPVS for the rest (dataplane=auto).
 //
 // Contract (on top of Dataplane's):
-//  - A service goes to the fast plane when fast.unsupported() has nothing to
-//    say about it alone, else to the fallback plane. The decision is remade on
-//    every apply(): a reload that changes a service's scheduler from wrr to
-//    wlc moves it from XDP to IPVS (removed from one, added to the other in the
-//    same apply()).
+//  - A service goes to the fast plane when fast.service_problems() has
+//    nothing to say about it, else to the fallback plane. Only the services a
+//    change lists are judged again, as they will be after the change: a
+//    reload that changes a service's scheduler from wrr to wlc, or an xvsadm
+//    -a that gives a real connection thresholds, moves it from XDP to IPVS.
+//  - A move is one explicit step: the service, complete as it was, is removed
+//    from the plane that served it, and added, complete as it will be, to the
+//    other one, in the same apply(); its real entries in the change are not
+//    passed on (the added service has them).
+//  - Every other part of a change goes, untouched, to the plane that serves
+//    its service: a change to a service on IPVS never reaches XDP, and the
+//    other way round. The split plane keeps no copy of the model, only which
+//    plane serves which service; what a service is now, it asks that plane
+//    (programmed_service()).
 //  - The fast plane never sees a fallback service, so it has no map entry for
 //    its VIP and passes its packets to the stack, where IPVS takes them.
-//  - apply() ignores the caller's diff and diffs each plane's share of the
-//    model against what that plane last applied, so each plane only sees the
-//    services it serves. All or nothing across both: the fast plane is applied
-//    first; when the fallback plane then refuses, the fast plane is put back to
-//    its previous share before the error is rethrown.
+//  - All or nothing across both: the fast plane is applied first; when the
+//    fallback plane then refuses, the fast plane's part is undone (inverse())
+//    before the error is rethrown.
 //  - status() is both planes' status sorted by service key (the order XDP
 //    alone lists in), connections() both tables, zero_counters() both,
 //    zero_service_counters() the plane serving that service.
@@ -44,7 +51,9 @@ class SplitDataplane final : public Dataplane {
     // What neither plane can serve: the fallback plane's verdict on the
     // services the fast plane refuses.
     std::vector<std::string> unsupported(const Model& model) const override;
-    void apply(const ModelDiff& change, const Model& next) override;
+    std::vector<std::string> service_problems(const VirtualService& service) const override;
+    void apply(const ModelDiff& change) override;
+    const VirtualService* programmed_service(const ServiceKey& key) const override;
     std::vector<ServiceStatus> status() const override;
     std::vector<ConnectionEntry> connections() const override;
     void zero_counters() override;
@@ -54,20 +63,19 @@ class SplitDataplane final : public Dataplane {
     // The name of the plane serving `key` now, empty when none does.
     std::string plane_of(const ServiceKey& key) const override;
 
-    // The two shares of `model`: what the fast plane can serve and the rest.
-    struct Shares {
-        Model fast;
-        Model fallback;
-        std::map<ServiceKey, std::string> fallback_reasons;  // why not on the fast plane
-    };
-    Shares split(const Model& model) const;
+    // Which plane serves each service now (the placements of the last apply).
+    enum class Side { fast, fallback };
+    const std::map<ServiceKey, Side>& placement() const { return placement_; }
 
    private:
+    Dataplane& plane(Side side) const { return side == Side::fast ? *fast_ : *fallback_; }
+    // Where `service` goes, and why not on the fast plane when it cannot.
+    Side place(const VirtualService& service, std::string& why_not_fast) const;
+
     std::unique_ptr<Dataplane> fast_;
     std::unique_ptr<Dataplane> fallback_;
     Note note_;
-    Model fast_share_;      // what fast_ last applied
-    Model fallback_share_;  // what fallback_ last applied
+    std::map<ServiceKey, Side> placement_;
 };
 
 }  // namespace xvs

@@ -81,6 +81,17 @@ std::string XdpDataplane::real_capacity_problem(size_t reals) const {
     return xdp_real_capacity_problem(reals, options_.max_reals);
 }
 
+std::vector<std::string> XdpDataplane::service_problems(const VirtualService& service) const {
+    std::vector<std::string> problems;
+    add_service_problems(service, problems);
+    return problems;
+}
+
+const VirtualService* XdpDataplane::programmed_service(const ServiceKey& key) const {
+    auto it = programmed_.services.find(key);
+    return it == programmed_.services.end() ? nullptr : &it->second;
+}
+
 std::vector<std::string> XdpDataplane::unsupported(const Model& model) const {
     std::vector<std::string> problems;
     size_t reals = 0;
@@ -432,25 +443,6 @@ void XdpDataplane::remove_adopted_leftovers(Change& c, const Model& next) {
     }
 }
 
-std::set<ServiceKey> XdpDataplane::services_to_reconcile(const ModelDiff& change,
-                                                         const Model& next) const {
-    std::set<ServiceKey> keys;
-    if (!adopted_services_.empty() || !adopted_reals_.empty()) {
-        // The first apply after adopting pinned state: what the maps hold is
-        // known only service by service, so every service is compared.
-        for (const auto& [key, svc] : programmed_.services) keys.insert(key);
-        for (const auto& [key, svc] : next.services) keys.insert(key);
-        return keys;
-    }
-    for (const auto& s : change.added_services) keys.insert(s.key);
-    for (const auto& s : change.removed_services) keys.insert(s.key);
-    for (const auto& s : change.changed_services) keys.insert(s.after.key);
-    for (const auto& r : change.added_reals) keys.insert(r.service);
-    for (const auto& r : change.removed_reals) keys.insert(r.service);
-    for (const auto& r : change.changed_reals) keys.insert(r.service);
-    return keys;
-}
-
 void XdpDataplane::write_filter_words(MapTransaction& tx, const std::set<uint32_t>& words) {
     int fd = bpf_map__fd(skel_->maps.xvs_addr_filter);
     for (uint32_t index : words) {
@@ -460,23 +452,39 @@ void XdpDataplane::write_filter_words(MapTransaction& tx, const std::set<uint32_
     }
 }
 
-void XdpDataplane::apply(const ModelDiff& change, const Model& next) {
-    // Each listed service is compared with what this plane programmed for it,
-    // so a diff that lists a service is enough, whatever detail it carries;
-    // services it does not list are not looked at (time follows the change).
-    std::set<ServiceKey> touched = services_to_reconcile(change, next);
+void XdpDataplane::apply(const ModelDiff& change) {
+    // Each service the change lists is moved from what this plane programmed
+    // for it along its part of the change; services it does not list are not
+    // looked at (time follows the change). `next` holds the listed services
+    // as they are to be, and only those.
+    // After adopting pinned state the maps are known only service by service:
+    // the first apply (from nothing, so it lists every service to serve) also
+    // removes what the previous daemon left that it does not list.
+    std::set<ServiceKey> touched;
+    Model next;
+    for (auto& [key, part] : split_by_service(change)) {
+        touched.insert(key);
+        auto before = programmed_.services.find(key);
+        auto after = service_after(before == programmed_.services.end() ? nullptr : &before->second, part);
+        if (after) next.services.emplace(key, std::move(*after));
+    }
     std::vector<std::string> problems;
     size_t reals = programmed_reals_;
+    size_t services = programmed_.services.size();
     for (const auto& key : touched) {
         auto after = next.services.find(key);
         auto before = programmed_.services.find(key);
         if (after != next.services.end()) {
             add_service_problems(after->second, problems);
             reals += after->second.reals.size();
+            ++services;
         }
-        if (before != programmed_.services.end()) reals -= before->second.reals.size();
+        if (before != programmed_.services.end()) {
+            reals -= before->second.reals.size();
+            --services;
+        }
     }
-    if (next.services.size() > XVS_MAX_SERVICES)
+    if (services > XVS_MAX_SERVICES)
         problems.push_back("more than " + std::to_string(XVS_MAX_SERVICES) +
                            " virtual services; XDP holds at most that many");
     if (reals > options_.max_reals) problems.push_back(real_capacity_problem(reals));

@@ -9,10 +9,10 @@
 // one that comes back under its name (a new ifindex) or lost the program gets
 // it again through attach(), in the configured mode (xdp_interfaces.cpp).
 //
-// apply() programs the maps with
-// exactly the entries that differ between what is programmed and `next`,
-// all or nothing, looking only at the services the diff lists (the first
-// apply after adopting pinned state compares every service once). Service
+// apply() programs the maps with exactly the entries that differ between
+// what is programmed and what the change leads to, all or nothing, looking
+// only at the services the change lists (the first apply after adopting
+// pinned state also clears what it does not list). Service
 // and real ids are allocated stably; after a restart the ids found in the
 // pinned maps are adopted, so connection entries keep pointing at the same
 // reals.
@@ -97,7 +97,9 @@ class XdpDataplane : public Dataplane {
 
     std::string name() const override { return "xdp"; }
     std::vector<std::string> unsupported(const Model& model) const override;
-    void apply(const ModelDiff& change, const Model& next) override;
+    std::vector<std::string> service_problems(const VirtualService& service) const override;
+    void apply(const ModelDiff& change) override;
+    const VirtualService* programmed_service(const ServiceKey& key) const override;
     std::vector<ServiceStatus> status() const override;
     std::vector<ConnectionEntry> connections() const override;
     void zero_counters() override;
@@ -188,7 +190,6 @@ class XdpDataplane : public Dataplane {
     void measure_program_clock(xvs_config& cfg);
     void refresh_interface_addresses();
 
-    std::set<ServiceKey> services_to_reconcile(const ModelDiff& change, const Model& next) const;
     std::string real_capacity_problem(size_t reals) const;
     void add_service(Change& c, const VirtualService& svc);
     void update_service(Change& c, const VirtualService& before, const VirtualService& after);
