@@ -119,3 +119,49 @@ TEST_CASE("applying a diff's lists to the old model gives the new one") {
     for (const auto& r : d.changed_reals) rebuilt.services[r.service].reals[r.after.key] = r.after;
     CHECK(rebuilt == after);
 }
+
+TEST_CASE("apply_diff, service_after and inverse move models along a change and back") {
+    Model before = model_of(base + "virtual=10.0.0.1:8080\n\treal=10.0.0.4 masq 5\n");
+    Model after = model_of(
+        "virtual=10.0.0.1:80\n\tscheduler=rr\n\treal=10.0.0.2 gate 3\n\treal=10.0.0.5 gate 2\n"
+        "virtual=10.0.0.1:9090\n\treal=10.0.0.6 gate 1\n");
+    ModelDiff change = diff(before, after);
+    Model moved = before;
+    apply_diff(moved, change);
+    CHECK(moved == after);
+    apply_diff(moved, inverse(change));
+    CHECK(moved == before);
+
+    auto parts = split_by_service(change);
+    CHECK(parts.size() == 4);  // :80 changed, :443 and :8080 removed, :9090 added
+    size_t listed = 0;
+    for (const auto& [key, part] : parts) {
+        listed += part.size();
+        CHECK(touched_services(part) == std::set<ServiceKey>{key});
+        auto b = before.services.find(key);
+        auto result = service_after(b == before.services.end() ? nullptr : &b->second, part);
+        auto a = after.services.find(key);
+        REQUIRE(result.has_value() == (a != after.services.end()));
+        if (result) CHECK(*result == a->second);
+    }
+    CHECK(listed == change.size());
+}
+
+TEST_CASE("diff_service gives the part of diff() about one service") {
+    Model before = model_of(base);
+    Model after = model_of(
+        "virtual=10.0.0.1:80\n\treal=10.0.0.2 gate 4\n\treal=10.0.0.3 gate 2\n"
+        "virtual=10.0.0.1:443\n\treal=10.0.0.2 gate 1\n");
+    ModelDiff whole = diff(before, after);
+    ModelDiff one;
+    for (const auto& [key, s] : before.services) diff_service(&s, &after.services.at(key), one);
+    CHECK(one.size() == whole.size());
+    CHECK(one.changed_reals.size() == 1);
+    ModelDiff gone;
+    diff_service(&before.services.begin()->second, nullptr, gone);
+    CHECK(gone.removed_services.size() == 1);
+    CHECK(gone.size() == 1);
+    ModelDiff none;
+    diff_service(nullptr, nullptr, none);
+    CHECK(none.empty());
+}
