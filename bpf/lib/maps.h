@@ -38,11 +38,14 @@ struct {
 } xvs_reals SEC(".maps");
 
 /* Template of the per-service tables; BPF_F_INNER_MAP lets each table have
- * its own length. */
+ * its own length, BPF_F_MMAPABLE lets the loader fill a new table with one
+ * memcpy instead of a map update per entry (a rack of failures rebuilds a
+ * table per service). The loader creates every table with these flags
+ * (sched_table_flags in xdp_apply.cpp): the kernel refuses others. */
 struct xvs_sched_table {
     __uint(type, BPF_MAP_TYPE_ARRAY);
     __uint(max_entries, 1);
-    __uint(map_flags, BPF_F_INNER_MAP);
+    __uint(map_flags, BPF_F_INNER_MAP | BPF_F_MMAPABLE);
     __type(key, __u32);
     __type(value, __u32);
 };

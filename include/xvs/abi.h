@@ -42,7 +42,7 @@
 
 /* Bumped whenever a map layout or the program's contract changes; a daemon
  * that finds pinned maps of another version does not reuse them. */
-#define XVS_ABI_VERSION 4
+#define XVS_ABI_VERSION 5
 
 #define XVS_MAX_SERVICES 4096
 #define XVS_MAX_REALS 65536

@@ -20,8 +20,7 @@ std::optional<VirtualService> DesiredState::configured(const ServiceKey& key,
 
 std::optional<VirtualService> DesiredState::service(const ServiceKey& key,
                                                     const HealthView& health) const {
-    auto base = configured(key, health);
-    return edits_.apply_service(key, base ? &*base : nullptr);
+    return edits_.apply_service(key, configured(key, health));
 }
 
 Model DesiredState::model(const HealthView& health) const {

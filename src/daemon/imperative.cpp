@@ -23,8 +23,13 @@ const VirtualService* service_in(const Model& model, const ServiceKey& key) {
 
 std::optional<VirtualService> ImperativeChanges::apply_service(const ServiceKey& key,
                                                                const VirtualService* base) const {
+    return apply_service(key, base ? std::optional<VirtualService>(*base) : std::nullopt);
+}
+
+std::optional<VirtualService> ImperativeChanges::apply_service(const ServiceKey& key,
+                                                               std::optional<VirtualService> base) const {
     std::optional<VirtualService> out;
-    if (!cleared_ && base) out = *base;
+    if (!cleared_ && base) out = std::move(base);
     if (auto change = services_.find(key); change != services_.end()) {
         switch (change->second.kind) {
             case ServiceEdit::deleted: out.reset(); break;
@@ -32,7 +37,11 @@ std::optional<VirtualService> ImperativeChanges::apply_service(const ServiceKey&
                 VirtualService service;
                 service.key = key;
                 set_settings(service, change->second.settings);
-                if (base) service.matches = base->matches;
+                // The base's match= lines: in `out` unless cleared_ kept it out.
+                if (out)
+                    service.matches = out->matches;
+                else if (base)
+                    service.matches = base->matches;
                 out = std::move(service);
                 break;
             }

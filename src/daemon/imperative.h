@@ -67,6 +67,9 @@ class ImperativeChanges {
     // The service `key` of apply(base) given only the base's service of that
     // key (null: none); nullopt when apply() has no such service.
     std::optional<VirtualService> apply_service(const ServiceKey& key, const VirtualService* base) const;
+    // The same, taking the base's service (moved through when no edit
+    // concerns it: the common case costs no copy).
+    std::optional<VirtualService> apply_service(const ServiceKey& key, std::optional<VirtualService> base) const;
     // The services the edits define or delete (those apply() may hold or drop
     // although the base does not / does).
     std::vector<ServiceKey> edited_services() const;

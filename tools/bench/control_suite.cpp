@@ -178,6 +178,8 @@ void run_control_suite(const SuiteOptions& options, std::vector<Figure>& out) {
                                  std::to_string(removal.size()) + " and " +
                                  std::to_string(dp.last_apply_writes()) + " map writes");
 
+
+    run_control_change_path(options, out);
 }
 
 }  // namespace xvs::bench

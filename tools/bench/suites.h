@@ -19,6 +19,8 @@ void run_prog_suite(const SuiteOptions& options, std::vector<Figure>& out);
 void run_rate_suite(const SuiteOptions& options, std::vector<Figure>& out);
 // Load 1,000 virtuals x 100 reals, one weight change, one removal, unchanged reload.
 void run_control_suite(const SuiteOptions& options, std::vector<Figure>& out);
+// Part of the control suite: health results to map writes, xdp and auto.
+void run_control_change_path(const SuiteOptions& options, std::vector<Figure>& out);
 // Reals checked per second on the checker thread, and its CPU time.
 void run_health_suite(const SuiteOptions& options, std::vector<Figure>& out);
 // The connection table under a SYN flood of distinct sources.

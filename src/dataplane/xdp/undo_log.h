@@ -32,7 +32,8 @@ class UndoLog {
             map.emplace(key, std::move(value));
             undo_.push_back([&map, key] { map.erase(key); });
         } else {
-            undo_.push_back([&map, key, old = it->second] { map[key] = old; });
+            // The old value moves into the undo step: no copy of it is made.
+            undo_.push_back([&map, key, old = std::move(it->second)] { map[key] = old; });
             it->second = std::move(value);
         }
     }

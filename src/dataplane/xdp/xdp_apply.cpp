@@ -17,6 +17,7 @@
 #include "dataplane/xdp/address_filter.h"
 #include "dataplane/xdp/map_transaction.h"
 #include "dataplane/xdp/sched_table.h"
+#include "dataplane/xdp/sched_table_map.h"
 #include "dataplane/xdp/undo_log.h"
 #include "dataplane/xdp/xdp_maps_io.h"
 #include "xvs_xdp.skel.h"
@@ -43,31 +44,33 @@ bool has_flag(const VirtualService& svc, std::string_view flag) {
 namespace {
 
 void add_service_problems(const VirtualService& svc, std::vector<std::string>& problems) {
-    std::string name = svc.key.to_string();
+    // The service is named only when it has a problem: this runs for every
+    // service a change lists.
+    auto name = [&svc] { return svc.key.to_string(); };
     if (!xdp_scheduler(svc.scheduler))
-        problems.push_back(name + ": scheduler " + svc.scheduler +
+        problems.push_back(name() + ": scheduler " + svc.scheduler +
                            " is not supported by the XDP data plane (rr, wrr, sh, dh, mh are)");
     for (const auto& flag : svc.scheduler_flags)
         if (flag != "sh-port" && flag != "mh-port" && flag != "sh-fallback" &&
             flag != "mh-fallback")
-            problems.push_back(name + ": scheduler flag " + flag +
+            problems.push_back(name() + ": scheduler flag " + flag +
                                " is not supported by the XDP data plane");
     if (svc.key.protocol == Protocol::fwmark && svc.matches.empty())
-        problems.push_back(name + ": XDP cannot see firewall marks; add match= lines");
+        problems.push_back(name() + ": XDP cannot see firewall marks; add match= lines");
     for (const auto& m : svc.matches)
         if (m.address.family != svc.key.family)
-            problems.push_back(name + ": match " + m.address.to_string() +
+            problems.push_back(name() + ": match " + m.address.to_string() +
                                " is not of the service's address family");
     for (const auto& [rkey, real] : svc.reals) {
         if (rkey.address.family != svc.key.family)
-            problems.push_back(name + ": real " + rkey.to_string() +
+            problems.push_back(name() + ": real " + rkey.to_string() +
                                " is of another address family (XDP forwards within one)");
         if (real.lower_threshold || real.upper_threshold)
-            problems.push_back(name + ": real " + rkey.to_string() +
+            problems.push_back(name() + ": real " + rkey.to_string() +
                                " has connection thresholds, which XDP cannot enforce");
     }
     if (svc.reals.size() > XVS_SCHED_TABLE_MAX)
-        problems.push_back(name + ": too many reals for one XDP scheduling table");
+        problems.push_back(name() + ": too many reals for one XDP scheduling table");
 }
 
 }  // namespace
@@ -301,27 +304,25 @@ void XdpDataplane::release_reals(Change& c) {
 
 void XdpDataplane::write_sched_table(MapTransaction& tx, uint32_t service_id,
                                      const VirtualService& svc) {
+    // real_ids_ is ordered by (service, real) as svc.reals is by real: one
+    // walk from the service's first id instead of a lookup per real.
     std::vector<uint32_t> ids;
     ids.reserve(svc.reals.size());
-    for (const auto& [rkey, real] : svc.reals) ids.push_back(real_ids_.at({svc.key, rkey}));
+    auto id = real_ids_.lower_bound({svc.key, RealKey{}});
+    for (const auto& [rkey, real] : svc.reals) {
+        while (id != real_ids_.end() && id->first.first == svc.key && id->first.second < rkey) ++id;
+        if (id == real_ids_.end() || id->first.first != svc.key || id->first.second != rkey)
+            throw DataplaneError("no id for real " + rkey.to_string() + " of " + svc.key.to_string());
+        ids.push_back(id->second);
+    }
     std::vector<uint32_t> table = build_sched_table(svc, ids);
     std::vector<uint32_t> values;
     values.reserve(table.size() + 1);
     values.push_back(static_cast<uint32_t>(table.size()));
     values.insert(values.end(), table.begin(), table.end());
 
-    bpf_map_create_opts opts{};
-    opts.sz = sizeof opts;
-    opts.map_flags = BPF_F_INNER_MAP;
     std::string what = "scheduling table of " + svc.key.to_string();
-    UniqueFd inner(bpf_map_create(BPF_MAP_TYPE_ARRAY, "xvs_sched", sizeof(uint32_t),
-                                  sizeof(uint32_t), static_cast<uint32_t>(values.size()), &opts));
-    if (!inner) throw DataplaneError("creating " + what + ": " + errno_text(errno));
-    std::vector<uint32_t> keys(values.size());
-    for (uint32_t i = 0; i < keys.size(); ++i) keys[i] = i;
-    uint32_t count = static_cast<uint32_t>(values.size());
-    if (bpf_map_update_batch(inner.get(), keys.data(), values.data(), &count, nullptr) != 0)
-        throw DataplaneError("filling " + what + ": " + errno_text(errno));
+    UniqueFd inner = make_sched_table_map(values, what);
     tx.stage_inner(bpf_map__fd(skel_->maps.xvs_sched_tables), service_id, std::move(inner), what);
 }
 
@@ -443,6 +444,21 @@ void XdpDataplane::remove_adopted_leftovers(Change& c, const Model& next) {
     }
 }
 
+namespace {
+
+// Whether two versions of a service give the same address filter entries
+// (AddressFilter::entries_of()): a weight change, the common case, does.
+bool same_filter_entries(const VirtualService& a, const VirtualService& b) {
+    if (a.key != b.key || a.matches != b.matches || a.reals.size() != b.reals.size()) return false;
+    for (auto x = a.reals.begin(), y = b.reals.begin(); x != a.reals.end(); ++x, ++y) {
+        bool x_masq = x->second.method == ForwardMethod::masq, y_masq = y->second.method == ForwardMethod::masq;
+        if (x_masq != y_masq || x->first.address != y->first.address) return false;
+    }
+    return true;
+}
+
+}  // namespace
+
 void XdpDataplane::write_filter_words(MapTransaction& tx, const std::set<uint32_t>& words) {
     int fd = bpf_map__fd(skel_->maps.xvs_addr_filter);
     for (uint32_t index : words) {
@@ -510,7 +526,7 @@ void XdpDataplane::apply(const ModelDiff& change) {
             auto before = programmed_.services.find(key);
             auto after = next.services.find(key);
             bool was = before != programmed_.services.end(), is = after != next.services.end();
-            if (was && is && before->second == after->second) continue;
+            if (was && is && same_filter_entries(before->second, after->second)) continue;
             if (was) add_entries(filter_lost, before->second);
             if (is) add_entries(filter_gained, after->second);
         }
@@ -556,7 +572,7 @@ void XdpDataplane::apply(const ModelDiff& change) {
         for (const auto& key : touched) {
             auto after = next.services.find(key);
             if (after != next.services.end())
-                c.ids.assign(programmed_.services, key, after->second);
+                c.ids.assign(programmed_.services, key, std::move(after->second));
             else
                 c.ids.erase(programmed_.services, key);
         }

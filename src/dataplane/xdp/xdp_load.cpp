@@ -1,6 +1,7 @@
 // XdpDataplane, loading: the program and its pinned maps (carried over or
 // started clean), its clock and addresses, adopted ids, and the attachments.
 #include "dataplane/xdp/xdp_dataplane.h"
+#include "dataplane/xdp/sched_table_map.h"
 
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
@@ -184,13 +185,8 @@ void XdpDataplane::load_and_pin() {
     }
     if (carried.fits) restore_pinned_reals(carried);
 
-    bpf_map_create_opts opts{};
-    opts.sz = sizeof opts;
-    opts.map_flags = BPF_F_INNER_MAP;
-    vacant_table_.reset(bpf_map_create(BPF_MAP_TYPE_ARRAY, "xvs_sched_none", sizeof(uint32_t),
-                                       sizeof(uint32_t), 1, &opts));
-    if (!vacant_table_)
-        throw DataplaneError("creating the empty scheduling table: " + errno_text(errno));
+    // Length 0 in slot 0: the program finds no real in it.
+    vacant_table_ = make_sched_table_map({0}, "the empty scheduling table");
 }
 
 XdpDataplane::PinnedReals XdpDataplane::take_pinned_reals() {
