@@ -9,6 +9,9 @@
 #include <string>
 #include <climits>
 
+#include "model/netmask.h"
+#include "model/schedulers.h"
+
 namespace xvs::cli {
 namespace {
 
@@ -186,15 +189,11 @@ std::optional<std::pair<IpAddress, uint16_t>> parse_address_port(const std::stri
     return std::make_pair(*address, port_number);
 }
 
-std::optional<uint32_t> parse_netmask(const std::string& text) {
-    if (auto n = to_number(text, 0, 128)) return static_cast<uint32_t>(*n);
-    auto mask = IpAddress::parse(text);
-    if (!mask || mask->is_v6()) return std::nullopt;
-    uint32_t m = mask->v4_host_order();
-    uint32_t prefix = 0;
-    while (prefix < 32 && (m & (0x80000000u >> prefix))) ++prefix;
-    if (prefix < 32 && (m << prefix) != 0) return std::nullopt;  // not contiguous
-    return prefix;
+// -M: a prefix length up to 128 or a contiguous dotted IPv4 mask.
+std::optional<uint32_t> netmask_prefix(const std::string& text) {
+    auto parsed = parse_netmask(text);
+    if (auto* mask = std::get_if<ParsedNetmask>(&parsed)) return mask->prefix_len;
+    return std::nullopt;
 }
 
 class Parser {
@@ -351,7 +350,7 @@ class Parser {
             }
             case Id::netmask: {
                 set_option(opt_netmask);
-                auto prefix = parse_netmask(*value);
+                auto prefix = netmask_prefix(*value);
                 if (!prefix) fail("illegal virtual server persistent mask specified");
                 out_.netmask_prefix = *prefix;
                 break;
@@ -413,11 +412,7 @@ class Parser {
                     size_t comma = list.find(',', start);
                     if (comma == std::string::npos) comma = list.size();
                     std::string flag = list.substr(start, comma - start);
-                    static const char* known[] = {"sh-fallback", "sh-port", "mh-fallback",
-                                                  "mh-port", "flag-1", "flag-2", "flag-3"};
-                    if (std::find_if(std::begin(known), std::end(known),
-                                     [&](const char* k) { return flag == k; }) == std::end(known))
-                        fail("invalid scheduler flag `" + flag + "'");
+                    if (!find_scheduler_flag(flag)) fail("invalid scheduler flag `" + flag + "'");
                     out_.scheduler_flags.push_back(flag);
                     start = comma + 1;
                 }

@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "model/netmask.h"
+
 namespace xvs::cli {
 namespace {
 
@@ -149,11 +151,6 @@ std::string real_name(const RealKey& key) {
     return name;
 }
 
-std::string dotted_mask(uint32_t prefix_len) {
-    uint32_t mask = prefix_len >= 32 ? 0xffffffffu : prefix_len == 0 ? 0 : ~((1u << (32 - prefix_len)) - 1);
-    return IpAddress::v4(mask).to_string();
-}
-
 std::string join(const std::vector<std::string>& items, const char* sep) {
     std::string out;
     for (const auto& item : items) out += (out.empty() ? "" : sep) + item;
@@ -216,7 +213,7 @@ void append_service(std::string& out, const ServiceReport& report, const Listing
             if (s.persistence.timeout > 0) {
                 append(out, " persistent %u", s.persistence.timeout);
                 if (s.key.family == Family::v4 && s.persistence.prefix_len < 32)
-                    append(out, " mask %s", dotted_mask(s.persistence.prefix_len).c_str());
+                    append(out, " mask %s", ipv4_netmask_text(s.persistence.prefix_len).c_str());
                 if (s.key.family == Family::v6 && s.persistence.prefix_len < 128)
                     append(out, " mask %i", static_cast<int>(s.persistence.prefix_len));
                 if (s.one_packet) out += " ops";
@@ -351,7 +348,7 @@ std::string format_rules(const std::vector<ServiceReport>& services, bool sort) 
         if (s.persistence.timeout > 0) {
             append(out, " -p %u", s.persistence.timeout);
             if (s.key.family == Family::v4 && s.persistence.prefix_len < 32)
-                append(out, " -M %s", dotted_mask(s.persistence.prefix_len).c_str());
+                append(out, " -M %s", ipv4_netmask_text(s.persistence.prefix_len).c_str());
             if (s.key.family == Family::v6 && s.persistence.prefix_len < 128)
                 append(out, " -M %i", static_cast<int>(s.persistence.prefix_len));
         }

@@ -3,7 +3,9 @@
 #include <ostream>
 #include <sstream>
 
+#include "config/text.h"
 #include "model/build.h"
+#include "model/netmask.h"
 
 namespace xvs {
 
@@ -11,7 +13,7 @@ namespace {
 
 const char* yes_no(bool b) { return b ? "yes" : "no"; }
 
-std::string quoted(const std::string& s) { return "\"" + s + "\""; }
+using config_detail::quoted;
 
 std::string line_ref(int line) { return "  (line " + std::to_string(line) + ")"; }
 
@@ -39,9 +41,7 @@ std::string fallback_text(const FallbackConfig& fb) {
 
 std::string mask_text(const VirtualConfig& v) {
     if (v.key.family == Family::v6) return std::to_string(v.persistence.prefix_len);
-    uint32_t prefix = v.persistence.prefix_len;
-    uint32_t mask = prefix == 0 ? 0 : ~uint32_t{0} << (32 - prefix);
-    return IpAddress::v4(mask).to_string();
+    return ipv4_netmask_text(v.persistence.prefix_len);
 }
 
 void print_globals(const Config& config, std::ostream& out) {

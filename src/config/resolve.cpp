@@ -67,8 +67,6 @@ bool is_service_name(std::string_view s) {
     return true;
 }
 
-std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
-
 }  // namespace
 
 Resolved<IpAddress> Resolver::host(std::string_view text, Family family) const {

@@ -21,8 +21,6 @@ std::string absolute_request(std::string request) {
     return request;
 }
 
-std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
-
 }  // namespace
 
 Resolved<std::vector<RealConfig>> parse_real(std::string_view value, int line, Family family,

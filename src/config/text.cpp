@@ -10,6 +10,8 @@ std::string_view trim(std::string_view s) {
     return s;
 }
 
+std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
 std::string_view strip_comment(std::string_view line) {
     bool in_quotes = false;
     for (size_t i = 0; i < line.size(); ++i) {

@@ -14,6 +14,9 @@ namespace xvs::config_detail {
 
 std::string_view trim(std::string_view s);
 
+// s in double quotes, as messages show a value: "s".
+std::string quoted(std::string_view s);
+
 // The line without a trailing comment: '#' starts a comment unless it is
 // inside a double-quoted string (ldirectord would cut "a#b" at the '#' and
 // then reject the line; keeping it is the useful reading).

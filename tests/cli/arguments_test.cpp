@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "cli/arguments.h"
+#include "model/schedulers.h"
 
 using namespace xvs;
 using namespace xvs::cli;
@@ -122,4 +123,38 @@ TEST_CASE("bad command lines get ipvsadm's messages and exit codes", "[arguments
           R{"invalid scheduler flag `bogus'", 2});
     CHECK(refusal({"-L", "stray"}) == R{"unexpected argument stray", 2});
     CHECK(refusal({"-n"}).second == 2);
+}
+
+TEST_CASE("xvsadm -b accepts exactly the scheduler flags the config and the XDP plane know", "[arguments]") {
+    using R = std::pair<std::string, int>;
+    std::string every;
+    for (const auto& f : known_scheduler_flags) {
+        std::string name(f.name);
+        INFO(name);
+        CHECK(parse({"-A", "-t", "10.0.0.1:80", "-s", "sh", "-b", name}).scheduler_flags ==
+              std::vector<std::string>{name});
+        every += (every.empty() ? "" : ",") + name;
+    }
+    CHECK(parse({"-A", "-t", "10.0.0.1:80", "-b", every}).scheduler_flags.size() ==
+          std::size(known_scheduler_flags));
+    CHECK(refusal({"-A", "-t", "10.0.0.1:80", "-b", "sh-port,flag-4"}) ==
+          R{"invalid scheduler flag `flag-4'", 2});
+}
+
+TEST_CASE("xvsadm -M takes a prefix length up to 128 or a contiguous dotted mask", "[arguments]") {
+    using R = std::pair<std::string, int>;
+    auto prefix = [](const std::string& mask) {
+        return parse({"-A", "-t", "10.0.0.1:80", "-p", "-M", mask}).netmask_prefix;
+    };
+    CHECK(prefix("24") == 24u);
+    CHECK(prefix("0") == 0u);
+    CHECK(prefix("128") == 128u);
+    CHECK(prefix("255.255.0.0") == 16u);
+    CHECK(prefix("0.0.0.0") == 0u);
+    CHECK(prefix("255.255.255.255") == 32u);
+    for (const char* bad : {"129", "255.0.255.0", "ffff::", "24x", ""}) {
+        INFO(bad);
+        CHECK(refusal({"-A", "-t", "10.0.0.1:80", "-p", "-M", bad}) ==
+              R{"illegal virtual server persistent mask specified", 2});
+    }
 }

@@ -6,6 +6,7 @@
 
 #include "dataplane/ipvs/ipvs_error.h"
 #include "ipvs/netlink_decode.h"
+#include "model/schedulers.h"
 
 using namespace xvs;
 using xvs::test::bytes_of;
@@ -117,6 +118,18 @@ TEST_CASE("scheduler flags are named per scheduler and rejected when they do not
     CHECK_THROWS_WITH(encode_scheduler_flags("wrr", {"sh-port"}),
                       "scheduler flag sh-port needs scheduler sh, not wrr");
     CHECK_THROWS_WITH(encode_scheduler_flags("sh", {"bogus"}), "unknown scheduler flag \"bogus\"");
+}
+
+TEST_CASE("every flag of the shared list encodes to its IPVS bit and back to its name") {
+    const uint32_t bits[] = {IP_VS_SVC_F_SCHED1, IP_VS_SVC_F_SCHED2, IP_VS_SVC_F_SCHED3};
+    for (const auto& f : known_scheduler_flags) {
+        std::string name(f.name);
+        INFO(name);
+        std::string scheduler = f.scheduler.empty() ? "wrr" : std::string(f.scheduler);
+        uint32_t bit = encode_scheduler_flags(scheduler, {name});
+        CHECK(bit == bits[f.ipvs_flag - 1]);
+        CHECK(decode_scheduler_flags(scheduler, bit) == std::vector<std::string>{name});
+    }
 }
 
 TEST_CASE("an over-long scheduler name is refused before anything is sent") {

@@ -11,6 +11,8 @@
 #include <cstring>
 
 #include "dataplane/ipvs/ipvs_error.h"
+#include "model/netmask.h"
+#include "model/schedulers.h"
 
 namespace xvs {
 
@@ -20,18 +22,11 @@ namespace {
 constexpr uint32_t kSchedFlagMask =
     IP_VS_SVC_F_SCHED1 | IP_VS_SVC_F_SCHED2 | IP_VS_SVC_F_SCHED3;
 
-struct FlagName {
-    const char* scheduler;  // nullptr: any scheduler
-    const char* name;
-    uint32_t flag;
-};
-
-constexpr FlagName kFlagNames[] = {
-    {"sh", "sh-fallback", IP_VS_SVC_F_SCHED1}, {"sh", "sh-port", IP_VS_SVC_F_SCHED2},
-    {"mh", "mh-fallback", IP_VS_SVC_F_SCHED1}, {"mh", "mh-port", IP_VS_SVC_F_SCHED2},
-    {nullptr, "flag-1", IP_VS_SVC_F_SCHED1},   {nullptr, "flag-2", IP_VS_SVC_F_SCHED2},
-    {nullptr, "flag-3", IP_VS_SVC_F_SCHED3},
-};
+// IP_VS_SVC_F_SCHEDn of a listed flag (model/schedulers.h).
+uint32_t ipvs_flag_bit(const SchedulerFlag& f) {
+    static_assert(IP_VS_SVC_F_SCHED2 == IP_VS_SVC_F_SCHED1 << 1 && IP_VS_SVC_F_SCHED3 == IP_VS_SVC_F_SCHED1 << 2);
+    return IP_VS_SVC_F_SCHED1 << (f.ipvs_flag - 1);
+}
 
 void put_check(int rc, const char* what) {
     if (rc < 0)
@@ -223,13 +218,13 @@ uint32_t encode_scheduler_flags(const std::string& scheduler, const std::vector<
     uint32_t flags = 0;
     for (const auto& name : names) {
         bool found = false;
-        for (const auto& f : kFlagNames) {
+        for (const auto& f : known_scheduler_flags) {
             if (name != f.name) continue;
-            if (f.scheduler && scheduler != f.scheduler)
-                throw IpvsError("scheduler flag " + name + " needs scheduler " + f.scheduler +
+            if (!f.scheduler.empty() && scheduler != f.scheduler)
+                throw IpvsError("scheduler flag " + name + " needs scheduler " + std::string(f.scheduler) +
                                     ", not " + scheduler,
                                 EINVAL);
-            flags |= f.flag;
+            flags |= ipvs_flag_bit(f);
             found = true;
         }
         if (!found) throw IpvsError("unknown scheduler flag \"" + name + "\"", EINVAL);
@@ -242,9 +237,9 @@ std::vector<std::string> decode_scheduler_flags(const std::string& scheduler, ui
     for (uint32_t bit : {IP_VS_SVC_F_SCHED1, IP_VS_SVC_F_SCHED2, IP_VS_SVC_F_SCHED3}) {
         if (!(flags & bit & kSchedFlagMask)) continue;
         // The scheduler's own name when it has one, else the generic flag-N.
-        const char* chosen = nullptr;
-        for (const auto& f : kFlagNames)
-            if (f.flag == bit && (!f.scheduler || scheduler == f.scheduler)) {
+        std::string_view chosen;
+        for (const auto& f : known_scheduler_flags)
+            if (ipvs_flag_bit(f) == bit && (f.scheduler.empty() || scheduler == f.scheduler)) {
                 chosen = f.name;
                 break;
             }
@@ -255,17 +250,12 @@ std::vector<std::string> decode_scheduler_flags(const std::string& scheduler, ui
 
 uint32_t encode_netmask(Family family, uint32_t prefix_len) {
     if (family == Family::v6) return prefix_len > 128 ? 128 : prefix_len;
-    if (prefix_len >= 32) return htonl(0xffffffffu);
-    if (prefix_len == 0) return 0;
-    return htonl(0xffffffffu << (32 - prefix_len));
+    return htonl(ipv4_netmask(prefix_len));
 }
 
 uint32_t decode_netmask(Family family, uint32_t netmask) {
     if (family == Family::v6) return netmask > 128 ? 128 : netmask;
-    uint32_t host = ntohl(netmask);
-    uint32_t prefix = 0;
-    while (prefix < 32 && (host & (0x80000000u >> prefix))) ++prefix;
-    return prefix;
+    return ipv4_netmask_prefix(ntohl(netmask));
 }
 
 NlMsgPtr build_service_message(int family_id, IpvsCommand cmd, const VirtualService& service) {

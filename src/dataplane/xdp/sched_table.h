@@ -14,11 +14,13 @@
 #include <vector>
 
 #include "model/model.h"
+#include "model/schedulers.h"
 #include "xvs/abi.h"
 
 namespace xvs {
 
-// The program's code for a scheduler name, or nullopt when XDP cannot run it.
+// The program's code for a scheduler name, or nullopt when XDP cannot run it:
+// exactly the known_schedulers marked xdp (model/schedulers.h).
 std::optional<xvs_sched> xdp_scheduler(const std::string& name);
 
 // real_ids[i] is the id of the i-th real of svc.reals (map order).

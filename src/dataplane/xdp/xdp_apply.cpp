@@ -49,10 +49,9 @@ void add_service_problems(const VirtualService& svc, std::vector<std::string>& p
     auto name = [&svc] { return svc.key.to_string(); };
     if (!xdp_scheduler(svc.scheduler))
         problems.push_back(name() + ": scheduler " + svc.scheduler +
-                           " is not supported by the XDP data plane (rr, wrr, sh, dh, mh are)");
+                           " is not supported by the XDP data plane (" + xdp_scheduler_names() + " are)");
     for (const auto& flag : svc.scheduler_flags)
-        if (flag != "sh-port" && flag != "mh-port" && flag != "sh-fallback" &&
-            flag != "mh-fallback")
+        if (const SchedulerFlag* known = find_scheduler_flag(flag); !known || !known->xdp)
             problems.push_back(name() + ": scheduler flag " + flag +
                                " is not supported by the XDP data plane");
     if (svc.key.protocol == Protocol::fwmark && svc.matches.empty())

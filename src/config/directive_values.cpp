@@ -1,0 +1,112 @@
+#include "config/directive_values.h"
+
+#include <cctype>
+#include <string_view>
+#include <vector>
+
+namespace xvs::config_detail {
+
+std::optional<bool> read_yes_no(const DirectiveContext& c) {
+    if (c.d.value == "yes") return true;
+    if (c.d.value == "no") return false;
+    c.error(c.d.name + " must be 'yes' or 'no'");
+    return std::nullopt;
+}
+
+std::optional<uint32_t> read_positive(const DirectiveContext& c, uint32_t max) {
+    auto v = parse_uint(c.d.value, max);
+    if (!v || *v == 0) {
+        c.error("invalid " + c.d.name + " " + quoted(c.d.value) + ": a whole number 1.." + std::to_string(max) +
+                " is required");
+        return std::nullopt;
+    }
+    return static_cast<uint32_t>(*v);
+}
+
+std::optional<uint32_t> read_non_negative(const DirectiveContext& c) {
+    auto v = parse_uint(c.d.value, UINT32_MAX);
+    if (!v) {
+        c.error("invalid " + c.d.name + " " + quoted(c.d.value) + ": a whole number is required");
+        return std::nullopt;
+    }
+    return static_cast<uint32_t>(*v);
+}
+
+std::optional<std::string> read_quoted(const DirectiveContext& c, bool allow_empty) {
+    auto inner = unquote(c.d.value);
+    if (!inner) {
+        c.error(c.d.name + " must be in double quotes: " + c.d.name + "=\"...\"");
+        return std::nullopt;
+    }
+    if (inner->empty() && !allow_empty) {
+        c.error(c.d.name + " is empty");
+        return std::nullopt;
+    }
+    return inner;
+}
+
+std::optional<std::string> read_text(const DirectiveContext& c, bool strip_quotes) {
+    std::string value = strip_quotes ? unquote_optional(c.d.value) : c.d.value;
+    if (value.empty()) {
+        c.error(c.d.name + " needs a value");
+        return std::nullopt;
+    }
+    return value;
+}
+
+std::optional<std::string> read_email_address(const DirectiveContext& c) {
+    std::string value = unquote_optional(c.d.value);
+    if (value.empty()) {
+        c.error("no email address specified");
+        return std::nullopt;
+    }
+    return value;
+}
+
+std::optional<uint8_t> read_email_status(const DirectiveContext& c) {
+    std::vector<std::string> items;
+    std::string_view rest = c.d.value;
+    while (true) {
+        size_t comma = rest.find(',');
+        items.emplace_back(trim(rest.substr(0, comma)));
+        if (comma == std::string_view::npos) break;
+        rest = rest.substr(comma + 1);
+    }
+    bool has_none = false;
+    for (const auto& i : items) has_none |= i == "none";
+    uint8_t status = 0;
+    bool ok = true;
+    for (const auto& i : items) {
+        if (i == "none") continue;
+        if (i == "all") status = email_status_all;
+        else if (i == "starting") status |= email_status_starting;
+        else if (i == "running") status |= email_status_running;
+        else if (i == "stopping") status |= email_status_stopping;
+        else if (i == "reloading") status |= email_status_reloading;
+        else {
+            c.error("invalid email alert status " + quoted(i) + " (all, none, starting, running, stopping, reloading)");
+            ok = false;
+            continue;
+        }
+        if (has_none) {
+            c.error("invalid email alert status: " + quoted(i) + " specified with \"none\"");
+            ok = false;
+        }
+    }
+    if (!ok) return std::nullopt;
+    return status;
+}
+
+std::optional<std::string> read_smtp_server(const DirectiveContext& c) {
+    bool ok = !c.d.value.empty();
+    for (char ch : c.d.value)
+        if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '_' || ch == '+' || ch == '-'))
+            ok = false;
+    if (!ok) {
+        c.error("invalid SMTP server address " + quoted(c.d.value));
+        return std::nullopt;
+    }
+    return c.d.value;
+}
+
+}  // namespace xvs::config_detail
