@@ -25,6 +25,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -68,6 +69,11 @@ class SplitDataplane final : public Dataplane {
     Note note_;
     Model fast_share_;      // what fast_ last applied
     Model fallback_share_;  // what fallback_ last applied
+
+   public:
+    // The fast plane's facts (the XDP program's), else the fallback's: in
+    // dataplane=auto /metrics shows the XDP program's counters and tables.
+    std::optional<XdpFacts> xdp_facts() const override;
 };
 
 }  // namespace xvs
