@@ -227,8 +227,9 @@ std::unique_ptr<MetricsServer> Daemon::open_metrics() {
     if (options_.metrics) endpoint = parse_metrics_endpoint(*options_.metrics);
     if (!endpoint) return nullptr;
     // The loop only snapshots (with the rate sampler's status: reading 100,000
-    // reals' counters again per scrape would double the loop's work); the
-    // worker formats and counts the tables.
+    // reals' counters again per scrape would double the loop's work) and the
+    // plane's XDP facts, whose table fill is the census thread's; the worker
+    // formats.
     auto server = std::make_unique<MetricsServer>(*endpoint, [this]() -> MetricsServer::Render {
         auto snapshot = std::make_shared<MetricsSnapshot>(
             take_metrics_snapshot(*plane_.plane, health_.view(), interface_states(),

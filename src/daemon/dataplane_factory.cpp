@@ -28,6 +28,9 @@ DataplaneHandle open_xdp(const DataplaneRequest& request) {
     options.keep_on_exit = request.keep_on_exit;
     if (request.max_reals) options.max_reals = *request.max_reals;
     options.replay_fragments = true;
+    // status() and /metrics read connection counts from the census; the loop
+    // never walks a connection table.
+    options.count_connections = true;
     auto plane = std::make_unique<XdpDataplane>(options);
     XdpDataplane* xdp = plane.get();
     DataplaneHandle handle;

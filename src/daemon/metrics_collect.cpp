@@ -1,15 +1,10 @@
 #include "daemon/metrics_collect.h"
 
-#include <bpf/bpf.h>
-#include <fcntl.h>
-
 #include <array>
-#include <cstring>
 #include <vector>
 
 #include "daemon/health_bridge.h"
 #include "daemon/metrics_format.h"
-#include "dataplane/xdp/xdp_dataplane.h"
 #include "xvs/abi.h"
 
 namespace xvs {
@@ -28,33 +23,6 @@ constexpr std::array<const char*, XVS_STAT__COUNT> stat_names = {
 };
 static_assert(XVS_STAT_FRAG_EXPIRED == 25 && XVS_STAT__COUNT == 26,
               "enum xvs_stat changed: update stat_names");
-
-struct MapFill {
-    uint64_t entries = 0;
-    uint32_t capacity = 0;
-    bool complete = true;
-};
-
-MapFill count_map(int fd) {
-    MapFill fill;
-    bpf_map_info info{};
-    uint32_t len = sizeof info;
-    if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0)
-        throw DataplaneError(std::string("reading map info: ") + std::strerror(errno));
-    fill.capacity = info.max_entries;
-    std::vector<uint8_t> key(info.key_size), next(info.key_size);
-    const void* prev = nullptr;
-    while (bpf_map_get_next_key(fd, prev, next.data()) == 0) {
-        if (fill.entries == metrics_map_count_bound) {
-            fill.complete = false;
-            break;
-        }
-        ++fill.entries;
-        key.swap(next);
-        prev = key.data();
-    }
-    return fill;
-}
 
 // One label set per virtual and per real, built once and shared by every
 // family (escaping 100,000 reals' labels nine times over was most of a scrape).
@@ -115,22 +83,41 @@ void real_gauge(MetricsText& out, const std::vector<ServiceStatus>& services,
             out.sample_at(labels.reals[i][j], uint64_t{value(services[i], services[i].reals[j])});
 }
 
-void write_xdp(MetricsText& out, const MetricsSnapshot::Xdp& xdp) {
+void write_xdp(MetricsText& out, const XdpFacts& xdp) {
     out.family("xvs_xdp_actions_total", Type::counter,
                "What the XDP program did with the packets it saw (enum xvs_stat).");
     for (unsigned i = 0; i < XVS_STAT__COUNT; ++i)
         out.sample({{"action", stat_names[i]}}, xdp.actions[i]);
 
-    std::vector<std::pair<const char*, MapFill>> fills;
-    for (const auto& [m, fd] : xdp.tables) fills.emplace_back(m, count_map(fd.get()));
-    out.family("xvs_xdp_map_entries", Type::gauge,
-               "Entries in the XDP connection tables (counted at scrape time, bounded).");
-    for (const auto& [m, f] : fills) out.sample({{"map", m}}, f.entries);
     out.family("xvs_xdp_map_capacity", Type::gauge, "Capacity of the XDP connection tables.");
-    for (const auto& [m, f] : fills) out.sample({{"map", m}}, uint64_t{f.capacity});
-    out.family("xvs_xdp_map_entries_complete", Type::gauge,
-               "1 when xvs_xdp_map_entries is the full count, 0 when counting stopped at the bound.");
-    for (const auto& [m, f] : fills) out.sample({{"map", m}}, uint64_t{f.complete ? 1u : 0u});
+    for (const auto& t : xdp.tables) out.sample({{"map", t.name}}, uint64_t{t.capacity});
+    // The fill comes from the plane's last connection census (none before the first).
+    if (xdp.census_age_ns) {
+        out.family("xvs_xdp_map_entries", Type::gauge,
+                   "Entries in the XDP connection tables, as of the last connection census.");
+        for (const auto& t : xdp.tables)
+            if (t.entries) out.sample({{"map", t.name}}, *t.entries);
+        out.family("xvs_xdp_map_entries_complete", Type::gauge,
+                   "1 when the census walked the whole table, 0 when its walk stopped at the "
+                   "table's capacity (xvs_xdp_map_entries is then approximate).");
+        for (const auto& t : xdp.tables)
+            if (t.entries) out.sample({{"map", t.name}}, uint64_t{t.complete ? 1u : 0u});
+        out.family("xvs_xdp_census_age_seconds", Type::gauge,
+                   "Seconds since the connection census behind xvs_xdp_map_entries and the "
+                   "real connection gauges ended.");
+        out.sample({}, double(*xdp.census_age_ns) / 1e9);
+    }
+    out.family("xvs_xdp_pinned_start", Type::gauge,
+               "1 for how the XDP maps started: fresh (nothing pinned), reused (a previous "
+               "xvsd's pinned maps), discarded (pinned maps of another ABI or size, unpinned).");
+    for (PinnedStart s : {PinnedStart::fresh, PinnedStart::reused, PinnedStart::discarded})
+        out.sample({{"state", to_string(s)}}, uint64_t{xdp.pinned_start == s ? 1u : 0u});
+    out.family("xvs_xdp_adopted_services", Type::gauge,
+               "Virtual services the XDP plane found serving in its pinned maps at start.");
+    out.sample({}, uint64_t{xdp.adopted_services});
+    out.family("xvs_xdp_adopted_reals", Type::gauge,
+               "Real servers the XDP plane found serving in its pinned maps at start.");
+    out.sample({}, uint64_t{xdp.adopted_reals});
 }
 
 // The bytes one real's nine series take, about: to grow the text once.
@@ -162,16 +149,7 @@ MetricsSnapshot take_metrics_snapshot(const Dataplane& plane, const HealthView& 
     snap.services = status ? std::move(status)
                            : std::make_shared<const std::vector<ServiceStatus>>(plane.status());
     snap.health = health;
-    if (const auto* xdp = dynamic_cast<const XdpDataplane*>(&plane)) {
-        auto& x = snap.xdp.emplace();
-        x.actions = xdp->global_counters();
-        for (const char* m : {"xvs_conns", "xvs_persist", "xvs_nat_reverse"}) {
-            UniqueFd fd(::fcntl(xdp->map_fd(m), F_DUPFD_CLOEXEC, 0));
-            if (!fd) throw DataplaneError(std::string("duplicating the fd of ") + m + ": " +
-                                          std::strerror(errno));
-            x.tables.emplace_back(m, std::move(fd));
-        }
-    }
+    snap.xdp = plane.xdp_facts();
     return snap;
 }
 

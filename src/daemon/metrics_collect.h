@@ -2,11 +2,11 @@
 // does the cheap one:
 //   take_metrics_snapshot()  on the loop: the data plane's status (one the
 //                            caller read already, else read now: the same
-//                            read as xvsadm -L), the health view, on the XDP
-//                            plane its action counters and duplicates of the
-//                            connection table fds
-//   format_metrics()         on any thread: counts the connection tables
-//                            (through its own fds) and writes the text
+//                            read as xvsadm -L), the health view, and the
+//                            plane's xdp_facts() (the XDP program's action
+//                            counters, read now, and its last connection
+//                            census); nothing in it walks a connection table
+//   format_metrics()         on any thread: writes the text from the snapshot
 // render_metrics() does both, for tests.
 //
 // Families (all prefixed xvs_):
@@ -16,19 +16,31 @@
 //                                                  ("real" label); packets and
 //                                                  bytes carry direction="in|out"
 //   real_weight, real_active_connections, real_inactive_connections
+//                                                  (on XDP the connection counts
+//                                                  are the last census's)
 //   real_up                                        1 unless the health view says
 //                                                  down (reals in the data plane)
-//   xdp_actions_total{action}                      XDP plane only: the global
-//                                                  counters of enum xvs_stat
-//   xdp_map_entries{map}, xdp_map_capacity{map}    XDP plane only: LRU table fill,
-//   xdp_map_entries_complete{map}                  counted up to a bound (0 when
-//                                                  the count stopped at the bound)
+// Whenever an XDP plane serves, alone or as dataplane=auto's fast part
+// (Dataplane::xdp_facts() is set):
+//   xdp_actions_total{action}                      the global counters of enum
+//                                                  xvs_stat
+//   xdp_map_capacity{map}                          xvs_conns, xvs_persist,
+//                                                  xvs_nat_reverse
+//   xdp_map_entries{map}                           their fill as the last census
+//   xdp_map_entries_complete{map}                  counted it (1: it walked the
+//   xdp_census_age_seconds                         whole table) and how long ago
+//                                                  it ended; absent before the
+//                                                  first census
+//   xdp_pinned_start{state}                        1 for fresh, reused or
+//                                                  discarded pinned maps at start
+//   xdp_adopted_services, xdp_adopted_reals        what the pinned maps served
+//                                                  at start
 //   interface_attached{interface,mode}             XDP plane only: 1 when the program
 //                                                  runs on the interface=, 0 while it
 //                                                  is missing (mode: the last
 //                                                  attachment's, else xdp-mode)
 //   interface_reattachments_total{interface}       attachments after the first
-// Reading a counter or a table may throw DataplaneError; the caller answers 500.
+// Reading a counter may throw DataplaneError; the caller answers 500.
 #pragma once
 
 #include <array>
@@ -39,8 +51,6 @@
 #include <utility>
 #include <vector>
 
-#include "common/unique_fd.h"
-
 #include "dataplane/dataplane.h"
 #include "dataplane/interface_state.h"
 #include "model/build.h"
@@ -48,21 +58,11 @@
 
 namespace xvs {
 
-// Map entries counted per scrape and map at most (a scrape stays short even
-// with a full 1M-entry table; the loop is not blocked for seconds).
-inline constexpr size_t metrics_map_count_bound = 65536;
-
 struct MetricsSnapshot {
     std::string dataplane;
     std::shared_ptr<const std::vector<ServiceStatus>> services;
     HealthView health;
-    struct Xdp {
-        std::array<uint64_t, XVS_STAT__COUNT> actions{};
-        // (map name, a duplicate of its fd): the formatting thread counts the
-        // tables without touching the data plane object.
-        std::vector<std::pair<const char*, UniqueFd>> tables;
-    };
-    std::optional<Xdp> xdp;
+    std::optional<XdpFacts> xdp;  // the plane's xdp_facts()
     std::vector<InterfaceState> interfaces;  // the XDP plane's interface= states
 };
 

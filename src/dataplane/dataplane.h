@@ -8,10 +8,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "dataplane/xdp_facts.h"
 #include "model/diff.h"
 #include "model/model.h"
 
@@ -101,6 +103,10 @@ class Dataplane {
     // The name of the plane serving `key` (xvsadm --status): a single plane
     // names itself; a composite names the part that serves it.
     virtual std::string plane_of(const ServiceKey&) const { return name(); }
+    // The XDP program's own facts (action counters, table fill, pinned
+    // start) when an XDP plane serves, alone or as a part; nullopt from a
+    // plane without one. Cheap: nothing in it walks a connection table.
+    virtual std::optional<XdpFacts> xdp_facts() const { return std::nullopt; }
 };
 
 }  // namespace xvs

@@ -152,6 +152,7 @@ TEST_CASE("a restarted data plane reuses pinned maps and keeps established flows
             XdpDataplane dp(o);
             dp.serve_interface(net.client_ifindex);
             dir = dp.pin_directory();
+            CHECK(dp.xdp_facts()->pinned_start == PinnedStart::fresh);
             auto m = make_model({svc, gone});
             dp.apply(diff(Model{}, m));
             for (uint16_t port = 3000; port < 3010; ++port)
@@ -168,6 +169,12 @@ TEST_CASE("a restarted data plane reuses pinned maps and keeps established flows
         for (const auto& s : found)
             for (const auto& r : s.reals) weights[r.key.address.to_string()] = r.weight;
         CHECK(weights == std::map<std::string, uint32_t>{{"10.1.0.2", 1}, {"10.1.0.3", 1}, {"10.1.0.4", 1}});
+        // The same facts reach /metrics.
+        auto facts = again.xdp_facts();
+        REQUIRE(facts);
+        CHECK(facts->pinned_start == PinnedStart::reused);
+        CHECK(facts->adopted_services == 2);
+        CHECK(facts->adopted_reals == 3);
         // The new model lists the reals in another weight and drops a service.
         auto changed = svc;
         changed.reals.begin()->second.weight = 4;

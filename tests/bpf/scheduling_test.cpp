@@ -63,6 +63,7 @@ TEST_CASE("wrr spreads new flows 1:2 over reals of weight 1 and 2") {
     CHECK(hits[2] == 100);
     CHECK(hits[3] == 200);
     CHECK(hits[0] == 0);
+    f.dp.census_now();  // status() reads connection counts from the last census
     auto st = f.dp.status().at(0);
     CHECK(st.counters.connections == 300);
     CHECK(st.reals.at(0).counters.connections == 100);
@@ -94,6 +95,7 @@ TEST_CASE("an established flow keeps its real across weight changes and added re
     auto conns = f.dp.connections();
     CHECK(conns.size() == 10);
     for (const auto& c : conns) CHECK(c.state == "ESTABLISHED");
+    f.dp.census_now();
     auto st = f.dp.status().at(0);
     uint32_t active = 0;
     for (const auto& r : st.reals) active += r.active_connections;

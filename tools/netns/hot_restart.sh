@@ -76,7 +76,13 @@ for i in $(seq 100); do
 done
 [ -n "$(download_entry)" ] || fail "the download's connection is not in xvsadm -Lnc"
 
-metrics=$(scrape) || fail "GET /metrics failed"
+# The table fill is the connection census's, taken every 2 seconds: a
+# scrape shows the download's entry once a census after it has ended.
+for i in $(seq 50); do
+    metrics=$(scrape) || { fail "GET /metrics failed"; break; }
+    grep -Eq '^xvs_xdp_map_entries\{map="xvs_conns"\} [1-9]' <<<"$metrics" && break
+    sleep 0.2
+done
 grep -qx 'xvs_dataplane_info{dataplane="xdp"} 1' <<<"$metrics" || fail "metrics: no xdp dataplane_info"
 grep -Eq '^xvs_xdp_actions_total\{action="new_conn"\} [1-9]' <<<"$metrics" ||
     fail "metrics: no new_conn XDP action counted"

@@ -1,6 +1,8 @@
 # dataplane=auto, one service per plane: the wrr virtual on XDP, the wlc one
 # on IPVS. Both answer curl; ipvsadm -Ln lists only the wlc one, xvsadm -Ln
-# both; the log says which plane serves which.
+# both; the log says which plane serves which. /metrics has the XDP
+# program's families next to the IPVS service, and the connection census
+# counts the XDP VIP's connections.
 . /vmtest/lib.sh
 . /vmtest/xvsd_lib.sh
 vip_topology dr
@@ -29,6 +31,22 @@ done
 # Those went through IPVS, not XDP: its connection table has them.
 on dir ipvsadm -Lnc | grep -q '10.0.1.101:80' || fail "IPVS saw no connection to 10.0.1.101"
 on dir ipvsadm -Lnc | grep -q '10.0.1.100:80' && fail "IPVS saw connections to the XDP VIP"
+
+# The table fill is the census's (every 2 seconds): wait for one after the
+# requests above.
+for try in $(seq 1 40); do
+    on dir curl -s -m 5 -o "$SCRATCH/metrics" http://127.0.0.1:9917/metrics || fail "GET /metrics failed"
+    grep -Eq '^xvs_xdp_map_entries\{map="xvs_conns"\} [1-9]' "$SCRATCH/metrics" && break
+    sleep 0.25
+done
+grep -E '^xvs_(dataplane_info|xdp_map_entries|xdp_census_age_seconds)' "$SCRATCH/metrics"
+grep -q '^xvs_dataplane_info{dataplane="xdp+ipvs"} 1$' "$SCRATCH/metrics" || fail "metrics: no xdp+ipvs dataplane_info"
+grep -Eq '^xvs_xdp_actions_total\{action="new_conn"\} [1-9]' "$SCRATCH/metrics" ||
+    fail "metrics: no new_conn XDP action in auto mode"
+grep -Eq '^xvs_xdp_map_entries\{map="xvs_conns"\} [1-9]' "$SCRATCH/metrics" ||
+    fail "metrics: the census shows no XDP connection entry"
+grep -q '^xvs_real_weight{service="TCP 10.0.1.101:80",real="10.0.2.11:80"} 1$' "$SCRATCH/metrics" ||
+    fail "metrics: the IPVS service's real is missing"
 xvsd_stop
 [ -z "$(on dir ipvsadm -Ln | grep '^TCP')" ] || fail "IPVS still has services after the clean stop"
 exit 0

@@ -143,4 +143,9 @@ std::string SplitDataplane::plane_of(const ServiceKey& key) const {
     return it == placement_.end() ? std::string() : plane(it->second).name();
 }
 
+std::optional<XdpFacts> SplitDataplane::xdp_facts() const {
+    if (auto facts = fast_->xdp_facts()) return facts;
+    return fallback_->xdp_facts();
+}
+
 }  // namespace xvs

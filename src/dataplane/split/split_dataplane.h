@@ -32,6 +32,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -76,6 +77,11 @@ class SplitDataplane final : public Dataplane {
     std::unique_ptr<Dataplane> fallback_;
     Note note_;
     std::map<ServiceKey, Side> placement_;
+
+   public:
+    // The fast plane's facts (the XDP program's), else the fallback's: in
+    // dataplane=auto /metrics shows the XDP program's counters and tables.
+    std::optional<XdpFacts> xdp_facts() const override;
 };
 
 }  // namespace xvs

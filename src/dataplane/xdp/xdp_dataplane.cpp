@@ -58,6 +58,9 @@ XdpDataplane::XdpDataplane(XdpOptions options)
         held_ = std::make_unique<HeldFragments>(
             bpf_map__fd(skel_->maps.xvs_frag_held), bpf_map__fd(skel_->maps.xvs_frags),
             program_fd(), bpf_program__fd(skel_->progs.xvs_frag_expire));
+        census_ = std::make_unique<ConnectionCensus>(ConnectionCensus::Maps{
+            bpf_map__fd(skel_->maps.xvs_conns), bpf_map__fd(skel_->maps.xvs_persist),
+            bpf_map__fd(skel_->maps.xvs_nat_reverse), bpf_map__fd(skel_->maps.xvs_service_info)});
         std::map<std::string, int> depth;
         for (const auto& interface : options_.interfaces) depth[interface] = stacking_depth(interface);
         std::vector<std::string> order = options_.interfaces;
@@ -69,7 +72,11 @@ XdpDataplane::XdpDataplane(XdpOptions options)
         if (options_.replay_fragments)
             replayer_ = std::make_unique<FragmentReplayer>(
                 *held_, bpf_map__fd(skel_->maps.xvs_frag_ready));
+        if (options_.count_connections)
+            census_thread_ = std::make_unique<CensusThread>(*census_, options_.census_interval);
     } catch (...) {
+        census_thread_.reset();
+        replayer_.reset();
         detach_all();
         if (!options_.keep_on_exit) {
             bpf_object__unpin_maps(skel_->obj, nullptr);
@@ -81,6 +88,7 @@ XdpDataplane::XdpDataplane(XdpOptions options)
 }
 
 XdpDataplane::~XdpDataplane() {
+    census_thread_.reset();
     replayer_.reset();
     if (options_.keep_on_exit) return;
     detach_all();

@@ -23,10 +23,19 @@
 // the new size when every id in use fits, else the plane starts with empty
 // tables (and says so on stderr).
 //
-// With XdpOptions::replay_fragments the plane runs one thread of its own, the
+// With XdpOptions::replay_fragments the plane runs a thread of its own, the
 // FragmentReplayer (held_fragments.h), which replays later IP fragments the
 // program held for want of their first; it touches only the held slots, the
 // fragment map and BPF_PROG_TEST_RUN, never the state apply() keeps.
+// With XdpOptions::count_connections it runs another, the CensusThread
+// (connection_census.h), which counts the connection tables every
+// census_interval; it only reads the tables and xvs_service_info.
+//
+// status() never walks a connection table: it reads each service's and
+// real's counters from the stats maps and takes the connection counts from
+// the last census (stale by at most one interval plus one walk; all 0 before
+// the first). Without the thread, census_now() takes one on the caller's
+// thread (tests call it before they read counts).
 //
 // Limits (unsupported() reports them per service): schedulers rr, wrr, sh,
 // dh, mh only; fwmark services need match= lines; no upper/lower connection
@@ -34,6 +43,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -48,6 +58,7 @@
 #include "dataplane/dataplane.h"
 #include "dataplane/interface_state.h"
 #include "dataplane/xdp/address_filter.h"
+#include "dataplane/xdp/connection_census.h"
 #include "dataplane/xdp/interface_book.h"
 #include "dataplane/xdp/held_fragments.h"
 #include "model/address.h"
@@ -77,6 +88,11 @@ struct XdpOptions {
     // Replay held fragments on a thread of the plane's own (FragmentReplayer,
     // held_fragments.h); xvsd sets it. Off, held_fragments() is driven by hand.
     bool replay_fragments = false;
+    // Count the connection tables on a thread of the plane's own every
+    // census_interval (CensusThread, connection_census.h); xvsd sets it.
+    // Off, only census_now() counts them.
+    bool count_connections = false;
+    std::chrono::milliseconds census_interval = kCensusInterval;
 };
 
 // The largest max_reals accepted (ids are u32; this bounds kernel memory).
@@ -252,6 +268,23 @@ class XdpDataplane : public Dataplane {
     // Clears the per-CPU counters of `service` and of its reals; the global
     // action counters are left alone, as IPVS leaves its totals.
     void zero_service_counters(const ServiceKey& service) override;
+
+    // The action counters, the last census's table fill and how the pinned
+    // maps started. O(1): 26 counter reads, no table walk.
+    std::optional<XdpFacts> xdp_facts() const override;
+    // Counts the connection tables now, on the calling thread, and publishes
+    // the result for status() and xdp_facts() (what the census thread does
+    // every interval). Throws DataplaneError.
+    void census_now() { census_->take(); }
+    // The last census published (null before the first), for tests.
+    std::shared_ptr<const Census> last_census() const { return census_->latest(); }
+
+   private:
+    // Declared last, so destroyed first: the thread before the census, both
+    // before the maps they read.
+    std::unique_ptr<ConnectionCensus> census_;
+    std::unique_ptr<CensusThread> census_thread_;
+    PinnedStart pinned_start_ = PinnedStart::fresh;
 };
 
 }  // namespace xvs

@@ -152,6 +152,9 @@ void XdpDataplane::load_and_pin() {
         carried = take_pinned_reals();
         if (!carried.fits) compatible = false;
     }
+    pinned_start_ = !any_pinned ? PinnedStart::fresh
+                    : compatible ? PinnedStart::reused
+                                 : PinnedStart::discarded;
     if (any_pinned && !compatible) {
         std::cerr << "xvs: pinned maps in " << pin_dir_
                   << " belong to another ABI version or size; starting with empty tables\n";

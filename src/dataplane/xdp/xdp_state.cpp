@@ -73,37 +73,10 @@ std::array<uint64_t, XVS_STAT__COUNT> XdpDataplane::global_counters() const {
     return out;
 }
 
+// O(services + reals): two per-CPU counter reads per service or real, the
+// connection counts from the last census (see the header for how old).
 std::vector<ServiceStatus> XdpDataplane::status() const {
-    struct ConnCounts {
-        uint32_t active = 0, inactive = 0, persistent = 0;
-    };
-    std::map<uint32_t, ConnCounts> per_real;
-    uint64_t now = monotonic_ns();
-    auto live = [&](uint32_t id, uint32_t generation) {
-        auto it = real_generation_.find(id);
-        return it != real_generation_.end() && it->second == generation;
-    };
-    for_each_entry<xvs_conn_key, xvs_conn>(
-        bpf_map__fd(skel_->maps.xvs_conns), [&](const xvs_conn_key&, const xvs_conn& c) {
-            if (!live(c.real_id, c.real_generation) || now - c.last_seen_ns > xvs_conn_timeout_ns(c.state))
-                return;
-            if (c.state == XVS_CONN_TCP_ESTABLISHED)
-                per_real[c.real_id].active++;
-            else
-                per_real[c.real_id].inactive++;
-        });
-    std::map<uint32_t, uint64_t> persist_timeout_by_service;
-    for (const auto& [key, svc] : programmed_.services)
-        persist_timeout_by_service[service_ids_.at(key)] = svc.persistence.timeout;
-    for_each_entry<xvs_persist_key, xvs_persist>(
-        bpf_map__fd(skel_->maps.xvs_persist), [&](const xvs_persist_key& k, const xvs_persist& t) {
-            auto timeout = persist_timeout_by_service.find(k.service_id);
-            if (timeout == persist_timeout_by_service.end() || !live(t.real_id, t.real_generation) ||
-                now - t.last_seen_ns > timeout->second * XVS_NS_PER_SEC)
-                return;
-            per_real[t.real_id].persistent++;
-        });
-
+    auto census = census_->latest();
     std::vector<ServiceStatus> out;
     int svc_stats = bpf_map__fd(skel_->maps.xvs_service_stats);
     int real_stats = bpf_map__fd(skel_->maps.xvs_real_stats);
@@ -113,11 +86,13 @@ std::vector<ServiceStatus> XdpDataplane::status() const {
         for (const auto& [rkey, real] : svc.reals) {
             uint32_t rid = real_ids_.at({key, rkey});
             RealStatus r{rkey, real.method, real.weight, real.lower_threshold, real.upper_threshold};
-            auto counts = per_real.find(rid);
-            if (counts != per_real.end()) {
-                r.active_connections = counts->second.active;
-                r.inactive_connections = counts->second.inactive;
-                r.persistent_connections = counts->second.persistent;
+            auto generation = real_generation_.find(rid);
+            if (census && generation != real_generation_.end()) {
+                // Entries of an earlier holder of the id carry another generation.
+                RealConnections counts = census->of(rid, generation->second);
+                r.active_connections = counts.active;
+                r.inactive_connections = counts.inactive;
+                r.persistent_connections = counts.persistent;
             }
             r.counters = sum_counters(real_stats, rid);
             s.reals.push_back(std::move(r));
@@ -125,6 +100,22 @@ std::vector<ServiceStatus> XdpDataplane::status() const {
         out.push_back(std::move(s));
     }
     return out;
+}
+
+std::optional<XdpFacts> XdpDataplane::xdp_facts() const {
+    XdpFacts facts;
+    facts.actions = global_counters();
+    if (auto census = census_->latest()) {
+        facts.tables = census->tables;
+        uint64_t now = monotonic_ns();
+        facts.census_age_ns = now > census->finished_ns ? now - census->finished_ns : 0;
+    } else {
+        facts.tables = census_->uncounted();
+    }
+    facts.pinned_start = pinned_start_;
+    facts.adopted_services = serving_at_start_.size();
+    for (const auto& s : serving_at_start_) facts.adopted_reals += s.reals.size();
+    return facts;
 }
 
 std::vector<ConnectionEntry> XdpDataplane::connections() const {

@@ -1,0 +1,257 @@
+#include "dataplane/xdp/connection_census.h"
+
+#include <bpf/bpf.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <iostream>
+#include <optional>
+#include <string>
+
+#include "dataplane/dataplane.h"
+#include "dataplane/xdp/xdp_maps_io.h"
+
+namespace xvs {
+
+namespace {
+
+constexpr int census_nice = 10;
+// A chunk is never followed by a shorter pause (a fast chunk still yields).
+constexpr std::chrono::microseconds kMinimumPause{100};
+// A hash bucket that holds more than a chunk makes the batch read fail with
+// ENOSPC; the chunk grows up to this before the walk gives up.
+constexpr uint32_t kLargestChunk = 1u << 20;
+
+enum class Walked { done, bounded, abandoned };
+
+uint32_t capacity_of(int fd, const char* name) {
+    bpf_map_info info{};
+    uint32_t len = sizeof info;
+    if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0)
+        throw DataplaneError(std::string("reading the map info of ") + name + ": " +
+                             errno_text(errno));
+    return info.max_entries;
+}
+
+// The kernels without batch reads for a map: one key after the other. A key
+// evicted while the walk stands on it sends get_next_key back to the first
+// key, so the walk is bounded at `capacity` keys (Walked::bounded).
+template <typename Key, typename Value, typename Fn>
+Walked walk_keys(int fd, const char* name, uint32_t capacity, Fn& fn,
+                 const std::function<bool()>& between_chunks) {
+    Key key{}, next{};
+    Value value{};
+    const Key* prev = nullptr;
+    uint64_t visited = 0;
+    for (;;) {
+        if (bpf_map_get_next_key(fd, prev, &next) != 0) {
+            if (errno == ENOENT) return Walked::done;
+            throw DataplaneError(std::string("walking ") + name + ": " + errno_text(errno));
+        }
+        if (visited == capacity) return Walked::bounded;
+        if (bpf_map_lookup_elem(fd, &next, &value) == 0) fn(next, value);  // else just evicted
+        key = next;
+        prev = &key;
+        if (++visited % kCensusChunk == 0 && !between_chunks()) return Walked::abandoned;
+    }
+}
+
+// Calls fn(key, value) for every entry of the hash map `fd`, a chunk at a
+// time, and between_chunks() after each chunk.
+template <typename Key, typename Value, typename Fn>
+Walked walk_table(int fd, const char* name, uint32_t capacity, Fn fn,
+                  const std::function<bool()>& between_chunks) {
+    uint32_t chunk = kCensusChunk;
+    std::vector<Key> keys(chunk);
+    std::vector<Value> values(chunk);
+    uint64_t cursor = 0;  // the kernel's position: a bucket index for hash maps
+    bool first = true;
+    for (;;) {
+        uint32_t count = chunk;
+        LIBBPF_OPTS(bpf_map_batch_opts, opts);
+        int rc = bpf_map_lookup_batch(fd, first ? nullptr : &cursor, &cursor, keys.data(),
+                                      values.data(), &count, &opts);
+        int err = rc != 0 ? errno : 0;
+        if (err == ENOSPC && count == 0) {
+            if (chunk >= kLargestChunk)
+                throw DataplaneError(std::string("reading ") + name +
+                                     ": a hash bucket holds more entries than " +
+                                     std::to_string(kLargestChunk));
+            chunk *= 2;
+            keys.resize(chunk);
+            values.resize(chunk);
+            continue;
+        }
+        if (err != 0 && err != ENOENT) {
+            if (first) return walk_keys<Key, Value>(fd, name, capacity, fn, between_chunks);
+            throw DataplaneError(std::string("reading ") + name + " in batches: " +
+                                 errno_text(err));
+        }
+        for (uint32_t i = 0; i < count; ++i) fn(keys[i], values[i]);
+        // ENOENT: the end of the table (the last chunk may still carry entries).
+        if (err == ENOENT || count == 0) return Walked::done;
+        first = false;
+        if (!between_chunks()) return Walked::abandoned;
+    }
+}
+
+// Age of a program timestamp: 0 when the program's clock is a tick ahead.
+uint64_t age_of(uint64_t now, uint64_t then) { return now > then ? now - then : 0; }
+
+}  // namespace
+
+RealConnections Census::of(uint32_t id, uint32_t generation) const {
+    auto it = by_real.find(census_real_key(id, generation));
+    return it == by_real.end() ? RealConnections{} : it->second;
+}
+
+ConnectionCensus::ConnectionCensus(Maps maps)
+    : maps_(maps),
+      conns_capacity_(capacity_of(maps.conns, "xvs_conns")),
+      persist_capacity_(capacity_of(maps.persist, "xvs_persist")),
+      nat_reverse_capacity_(capacity_of(maps.nat_reverse, "xvs_nat_reverse")) {}
+
+std::shared_ptr<Census> ConnectionCensus::walk(const std::function<bool()>& between_chunks) {
+    auto census = std::make_shared<Census>();
+    uint64_t now = monotonic_ns();
+    // The clock moves on with the walk: an entry is judged when it is read.
+    auto next_chunk = [&] {
+        if (!between_chunks()) return false;
+        now = monotonic_ns();
+        return true;
+    };
+    auto fill = [&](const char* name, uint32_t capacity, Walked walked, uint64_t entries) {
+        XdpTableFill f;
+        f.name = name;
+        f.capacity = capacity;
+        f.entries = entries;
+        f.complete = walked == Walked::done;
+        census->tables.push_back(std::move(f));
+    };
+
+    uint64_t entries = 0;
+    Walked walked = walk_table<xvs_conn_key, xvs_conn>(
+        maps_.conns, "xvs_conns", conns_capacity_,
+        [&](const xvs_conn_key&, const xvs_conn& c) {
+            ++entries;
+            if (age_of(now, c.last_seen_ns) > xvs_conn_timeout_ns(c.state)) return;
+            auto& counts = census->by_real[census_real_key(c.real_id, c.real_generation)];
+            if (c.state == XVS_CONN_TCP_ESTABLISHED)
+                ++counts.active;
+            else
+                ++counts.inactive;
+        },
+        next_chunk);
+    if (walked == Walked::abandoned) return nullptr;
+    fill("xvs_conns", conns_capacity_, walked, entries);
+
+    // service id -> its persistence timeout (ns); unset: no service uses the id.
+    std::unordered_map<uint32_t, std::optional<uint64_t>> timeouts;
+    auto timeout_of = [&](uint32_t service_id) {
+        auto [it, fresh] = timeouts.try_emplace(service_id);
+        xvs_service info{};
+        if (fresh && bpf_map_lookup_elem(maps_.service_info, &service_id, &info) == 0 &&
+            (info.flags & XVS_SVC_F_IN_USE))
+            it->second = uint64_t{info.persist_timeout_s} * XVS_NS_PER_SEC;
+        return it->second;
+    };
+    entries = 0;
+    walked = walk_table<xvs_persist_key, xvs_persist>(
+        maps_.persist, "xvs_persist", persist_capacity_,
+        [&](const xvs_persist_key& k, const xvs_persist& t) {
+            ++entries;
+            auto timeout = timeout_of(k.service_id);
+            if (!timeout || age_of(now, t.last_seen_ns) > *timeout) return;
+            ++census->by_real[census_real_key(t.real_id, t.real_generation)].persistent;
+        },
+        next_chunk);
+    if (walked == Walked::abandoned) return nullptr;
+    fill("xvs_persist", persist_capacity_, walked, entries);
+
+    entries = 0;
+    walked = walk_table<xvs_conn_key, xvs_nat_reverse>(
+        maps_.nat_reverse, "xvs_nat_reverse", nat_reverse_capacity_,
+        [&](const xvs_conn_key&, const xvs_nat_reverse&) { ++entries; }, next_chunk);
+    if (walked == Walked::abandoned) return nullptr;
+    fill("xvs_nat_reverse", nat_reverse_capacity_, walked, entries);
+    return census;
+}
+
+std::shared_ptr<const Census> ConnectionCensus::publish(std::shared_ptr<Census> census) {
+    census->finished_ns = monotonic_ns();
+    std::lock_guard lock(mutex_);
+    census->sequence = ++published_;
+    latest_ = std::move(census);
+    return latest_;
+}
+
+std::shared_ptr<const Census> ConnectionCensus::take() {
+    return publish(walk([] { return true; }));
+}
+
+std::shared_ptr<const Census> ConnectionCensus::latest() const {
+    std::lock_guard lock(mutex_);
+    return latest_;
+}
+
+std::vector<XdpTableFill> ConnectionCensus::uncounted() const {
+    std::vector<XdpTableFill> tables(3);
+    tables[0].name = "xvs_conns";
+    tables[0].capacity = conns_capacity_;
+    tables[1].name = "xvs_persist";
+    tables[1].capacity = persist_capacity_;
+    tables[2].name = "xvs_nat_reverse";
+    tables[2].capacity = nat_reverse_capacity_;
+    return tables;
+}
+
+CensusThread::CensusThread(ConnectionCensus& census, std::chrono::milliseconds interval)
+    : census_(census), interval_(interval), thread_([this] { run(); }) {}
+
+CensusThread::~CensusThread() {
+    {
+        std::lock_guard lock(mutex_);
+        stop_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+}
+
+bool CensusThread::wait(std::chrono::nanoseconds d) {
+    std::unique_lock lock(mutex_);
+    return !wake_.wait_for(lock, d, [this] { return stop_; });
+}
+
+void CensusThread::run() {
+    // Below the event loop: counting is never more urgent than serving.
+    // Failing to lower it (a seccomp filter, say) only leaves it at the
+    // loop's priority, still pausing between chunks.
+    (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), census_nice);
+    using Clock = std::chrono::steady_clock;
+    for (;;) {
+        auto chunk_began = Clock::now();
+        auto pause = [&] {
+            auto took = Clock::now() - chunk_began;
+            bool go = wait(std::max<std::chrono::nanoseconds>(took, kMinimumPause));
+            chunk_began = Clock::now();
+            return go;
+        };
+        try {
+            auto census = census_.walk(pause);
+            if (!census) return;  // stopped in the middle
+            census_.publish(std::move(census));
+            last_error_.clear();
+        } catch (const std::exception& e) {
+            // Once per cause: a table that cannot be read fails every time.
+            if (last_error_ != e.what())
+                std::cerr << "xvs: connection census: " << e.what()
+                          << " (the counts stay those of the last census)\n";
+            last_error_ = e.what();
+        }
+        if (!wait(interval_)) return;
+    }
+}
+
+}  // namespace xvs

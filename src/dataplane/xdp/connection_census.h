@@ -1,0 +1,124 @@
+// ConnectionCensus: counts the XDP program's connection tables away from the
+// event loop, so that status() and /metrics cost O(services + reals) however
+// many connections the tables hold.
+//
+// One census walks xvs_conns, xvs_persist and xvs_nat_reverse in chunks of
+// kCensusChunk entries (bpf_map_lookup_batch; one key at a time where the
+// kernel has no batch reads for a map) and counts, per real as the program
+// names it (real id, generation), what the connection listing would show:
+// a live TCP ESTABLISHED entry is active, any other live entry inactive, a
+// live persistence template persistent (its service's timeout read from
+// xvs_service_info). Expired entries count only towards their table's fill.
+// The census is published whole when its walk ends (an immutable Census
+// behind a shared_ptr): a reader sees one census or the next, never a part.
+//
+// take() walks on the calling thread: tests and tools that drive the plane by
+// hand call it (XdpDataplane::census_now()) and read exact counts right after.
+// CensusThread walks every `interval` on a thread of its own at nice 10, and
+// after each chunk pauses as long as the chunk took, so that it uses at most
+// half of one CPU while walking and nothing in between.
+//
+// How stale the counts are: a census describes the tables during its walk;
+// the next walk starts `interval` after it ended, so the census a reader sees
+// ended at most one interval plus one walk ago (and read its entries during
+// the walk before that). Until the first census ends there is none: the
+// connection counts of status() are 0 and the table fill is unknown.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "dataplane/xdp_facts.h"
+
+namespace xvs {
+
+inline constexpr uint32_t kCensusChunk = 4096;
+inline constexpr std::chrono::milliseconds kCensusInterval{2000};
+
+struct RealConnections {
+    uint32_t active = 0;
+    uint32_t inactive = 0;
+    uint32_t persistent = 0;
+};
+
+struct Census {
+    uint64_t sequence = 0;     // 1 for the first census published, then +1 each
+    uint64_t finished_ns = 0;  // monotonic_ns() when its walk ended
+    std::unordered_map<uint64_t, RealConnections> by_real;  // key: census_real_key()
+    std::vector<XdpTableFill> tables;  // xvs_conns, xvs_persist, xvs_nat_reverse
+
+    // The counts of real `id` of `generation`; all 0 when the census saw none.
+    RealConnections of(uint32_t id, uint32_t generation) const;
+};
+
+inline uint64_t census_real_key(uint32_t id, uint32_t generation) {
+    return uint64_t{id} << 32 | generation;
+}
+
+class ConnectionCensus {
+   public:
+    struct Maps {
+        int conns = -1;
+        int persist = -1;
+        int nat_reverse = -1;
+        int service_info = -1;
+    };
+    // The fds stay owned by the caller and must outlive this object.
+    explicit ConnectionCensus(Maps maps);
+
+    // Walks the tables now, on the calling thread, then publishes and
+    // returns the result. Throws DataplaneError naming the table and the
+    // kernel's reason (nothing is published then).
+    std::shared_ptr<const Census> take();
+    // The last census published; null before the first.
+    std::shared_ptr<const Census> latest() const;
+    // The three tables with their capacities and no count (before a census).
+    std::vector<XdpTableFill> uncounted() const;
+
+   private:
+    friend class CensusThread;
+    // `between_chunks` runs after every chunk; false abandons the walk
+    // (nullptr is returned, nothing published).
+    std::shared_ptr<Census> walk(const std::function<bool()>& between_chunks);
+    // Numbers, stamps and publishes `census`.
+    std::shared_ptr<const Census> publish(std::shared_ptr<Census> census);
+
+    Maps maps_;
+    uint32_t conns_capacity_ = 0, persist_capacity_ = 0, nat_reverse_capacity_ = 0;
+    mutable std::mutex mutex_;
+    std::shared_ptr<const Census> latest_;
+    uint64_t published_ = 0;
+};
+
+class CensusThread {
+   public:
+    // Starts the thread, which takes a census at once and then every
+    // `interval` after the last one ended; `census` must outlive this object.
+    CensusThread(ConnectionCensus& census, std::chrono::milliseconds interval);
+    ~CensusThread();  // stops (within a chunk) and joins the thread
+    CensusThread(const CensusThread&) = delete;
+    CensusThread& operator=(const CensusThread&) = delete;
+
+   private:
+    void run();
+    // Waits `d` or until stopped; false when stopped.
+    bool wait(std::chrono::nanoseconds d);
+
+    ConnectionCensus& census_;
+    std::chrono::milliseconds interval_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool stop_ = false;
+    std::string last_error_;  // reported once until a census succeeds again
+    std::thread thread_;
+};
+
+}  // namespace xvs

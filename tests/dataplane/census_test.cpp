@@ -1,0 +1,250 @@
+// The connection census against the real maps (run as root): status() takes
+// its connection counts from the last census and walks nothing itself; a
+// census counts live entries per real of the current generation exactly,
+// walks tables of many chunks, and the census thread publishes again within
+// its interval.
+#include <bpf/bpf.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+
+#include "dataplane/xdp/xdp_dataplane.h"
+#include "dataplane/xdp/xdp_maps_io.h"
+#include "model/diff.h"
+#include "model/model.h"
+
+using namespace xvs;
+
+namespace {
+
+IpAddress v4(const std::string& text) {
+    auto a = IpAddress::parse(text);
+    REQUIRE(a);
+    return *a;
+}
+
+XdpOptions options_for(const std::string& what) {
+    static int counter = 0;
+    XdpOptions o;
+    o.instance = "census-" + what + "-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
+    o.connection_table_size = 1024;
+    o.persistence_table_size = 512;
+    o.max_reals = 64;
+    return o;
+}
+
+// Removes an instance's pin directory when the test ends, however it ends.
+struct PinCleanup {
+    std::string dir;
+    ~PinCleanup() {
+        if (!dir.empty()) std::system(("rm -rf '" + dir + "'").c_str());
+    }
+};
+
+const RealKey real_a{IpAddress::parse("10.1.0.2").value(), 80};
+const RealKey real_b{IpAddress::parse("10.1.0.3").value(), 80};
+
+// TCP 10.0.0.1:80, persistent for 5 seconds, reals a and b.
+Model web_model() {
+    VirtualService svc;
+    svc.key = ServiceKey::tcp_udp(Protocol::tcp, v4("10.0.0.1"), 80);
+    svc.persistence.timeout = 5;
+    for (const auto& key : {real_a, real_b}) {
+        RealServer r;
+        r.key = key;
+        r.weight = r.configured_weight = 1;
+        svc.reals[key] = r;
+    }
+    Model m;
+    m.services[svc.key] = svc;
+    return m;
+}
+
+struct Plane {
+    explicit Plane(XdpOptions o) : dp(std::move(o)) {
+        cleanup.dir = dp.pin_directory();
+        model = web_model();
+        dp.apply(diff(Model{}, model));
+        service = *dp.service_id(model.services.begin()->first);
+    }
+    struct Real {
+        uint32_t id, generation;
+    };
+    Real real(const RealKey& key) {
+        uint32_t id = *dp.real_id(model.services.begin()->first, key);
+        xvs_real r{};
+        REQUIRE(bpf_map_lookup_elem(dp.map_fd("xvs_reals"), &id, &r) == 0);
+        return {id, r.generation};
+    }
+    // A connection entry from client port `port` to the real, `age_ns` old.
+    void connection(uint32_t port, Real real, uint8_t state, uint64_t age_ns = 0) {
+        xvs_conn_key k{};
+        k.src[0] = htonl(0x0a000002);
+        k.dst[0] = htonl(0x0a000001);
+        k.sport = htons(uint16_t(port));
+        k.dport = htons(80);
+        k.proto = IPPROTO_TCP;
+        k.family = XVS_FAMILY_V4;
+        k.pad = uint16_t(port >> 16);  // more than 65536 keys
+        xvs_conn c{};
+        c.last_seen_ns = monotonic_ns() - age_ns;
+        c.real_id = real.id;
+        c.real_generation = real.generation;
+        c.service_id = service;
+        c.state = state;
+        REQUIRE(bpf_map_update_elem(dp.map_fd("xvs_conns"), &k, &c, BPF_ANY) == 0);
+    }
+    void persistence(uint32_t client, Real real, uint64_t age_ns = 0) {
+        xvs_persist_key k{};
+        k.client[0] = htonl(client);
+        k.service_id = service;
+        k.family = XVS_FAMILY_V4;
+        xvs_persist t{};
+        t.last_seen_ns = monotonic_ns() - age_ns;
+        t.real_id = real.id;
+        t.real_generation = real.generation;
+        REQUIRE(bpf_map_update_elem(dp.map_fd("xvs_persist"), &k, &t, BPF_ANY) == 0);
+    }
+    void nat_reverse(uint16_t port) {
+        xvs_conn_key k{};
+        k.sport = htons(port);
+        k.family = XVS_FAMILY_V4;
+        xvs_nat_reverse v{};
+        REQUIRE(bpf_map_update_elem(dp.map_fd("xvs_nat_reverse"), &k, &v, BPF_ANY) == 0);
+    }
+    RealStatus status_of(const RealKey& key) {
+        auto st = dp.status();
+        std::string seen;
+        for (const auto& s : st)
+            for (const auto& r : s.reals) {
+                if (r.key == key) return r;
+                seen += " " + r.key.to_string();
+            }
+        FAIL("no real " << key.to_string() << " among" << seen);
+        return {};
+    }
+
+    PinCleanup cleanup;  // first: runs after the plane is gone
+    XdpDataplane dp;
+    Model model;
+    uint32_t service = 0;
+};
+
+const XdpTableFill& table(const XdpFacts& facts, const std::string& name) {
+    for (const auto& t : facts.tables)
+        if (t.name == name) return t;
+    FAIL("no table " << name);
+    return facts.tables.at(0);
+}
+
+constexpr uint64_t kSecond = 1'000'000'000ull;
+
+}  // namespace
+
+TEST_CASE("status() counts each real's live connections as the last census found them") {
+    // Entries 11 seconds old are past the CLOSE timeout (10 s) and the
+    // service's persistence (5 s); the clock must have run that long.
+    REQUIRE(monotonic_ns() > 20 * kSecond);
+    Plane p(options_for("exact"));
+    auto a = p.real(real_a);
+    auto b = p.real(real_b);
+    uint32_t port = 1000;
+    for (int i = 0; i < 5; ++i) p.connection(port++, a, XVS_CONN_TCP_ESTABLISHED);
+    for (int i = 0; i < 3; ++i) p.connection(port++, a, XVS_CONN_TCP_SYN);
+    p.connection(port++, a, XVS_CONN_TCP_FIN);
+    for (int i = 0; i < 2; ++i) p.connection(port++, b, XVS_CONN_TCP_ESTABLISHED);
+    p.connection(port++, a, XVS_CONN_TCP_CLOSE, 11 * kSecond);  // expired: fill only
+    p.connection(port++, {a.id, a.generation + 1}, XVS_CONN_TCP_ESTABLISHED);  // another holder
+    for (uint32_t c = 0; c < 4; ++c) p.persistence(0x0a100000 + c, a);
+    p.persistence(0x0a200000, b);
+    p.persistence(0x0a300000, a, 6 * kSecond);  // expired
+    p.nat_reverse(1);
+    p.nat_reverse(2);
+
+    // No census yet: status() walks nothing, so it knows of no connection.
+    CHECK(p.dp.last_census() == nullptr);
+    auto before = p.status_of(real_a);
+    CHECK(before.active_connections == 0);
+    CHECK(before.inactive_connections == 0);
+    CHECK(before.persistent_connections == 0);
+    auto unknown = p.dp.xdp_facts();
+    REQUIRE(unknown);
+    CHECK_FALSE(unknown->census_age_ns);
+    CHECK(table(*unknown, "xvs_conns").capacity == 1024);
+    CHECK_FALSE(table(*unknown, "xvs_conns").entries);
+
+    p.dp.census_now();
+    auto ra = p.status_of(real_a);
+    CHECK(ra.active_connections == 5);
+    CHECK(ra.inactive_connections == 4);
+    CHECK(ra.persistent_connections == 4);
+    auto rb = p.status_of(real_b);
+    CHECK(rb.active_connections == 2);
+    CHECK(rb.inactive_connections == 0);
+    CHECK(rb.persistent_connections == 1);
+
+    auto facts = p.dp.xdp_facts();
+    REQUIRE(facts);
+    REQUIRE(facts->census_age_ns);
+    CHECK(table(*facts, "xvs_conns").entries.value_or(0) == 13u);
+    CHECK(table(*facts, "xvs_conns").capacity == 1024);
+    CHECK(table(*facts, "xvs_persist").entries.value_or(0) == 6u);
+    CHECK(table(*facts, "xvs_persist").capacity == 512);
+    CHECK(table(*facts, "xvs_nat_reverse").entries.value_or(0) == 2u);
+    for (const auto& t : facts->tables) CHECK(t.complete);
+    CHECK(facts->pinned_start == PinnedStart::fresh);
+    CHECK(facts->adopted_services == 0);
+
+    // New entries show with the next census, not before.
+    p.connection(port++, b, XVS_CONN_TCP_ESTABLISHED);
+    CHECK(p.status_of(real_b).active_connections == 2);
+    p.dp.census_now();
+    CHECK(p.status_of(real_b).active_connections == 3);
+    CHECK(p.dp.last_census()->sequence == 2);
+}
+
+TEST_CASE("a census walks tables of many chunks and counts every entry once") {
+    XdpOptions o = options_for("chunks");
+    o.connection_table_size = 65536;
+    Plane p(o);
+    auto a = p.real(real_a);
+    const uint32_t n = 3 * kCensusChunk + 123;
+    for (uint32_t i = 0; i < n; ++i) p.connection(i, a, XVS_CONN_TCP_ESTABLISHED);
+    p.dp.census_now();
+    CHECK(p.status_of(real_a).active_connections == n);
+    auto facts = p.dp.xdp_facts();
+    REQUIRE(facts);
+    CHECK(table(*facts, "xvs_conns").entries == uint64_t{n});
+    CHECK(table(*facts, "xvs_conns").complete);
+}
+
+TEST_CASE("the census thread counts again within its interval") {
+    XdpOptions o = options_for("thread");
+    o.count_connections = true;
+    o.census_interval = std::chrono::milliseconds(50);
+    Plane p(o);
+    auto a = p.real(real_a);
+    // Polls until `active` shows; the deadline is far beyond the interval and
+    // only ends a test that would otherwise hang.
+    auto shows = [&](uint32_t active) {
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+        while (std::chrono::steady_clock::now() < deadline) {
+            if (p.status_of(real_a).active_connections == active) return true;
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        return false;
+    };
+    for (uint32_t port = 0; port < 3; ++port) p.connection(port, a, XVS_CONN_TCP_ESTABLISHED);
+    CHECK(shows(3));
+    auto first = p.dp.last_census();
+    REQUIRE(first);
+    for (uint32_t port = 3; port < 5; ++port) p.connection(port, a, XVS_CONN_TCP_ESTABLISHED);
+    CHECK(shows(5));
+    CHECK(p.dp.last_census()->sequence > first->sequence);
+}
