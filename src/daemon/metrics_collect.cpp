@@ -7,6 +7,7 @@
 #include <cstring>
 #include <vector>
 
+#include "common/errno_text.h"
 #include "daemon/health_bridge.h"
 #include "daemon/metrics_format.h"
 #include "dataplane/xdp/xdp_dataplane.h"
@@ -40,7 +41,7 @@ MapFill count_map(int fd) {
     bpf_map_info info{};
     uint32_t len = sizeof info;
     if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0)
-        throw DataplaneError(std::string("reading map info: ") + std::strerror(errno));
+        throw DataplaneError(std::string("reading map info: ") + errno_text(errno));
     fill.capacity = info.max_entries;
     std::vector<uint8_t> key(info.key_size), next(info.key_size);
     const void* prev = nullptr;
@@ -168,7 +169,7 @@ MetricsSnapshot take_metrics_snapshot(const Dataplane& plane, const HealthView& 
         for (const char* m : {"xvs_conns", "xvs_persist", "xvs_nat_reverse"}) {
             UniqueFd fd(::fcntl(xdp->map_fd(m), F_DUPFD_CLOEXEC, 0));
             if (!fd) throw DataplaneError(std::string("duplicating the fd of ") + m + ": " +
-                                          std::strerror(errno));
+                                          errno_text(errno));
             x.tables.emplace_back(m, std::move(fd));
         }
     }

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <random>
 
+#include "common/errno_text.h"
 #include "health/datagram_drain.h"
 
 namespace xvs {
@@ -55,8 +56,8 @@ std::optional<CheckResult> PingProbe::start(ProbeIo& io) {
         throw_if_out_of_fds(dgram_errno, "cannot open an ICMP socket");
         socket_.reset(::socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol));
         if (!socket_)
-            return CheckResult{false, "cannot open an ICMP socket (ping socket: " + error_reason(dgram_errno) +
-                                          "; raw socket: " + error_reason(errno) + ")", 0};
+            return CheckResult{false, "cannot open an ICMP socket (ping socket: " + errno_reason(dgram_errno) +
+                                          "; raw socket: " + errno_reason(errno) + ")", 0};
         raw_ = true;
         // Only echo replies reach this socket.
         if (v6_) {
@@ -82,7 +83,7 @@ std::optional<CheckResult> PingProbe::start(ProbeIo& io) {
         packet[3] = static_cast<uint8_t>(sum);
     }
     if (::sendto(socket_.get(), packet, sizeof packet, 0, target_.get(), target_.length) < 0)
-        return CheckResult{false, "sending the echo request failed: " + error_reason(errno), 0};
+        return CheckResult{false, "sending the echo request failed: " + errno_reason(errno), 0};
     io.watch(socket_.get(), EPOLLIN);
     return std::nullopt;
 }

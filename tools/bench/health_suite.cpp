@@ -42,6 +42,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/errno_text.h"
 #include "common/unique_fd.h"
 #include "health/health_checker.h"
 #include "netns.h"
@@ -55,7 +56,7 @@ constexpr int kPorts = 100;
 
 double thread_cpu_s(clockid_t clock) {
     timespec ts{};
-    if (clock_gettime(clock, &ts) != 0) throw std::runtime_error(std::string("clock_gettime: ") + std::strerror(errno));
+    if (clock_gettime(clock, &ts) != 0) throw std::runtime_error(std::string("clock_gettime: ") + errno_text(errno));
     return double(ts.tv_sec) + double(ts.tv_nsec) / 1e9;
 }
 
@@ -87,7 +88,7 @@ void pin(pthread_t thread, int cpu) {
     CPU_ZERO(&set);
     CPU_SET(cpu, &set);
     if (int err = pthread_setaffinity_np(thread, sizeof set, &set); err != 0)
-        throw std::runtime_error("pinning a thread to CPU " + std::to_string(cpu) + ": " + std::strerror(err));
+        throw std::runtime_error("pinning a thread to CPU " + std::to_string(cpu) + ": " + errno_text(err));
 }
 
 // The real a check of index i reaches: 127.0.(host / 250).(host % 250 + 1),
@@ -123,7 +124,7 @@ class AcceptingListeners {
             if (!fd || setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
                 bind(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || listen(fd.get(), 4096) != 0)
                 throw std::runtime_error("listener on port " + std::to_string(kFirstPort + i) + ": " +
-                                         std::strerror(errno));
+                                         errno_text(errno));
             add(fd.get());
             listeners_.push_back(std::move(fd));
         }

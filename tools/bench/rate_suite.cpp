@@ -30,6 +30,7 @@
 
 #include "bench_sink.skel.h"
 #include "bench_trafficgen.skel.h"
+#include "common/errno_text.h"
 #include "dataplane/xdp/xdp_dataplane.h"
 #include "model/diff.h"
 #include "netns.h"
@@ -91,7 +92,7 @@ uint64_t sink_count(const bench_sink& sink) {
     std::vector<uint64_t> values(size_t(cpus), 0);
     uint32_t zero = 0;
     if (bpf_map_lookup_elem(bpf_map__fd(sink.maps.received), &zero, values.data()) != 0)
-        throw std::runtime_error(std::string("reading the sink counter: ") + std::strerror(errno));
+        throw std::runtime_error(std::string("reading the sink counter: ") + errno_text(errno));
     uint64_t sum = 0;
     for (auto v : values) sum += v;
     return sum;
@@ -102,7 +103,7 @@ void attach(const Netns& ns, const char* ifname, int prog_fd) {
     int ifindex = int(if_nametoindex(ifname));
     if (!ifindex) throw std::runtime_error(std::string(ifname) + " missing in " + ns.name());
     if (int err = bpf_xdp_attach(ifindex, prog_fd, XDP_FLAGS_DRV_MODE, nullptr); err != 0)
-        throw std::runtime_error(std::string("attaching XDP to ") + ifname + ": " + std::strerror(-err));
+        throw std::runtime_error(std::string("attaching XDP to ") + ifname + ": " + errno_text(-err));
 }
 
 class Generator {
@@ -138,7 +139,7 @@ class Generator {
                     .repeat = int(frames), .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = 64);
         auto start = std::chrono::steady_clock::now();
         if (bpf_prog_test_run_opts(bpf_program__fd(skel_->progs.bench_trafficgen), &opts) != 0)
-            throw std::runtime_error(std::string("generator (BPF_F_TEST_XDP_LIVE_FRAMES): ") + std::strerror(errno));
+            throw std::runtime_error(std::string("generator (BPF_F_TEST_XDP_LIVE_FRAMES): ") + errno_text(errno));
         return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     }
 
@@ -224,13 +225,13 @@ void run_rate_suite(const SuiteOptions& options, std::vector<Figure>& out) {
         for (size_t k = 0; k < directors.size(); ++k) {
             auto& d = directors[(k + size_t(round)) % directors.size()];
             if (int err = bpf_xdp_attach(d0, d.prog_fd, XDP_FLAGS_DRV_MODE, nullptr); err != 0)
-                throw std::runtime_error(std::string("attaching ") + d.name + " to d0: " + std::strerror(-err));
+                throw std::runtime_error(std::string("attaching ") + d.name + " to d0: " + errno_text(-err));
             gen.send(frames / 10);  // warm-up: conntrack entries, connection table
             d.rates.push_back(measure_rate(gen, *sink, frames, d.name));
         }
     }
     if (int err = bpf_xdp_detach(d0, XDP_FLAGS_DRV_MODE, nullptr); err != 0)
-        throw std::runtime_error(std::string("detaching from d0: ") + std::strerror(-err));
+        throw std::runtime_error(std::string("detaching from d0: ") + errno_text(-err));
     if (dr->global_counters()[XVS_STAT_REDIRECT] == 0 || nat->global_counters()[XVS_STAT_REDIRECT] == 0)
         throw std::runtime_error("an xvs director redirected nothing");
 
