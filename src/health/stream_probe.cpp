@@ -121,7 +121,7 @@ std::optional<CheckResult> StreamProbe::send_request(ProbeIo& io) {
 std::optional<CheckResult> StreamProbe::receive_reply(ProbeIo& io) {
     bool eof = false;
     if (tls_) {
-        TlsStatus s = tls_->read_available(received_, kMaxReply);
+        TlsStatus s = tls_->read_available(received_, max_reply);
         if (s == TlsStatus::failed) return down("reading the reply failed: " + tls_->error());
         if (s == TlsStatus::want_write) {
             wait_for(io, s);
@@ -131,7 +131,7 @@ std::optional<CheckResult> StreamProbe::receive_reply(ProbeIo& io) {
     } else {
         char buf[16384];
         for (;;) {
-            if (received_.size() >= kMaxReply) {
+            if (received_.size() >= max_reply) {
                 eof = true;
                 break;
             }

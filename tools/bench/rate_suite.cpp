@@ -48,8 +48,8 @@ struct GenDeleter {
     void operator()(bench_trafficgen* s) const { bench_trafficgen__destroy(s); }
 };
 
-const char* kVip = "10.0.0.100";
-const char* kReal = "10.1.0.2";
+const char* vip_address = "10.0.0.100";
+const char* real_address = "10.1.0.2";
 
 struct Topology {
     Topology() : gen("xvs-bench-gen"), dir("xvs-bench-dir"), sink("xvs-bench-sink") {
@@ -68,7 +68,7 @@ struct Topology {
         dir.ip("addr add 10.1.0.1/24 dev d1");
         sink.ip("addr add 10.1.0.2/24 dev s0");
         dir.ip("neigh add 10.0.0.2 lladdr 02:00:00:00:0a:01 dev d0 nud permanent");
-        dir.ip(std::string("neigh add ") + kReal + " lladdr 02:00:00:00:0b:02 dev d1 nud permanent");
+        dir.ip(std::string("neigh add ") + real_address + " lladdr 02:00:00:00:0b:02 dev d1 nud permanent");
         dir.exec("sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 "
                  "net.ipv4.conf.default.rp_filter=0 net.ipv4.conf.d0.rp_filter=0");
     }
@@ -115,7 +115,7 @@ class Generator {
         s.eth_src = test::mac("02:00:00:00:0a:01");
         s.eth_dst = test::mac("02:00:00:00:0a:02");
         s.src = test::ip("10.0.0.2");
-        s.dst = test::ip(kVip);
+        s.dst = test::ip(vip_address);
         s.proto = 17;
         s.dport = 80;
         s.udp_zero_checksum = true;
@@ -160,10 +160,10 @@ double measure_rate(Generator& gen, const bench_sink& sink, uint32_t frames, con
 
 Model rate_model(ForwardMethod method) {
     VirtualService s;
-    s.key = ServiceKey::tcp_udp(Protocol::udp, test::ip(kVip), 80);
+    s.key = ServiceKey::tcp_udp(Protocol::udp, test::ip(vip_address), 80);
     s.scheduler = "wrr";
     RealServer r;
-    r.key = RealKey{test::ip(kReal), 80};
+    r.key = RealKey{test::ip(real_address), 80};
     r.method = method;
     s.reals[r.key] = r;
     Model m;
@@ -206,7 +206,7 @@ void run_rate_suite(const SuiteOptions& options, std::vector<Figure>& out) {
     // in place while xvs runs: XDP redirects VIP frames before netfilter.
     topo.dir.exec("nft add table ip xvsbench");
     topo.dir.exec("nft 'add chain ip xvsbench pre { type nat hook prerouting priority -100; }'");
-    topo.dir.exec(std::string("nft add rule ip xvsbench pre ip daddr ") + kVip + " udp dport 80 dnat to " + kReal +
+    topo.dir.exec(std::string("nft add rule ip xvsbench pre ip daddr ") + vip_address + " udp dport 80 dnat to " + real_address +
                   ":80");
     std::unique_ptr<bench_sink, SinkDeleter> pass(bench_sink__open_and_load());
     if (!pass) throw std::runtime_error("cannot load the pass program");

@@ -17,7 +17,7 @@ namespace xvs {
 namespace {
 
 // The mh scheduler reuses SCHED1/SCHED2; older uapi headers lack the names.
-constexpr uint32_t kSchedFlagMask =
+constexpr uint32_t sched_flag_mask =
     IP_VS_SVC_F_SCHED1 | IP_VS_SVC_F_SCHED2 | IP_VS_SVC_F_SCHED3;
 
 struct FlagName {
@@ -26,7 +26,7 @@ struct FlagName {
     uint32_t flag;
 };
 
-constexpr FlagName kFlagNames[] = {
+constexpr FlagName flag_names[] = {
     {"sh", "sh-fallback", IP_VS_SVC_F_SCHED1}, {"sh", "sh-port", IP_VS_SVC_F_SCHED2},
     {"mh", "mh-fallback", IP_VS_SVC_F_SCHED1}, {"mh", "mh-port", IP_VS_SVC_F_SCHED2},
     {nullptr, "flag-1", IP_VS_SVC_F_SCHED1},   {nullptr, "flag-2", IP_VS_SVC_F_SCHED2},
@@ -223,7 +223,7 @@ uint32_t encode_scheduler_flags(const std::string& scheduler, const std::vector<
     uint32_t flags = 0;
     for (const auto& name : names) {
         bool found = false;
-        for (const auto& f : kFlagNames) {
+        for (const auto& f : flag_names) {
             if (name != f.name) continue;
             if (f.scheduler && scheduler != f.scheduler)
                 throw IpvsError("scheduler flag " + name + " needs scheduler " + f.scheduler +
@@ -240,10 +240,10 @@ uint32_t encode_scheduler_flags(const std::string& scheduler, const std::vector<
 std::vector<std::string> decode_scheduler_flags(const std::string& scheduler, uint32_t flags) {
     std::vector<std::string> names;
     for (uint32_t bit : {IP_VS_SVC_F_SCHED1, IP_VS_SVC_F_SCHED2, IP_VS_SVC_F_SCHED3}) {
-        if (!(flags & bit & kSchedFlagMask)) continue;
+        if (!(flags & bit & sched_flag_mask)) continue;
         // The scheduler's own name when it has one, else the generic flag-N.
         const char* chosen = nullptr;
-        for (const auto& f : kFlagNames)
+        for (const auto& f : flag_names)
             if (f.flag == bit && (!f.scheduler || scheduler == f.scheduler)) {
                 chosen = f.name;
                 break;

@@ -17,7 +17,7 @@ namespace {
 
 // The kernel's ENOTSUPP (no batch operations for this map type); the libc
 // headers do not define it.
-constexpr int kKernelEnotsupp = 524;
+constexpr int kernel_enotsupp = 524;
 
 }  // namespace
 
@@ -100,7 +100,7 @@ void MapTransaction::flush_inner() {
         uint32_t count = static_cast<uint32_t>(keys.size());
         if (bpf_map_update_batch(outer_fd, keys.data(), fds.data(), &count, nullptr) != 0) {
             // Kernels without batch support for this map type: one by one.
-            if (errno != EINVAL && errno != kKernelEnotsupp && errno != EOPNOTSUPP)
+            if (errno != EINVAL && errno != kernel_enotsupp && errno != EOPNOTSUPP)
                 throw DataplaneError("writing " + slots[std::min<size_t>(count, slots.size() - 1)]->what +
                                      ": " + errno_text(errno));
             for (size_t i = count; i < slots.size(); ++i)

@@ -80,7 +80,7 @@ struct XdpOptions {
 };
 
 // The largest max_reals accepted (ids are u32; this bounds kernel memory).
-inline constexpr uint32_t kXdpMaxRealsLimit = 1u << 24;
+inline constexpr uint32_t xdp_max_reals_limit = 1u << 24;
 
 const char* to_string(XdpOptions::Mode mode);
 
