@@ -4,7 +4,7 @@
  * price. Keys come from the packet so nothing folds away at compile time;
  * xvs-bench fills the maps so that lookups hit.
  *
- * Map shapes copy xvs's: the service hash (24-byte key), the connection table
+ * Map shapes copy xvs's: the service hash (20-byte key), the connection table
  * (40-byte key) as a shared LRU (what xvs uses) and as a per-CPU LRU
  * (BPF_F_NO_COMMON_LRU), the per-CPU counter arrays. */
 #include <linux/bpf.h>

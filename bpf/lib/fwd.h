@@ -78,11 +78,10 @@ static __always_inline int same_addr(const __u32 *a, const __u32 *b)
     return !((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3]));
 }
 
-static __always_inline __u32 hop_slot(const __u32 *dst, __u32 ifindex)
-{
-    __u32 h = (dst[0] ^ dst[1] ^ dst[2] ^ dst[3] ^ (ifindex * 0x85ebca6bu)) * 0x9e3779b1u;
-    return h >> 20; /* XVS_HOP_CACHE_SIZE = 4096 slots */
-}
+/* xvs_hop_slot() (xvs/abi.h) indexes xvs_hops with XVS_HOP_CACHE_SIZE slots:
+ * the map must have exactly that many. */
+_Static_assert(sizeof(*xvs_hops.max_entries) == XVS_HOP_CACHE_SIZE * sizeof(int),
+               "xvs_hops must have XVS_HOP_CACHE_SIZE entries");
 
 /* The next hop towards dst for a packet of tot_len bytes (after any
  * encapsulation): this CPU's cached answer while it is younger than
@@ -98,7 +97,7 @@ static __always_inline struct xvs_hop *next_hop(struct xdp_md *ctx, __u8 family,
                                                 __u64 now, int *action)
 {
     __u32 ingress = ctx->ingress_ifindex;
-    __u32 slot = hop_slot(dst, ingress);
+    __u32 slot = xvs_hop_slot(dst, ingress);
     struct xvs_hop *h = bpf_map_lookup_elem(&xvs_hops, &slot);
     if (!h) {
         *action = counted(XDP_DROP, XVS_STAT_DROP_ERROR);

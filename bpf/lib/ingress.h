@@ -95,7 +95,7 @@ static __always_inline int ipv4_header_csum_ok(struct xdp_md *ctx, __u32 off)
 {
     void *data = (void *)(long)ctx->data;
     void *end = (void *)(long)ctx->data_end;
-    if (off > 64)
+    if (off > XVS_MAX_L3_OFFSET)
         return 0;
     struct iphdr *ip = data + off;
     if ((void *)(ip + 1) > end)

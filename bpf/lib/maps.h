@@ -108,7 +108,7 @@ struct {
 
 struct {
     __uint(type, BPF_MAP_TYPE_HASH);
-    __uint(max_entries, 1024);
+    __uint(max_entries, XVS_MAX_IFACES);
     __type(key, __u32);
     __type(value, struct xvs_iface_addr);
 } xvs_iface_addrs SEC(".maps");

@@ -62,7 +62,7 @@ static __always_inline int nat_rewrite(struct xdp_md *ctx, const struct xvs_pack
     void *data = (void *)(long)ctx->data;
     void *end = (void *)(long)ctx->data_end;
     __u32 off = p->l3_off;
-    if (off > 64)
+    if (off > XVS_MAX_L3_OFFSET)
         return -1;
     __u32 delta = 0;
     if (p->family == XVS_FAMILY_V4) {
@@ -90,7 +90,7 @@ static __always_inline int nat_icmp_error_in(struct xdp_md *ctx, const struct xv
     void *data = (void *)(long)ctx->data;
     void *end = (void *)(long)ctx->data_end;
     __u32 off = p->l3_off, ioff = p->inner_l3_off, poff = p->inner_l4_off, coff = p->l4_off;
-    if (off > 64 || ioff > XVS_MAX_L4_OFFSET || poff > XVS_MAX_L4_OFFSET ||
+    if (off > XVS_MAX_L3_OFFSET || ioff > XVS_MAX_L4_OFFSET || poff > XVS_MAX_L4_OFFSET ||
         coff > XVS_MAX_L4_OFFSET)
         return -1;
     __be16 *ports = data + poff;

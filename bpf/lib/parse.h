@@ -37,6 +37,11 @@
 
 #define XVS_MAX_VLAN_TAGS 2
 #define XVS_MAX_EXT_HEADERS 6
+/* Largest L3 offset parse_packet() sets: Ethernet + XVS_MAX_VLAN_TAGS tags of
+ * 4 bytes (22). Whoever reads the IP header through p->l3_off bounds it by
+ * this first: the verifier knows nothing of a value loaded back from *p, and
+ * without a bound it refuses data + off as an unbounded packet pointer. */
+#define XVS_MAX_L3_OFFSET (ETH_HLEN + XVS_MAX_VLAN_TAGS * 4)
 /* Largest L4 offset we follow (Ethernet + VLANs + IPv6 + extension headers). */
 #define XVS_MAX_L4_OFFSET 512
 
@@ -253,7 +258,7 @@ static __always_inline __u32 ntohs_bounded(__be16 v)
 static __always_inline int parse_ipv4(void *data, void *end, struct xvs_packet *p)
 {
     __u32 off = p->l3_off;
-    if (off > 64)
+    if (off > XVS_MAX_L3_OFFSET)
         return PARSE_NOT_OURS;
     struct iphdr *ip = data + off;
     if ((void *)(ip + 1) > end)
@@ -288,7 +293,7 @@ static __always_inline int parse_ipv4(void *data, void *end, struct xvs_packet *
 static __always_inline int parse_ipv6(void *data, void *end, struct xvs_packet *p)
 {
     __u32 off = p->l3_off;
-    if (off > 64)
+    if (off > XVS_MAX_L3_OFFSET)
         return PARSE_NOT_OURS;
     struct ipv6hdr *ip6 = data + off;
     if ((void *)(ip6 + 1) > end)

@@ -30,7 +30,7 @@ static __always_inline int hop_limit_expired(struct xdp_md *ctx, const struct xv
     void *data = (void *)(long)ctx->data;
     void *end = (void *)(long)ctx->data_end;
     __u32 off = p->l3_off;
-    if (off > 64)
+    if (off > XVS_MAX_L3_OFFSET)
         return 1;
     if (p->family == XVS_FAMILY_V4) {
         struct iphdr *ip = data + off;
@@ -45,7 +45,7 @@ static __always_inline int hop_decrement(struct xdp_md *ctx, const struct xvs_pa
     void *data = (void *)(long)ctx->data;
     void *end = (void *)(long)ctx->data_end;
     __u32 off = p->l3_off;
-    if (off > 64)
+    if (off > XVS_MAX_L3_OFFSET)
         return -1;
     if (hop_limit_expired(ctx, p))
         return -1;

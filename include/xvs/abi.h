@@ -77,6 +77,38 @@
  * and neighbour are trusted before bpf_fib_lookup is asked again. */
 #define XVS_HOP_CACHE_SIZE 4096
 #define XVS_HOP_CACHE_NS (1000000000ull)
+/* The slot is the top log2(XVS_HOP_CACHE_SIZE) bits of a 32-bit hash. */
+#ifdef __cplusplus
+static_assert(XVS_HOP_CACHE_SIZE >= 2 && (XVS_HOP_CACHE_SIZE & (XVS_HOP_CACHE_SIZE - 1)) == 0,
+              "XVS_HOP_CACHE_SIZE must be a power of two");
+#else
+_Static_assert(XVS_HOP_CACHE_SIZE >= 2 && (XVS_HOP_CACHE_SIZE & (XVS_HOP_CACHE_SIZE - 1)) == 0,
+               "XVS_HOP_CACHE_SIZE must be a power of two");
+#endif
+#define XVS_HOP_CACHE_SHIFT (32 - __builtin_ctz(XVS_HOP_CACHE_SIZE))
+
+/* One word into the next-hop hash: multiply, rotate, multiply, each a
+ * bijection of h, so two addresses that differ in any words differ in h
+ * until a later word happens to cancel it (folding the words with xor first
+ * made every pair that differs by the same xor in two words collide). */
+static inline __u32 xvs_hop_round(__u32 h, __u32 word)
+{
+    h ^= word * 0xcc9e2d51u;
+    h = (h << 15) | (h >> 17);
+    return h * 0x1b873593u;
+}
+
+/* Slot (0 .. XVS_HOP_CACHE_SIZE - 1) of the next hop towards dst (as stored
+ * in keys, IPv4 in dst[0]) for packets that came in on ifindex. */
+static inline __u32 xvs_hop_slot(const __u32 *dst, __u32 ifindex)
+{
+    __u32 h = xvs_hop_round(ifindex, dst[0]);
+    h = xvs_hop_round(h, dst[1]);
+    h = xvs_hop_round(h, dst[2]);
+    h = xvs_hop_round(h, dst[3]);
+    h ^= h >> 16;
+    return (h * 0x85ebca6bu) >> XVS_HOP_CACHE_SHIFT;
+}
 
 /* Address filter: a packet whose destination is not in the destination set
  * and whose source is not in the source set cannot be for a virtual service

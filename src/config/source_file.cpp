@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/errno_text.h"
 #include "common/unique_fd.h"
 #include "config/config.h"
 
@@ -19,7 +20,7 @@ namespace {
 }
 
 [[noreturn]] void refuse_errno(const std::string& path, const char* doing) {
-    refuse(path, std::string(doing) + ": " + std::strerror(errno));
+    refuse(path, std::string(doing) + ": " + errno_text(errno));
 }
 
 const char* kind_of(mode_t mode) {

@@ -8,6 +8,7 @@
 #include <optional>
 #include <system_error>
 
+#include "common/errno_text.h"
 #include "control/framing.h"
 #include "common/unique_fd.h"
 
@@ -21,10 +22,10 @@ Reply call_daemon(const std::string& socket_path, const Request& request) {
     std::memcpy(addr.sun_path, socket_path.c_str(), socket_path.size() + 1);
 
     UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    if (!fd) throw DaemonUnreachable(std::string("socket: ") + std::strerror(errno));
+    if (!fd) throw DaemonUnreachable(std::string("socket: ") + errno_text(errno));
     if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0)
         throw DaemonUnreachable("cannot connect to xvsd at " + socket_path + ": " +
-                                std::strerror(errno));
+                                errno_text(errno));
 
     return exchange(fd.get(), request);
 }

@@ -13,6 +13,8 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "common/errno_text.h"
+
 namespace xvs::control {
 namespace {
 
@@ -161,7 +163,7 @@ bool ControlServer::on_out_of_fds(int err) {
     bool answered = fd.valid();
     if (answered)
         send_parting_reply(fd.get(), std::string("xvsd is busy: it has no file descriptor left (") +
-                                         std::strerror(err) + "); try again");
+                                         errno_text(err) + "); try again");
     fd.reset();
     spare_.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
     report_accept_failure(err, answered ? "; a client was told the daemon is busy" : "");
@@ -172,7 +174,7 @@ bool ControlServer::on_out_of_fds(int err) {
 
 void ControlServer::report_accept_failure(int err, const std::string& outcome) {
     if (auto message = accept_throttle_.report(std::string("control socket: accept: ") +
-                                               std::strerror(err) + outcome))
+                                               errno_text(err) + outcome))
         notice(*message);
 }
 

@@ -11,10 +11,10 @@ namespace xvs {
 FdBudget fd_budget_for(uint64_t limit) {
     FdBudget budget;
     budget.limit = limit;
-    uint64_t reserve = std::min(kDaemonFdReserve, limit / 2);
+    uint64_t reserve = std::min(daemon_fd_reserve, limit / 2);
     uint64_t left = limit > reserve ? limit - reserve : 0;
     budget.checks_in_flight =
-        static_cast<size_t>(std::clamp<uint64_t>(left, 1, kMaxChecksInFlight));
+        static_cast<size_t>(std::clamp<uint64_t>(left, 1, max_checks_in_flight));
     return budget;
 }
 

@@ -20,9 +20,9 @@ struct FdBudget {
 
 // Fds kept for the daemon itself (control and metrics clients, maps,
 // programs, netlink, inotify, ...), at most half the limit.
-inline constexpr uint64_t kDaemonFdReserve = 256;
+inline constexpr uint64_t daemon_fd_reserve = 256;
 // The checker's own ceiling, whatever the limit allows.
-inline constexpr size_t kMaxChecksInFlight = 1000;
+inline constexpr size_t max_checks_in_flight = 1000;
 
 // The budget for a soft limit of `limit` fds.
 FdBudget fd_budget_for(uint64_t limit);

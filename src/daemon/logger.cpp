@@ -9,6 +9,7 @@
 #include <ctime>
 #include <stdexcept>
 
+#include "common/errno_text.h"
 #include "daemon/log_text.h"
 
 namespace xvs {
@@ -62,7 +63,7 @@ void Logger::set_logfile(const std::string& logfile) {
         UniqueFd f(::open(logfile.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666));
         if (!f)
             throw std::runtime_error("cannot open logfile " + logfile + ": " +
-                                     std::strerror(errno));
+                                     errno_text(errno));
         close_sink();
         file_ = std::move(f);
     } else {

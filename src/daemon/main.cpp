@@ -30,7 +30,7 @@ int main(int argc, char** argv) {
         app.add_option("--max-reals", max_reals,
                        "entries of the XDP real table: reals summed over all virtuals "
                        "(default " + std::to_string(XVS_MAX_REALS) + ", sized at start)")
-            ->check(CLI::Range(1u, xvs::kXdpMaxRealsLimit));
+            ->check(CLI::Range(1u, xvs::xdp_max_reals_limit));
     CLI11_PARSE(app, argc, argv);
 
     // --check refuses what the daemon would refuse at start, checks included

@@ -3,6 +3,7 @@
 #include <array>
 #include <vector>
 
+#include "common/errno_text.h"
 #include "daemon/health_bridge.h"
 #include "daemon/metrics_format.h"
 #include "xvs/abi.h"

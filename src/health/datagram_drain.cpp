@@ -5,6 +5,7 @@
 #include <array>
 #include <cerrno>
 
+#include "common/errno_text.h"
 #include "health/sockaddr.h"
 
 namespace xvs {
@@ -16,7 +17,7 @@ std::optional<CheckResult> drain_datagrams(int socket_fd, const DatagramJudge& j
         if (n < 0) {
             if (errno == EINTR) continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK) return std::nullopt;
-            return CheckResult{false, error_reason(errno), 0};
+            return CheckResult{false, errno_reason(errno), 0};
         }
         if (auto verdict = judge(std::span<const uint8_t>(buf.data(), static_cast<size_t>(n))))
             return verdict;

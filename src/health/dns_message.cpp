@@ -52,7 +52,7 @@ DnsQuestion dns_question_for(const std::string& request) {
     std::string name = request;
     if (!name.empty() && name.front() == '/') name.erase(0, 1);
     auto address = IpAddress::parse(name);
-    if (!address) return {name, kDnsTypeA};
+    if (!address) return {name, dns_type_a};
     static const char* hex = "0123456789abcdef";
     std::string ptr;
     if (address->is_v6()) {
@@ -67,7 +67,7 @@ DnsQuestion dns_question_for(const std::string& request) {
         for (int i = 3; i >= 0; --i) ptr += std::to_string(address->bytes[i]) + ".";
         ptr += "in-addr.arpa";
     }
-    return {ptr, kDnsTypePtr};
+    return {ptr, dns_type_ptr};
 }
 
 std::vector<uint8_t> build_dns_query(uint16_t id, const DnsQuestion& question) {
@@ -117,10 +117,10 @@ DnsReply parse_dns_reply(std::string_view message) {
         uint16_t rdlength = r.u16(at + 8);
         size_t rdata = at + 10;
         if (rdata + rdlength > r.size()) throw std::runtime_error("truncated DNS record");
-        if (record.type == kDnsTypeA && rdlength == 4) {
+        if (record.type == dns_type_a && rdlength == 4) {
             record.value = std::to_string(r.u8(rdata)) + "." + std::to_string(r.u8(rdata + 1)) + "." +
                            std::to_string(r.u8(rdata + 2)) + "." + std::to_string(r.u8(rdata + 3));
-        } else if (record.type == kDnsTypePtr) {
+        } else if (record.type == dns_type_ptr) {
             r.name(rdata, record.value);
         }
         reply.answers.push_back(std::move(record));
@@ -134,7 +134,7 @@ CheckResult judge_dns_reply(const DnsReply& reply, const ReceivePattern& receive
     if (reply.rcode != 0)
         return {false, std::string("DNS error ") + (reply.rcode < 6 ? rcodes[reply.rcode] : std::to_string(reply.rcode)), 0};
     for (const DnsRecord& record : reply.answers) {
-        if ((record.type == kDnsTypeA || record.type == kDnsTypePtr) && receive.search(record.value))
+        if ((record.type == dns_type_a || record.type == dns_type_ptr) && receive.search(record.value))
             return {true, "DNS answer " + record.value, 0};
     }
     return {false, reply.answers.empty() ? "DNS reply without an answer" : "receive did not match the DNS answer", 0};

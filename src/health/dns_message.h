@@ -17,12 +17,12 @@
 
 namespace xvs {
 
-inline constexpr uint16_t kDnsTypeA = 1;
-inline constexpr uint16_t kDnsTypePtr = 12;
+inline constexpr uint16_t dns_type_a = 1;
+inline constexpr uint16_t dns_type_ptr = 12;
 
 struct DnsQuestion {
     std::string name;  // "www.example.com" or "4.3.2.1.in-addr.arpa"
-    uint16_t type = kDnsTypeA;
+    uint16_t type = dns_type_a;
 };
 
 // request= -> question (a leading "/" is dropped, as ldirectord does).

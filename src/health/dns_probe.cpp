@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <random>
 
+#include "common/errno_text.h"
 #include "health/datagram_drain.h"
 
 namespace xvs {
@@ -26,11 +27,11 @@ std::optional<CheckResult> DnsUdpProbe::start(ProbeIo& io) {
     socket_.reset(::socket(target_.family(), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     if (!socket_) {
         throw_if_out_of_fds(errno, "cannot create a socket");
-        return CheckResult{false, "cannot create a socket: " + error_reason(errno), 0};
+        return CheckResult{false, "cannot create a socket: " + errno_reason(errno), 0};
     }
     if (::connect(socket_.get(), target_.get(), target_.length) != 0 ||
         ::send(socket_.get(), query_.data(), query_.size(), MSG_NOSIGNAL) < 0)
-        return CheckResult{false, "sending the DNS query failed: " + error_reason(errno), 0};
+        return CheckResult{false, "sending the DNS query failed: " + errno_reason(errno), 0};
     io.watch(socket_.get(), EPOLLIN);
     return std::nullopt;
 }

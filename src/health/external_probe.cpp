@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/errno_text.h"
 #include "health/sockaddr.h"
 
 namespace xvs {
@@ -67,7 +68,7 @@ std::optional<CheckResult> ExternalProbe::start(ProbeIo& io) {
     if (err != 0) {
         pid_ = -1;
         throw_if_out_of_fds(err, "cannot run " + argv_.front());
-        return CheckResult{false, "cannot run " + argv_.front() + ": " + error_reason(err), 0};
+        return CheckResult{false, "cannot run " + argv_.front() + ": " + errno_reason(err), 0};
     }
     pidfd_.reset(open_pidfd(pid_));
     if (!pidfd_) {
@@ -76,7 +77,7 @@ std::optional<CheckResult> ExternalProbe::start(ProbeIo& io) {
         ::waitpid(pid_, nullptr, 0);
         pid_ = -1;
         throw_if_out_of_fds(saved, "cannot watch " + argv_.front());
-        return CheckResult{false, "cannot watch " + argv_.front() + ": " + error_reason(saved), 0};
+        return CheckResult{false, "cannot watch " + argv_.front() + ": " + errno_reason(saved), 0};
     }
     io.watch(pidfd_.get(), EPOLLIN);
     return std::nullopt;
@@ -88,7 +89,7 @@ std::optional<CheckResult> ExternalProbe::on_io(ProbeIo&, uint32_t) {
     if (r == 0) return std::nullopt;
     pid_t pid = pid_;
     pid_ = -1;
-    if (r < 0) return CheckResult{false, "lost " + argv_.front() + " (pid " + std::to_string(pid) + "): " + error_reason(errno), 0};
+    if (r < 0) return CheckResult{false, "lost " + argv_.front() + " (pid " + std::to_string(pid) + "): " + errno_reason(errno), 0};
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return CheckResult{true, argv_.front() + " exit status 0", 0};
     if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
         return CheckResult{false, argv_.front() + " exit status 127 (command not found?)", 0};

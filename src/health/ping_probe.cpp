@@ -13,16 +13,17 @@
 #include <cstring>
 #include <random>
 
+#include "common/errno_text.h"
 #include "health/datagram_drain.h"
 
 namespace xvs {
 namespace {
 
-constexpr uint8_t kEchoRequest4 = 8, kEchoReply4 = 0;
-constexpr uint8_t kEchoRequest6 = 128, kEchoReply6 = 129;
-constexpr size_t kHeader = 8, kPayload = 8;
+constexpr uint8_t echo_request4 = 8, echo_reply4 = 0;
+constexpr uint8_t echo_request6 = 128, echo_reply6 = 129;
+constexpr size_t header_bytes = 8, payload_bytes = 8;
 // ICMP_FILTER of <linux/icmp.h>, which clashes with the glibc headers.
-constexpr int kIcmpFilter = 1;
+constexpr int icmp_filter_option = 1;
 
 uint64_t next_token() {
     static std::atomic<uint64_t> counter{(static_cast<uint64_t>(std::random_device{}()) << 32) ^
@@ -55,8 +56,8 @@ std::optional<CheckResult> PingProbe::start(ProbeIo& io) {
         throw_if_out_of_fds(dgram_errno, "cannot open an ICMP socket");
         socket_.reset(::socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol));
         if (!socket_)
-            return CheckResult{false, "cannot open an ICMP socket (ping socket: " + error_reason(dgram_errno) +
-                                          "; raw socket: " + error_reason(errno) + ")", 0};
+            return CheckResult{false, "cannot open an ICMP socket (ping socket: " + errno_reason(dgram_errno) +
+                                          "; raw socket: " + errno_reason(errno) + ")", 0};
         raw_ = true;
         // Only echo replies reach this socket.
         if (v6_) {
@@ -66,35 +67,35 @@ std::optional<CheckResult> PingProbe::start(ProbeIo& io) {
             ::setsockopt(socket_.get(), IPPROTO_ICMPV6, ICMP6_FILTER, &filter, sizeof filter);
         } else {
             uint32_t mask = ~(1u << ICMP_ECHOREPLY);
-            ::setsockopt(socket_.get(), SOL_RAW, kIcmpFilter, &mask, sizeof mask);
+            ::setsockopt(socket_.get(), SOL_RAW, icmp_filter_option, &mask, sizeof mask);
         }
     }
-    uint8_t packet[kHeader + kPayload] = {};
-    packet[0] = v6_ ? kEchoRequest6 : kEchoRequest4;
+    uint8_t packet[header_bytes + payload_bytes] = {};
+    packet[0] = v6_ ? echo_request6 : echo_request4;
     packet[4] = static_cast<uint8_t>(ident_ >> 8);
     packet[5] = static_cast<uint8_t>(ident_);
     packet[6] = static_cast<uint8_t>(sequence_ >> 8);
     packet[7] = static_cast<uint8_t>(sequence_);
-    std::memcpy(packet + kHeader, &token_, kPayload);
+    std::memcpy(packet + header_bytes, &token_, payload_bytes);
     if (!v6_) {  // the kernel computes ICMPv6 checksums itself
         uint16_t sum = internet_checksum(packet, sizeof packet);
         packet[2] = static_cast<uint8_t>(sum >> 8);
         packet[3] = static_cast<uint8_t>(sum);
     }
     if (::sendto(socket_.get(), packet, sizeof packet, 0, target_.get(), target_.length) < 0)
-        return CheckResult{false, "sending the echo request failed: " + error_reason(errno), 0};
+        return CheckResult{false, "sending the echo request failed: " + errno_reason(errno), 0};
     io.watch(socket_.get(), EPOLLIN);
     return std::nullopt;
 }
 
 bool PingProbe::matches(const uint8_t* icmp, size_t len) const {
-    if (len < kHeader + kPayload) return false;
-    if (icmp[0] != (v6_ ? kEchoReply6 : kEchoReply4)) return false;
+    if (len < header_bytes + payload_bytes) return false;
+    if (icmp[0] != (v6_ ? echo_reply6 : echo_reply4)) return false;
     uint16_t seq = static_cast<uint16_t>(icmp[6] << 8 | icmp[7]);
     if (seq != sequence_) return false;
     // A ping socket rewrites the identifier to its own port; raw sockets keep it.
     if (raw_ && static_cast<uint16_t>(icmp[4] << 8 | icmp[5]) != ident_) return false;
-    return std::memcmp(icmp + kHeader, &token_, kPayload) == 0;
+    return std::memcmp(icmp + header_bytes, &token_, payload_bytes) == 0;
 }
 
 std::optional<CheckResult> PingProbe::on_io(ProbeIo&, uint32_t) {

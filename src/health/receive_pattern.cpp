@@ -37,11 +37,11 @@ ReceivePattern::ReceivePattern(const std::string& pattern) : pattern_(pattern) {
 
 namespace {
 
-constexpr int kBudgetSpent = -1001;  // a callout's "abort with this code"
+constexpr int budget_spent = -1001;  // a callout's "abort with this code"
 
 int count_step(pcre2_callout_block*, void* steps_left) {
     auto& left = *static_cast<uint64_t*>(steps_left);
-    return left-- == 0 ? kBudgetSpent : 0;
+    return left-- == 0 ? budget_spent : 0;
 }
 
 }  // namespace
@@ -52,14 +52,14 @@ bool ReceivePattern::search(std::string_view text) const {
     std::unique_ptr<pcre2_match_context, void (*)(pcre2_match_context*)> context(pcre2_match_context_create(nullptr),
                                                                                  pcre2_match_context_free);
     if (!data || !context) throw std::runtime_error("receive regex: out of memory");
-    uint64_t steps_left = kMaxSteps;
+    uint64_t steps_left = max_steps;
     pcre2_set_callout(context.get(), count_step, &steps_left);
     int rc = pcre2_match(code_->code, reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), 0, 0, data.get(),
                          context.get());
     if (rc >= 0) return true;
     if (rc == PCRE2_ERROR_NOMATCH) return false;
-    if (rc == kBudgetSpent)
-        throw std::runtime_error("receive regex gave up after " + std::to_string(kMaxSteps) + " steps");
+    if (rc == budget_spent)
+        throw std::runtime_error("receive regex gave up after " + std::to_string(max_steps) + " steps");
     throw std::runtime_error("receive regex gave up: " + pcre2_message(rc));
 }
 

@@ -3,7 +3,7 @@
 // ldirectord matches receive= with Perl (`$content =~ /$receive/`), so xvs
 // uses PCRE2, Perl's syntax and semantics ((?i), \d, \A, \z, lookbehind,
 // ...), on the raw bytes of the reply. Every search has a budget of
-// kMaxSteps matching steps: a pattern that backtracks without end on a large
+// max_steps matching steps: a pattern that backtracks without end on a large
 // reply makes that check fail with a reason instead of stalling the checker
 // thread, and PCRE2 backtracks on the heap, so no reply exhausts the stack
 // (std::regex's recursive matcher overflows it on replies of a few tens of
@@ -28,7 +28,7 @@ public:
 
     const std::string& pattern() const { return pattern_; }
 
-    static constexpr uint64_t kMaxSteps = 10'000'000;
+    static constexpr uint64_t max_steps = 10'000'000;
 
 private:
     struct Code;

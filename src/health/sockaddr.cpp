@@ -2,7 +2,6 @@
 
 #include <netinet/in.h>
 
-#include <cctype>
 #include <cstring>
 
 namespace xvs {
@@ -23,12 +22,6 @@ SockAddr make_sockaddr(const IpAddress& address, uint16_t port) {
         out.length = sizeof(sockaddr_in);
     }
     return out;
-}
-
-std::string error_reason(int err) {
-    std::string text = std::strerror(err);
-    if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
-    return text;
 }
 
 }  // namespace xvs

@@ -20,8 +20,4 @@ struct SockAddr {
 
 SockAddr make_sockaddr(const IpAddress& address, uint16_t port);
 
-// strerror(err) with a lower-case first letter, for check reasons:
-// "connection refused", "no route to host".
-std::string error_reason(int err);
-
 }  // namespace xvs

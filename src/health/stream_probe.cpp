@@ -5,6 +5,8 @@
 
 #include <cerrno>
 
+#include "common/errno_text.h"
+
 namespace xvs {
 namespace {
 
@@ -33,10 +35,10 @@ std::optional<CheckResult> StreamProbe::start(ProbeIo& io) {
     socket_.reset(::socket(target_.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     if (!socket_) {
         throw_if_out_of_fds(errno, "cannot create a socket");
-        return down("cannot create a socket: " + error_reason(errno));
+        return down("cannot create a socket: " + errno_reason(errno));
     }
     if (::connect(socket_.get(), target_.get(), target_.length) == 0) return connected(io);
-    if (errno != EINPROGRESS) return down(error_reason(errno));
+    if (errno != EINPROGRESS) return down(errno_reason(errno));
     io.watch(socket_.get(), EPOLLOUT);
     return std::nullopt;
 }
@@ -46,7 +48,7 @@ std::optional<CheckResult> StreamProbe::on_io(ProbeIo& io, uint32_t events) {
         int err = 0;
         socklen_t len = sizeof err;
         if (::getsockopt(socket_.get(), SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
-        if (err != 0) return down(error_reason(err));
+        if (err != 0) return down(errno_reason(err));
         if (!(events & EPOLLOUT)) return std::nullopt;
         return connected(io);
     }
@@ -105,7 +107,7 @@ std::optional<CheckResult> StreamProbe::send_request(ProbeIo& io) {
                     io.watch(socket_.get(), EPOLLOUT);
                     return std::nullopt;
                 }
-                return down("sending the request failed: " + error_reason(errno));
+                return down("sending the request failed: " + errno_reason(errno));
             }
             sent_ += static_cast<size_t>(n);
         }
@@ -119,7 +121,7 @@ std::optional<CheckResult> StreamProbe::send_request(ProbeIo& io) {
 std::optional<CheckResult> StreamProbe::receive_reply(ProbeIo& io) {
     bool eof = false;
     if (tls_) {
-        TlsStatus s = tls_->read_available(received_, kMaxReply);
+        TlsStatus s = tls_->read_available(received_, max_reply);
         if (s == TlsStatus::failed) return down("reading the reply failed: " + tls_->error());
         if (s == TlsStatus::want_write) {
             wait_for(io, s);
@@ -129,7 +131,7 @@ std::optional<CheckResult> StreamProbe::receive_reply(ProbeIo& io) {
     } else {
         char buf[16384];
         for (;;) {
-            if (received_.size() >= kMaxReply) {
+            if (received_.size() >= max_reply) {
                 eof = true;
                 break;
             }
@@ -147,7 +149,7 @@ std::optional<CheckResult> StreamProbe::receive_reply(ProbeIo& io) {
             // A reset after a complete reply still lets the dialogue judge it.
             auto verdict = dialogue_->judge(received_, true);
             if (verdict && verdict->up) return verdict;
-            return down("reading the reply failed: " + error_reason(errno));
+            return down("reading the reply failed: " + errno_reason(errno));
         }
     }
     auto verdict = dialogue_->judge(received_, eof);

@@ -2,7 +2,7 @@
 // judged reply) on one non-blocking socket.
 //
 // Without a dialogue the check is ldirectord's connect check: up as soon as
-// the connection is established. Replies are read up to kMaxReply bytes;
+// the connection is established. Replies are read up to max_reply bytes;
 // beyond that the dialogue judges what it has.
 #pragma once
 
@@ -17,7 +17,7 @@ namespace xvs {
 
 class StreamProbe : public Probe {
 public:
-    static constexpr size_t kMaxReply = 1 << 20;
+    static constexpr size_t max_reply = 1 << 20;
 
     // tls: null for plain TCP. server_name: SNI when tls is set.
     StreamProbe(SockAddr target, std::unique_ptr<StreamDialogue> dialogue,

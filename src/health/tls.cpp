@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <stdexcept>
 
+#include "common/errno_text.h"
 #include "health/sockaddr.h"
 
 namespace xvs {
@@ -54,7 +55,7 @@ TlsStatus TlsConnection::classify(int ret) {
         case SSL_ERROR_SYSCALL: {
             int saved = errno;
             std::string queued = openssl_errors();
-            error_ = !queued.empty() ? queued : (saved ? error_reason(saved) : "connection closed");
+            error_ = !queued.empty() ? queued : (saved ? errno_reason(saved) : "connection closed");
             return TlsStatus::failed;
         }
         default:

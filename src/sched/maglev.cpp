@@ -11,8 +11,8 @@ namespace {
 
 // Fixed keys: changing them changes every table, so every director of a
 // cluster must run the same values.
-constexpr SipKey kOffsetKey = {'x', 'v', 's', '-', 'm', 'a', 'g', 'l', 'e', 'v', '-', 'o', 'f', 'f', 's', '1'};
-constexpr SipKey kSkipKey = {'x', 'v', 's', '-', 'm', 'a', 'g', 'l', 'e', 'v', '-', 's', 'k', 'i', 'p', '1'};
+constexpr SipKey offset_key = {'x', 'v', 's', '-', 'm', 'a', 'g', 'l', 'e', 'v', '-', 'o', 'f', 'f', 's', '1'};
+constexpr SipKey skip_key = {'x', 'v', 's', '-', 'm', 'a', 'g', 'l', 'e', 'v', '-', 's', 'k', 'i', 'p', '1'};
 
 struct Permutation {
     uint32_t caller_index;
@@ -52,18 +52,18 @@ std::vector<uint32_t> maglev_table(const std::vector<MaglevBackend>& backends, u
     perms.reserve(active.size());
     for (uint32_t i : active) {
         const std::string& id = backends[i].id;
-        uint64_t offset = siphash24(kOffsetKey, id) % size;
-        uint64_t skip = size > 1 ? siphash24(kSkipKey, id) % (size - 1) + 1 : 1;
+        uint64_t offset = siphash24(offset_key, id) % size;
+        uint64_t skip = size > 1 ? siphash24(skip_key, id) % (size - 1) + 1 : 1;
         perms.push_back({i, backends[i].weight / g, offset, skip});
     }
 
-    constexpr uint32_t kFree = UINT32_MAX;
-    std::vector<uint32_t> table(size, kFree);
+    constexpr uint32_t free_slot = UINT32_MAX;
+    std::vector<uint32_t> table(size, free_slot);
     uint64_t filled = 0;
     while (filled < size) {
         for (Permutation& p : perms) {
             for (uint64_t turn = 0; turn < p.turns && filled < size; ++turn) {
-                while (table[p.next] != kFree) p.next = (p.next + p.skip) % size;
+                while (table[p.next] != free_slot) p.next = (p.next + p.skip) % size;
                 table[p.next] = p.caller_index;
                 ++filled;
             }

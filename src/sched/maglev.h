@@ -39,6 +39,6 @@ std::vector<uint32_t> maglev_table(const std::vector<MaglevBackend>& backends, u
 bool is_prime(uint32_t n);
 
 // The table size xvs uses unless told otherwise (prime, as in IPVS's default).
-inline constexpr uint32_t kMaglevDefaultSize = 65521;
+inline constexpr uint32_t maglev_default_size = 65521;
 
 }  // namespace xvs

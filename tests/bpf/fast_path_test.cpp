@@ -1,6 +1,7 @@
 // The program's fast path: the address filter, the per-CPU next-hop cache and
 // the jiffies clock (bpf/lib/filter.h, fwd.h, conn.h).
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <sched.h>
 #include <time.h>
 
@@ -8,6 +9,7 @@
 #include <chrono>
 #include <cstring>
 #include <thread>
+#include <vector>
 
 #include "bpf/xdp_fixture.h"
 #include "dataplane/xdp/address_filter.h"
@@ -98,6 +100,28 @@ TEST_CASE("a restarted data plane rewrites filter words a previous daemon left s
     };
     CHECK(bit("10.0.0.100"));
     CHECK_FALSE(bit("10.0.0.77"));
+}
+
+TEST_CASE("the program caches a next hop in the slot xvs_hop_slot names") {
+    PinnedToOneCpu pinned;
+    XdpFixture f;
+    f.set(make_model({make_service(Protocol::tcp, "fd00::100", 80,
+                                   {make_real("fd00:1::2", 80, ForwardMethod::gate)})}));
+    REQUIRE(f.send(client_packet("fd00::100", 80)).action == XDP_REDIRECT);
+    IpAddress real = ip("fd00:1::2");
+    __u32 dst[4];
+    std::memcpy(dst, real.bytes.data(), 16);
+    __u32 slot = xvs_hop_slot(dst, static_cast<__u32>(f.net.client_ifindex));
+    int cpus = libbpf_num_possible_cpus();
+    REQUIRE(cpus > 0);
+    std::vector<xvs_hop> per_cpu(static_cast<size_t>(cpus));  // 8-byte multiple: no padding
+    static_assert(sizeof(xvs_hop) % 8 == 0);
+    REQUIRE(bpf_map_lookup_elem(f.dp.map_fd("xvs_hops"), &slot, per_cpu.data()) == 0);
+    const xvs_hop& hop = per_cpu[static_cast<size_t>(sched_getcpu())];
+    CHECK(hop.family == XVS_FAMILY_V6);
+    CHECK(std::memcmp(hop.dst, dst, 16) == 0);
+    CHECK(hop.ingress_ifindex == static_cast<__u32>(f.net.client_ifindex));
+    CHECK(hop.egress_ifindex == static_cast<__u32>(f.net.real_ifindex));
 }
 
 TEST_CASE("a neighbour change reaches the packets once the cached next hop is a second old") {

@@ -104,7 +104,7 @@ TEST_CASE("NAT rewrites the destination to the real and the reply back to the VI
                 reply.proto = proto;
                 reply.sport = 8080;
                 reply.dport = 40000;
-                reply.tcp_flags = kSyn | kAck;
+                reply.tcp_flags = tcp_syn | tcp_ack;
                 reply.payload = payload(11);
                 auto back = f.send_from_real(reply);
                 REQUIRE(back.action == XDP_REDIRECT);

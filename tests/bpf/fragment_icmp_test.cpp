@@ -25,7 +25,7 @@ std::vector<uint8_t> quote(bool v6, uint16_t vport = 80) {
     q.dst = ip(v6 ? "fd00::2" : "10.0.0.2");
     q.sport = vport;
     q.dport = 40000;
-    q.tcp_flags = kSyn | kAck;
+    q.tcp_flags = tcp_syn | tcp_ack;
     q.payload = bytes(64);
     auto full = build_ip_packet(q);
     full.resize(v6 ? 40 + 8 + 32 : 20 + 8);  // what routers quote

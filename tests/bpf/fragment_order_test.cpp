@@ -26,7 +26,7 @@ struct Piece {
     uint16_t offset, length;
     bool more;
 };
-constexpr Piece kPieces[] = {{0, 48, true}, {48, 48, true}, {96, 12, false}};
+constexpr Piece pieces[] = {{0, 48, true}, {48, 48, true}, {96, 12, false}};
 
 const char* vip_of(bool v6) { return v6 ? "fd00::100" : "10.0.0.100"; }
 std::string real_addr(bool v6, int n) { return (v6 ? "fd00:1::" : "10.1.0.") + std::to_string(n); }
@@ -53,7 +53,7 @@ struct ReadyRing {
 XdpRun send_reversed(XdpFixture& f, bool v6, std::vector<std::vector<uint8_t>>& later_frames) {
     for (int i = 2; i >= 1; --i) {
         auto in = build_packet(
-            udp_fragment(vip_of(v6), kPieces[i].offset, kPieces[i].length, kPieces[i].more));
+            udp_fragment(vip_of(v6), pieces[i].offset, pieces[i].length, pieces[i].more));
         auto out = run_xdp(f.dp.program_fd(), in, f.net.client_ifindex);
         CHECK(out.action == XDP_DROP);  // held, not passed to the stack
         later_frames.push_back(in);

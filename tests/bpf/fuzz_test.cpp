@@ -264,7 +264,7 @@ class Generator {
             s.dport = 9;
             c.svc = nullptr;
         }
-        s.tcp_flags = std::array<uint8_t, 4>{kSyn, kAck, kAck | kPsh, kFin | kAck}[pick(4)];
+        s.tcp_flags = std::array<uint8_t, 4>{tcp_syn, tcp_ack, tcp_ack | tcp_psh, tcp_fin | tcp_ack}[pick(4)];
         s.payload.assign(pick(64), uint8_t(pick(256)));
         if (pick(2)) {  // arrives on the real side (reals may be clients of a VIP)
             c.from_real = true;
@@ -280,7 +280,7 @@ class Generator {
         s.proto = f.svc->proto;
         s.sport = f.svc->real_port ? f.svc->real_port : f.vport;
         s.dport = f.client_port;
-        s.tcp_flags = kSyn | kAck;
+        s.tcp_flags = tcp_syn | tcp_ack;
         s.eth_dst = net.real_if_mac;
         s.eth_src = TestNetwork::real_mac(f.svc->real_mac);
         s.payload.assign(pick(32), 0x42);
@@ -458,7 +458,7 @@ TEST_CASE("a million packets through the program: 0 misforwards against the refe
     f.net.ip("route add 192.0.2.0/24 via 10.0.0.2");
     f.net.ip("route add 2001:db8::/64 via fd00::2");
 
-    constexpr int kPackets = 1000000;
+    constexpr int packet_count = 1000000;
     Generator gen(20261202);
     std::vector<NatFlow> flows;
     std::map<std::tuple<const Service*, IpAddress, uint16_t>, size_t> flow_index;
@@ -608,7 +608,7 @@ TEST_CASE("a million packets through the program: 0 misforwards against the refe
             sample("held fragment replayed " + std::to_string(replayed) + " times", later_frame, early);
         }
     };
-    for (int n = 0; n < kPackets; ++n) {
+    for (int n = 0; n < packet_count; ++n) {
         // As xvsd's sweep: frames held past XVS_FRAG_HOLD_NS free their slots.
         if (n % 16384 == 0) f.dp.held_fragments().expire();
         if (gen.pick(20) == 0) {

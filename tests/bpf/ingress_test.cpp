@@ -160,7 +160,7 @@ TEST_CASE("NAT decrements the TTL / hop limit both ways, DR and TUN leave it") {
             reply.dst = spec.src;
             reply.sport = 80;
             reply.dport = spec.sport;
-            reply.tcp_flags = kSyn | kAck;
+            reply.tcp_flags = tcp_syn | tcp_ack;
             reply.ttl = 5;
             auto back = f.send_from_real(reply);
             REQUIRE(back.action == XDP_REDIRECT);
@@ -217,7 +217,7 @@ TEST_CASE("a NAT reply is looked up before the services") {
     reply.dst = ip("10.0.0.2");
     reply.sport = 80;
     reply.dport = 40000;
-    reply.tcp_flags = kSyn | kAck;
+    reply.tcp_flags = tcp_syn | tcp_ack;
     auto back = f.send_from_real(reply);
     REQUIRE(back.action == XDP_REDIRECT);
     auto parsed = parse_frame(back.frame);

@@ -119,7 +119,7 @@ TEST_CASE("ids are reused after removal and a reused real id does not inherit ol
     auto new_id = f.dp.real_id(f.model.services.begin()->first, RealKey{ip("10.1.0.3"), 80});
     CHECK(new_id == old_id);
     PacketSpec more = syn(2000);
-    more.tcp_flags = kAck;
+    more.tcp_flags = tcp_ack;
     CHECK(real_of(f.send(more)) == 3);
 }
 
@@ -182,7 +182,7 @@ TEST_CASE("a restarted data plane reuses pinned maps and keeps established flows
         again.apply(diff(Model{}, m));
         for (auto [port, real] : first) {
             PacketSpec more = syn(port);
-            more.tcp_flags = kAck;
+            more.tcp_flags = tcp_ack;
             CHECK(real_of(run_xdp(again.program_fd(), build_packet(more), net.client_ifindex)) == real);
         }
         PacketSpec dns = syn(5000);

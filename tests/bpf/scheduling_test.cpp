@@ -36,12 +36,12 @@ PacketSpec flow(uint16_t sport, uint16_t dport = 80, const std::string& client =
     s.dst = ip(vip);
     s.sport = sport;
     s.dport = dport;
-    s.tcp_flags = kSyn;
+    s.tcp_flags = tcp_syn;
     return s;
 }
 
 PacketSpec ack(PacketSpec s) {
-    s.tcp_flags = kAck;
+    s.tcp_flags = tcp_ack;
     return s;
 }
 
@@ -141,7 +141,7 @@ TEST_CASE("a SYN reusing the ports of a closed flow is scheduled afresh") {
     f.set(make_model({two_reals(1, 1, "rr")}));
     int first = real_of(f.send(flow(33000)));
     PacketSpec fin = ack(flow(33000));
-    fin.tcp_flags = kFin | kAck;
+    fin.tcp_flags = tcp_fin | tcp_ack;
     CHECK(real_of(f.send(fin)) == first);
     CHECK(f.dp.connections().at(0).state == "FIN_WAIT");
     int second = real_of(f.send(flow(33000)));

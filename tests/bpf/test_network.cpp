@@ -13,6 +13,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "common/errno_text.h"
+
 namespace xvs::test {
 
 namespace {
@@ -50,7 +52,7 @@ TestNetwork::TestNetwork() {
         original_.reset(open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC));
         UniqueFd target(open(("/run/netns/" + name_).c_str(), O_RDONLY | O_CLOEXEC));
         if (!original_ || !target || setns(target.get(), CLONE_NEWNET) != 0)
-            throw std::runtime_error("entering namespace " + name_ + ": " + std::strerror(errno));
+            throw std::runtime_error("entering namespace " + name_ + ": " + errno_text(errno));
         entered_ = true;
         client_ifindex = static_cast<int>(if_nametoindex("cli0"));
         real_ifindex = static_cast<int>(if_nametoindex("rs0"));
@@ -66,7 +68,7 @@ TestNetwork::~TestNetwork() { cleanup(); }
 
 void TestNetwork::cleanup() noexcept {
     if (entered_ && setns(original_.get(), CLONE_NEWNET) != 0)
-        std::fprintf(stderr, "leaving namespace %s: %s\n", name_.c_str(), std::strerror(errno));
+        std::fprintf(stderr, "leaving namespace %s: %s\n", name_.c_str(), errno_text(errno).c_str());
     entered_ = false;
     if (created_ && std::system(("ip netns del " + name_ + " >/dev/null 2>&1").c_str()) != 0)
         std::fprintf(stderr, "deleting namespace %s failed\n", name_.c_str());
@@ -103,7 +105,7 @@ XdpRun run_xdp(int prog_fd, const std::vector<uint8_t>& frame, int ingress_ifind
     opts.ctx_size_in = sizeof ctx;
     opts.repeat = 1;
     if (int err = bpf_prog_test_run_opts(prog_fd, &opts); err != 0)
-        throw std::runtime_error(std::string("BPF_PROG_TEST_RUN: ") + std::strerror(-err));
+        throw std::runtime_error(std::string("BPF_PROG_TEST_RUN: ") + errno_text(-err));
     result.action = static_cast<int>(opts.retval);
     result.frame.resize(opts.data_size_out);
     return result;

@@ -143,14 +143,14 @@ const XdpTableFill& table(const XdpFacts& facts, const std::string& name) {
     return facts.tables.at(0);
 }
 
-constexpr uint64_t kSecond = 1'000'000'000ull;
+constexpr uint64_t one_second = 1'000'000'000ull;
 
 }  // namespace
 
 TEST_CASE("status() counts each real's live connections as the last census found them") {
     // Entries 11 seconds old are past the CLOSE timeout (10 s) and the
     // service's persistence (5 s); the clock must have run that long.
-    REQUIRE(monotonic_ns() > 20 * kSecond);
+    REQUIRE(monotonic_ns() > 20 * one_second);
     Plane p(options_for("exact"));
     auto a = p.real(real_a);
     auto b = p.real(real_b);
@@ -159,11 +159,11 @@ TEST_CASE("status() counts each real's live connections as the last census found
     for (int i = 0; i < 3; ++i) p.connection(port++, a, XVS_CONN_TCP_SYN);
     p.connection(port++, a, XVS_CONN_TCP_FIN);
     for (int i = 0; i < 2; ++i) p.connection(port++, b, XVS_CONN_TCP_ESTABLISHED);
-    p.connection(port++, a, XVS_CONN_TCP_CLOSE, 11 * kSecond);  // expired: fill only
+    p.connection(port++, a, XVS_CONN_TCP_CLOSE, 11 * one_second);  // expired: fill only
     p.connection(port++, {a.id, a.generation + 1}, XVS_CONN_TCP_ESTABLISHED);  // another holder
     for (uint32_t c = 0; c < 4; ++c) p.persistence(0x0a100000 + c, a);
     p.persistence(0x0a200000, b);
-    p.persistence(0x0a300000, a, 6 * kSecond);  // expired
+    p.persistence(0x0a300000, a, 6 * one_second);  // expired
     p.nat_reverse(1);
     p.nat_reverse(2);
 
@@ -214,7 +214,7 @@ TEST_CASE("a census walks tables of many chunks and counts every entry once") {
     o.connection_table_size = 65536;
     Plane p(o);
     auto a = p.real(real_a);
-    const uint32_t n = 3 * kCensusChunk + 123;
+    const uint32_t n = 3 * census_chunk + 123;
     for (uint32_t i = 0; i < n; ++i) p.connection(i, a, XVS_CONN_TCP_ESTABLISHED);
     p.dp.census_now();
     CHECK(p.status_of(real_a).active_connections == n);

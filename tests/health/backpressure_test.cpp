@@ -94,9 +94,9 @@ TEST_CASE("checks that find no fd wait for one and are never reported down", "[b
     REQUIRE(::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&addr), &len) == 0);
     ReplyingChild replier(listener.get());
 
-    constexpr size_t kChecks = 100;
+    constexpr size_t check_count = 100;
     std::vector<std::pair<SubscriberId, CheckSpec>> checks;
-    for (size_t i = 0; i < kChecks; ++i) {
+    for (size_t i = 0; i < check_count; ++i) {
         CheckSpec spec;
         spec.type = CheckSpec::Type::negotiate;
         spec.service = "simpletcp";
@@ -111,7 +111,7 @@ TEST_CASE("checks that find no fd wait for one and are never reported down", "[b
     // Slots for every check and no spreading of first rounds: all of them
     // try to open a socket at once, but the fd limit leaves room for 4.
     HealthChecker::Options options;
-    options.max_in_flight = kChecks;
+    options.max_in_flight = check_count;
     options.first_round_window_s = 0;
     HealthChecker checker(options);
     checker.start();  // the checker's own fds exist before the limit drops
@@ -124,10 +124,10 @@ TEST_CASE("checks that find no fd wait for one and are never reported down", "[b
         all_checked = log.wait([&](const ChangeLog& l) {
             for (const auto& c : l.all())
                 if (c.first) first.emplace(c.subscriber, c);
-            return first.size() == kChecks;
+            return first.size() == check_count;
         }, 60);
     }
-    INFO(first.size() << " of " << kChecks << " reals checked");
+    INFO(first.size() << " of " << check_count << " reals checked");
     REQUIRE(all_checked);
     for (const auto& [id, change] : first) {
         INFO("real " << id << ": " << change.reason);

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/errno_text.h"
 #include "common/unique_fd.h"
 #include "health/datagram_drain.h"
 #include "health/sockaddr.h"
@@ -84,5 +85,5 @@ TEST_CASE("drain_datagrams reports a receive error as down with its reason") {
     });
     REQUIRE(verdict);
     CHECK_FALSE(verdict->up);
-    CHECK(verdict->reason == error_reason(ENOTSOCK));
+    CHECK(verdict->reason == errno_reason(ENOTSOCK));
 }

@@ -13,11 +13,11 @@ using namespace xvs;
 using namespace xvs::test;
 
 TEST_CASE("with few slots and always-due checks every real is checked, in turn", "[fairness]") {
-    constexpr size_t kListeners = 20, kAddresses = 100;  // 2000 distinct (address, port)
-    auto servers = std::make_unique<AcceptCloseServers>(kListeners);
+    constexpr size_t listener_count = 20, address_count = 100;  // 2000 distinct (address, port)
+    auto servers = std::make_unique<AcceptCloseServers>(listener_count);
     std::vector<std::pair<SubscriberId, CheckSpec>> checks;
-    for (size_t a = 0; a < kAddresses; ++a) {
-        for (size_t l = 0; l < kListeners; ++l) {
+    for (size_t a = 0; a < address_count; ++a) {
+        for (size_t l = 0; l < listener_count; ++l) {
             CheckSpec spec;
             spec.type = CheckSpec::Type::connect;
             spec.address = IpAddress::v4(0x7f000001u + static_cast<uint32_t>(a) * 256);  // 127.0.x.1
@@ -27,7 +27,7 @@ TEST_CASE("with few slots and always-due checks every real is checked, in turn",
             // are always contended.
             spec.interval_s = 0.001;
             spec.timeout_s = 5;
-            checks.emplace_back(a * kListeners + l, spec);
+            checks.emplace_back(a * listener_count + l, spec);
         }
     }
     HealthChecker::Options options;

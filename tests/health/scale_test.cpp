@@ -13,18 +13,18 @@ using namespace xvs;
 using namespace xvs::test;
 
 TEST_CASE("2000 connect checks run on one thread and all come up", "[scale]") {
-    constexpr size_t kListeners = 20, kAddresses = 100;  // 2000 distinct (address, port)
-    AcceptCloseServers servers(kListeners);
+    constexpr size_t listener_count = 20, address_count = 100;  // 2000 distinct (address, port)
+    AcceptCloseServers servers(listener_count);
     std::vector<std::pair<SubscriberId, CheckSpec>> checks;
-    for (size_t a = 0; a < kAddresses; ++a) {
-        for (size_t l = 0; l < kListeners; ++l) {
+    for (size_t a = 0; a < address_count; ++a) {
+        for (size_t l = 0; l < listener_count; ++l) {
             CheckSpec spec;
             spec.type = CheckSpec::Type::connect;
             spec.address = IpAddress::v4(0x7f000001u + static_cast<uint32_t>(a) * 256);  // 127.0.x.1
             spec.port = servers.ports()[l];
             spec.interval_s = 1;
             spec.timeout_s = 5;
-            checks.emplace_back(a * kListeners + l, spec);
+            checks.emplace_back(a * listener_count + l, spec);
         }
     }
     rusage before{};

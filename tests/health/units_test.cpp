@@ -128,22 +128,22 @@ TEST_CASE("simpletcp verdict matches receive line by line") {
 
 TEST_CASE("dns question is an A lookup for names and PTR for addresses") {
     CHECK(dns_question_for("/www.example.com").name == "www.example.com");
-    CHECK(dns_question_for("www.example.com").type == kDnsTypeA);
+    CHECK(dns_question_for("www.example.com").type == dns_type_a);
     auto v4 = dns_question_for("192.0.2.7");
     CHECK(v4.name == "7.2.0.192.in-addr.arpa");
-    CHECK(v4.type == kDnsTypePtr);
+    CHECK(v4.type == dns_type_ptr);
     auto v6 = dns_question_for("2001:db8::1");
     CHECK(v6.name == "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa");
 }
 
 TEST_CASE("dns reply parsing follows compression and reads A and PTR records") {
-    auto query = build_dns_query(0x1234, {"www.example.test", kDnsTypeA});
+    auto query = build_dns_query(0x1234, {"www.example.test", dns_type_a});
     std::string q(query.begin(), query.end());
     auto reply = parse_dns_reply(test::dns_answer(q, "www.example.test", "192.0.2.10"));
     CHECK(reply.id == 0x1234);
     CHECK(reply.rcode == 0);
     REQUIRE(reply.answers.size() == 1);
-    CHECK(reply.answers[0].type == kDnsTypeA);
+    CHECK(reply.answers[0].type == dns_type_a);
     CHECK(reply.answers[0].value == "192.0.2.10");
     CHECK(judge_dns_reply(reply, ReceivePattern("192\\.0\\.2\\.10")).up);
     CHECK_FALSE(judge_dns_reply(reply, ReceivePattern("10\\.9\\.9\\.9")).up);
@@ -153,7 +153,7 @@ TEST_CASE("dns reply parsing follows compression and reads A and PTR records") {
     CHECK(judge_dns_reply(nx, ReceivePattern("x")).reason == "DNS error NXDOMAIN");
 
     // A PTR answer whose name points back into the question.
-    auto ptr_query = build_dns_query(7, {"7.2.0.192.in-addr.arpa", kDnsTypePtr});
+    auto ptr_query = build_dns_query(7, {"7.2.0.192.in-addr.arpa", dns_type_ptr});
     std::string m(ptr_query.begin(), ptr_query.end());
     m[2] = static_cast<char>(0x81);
     m[3] = static_cast<char>(0x80);
@@ -169,11 +169,11 @@ TEST_CASE("dns reply parsing follows compression and reads A and PTR records") {
 }
 
 TEST_CASE("dns query encodes labels and refuses impossible names") {
-    auto q = build_dns_query(1, {"a.bc", kDnsTypeA});
+    auto q = build_dns_query(1, {"a.bc", dns_type_a});
     std::vector<uint8_t> expected{0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 'a', 2, 'b', 'c', 0, 0, 1, 0, 1};
     CHECK(q == expected);
-    CHECK_THROWS_AS(build_dns_query(1, {"a..b", kDnsTypeA}), std::invalid_argument);
-    CHECK_THROWS_AS(build_dns_query(1, {std::string(64, 'x') + ".com", kDnsTypeA}), std::invalid_argument);
+    CHECK_THROWS_AS(build_dns_query(1, {"a..b", dns_type_a}), std::invalid_argument);
+    CHECK_THROWS_AS(build_dns_query(1, {std::string(64, 'x') + ".com", dns_type_a}), std::invalid_argument);
 }
 
 namespace {

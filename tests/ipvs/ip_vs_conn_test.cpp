@@ -7,11 +7,11 @@ using namespace xvs;
 
 namespace {
 IpAddress ip(const char* text) { return *IpAddress::parse(text); }
-const char* kHeader = "Pro FromIP   FPrt ToIP     TPrt DestIP   DPrt State       Expires PEName PEData\n";
+const char* header_line = "Pro FromIP   FPrt ToIP     TPrt DestIP   DPrt State       Expires PEName PEData\n";
 }  // namespace
 
 TEST_CASE("IPv4 connection entries decode addresses, hex ports, state and expiry") {
-    std::string text = std::string(kHeader) +
+    std::string text = std::string(header_line) +
                        "TCP C0A8000A 9C40 C0A80069 0050 C0A8EF81 0050 ESTABLISHED     899\n"
                        "UDP C0A8000B 1F90 C0A80069 0035 C0A8EF85 0035 UDP             280\n";
     auto conns = parse_ip_vs_conn(text);
@@ -32,7 +32,7 @@ TEST_CASE("IPv4 connection entries decode addresses, hex ports, state and expiry
 }
 
 TEST_CASE("persistence templates of fwmark services are recognised") {
-    std::string text = std::string(kHeader) +
+    std::string text = std::string(header_line) +
                        "IP  C0A8000A 0000 00000064 0000 C0A8EF81 0000 NONE            599\n"
                        "TCP C0A8000A 0000 C0A80069 0050 C0A8EF81 0050 ASSURED         300\n";
     auto conns = parse_ip_vs_conn(text);
@@ -44,7 +44,7 @@ TEST_CASE("persistence templates of fwmark services are recognised") {
 }
 
 TEST_CASE("IPv6 entries use full colon notation; other protocols are skipped") {
-    std::string text = std::string(kHeader) +
+    std::string text = std::string(header_line) +
                        "TCP 2001:0db8:0000:0000:0000:0000:0000:000a 9C40 2001:0db8:0000:0000:0000:0000:0000:0001 "
                        "0050 2001:0db8:0000:0000:0000:0000:0000:0002 0050 SYN_RECV         59\n"
                        "SCTP C0A8000A 9C40 C0A80069 0050 C0A8EF81 0050 ESTABLISHED     899\n";
@@ -56,12 +56,12 @@ TEST_CASE("IPv6 entries use full colon notation; other protocols are skipped") {
 }
 
 TEST_CASE("a malformed connection line is an error naming the line") {
-    CHECK_THROWS_WITH(parse_ip_vs_conn(std::string(kHeader) + "TCP C0A8000A 9C40\n"),
+    CHECK_THROWS_WITH(parse_ip_vs_conn(std::string(header_line) + "TCP C0A8000A 9C40\n"),
                       Catch::Contains("line 2: too few fields"));
-    CHECK_THROWS_WITH(parse_ip_vs_conn(std::string(kHeader) +
+    CHECK_THROWS_WITH(parse_ip_vs_conn(std::string(header_line) +
                                        "TCP C0A8000Z 9C40 C0A80069 0050 C0A8EF81 0050 CLOSE 1\n"),
                       Catch::Contains("bad client address"));
-    CHECK_THROWS_WITH(parse_ip_vs_conn(std::string(kHeader) +
+    CHECK_THROWS_WITH(parse_ip_vs_conn(std::string(header_line) +
                                        "TCP C0A8000A 9C4G C0A80069 0050 C0A8EF81 0050 CLOSE 1\n"),
                       Catch::Contains("bad port"));
     CHECK(parse_ip_vs_conn("").empty());

@@ -14,7 +14,7 @@ using xvs::test::decode;
 
 namespace {
 
-constexpr int kFamily = 0x1d;
+constexpr int genl_family_id = 0x1d;
 
 IpAddress ip(const char* text) { return *IpAddress::parse(text); }
 
@@ -43,9 +43,9 @@ std::vector<uint8_t> addr16(const char* text) {
 }  // namespace
 
 TEST_CASE("a new fwmark service carries af, mark, scheduler, persistent flag, timeout and full mask") {
-    auto msg = build_service_message(kFamily, IpvsCommand::new_service, seed_fwmark_service());
+    auto msg = build_service_message(genl_family_id, IpvsCommand::new_service, seed_fwmark_service());
     auto d = decode(std::move(msg));
-    CHECK(d.family_id == kFamily);
+    CHECK(d.family_id == genl_family_id);
     CHECK(d.cmd == IPVS_CMD_NEW_SERVICE);
     CHECK((d.nlmsg_flags & NLM_F_DUMP) == 0);
     REQUIRE(d.has_svc);
@@ -69,7 +69,7 @@ TEST_CASE("a TCP service carries protocol, 16-byte address and port in network o
     VirtualService s;
     s.key = ServiceKey::tcp_udp(Protocol::tcp, ip("192.168.0.105"), 8080);
     s.scheduler = "rr";
-    auto d = decode(build_service_message(kFamily, IpvsCommand::set_service, s));
+    auto d = decode(build_service_message(genl_family_id, IpvsCommand::set_service, s));
     CHECK(d.cmd == IPVS_CMD_SET_SERVICE);
     CHECK(nla_get_u16(d.svc[IPVS_SVC_ATTR_AF]) == AF_INET);
     CHECK(nla_get_u16(d.svc[IPVS_SVC_ATTR_PROTOCOL]) == IPPROTO_TCP);
@@ -90,7 +90,7 @@ TEST_CASE("an IPv6 UDP service with one-packet scheduling and a /64 persistence 
     s.one_packet = true;
     s.persistence.timeout = 30;
     s.persistence.prefix_len = 64;
-    auto d = decode(build_service_message(kFamily, IpvsCommand::new_service, s));
+    auto d = decode(build_service_message(genl_family_id, IpvsCommand::new_service, s));
     CHECK(nla_get_u16(d.svc[IPVS_SVC_ATTR_AF]) == AF_INET6);
     CHECK(nla_get_u16(d.svc[IPVS_SVC_ATTR_PROTOCOL]) == IPPROTO_UDP);
     CHECK(bytes_of(d.svc[IPVS_SVC_ATTR_ADDR]) == addr16("2001:db8::1"));
@@ -135,11 +135,11 @@ TEST_CASE("every flag of the shared list encodes to its IPVS bit and back to its
 TEST_CASE("an over-long scheduler name is refused before anything is sent") {
     VirtualService s = seed_fwmark_service();
     s.scheduler = "a-scheduler-name-too-long";
-    CHECK_THROWS_AS(build_service_message(kFamily, IpvsCommand::new_service, s), IpvsError);
+    CHECK_THROWS_AS(build_service_message(genl_family_id, IpvsCommand::new_service, s), IpvsError);
 }
 
 TEST_CASE("deleting a service sends only its key") {
-    auto d = decode(build_service_message(kFamily, IpvsCommand::del_service, seed_fwmark_service()));
+    auto d = decode(build_service_message(genl_family_id, IpvsCommand::del_service, seed_fwmark_service()));
     CHECK(d.cmd == IPVS_CMD_DEL_SERVICE);
     CHECK(nla_get_u32(d.svc[IPVS_SVC_ATTR_FWMARK]) == 100);
     CHECK(d.svc[IPVS_SVC_ATTR_SCHED_NAME] == nullptr);
@@ -151,7 +151,7 @@ TEST_CASE("a NAT destination of a fwmark service carries address, port 0, method
     auto r = real("192.168.239.133", 0, ForwardMethod::masq, 2);
     r.upper_threshold = 500;
     r.lower_threshold = 100;
-    auto d = decode(build_dest_message(kFamily, IpvsCommand::new_dest, ServiceKey::mark(100, Family::v4), r));
+    auto d = decode(build_dest_message(genl_family_id, IpvsCommand::new_dest, ServiceKey::mark(100, Family::v4), r));
     CHECK(d.cmd == IPVS_CMD_NEW_DEST);
     REQUIRE(d.has_svc);
     REQUIRE(d.has_dest);
@@ -169,13 +169,13 @@ TEST_CASE("a NAT destination of a fwmark service carries address, port 0, method
 
 TEST_CASE("direct routing and tunnel destinations carry their method, tunnels the IPIP type") {
     ServiceKey svc = ServiceKey::tcp_udp(Protocol::tcp, ip("192.168.239.250"), 80);
-    auto dr = decode(build_dest_message(kFamily, IpvsCommand::set_dest, svc,
+    auto dr = decode(build_dest_message(genl_family_id, IpvsCommand::set_dest, svc,
                                         real("192.168.239.129", 80, ForwardMethod::gate, 1)));
     CHECK(dr.cmd == IPVS_CMD_SET_DEST);
     CHECK(nla_get_u32(dr.dest[IPVS_DEST_ATTR_FWD_METHOD]) == IP_VS_CONN_F_DROUTE);
     CHECK(nla_get_u16(dr.dest[IPVS_DEST_ATTR_PORT]) == htons(80));
     CHECK(nla_get_u16(dr.svc[IPVS_SVC_ATTR_PORT]) == htons(80));
-    auto tun = decode(build_dest_message(kFamily, IpvsCommand::new_dest, svc,
+    auto tun = decode(build_dest_message(genl_family_id, IpvsCommand::new_dest, svc,
                                          real("10.1.0.2", 80, ForwardMethod::ipip, 0)));
     CHECK(nla_get_u32(tun.dest[IPVS_DEST_ATTR_FWD_METHOD]) == IP_VS_CONN_F_TUNNEL);
     REQUIRE(tun.dest[IPVS_DEST_ATTR_TUN_TYPE] != nullptr);
@@ -184,7 +184,7 @@ TEST_CASE("direct routing and tunnel destinations carry their method, tunnels th
 }
 
 TEST_CASE("deleting a destination sends only the service key and the destination address and port") {
-    auto d = decode(build_dest_message(kFamily, IpvsCommand::del_dest, ServiceKey::mark(7, Family::v6),
+    auto d = decode(build_dest_message(genl_family_id, IpvsCommand::del_dest, ServiceKey::mark(7, Family::v6),
                                        real("2001:db8::5", 443, ForwardMethod::gate, 9)));
     CHECK(d.cmd == IPVS_CMD_DEL_DEST);
     CHECK(nla_get_u16(d.svc[IPVS_SVC_ATTR_AF]) == AF_INET6);
@@ -195,21 +195,21 @@ TEST_CASE("deleting a destination sends only the service key and the destination
 }
 
 TEST_CASE("dump, info, flush and zero requests have the right command and flags") {
-    auto svc_dump = decode(build_service_dump_request(kFamily));
+    auto svc_dump = decode(build_service_dump_request(genl_family_id));
     CHECK(svc_dump.cmd == IPVS_CMD_GET_SERVICE);
     CHECK((svc_dump.nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP);
     CHECK_FALSE(svc_dump.has_svc);
-    auto dest_dump = decode(build_dest_dump_request(kFamily, ServiceKey::mark(100, Family::v4)));
+    auto dest_dump = decode(build_dest_dump_request(genl_family_id, ServiceKey::mark(100, Family::v4)));
     CHECK(dest_dump.cmd == IPVS_CMD_GET_DEST);
     CHECK((dest_dump.nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP);
     CHECK(nla_get_u32(dest_dump.svc[IPVS_SVC_ATTR_FWMARK]) == 100);
-    CHECK(decode(build_info_request(kFamily)).cmd == IPVS_CMD_GET_INFO);
-    CHECK(decode(build_flush_request(kFamily)).cmd == IPVS_CMD_FLUSH);
-    auto zero_all = decode(build_zero_request(kFamily, nullptr));
+    CHECK(decode(build_info_request(genl_family_id)).cmd == IPVS_CMD_GET_INFO);
+    CHECK(decode(build_flush_request(genl_family_id)).cmd == IPVS_CMD_FLUSH);
+    auto zero_all = decode(build_zero_request(genl_family_id, nullptr));
     CHECK(zero_all.cmd == IPVS_CMD_ZERO);
     CHECK_FALSE(zero_all.has_svc);
     ServiceKey key = ServiceKey::tcp_udp(Protocol::tcp, ip("10.0.0.1"), 80);
-    auto zero_one = decode(build_zero_request(kFamily, &key));
+    auto zero_one = decode(build_zero_request(genl_family_id, &key));
     CHECK(zero_one.has_svc);
     CHECK(nla_get_u16(zero_one.svc[IPVS_SVC_ATTR_PORT]) == htons(80));
 }
@@ -221,7 +221,7 @@ TEST_CASE("zeroing one service sends IPVS_CMD_ZERO with its key alone, TCP or fw
     using Bytes = std::vector<uint8_t>;
 
     ServiceKey tcp = ServiceKey::tcp_udp(Protocol::tcp, ip("192.168.0.105"), 8080);
-    auto t = decode(build_zero_request(kFamily, &tcp));
+    auto t = decode(build_zero_request(genl_family_id, &tcp));
     CHECK(t.cmd == IPVS_CMD_ZERO);
     REQUIRE(t.has_svc);
     CHECK_FALSE(t.has_dest);
@@ -233,7 +233,7 @@ TEST_CASE("zeroing one service sends IPVS_CMD_ZERO with its key alone, TCP or fw
     for (int attr : settings) CHECK(t.svc[attr] == nullptr);
 
     ServiceKey mark = ServiceKey::mark(100, Family::v6);
-    auto m = decode(build_zero_request(kFamily, &mark));
+    auto m = decode(build_zero_request(genl_family_id, &mark));
     CHECK(m.cmd == IPVS_CMD_ZERO);
     REQUIRE(m.has_svc);
     CHECK(bytes_of(m.svc[IPVS_SVC_ATTR_AF]) == Bytes{AF_INET6, 0});

@@ -13,7 +13,7 @@ using xvs::maglev_table;
 
 namespace {
 
-constexpr uint32_t kSize = 65521;
+constexpr uint32_t table_size = 65521;
 
 std::vector<MaglevBackend> backends(int n, uint32_t weight = 1) {
     std::vector<MaglevBackend> out;
@@ -55,8 +55,8 @@ double moved_fraction_of_survivors(const std::vector<std::string>& before,
 TEST_CASE("maglev fills every slot with a backend of non-zero weight") {
     auto b = backends(10);
     b[3].weight = 0;
-    auto t = maglev_table(b, kSize);
-    REQUIRE(t.size() == kSize);
+    auto t = maglev_table(b, table_size);
+    REQUIRE(t.size() == table_size);
     for (uint32_t i : t) {
         REQUIRE(i < b.size());
         REQUIRE(i != 3);
@@ -66,11 +66,11 @@ TEST_CASE("maglev fills every slot with a backend of non-zero weight") {
 TEST_CASE("maglev table does not depend on the order backends are listed in") {
     auto b = backends(10);
     b[2].weight = 3;
-    auto reference = by_id(b, maglev_table(b, kSize));
+    auto reference = by_id(b, maglev_table(b, table_size));
     std::mt19937 rng(42);
     for (int trial = 0; trial < 5; ++trial) {
         std::shuffle(b.begin(), b.end(), rng);
-        CHECK(by_id(b, maglev_table(b, kSize)) == reference);
+        CHECK(by_id(b, maglev_table(b, table_size)) == reference);
     }
 }
 
@@ -83,10 +83,10 @@ TEST_CASE("maglev table is pinned: the same on every run and every director") {
 
 TEST_CASE("maglev gives equal backends equal shares within 1 percent") {
     auto b = backends(10);
-    auto c = slot_counts(maglev_table(b, kSize));
+    auto c = slot_counts(maglev_table(b, table_size));
     REQUIRE(c.size() == 10);
     for (auto [i, n] : c) {
-        double share = static_cast<double>(n) / kSize;
+        double share = static_cast<double>(n) / table_size;
         INFO("backend " << i << " share " << share);
         CHECK(std::abs(share - 0.1) <= 0.001);
     }
@@ -94,11 +94,11 @@ TEST_CASE("maglev gives equal backends equal shares within 1 percent") {
 
 TEST_CASE("maglev gives weighted backends their weight share within 1 percent") {
     std::vector<MaglevBackend> b{{"a", 1}, {"b", 2}, {"c", 3}, {"d", 4}, {"e", 10}, {"f", 0}};
-    auto c = slot_counts(maglev_table(b, kSize));
+    auto c = slot_counts(maglev_table(b, table_size));
     double total_weight = 20;
     CHECK(c.count(5) == 0);
     for (size_t i = 0; i < 5; ++i) {
-        double share = static_cast<double>(c[static_cast<uint32_t>(i)]) / kSize;
+        double share = static_cast<double>(c[static_cast<uint32_t>(i)]) / table_size;
         double exact = b[i].weight / total_weight;
         INFO("backend " << b[i].id << " share " << share << " exact " << exact);
         CHECK(std::abs(share - exact) <= 0.01 * exact);
@@ -107,10 +107,10 @@ TEST_CASE("maglev gives weighted backends their weight share within 1 percent") 
 
 TEST_CASE("maglev moves few slots of surviving backends when one is removed") {
     auto b = backends(10);
-    auto before = by_id(b, maglev_table(b, kSize));
+    auto before = by_id(b, maglev_table(b, table_size));
     std::string removed = b[4].id;
     b.erase(b.begin() + 4);
-    auto after = by_id(b, maglev_table(b, kSize));
+    auto after = by_id(b, maglev_table(b, table_size));
     std::vector<std::string> survivors;
     for (auto& x : b) survivors.push_back(x.id);
     for (auto& owner : after) REQUIRE(owner != removed);
@@ -121,11 +121,11 @@ TEST_CASE("maglev moves few slots of surviving backends when one is removed") {
 
 TEST_CASE("maglev moves few slots of existing backends when one is added") {
     auto b = backends(10);
-    auto before = by_id(b, maglev_table(b, kSize));
+    auto before = by_id(b, maglev_table(b, table_size));
     std::vector<std::string> existing;
     for (auto& x : b) existing.push_back(x.id);
     b.push_back({"10.0.1.99:80", 1});
-    auto after = by_id(b, maglev_table(b, kSize));
+    auto after = by_id(b, maglev_table(b, table_size));
     // Slots the newcomer takes are expected to move; count the others.
     size_t held = 0, moved_elsewhere = 0, to_new = 0;
     for (size_t s = 0; s < before.size(); ++s) {
@@ -139,7 +139,7 @@ TEST_CASE("maglev moves few slots of existing backends when one is added") {
     WARN("adding an 11th backend moved " << churn * 100 << "% of slots between existing backends; "
                                          << to_new << " slots went to the newcomer");
     CHECK(churn < 0.02);
-    CHECK(std::abs(static_cast<double>(to_new) / kSize - 1.0 / 11) < 0.001);
+    CHECK(std::abs(static_cast<double>(to_new) / table_size - 1.0 / 11) < 0.001);
 }
 
 TEST_CASE("maglev refuses a table size that is not prime") {

@@ -8,8 +8,8 @@ namespace xvs::test {
 
 namespace {
 
-constexpr uint8_t kTcp = 6, kUdp = 17, kIcmp = 1, kIcmp6 = 58, kIpip = 4, kIp6ip6 = 41;
-constexpr uint8_t kFragmentHeader = 44, kAh = 51;
+constexpr uint8_t proto_tcp = 6, proto_udp = 17, proto_icmp = 1, proto_icmp6 = 58, proto_ipip = 4, proto_ip6ip6 = 41;
+constexpr uint8_t proto_fragment = 44, proto_ah = 51;
 
 void put16(std::vector<uint8_t>& v, uint16_t x) {
     v.push_back(uint8_t(x >> 8));
@@ -55,39 +55,39 @@ std::vector<uint8_t> build_l4(const PacketSpec& s) {
     std::vector<uint8_t> l4;
     size_t csum_off = 0;
     bool pseudo = true;
-    if (s.proto == kTcp) {
+    if (s.proto == proto_tcp) {
         put16(l4, s.sport);
         put16(l4, s.dport);
         put32(l4, 1000);
-        put32(l4, (s.tcp_flags & kAck) ? 2000 : 0);
+        put32(l4, (s.tcp_flags & tcp_ack) ? 2000 : 0);
         l4.push_back(5 << 4);
         l4.push_back(s.tcp_flags);
         put16(l4, 65535);
         put16(l4, 0);
         put16(l4, 0);
         csum_off = 16;
-    } else if (s.proto == kUdp) {
+    } else if (s.proto == proto_udp) {
         put16(l4, s.sport);
         put16(l4, s.dport);
         put16(l4, uint16_t(8 + s.payload.size()));
         put16(l4, 0);
         csum_off = 6;
-    } else if (s.proto == kIcmp || s.proto == kIcmp6) {
+    } else if (s.proto == proto_icmp || s.proto == proto_icmp6) {
         l4.push_back(s.icmp_type);
         l4.push_back(s.icmp_code);
         put16(l4, 0);
         put32(l4, s.icmp_rest);
         l4.insert(l4.end(), s.icmp_quote.begin(), s.icmp_quote.end());
         csum_off = 2;
-        pseudo = s.proto == kIcmp6;
+        pseudo = s.proto == proto_icmp6;
     } else {
         throw std::invalid_argument("build_packet: unsupported protocol");
     }
     l4.insert(l4.end(), s.payload.begin(), s.payload.end());
-    if (s.proto == kUdp && s.udp_zero_checksum && !s.src.is_v6()) return l4;
+    if (s.proto == proto_udp && s.udp_zero_checksum && !s.src.is_v6()) return l4;
     uint32_t sum = pseudo ? pseudo_sum(s.src, s.dst, s.proto, l4.size()) : 0;
     uint16_t c = fold(sum_words(l4, sum));
-    if (s.proto == kUdp && c == 0) c = 0xffff;
+    if (s.proto == proto_udp && c == 0) c = 0xffff;
     set16(l4, csum_off, c);
     return l4;
 }
@@ -141,13 +141,13 @@ std::vector<uint8_t> build_ip_packet(const PacketSpec& s) {
     std::vector<uint8_t> ext;
     std::vector<uint8_t> chain;
     for (const auto& e : s.ext_headers) chain.push_back(e.first);
-    if (s.fragment) chain.push_back(kFragmentHeader);
+    if (s.fragment) chain.push_back(proto_fragment);
     chain.push_back(s.proto);
     for (size_t i = 0; i < s.ext_headers.size(); ++i) {
         auto [type, len] = s.ext_headers[i];
         std::vector<uint8_t> h(len, 0);
         h[0] = chain[i + 1];
-        h[1] = type == kAh ? uint8_t(len / 4 - 2) : uint8_t(len / 8 - 1);
+        h[1] = type == proto_ah ? uint8_t(len / 4 - 2) : uint8_t(len / 8 - 1);
         if (len > 2) {  // PadN filling the options area
             h[2] = 1;
             h[3] = uint8_t(len - 4);
@@ -232,12 +232,12 @@ std::optional<ParsedIp> parse_ip(std::span<const uint8_t> b, size_t off, bool qu
         p.dst = read_addr(b, off + 24, true);
         uint8_t next = b[off + 6];
         l4 = off + 40;
-        for (int i = 0; i < 8 && (next == 0 || next == 43 || next == 60 || next == kFragmentHeader ||
-                                  next == kAh);
+        for (int i = 0; i < 8 && (next == 0 || next == 43 || next == 60 || next == proto_fragment ||
+                                  next == proto_ah);
              ++i) {
             if (l4 + 8 > end) return std::nullopt;
-            size_t len = next == kAh ? (b[l4 + 1] + 2u) * 4 : next == kFragmentHeader ? 8 : (b[l4 + 1] + 1u) * 8;
-            if (next == kFragmentHeader) {
+            size_t len = next == proto_ah ? (b[l4 + 1] + 2u) * 4 : next == proto_fragment ? 8 : (b[l4 + 1] + 1u) * 8;
+            if (next == proto_fragment) {
                 uint16_t frag = get16(b, l4 + 2);
                 p.is_fragment = frag != 0;
                 if (frag & 0xfff8) {
@@ -257,27 +257,27 @@ std::optional<ParsedIp> parse_ip(std::span<const uint8_t> b, size_t off, bool qu
     if (l4 > end) return std::nullopt;
     auto l4_bytes = b.subspan(l4, end - l4);
     bool whole = !p.is_fragment && !quoted;
-    if (p.proto == kTcp || p.proto == kUdp) {
+    if (p.proto == proto_tcp || p.proto == proto_udp) {
         if (l4_bytes.size() < 4) return quoted ? std::optional(std::move(p)) : std::nullopt;
         p.sport = get16(l4_bytes, 0);
         p.dport = get16(l4_bytes, 2);
-        if (p.proto == kTcp && l4_bytes.size() >= 14) p.tcp_flags = l4_bytes[13];
+        if (p.proto == proto_tcp && l4_bytes.size() >= 14) p.tcp_flags = l4_bytes[13];
         if (whole) {
-            if (p.proto == kUdp && !v6 && l4_bytes.size() >= 8 && get16(l4_bytes, 6) == 0)
+            if (p.proto == proto_udp && !v6 && l4_bytes.size() >= 8 && get16(l4_bytes, 6) == 0)
                 p.l4_checksum_ok = true;
             else
                 p.l4_checksum_ok =
                     fold(sum_words(l4_bytes, pseudo_sum(p.src, p.dst, p.proto, l4_bytes.size()))) == 0;
         }
-    } else if (p.proto == kIcmp || p.proto == kIcmp6) {
+    } else if (p.proto == proto_icmp || p.proto == proto_icmp6) {
         if (l4_bytes.size() < 8) return quoted ? std::optional(std::move(p)) : std::nullopt;
         if (whole) {
-            uint32_t sum = p.proto == kIcmp6 ? pseudo_sum(p.src, p.dst, p.proto, l4_bytes.size()) : 0;
+            uint32_t sum = p.proto == proto_icmp6 ? pseudo_sum(p.src, p.dst, p.proto, l4_bytes.size()) : 0;
             p.l4_checksum_ok = fold(sum_words(l4_bytes, sum)) == 0;
         }
         if (auto inner = parse_ip(b.first(end), l4 + 8, true))
             p.inner = std::make_unique<ParsedIp>(std::move(*inner));
-    } else if (p.proto == kIpip || p.proto == kIp6ip6) {
+    } else if (p.proto == proto_ipip || p.proto == proto_ip6ip6) {
         p.l4_checksum_ok = true;
         if (auto inner = parse_ip(b.first(end), l4, quoted))
             p.inner = std::make_unique<ParsedIp>(std::move(*inner));
@@ -289,9 +289,9 @@ bool ip_valid(const ParsedIp& p, bool quoted) {
     if (!p.header_checksum_ok) return false;
     if (!quoted && !p.is_fragment && !p.l4_checksum_ok) return false;
     if (p.inner) {
-        bool inner_quoted = quoted || p.proto == kIcmp || p.proto == kIcmp6;
+        bool inner_quoted = quoted || p.proto == proto_icmp || p.proto == proto_icmp6;
         if (!ip_valid(*p.inner, inner_quoted)) return false;
-    } else if (p.proto == kIpip || p.proto == kIp6ip6) {
+    } else if (p.proto == proto_ipip || p.proto == proto_ip6ip6) {
         return false;  // tunnel without a readable inner packet
     }
     return true;

@@ -21,7 +21,7 @@ using Mac = std::array<uint8_t, 6>;
 Mac mac(const std::string& text);  // "02:00:00:00:00:01"
 IpAddress ip(const std::string& text);
 
-enum TcpFlag : uint8_t { kFin = 0x01, kSyn = 0x02, kRst = 0x04, kPsh = 0x08, kAck = 0x10 };
+enum TcpFlag : uint8_t { tcp_fin = 0x01, tcp_syn = 0x02, tcp_rst = 0x04, tcp_psh = 0x08, tcp_ack = 0x10 };
 
 struct Fragment {
     uint32_t id = 0x1234;
@@ -39,7 +39,7 @@ struct PacketSpec {
     uint8_t proto = 6;  // IPPROTO_TCP
     uint16_t sport = 40000;
     uint16_t dport = 80;
-    uint8_t tcp_flags = kSyn;
+    uint8_t tcp_flags = tcp_syn;
     uint8_t ttl = 64;
     std::vector<uint8_t> ip_options;  // IPv4, padded to 4 bytes
     // IPv6 extension headers before the L4 header: (type, length in bytes, multiple of 8).

@@ -82,7 +82,7 @@ Figure figure(const std::string& name, double value, const std::string& unit, st
     return f;
 }
 
-const char* kMapNames[] = {"xvs_services", "xvs_matches", "xvs_service_info", "xvs_reals",
+const char* map_names[] = {"xvs_services", "xvs_matches", "xvs_service_info", "xvs_reals",
                            "xvs_sched_tables", "xvs_rr_position", "xvs_conns", "xvs_nat_reverse",
                            "xvs_persist", "xvs_frags", "xvs_pending_neigh", "xvs_config",
                            "xvs_iface_addrs", "xvs_stats", "xvs_service_stats", "xvs_real_stats"};
@@ -131,7 +131,7 @@ void run_control_suite(const SuiteOptions& options, std::vector<Figure>& out) {
     out.push_back(figure("memory_rss_growth", rss_mib() - rss_start, "MiB",
                          "parse + model + data plane, this process"));
     double kernel = 0;
-    for (const char* name : kMapNames) kernel += map_memlock(dp.map_fd(name));
+    for (const char* name : map_names) kernel += map_memlock(dp.map_fd(name));
     out.push_back(figure("memory_bpf_maps", kernel / (1024.0 * 1024.0), "MiB",
                          "memlock of the maps (inner wrr tables not counted)"));
 

@@ -119,8 +119,8 @@ void run_flood_suite(const SuiteOptions& options, std::vector<Figure>& out) {
     std::vector<std::vector<uint8_t>> real_of;
     for (uint32_t i = 0; i < established; ++i) {
         auto sport = uint16_t(20000 + i);
-        auto syn = run_once(dp.program_fd(), build_packet(to_vip(client, sport, test::kSyn)), cli);
-        acks.push_back(build_packet(to_vip(client, sport, test::kAck)));
+        auto syn = run_once(dp.program_fd(), build_packet(to_vip(client, sport, test::tcp_syn)), cli);
+        acks.push_back(build_packet(to_vip(client, sport, test::tcp_ack)));
         auto ack = run_once(dp.program_fd(), acks.back(), cli);
         if (syn.action != XDP_REDIRECT || ack.action != XDP_REDIRECT)
             throw std::runtime_error("flood suite: an established flow was not forwarded");
@@ -136,7 +136,7 @@ void run_flood_suite(const SuiteOptions& options, std::vector<Figure>& out) {
             frame = acks[next_active];
             next_active = (next_active + 1) % (established / 2);
         } else {
-            frame = build_packet(to_vip(flood_source(uint32_t(i)), uint16_t(1024 + (i & 15)), test::kSyn));
+            frame = build_packet(to_vip(flood_source(uint32_t(i)), uint16_t(1024 + (i & 15)), test::tcp_syn));
         }
         return frame;
     };

@@ -42,6 +42,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/errno_text.h"
 #include "common/unique_fd.h"
 #include "health/health_checker.h"
 #include "netns.h"
@@ -50,12 +51,12 @@
 namespace xvs::bench {
 namespace {
 
-constexpr uint16_t kFirstPort = 20000;
-constexpr int kPorts = 100;
+constexpr uint16_t first_port = 20000;
+constexpr int port_count = 100;
 
 double thread_cpu_s(clockid_t clock) {
     timespec ts{};
-    if (clock_gettime(clock, &ts) != 0) throw std::runtime_error(std::string("clock_gettime: ") + std::strerror(errno));
+    if (clock_gettime(clock, &ts) != 0) throw std::runtime_error(std::string("clock_gettime: ") + errno_text(errno));
     return double(ts.tv_sec) + double(ts.tv_nsec) / 1e9;
 }
 
@@ -87,43 +88,43 @@ void pin(pthread_t thread, int cpu) {
     CPU_ZERO(&set);
     CPU_SET(cpu, &set);
     if (int err = pthread_setaffinity_np(thread, sizeof set, &set); err != 0)
-        throw std::runtime_error("pinning a thread to CPU " + std::to_string(cpu) + ": " + std::strerror(err));
+        throw std::runtime_error("pinning a thread to CPU " + std::to_string(cpu) + ": " + errno_text(err));
 }
 
 // The real a check of index i reaches: 127.0.(host / 250).(host % 250 + 1),
-// port kFirstPort + i % kPorts, with host = i / kPorts.
+// port first_port + i % port_count, with host = i / port_count.
 uint32_t real_address(int i) {
-    int host = i / kPorts;
+    int host = i / port_count;
     return 0x7f000000u | uint32_t(host / 250) << 8 | uint32_t(host % 250 + 1);
 }
 
 // The inverse, from an accepted connection's local address; -1 if none.
 int real_index(const sockaddr_in& local, int reals) {
     uint32_t addr = ntohl(local.sin_addr.s_addr);
-    int port = ntohs(local.sin_port) - kFirstPort;
+    int port = ntohs(local.sin_port) - first_port;
     int high = int(addr >> 8 & 0xff), low = int(addr & 0xff);
-    if ((addr >> 16) != 0x7f00 || low < 1 || low > 250 || port < 0 || port >= kPorts) return -1;
-    int i = (high * 250 + low - 1) * kPorts + port;
+    if ((addr >> 16) != 0x7f00 || low < 1 || low > 250 || port < 0 || port >= port_count) return -1;
+    int i = (high * 250 + low - 1) * port_count + port;
     return i < reals ? i : -1;
 }
 
-// Listeners on kFirstPort.. that accept and close, on one thread, counting
+// Listeners on first_port.. that accept and close, on one thread, counting
 // the connections each real got.
 class AcceptingListeners {
    public:
     AcceptingListeners(int cpu, int reals)
         : epoll_(epoll_create1(EPOLL_CLOEXEC)), stop_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)), per_real_(size_t(reals)) {
         if (!epoll_ || !stop_) throw std::runtime_error("epoll/eventfd failed");
-        for (int i = 0; i < kPorts; ++i) {
+        for (int i = 0; i < port_count; ++i) {
             UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
             int one = 1;
             sockaddr_in a{};
             a.sin_family = AF_INET;
-            a.sin_port = htons(uint16_t(kFirstPort + i));
+            a.sin_port = htons(uint16_t(first_port + i));
             if (!fd || setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
                 bind(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || listen(fd.get(), 4096) != 0)
-                throw std::runtime_error("listener on port " + std::to_string(kFirstPort + i) + ": " +
-                                         std::strerror(errno));
+                throw std::runtime_error("listener on port " + std::to_string(first_port + i) + ": " +
+                                         errno_text(errno));
             add(fd.get());
             listeners_.push_back(std::move(fd));
         }
@@ -200,7 +201,7 @@ void measure(int reals, double seconds, int checker_cpu, std::vector<Figure>& ou
         CheckSpec spec;
         spec.type = CheckSpec::Type::connect;
         spec.address = IpAddress::v4(real_address(i));
-        spec.port = uint16_t(kFirstPort + i % kPorts);
+        spec.port = uint16_t(first_port + i % port_count);
         spec.interval_s = 0.001;  // always due: the rate is the checker's capacity
         spec.timeout_s = 5;
         checks.emplace_back(SubscriberId(i), spec);

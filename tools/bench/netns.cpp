@@ -11,6 +11,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "common/errno_text.h"
+
 namespace xvs::bench {
 
 void run_command(const std::string& command) {
@@ -58,14 +60,14 @@ std::string Netns::capture(const std::string& command) const {
 NetnsEntry::NetnsEntry(const Netns& ns) : original_(open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)) {
     UniqueFd target(open(("/run/netns/" + ns.name()).c_str(), O_RDONLY | O_CLOEXEC));
     if (!original_ || !target || setns(target.get(), CLONE_NEWNET) != 0)
-        throw std::runtime_error("entering namespace " + ns.name() + ": " + std::strerror(errno));
+        throw std::runtime_error("entering namespace " + ns.name() + ": " + errno_text(errno).c_str());
 }
 
 NetnsEntry::~NetnsEntry() {
     if (setns(original_.get(), CLONE_NEWNET) != 0) {
         // Staying in a namespace that is about to be deleted would break
         // every later suite: nothing sensible is left to do.
-        std::fprintf(stderr, "xvs-bench: leaving namespace: %s\n", std::strerror(errno));
+        std::fprintf(stderr, "xvs-bench: leaving namespace: %s\n", errno_text(errno).c_str());
         std::abort();
     }
 }

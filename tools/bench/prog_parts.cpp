@@ -10,6 +10,7 @@
 #include <string>
 
 #include "bench_parts.skel.h"
+#include "common/errno_text.h"
 #include "prog_runner.h"
 #include "support/packet_builder.h"
 #include "xvs/abi.h"
@@ -40,7 +41,7 @@ xvs_conn_key conn_key_of(uint32_t src_be, uint32_t dst_be) {
 
 void update(int fd, const void* key, const void* value, const char* what) {
     if (bpf_map_update_elem(fd, key, value, BPF_ANY) != 0)
-        throw std::runtime_error(std::string("filling ") + what + ": " + std::strerror(errno));
+        throw std::runtime_error(std::string("filling ") + what + ": " + errno_text(errno));
 }
 
 }  // namespace

@@ -10,6 +10,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "common/errno_text.h"
+
 namespace xvs::bench {
 
 Sample measure_prog(int prog_fd, int calls,
@@ -31,7 +33,7 @@ Sample measure_prog(int prog_fd, int calls,
                     .ctx_size_in = ingress_ifindex ? static_cast<uint32_t>(sizeof ctx) : 0u,
                     .repeat = 1);
         if (bpf_prog_test_run_opts(prog_fd, &opts) != 0)
-            throw std::runtime_error(std::string("BPF_PROG_TEST_RUN failed: ") + std::strerror(errno));
+            throw std::runtime_error(std::string("BPF_PROG_TEST_RUN failed: ") + errno_text(errno));
         durations.push_back(static_cast<double>(opts.duration));
         s.last_action = opts.retval;
     }
@@ -54,7 +56,7 @@ RunResult run_once(int prog_fd, const std::vector<uint8_t>& frame, uint32_t ingr
                 .data_size_out = static_cast<uint32_t>(r.frame.size()), .ctx_in = &ctx,
                 .ctx_size_in = sizeof ctx, .repeat = 1);
     if (bpf_prog_test_run_opts(prog_fd, &opts) != 0)
-        throw std::runtime_error(std::string("BPF_PROG_TEST_RUN failed: ") + std::strerror(errno));
+        throw std::runtime_error(std::string("BPF_PROG_TEST_RUN failed: ") + errno_text(errno));
     r.action = opts.retval;
     r.frame.resize(opts.data_size_out);
     return r;
@@ -65,7 +67,7 @@ void pin_to_cpu(int cpu) {
     CPU_ZERO(&set);
     CPU_SET(cpu, &set);
     if (sched_setaffinity(0, sizeof set, &set) != 0)
-        throw std::runtime_error(std::string("sched_setaffinity: ") + std::strerror(errno));
+        throw std::runtime_error(std::string("sched_setaffinity: ") + errno_text(errno));
 }
 
 }  // namespace xvs::bench

@@ -37,7 +37,7 @@ struct FloorDeleter {
     void operator()(bench_floor* s) const { bench_floor__destroy(s); }
 };
 
-const test::Mac kRealIfMac = mac("02:00:00:00:01:01");
+const test::Mac real_if_mac = mac("02:00:00:00:01:01");
 
 struct Method {
     const char* name;  // as in figure names
@@ -45,10 +45,10 @@ struct Method {
     uint16_t vport;
     uint16_t rport;
 };
-const Method kMethods[] = {{"dr", ForwardMethod::gate, 80, 80},
+const Method methods[] = {{"dr", ForwardMethod::gate, 80, 80},
                            {"tun", ForwardMethod::ipip, 81, 81},
                            {"nat", ForwardMethod::masq, 82, 8080}};
-const uint16_t kPersistPort = 443;
+const uint16_t persist_port = 443;
 
 std::string vip(bool v6) { return v6 ? "fd00::100" : "10.0.0.100"; }
 std::string real_addr(bool v6, int n) {
@@ -76,11 +76,11 @@ VirtualService service(bool v6, uint16_t vport, ForwardMethod method, uint16_t r
 Model bench_model() {
     Model m;
     for (bool v6 : {false, true}) {
-        for (const auto& meth : kMethods) {
+        for (const auto& meth : methods) {
             auto s = service(v6, meth.vport, meth.method, meth.rport);
             m.services[s.key] = s;
         }
-        auto p = service(v6, kPersistPort, ForwardMethod::gate, kPersistPort, 300);
+        auto p = service(v6, persist_port, ForwardMethod::gate, persist_port, 300);
         m.services[p.key] = p;
     }
     return m;
@@ -198,10 +198,10 @@ void run_prog_suite(const SuiteOptions& options, std::vector<Figure>& out) {
         // Floor and non-VIP traffic: the same SYN to an address that is no
         // VIP (the director's own, say); pass_vip_port: to the VIP on a port
         // no service has, which costs the full lookups.
-        PacketSpec other = client_packet(v6, 22, 0, test::kSyn);
+        PacketSpec other = client_packet(v6, 22, 0, test::tcp_syn);
         other.dst = ip(v6 ? "fd00::1" : "10.0.0.1");
         auto non_vip = build_packet(other);
-        auto vip_port = build_packet(client_packet(v6, 22, 0, test::kSyn));
+        auto vip_port = build_packet(client_packet(v6, 22, 0, test::tcp_syn));
         auto same = [&](int) -> const std::vector<uint8_t>& { return non_vip; };
         measure_prog(floor_fd, warmup, same, cli);
         Sample floor_s = measure_prog(floor_fd, calls, same, cli);
@@ -220,13 +220,13 @@ void run_prog_suite(const SuiteOptions& options, std::vector<Figure>& out) {
                                                 XDP_PASS, XVS_STAT_PASS, 1),
                                   floor_ns));
 
-        for (const auto& meth : kMethods) {
+        for (const auto& meth : methods) {
             const std::string suffix = family + "_" + meth.name;
             // New flows: every call a SYN of a 5-tuple never seen.
-            bench.measure("new warm-up", flows(v6, meth.vport, next_flow, uint32_t(calls), test::kSyn),
+            bench.measure("new warm-up", flows(v6, meth.vport, next_flow, uint32_t(calls), test::tcp_syn),
                           false, XDP_REDIRECT, XVS_STAT_NEW_CONN, 1);
             next_flow += uint32_t(calls);
-            auto fresh = flows(v6, meth.vport, next_flow, uint32_t(calls), test::kSyn);
+            auto fresh = flows(v6, meth.vport, next_flow, uint32_t(calls), test::tcp_syn);
             next_flow += uint32_t(calls);
             out.push_back(prog_figure("new_" + suffix,
                                       bench.measure("new_" + suffix, fresh, false, XDP_REDIRECT,
@@ -237,8 +237,8 @@ void run_prog_suite(const SuiteOptions& options, std::vector<Figure>& out) {
             const int established_flows = 64;
             std::vector<std::vector<uint8_t>> syns, acks;
             for (int i = 0; i < established_flows; ++i) {
-                syns.push_back(client_port_packet(v6, meth.vport, uint16_t(first_port + i), test::kSyn));
-                acks.push_back(client_port_packet(v6, meth.vport, uint16_t(first_port + i), test::kAck));
+                syns.push_back(client_port_packet(v6, meth.vport, uint16_t(first_port + i), test::tcp_syn));
+                acks.push_back(client_port_packet(v6, meth.vport, uint16_t(first_port + i), test::tcp_ack));
             }
             ProgBench(established_flows, dp, cli, rs)
                 .measure("established set-up", syns, false, XDP_REDIRECT, XVS_STAT_NEW_CONN, 1);
@@ -257,12 +257,12 @@ void run_prog_suite(const SuiteOptions& options, std::vector<Figure>& out) {
                     throw std::runtime_error("NAT flow did not forward");
                 PacketSpec r;
                 r.eth_src = parsed->dst;
-                r.eth_dst = kRealIfMac;
+                r.eth_dst = real_if_mac;
                 r.src = parsed->ip->dst;
                 r.dst = parsed->ip->src;
                 r.sport = parsed->ip->dport;
                 r.dport = parsed->ip->sport;
-                r.tcp_flags = test::kAck;
+                r.tcp_flags = test::tcp_ack;
                 replies.push_back(build_packet(r));
             }
             bench.measure("nat reply warm-up", replies, true, XDP_REDIRECT, XVS_STAT_NAT_REPLY, 1);
@@ -273,11 +273,11 @@ void run_prog_suite(const SuiteOptions& options, std::vector<Figure>& out) {
         }
         // Persistence hits: new ports of a client the template already knows.
         ProgBench(1, dp, cli, rs)
-            .measure("persist template", {client_port_packet(v6, kPersistPort, 1999, test::kSyn)},
+            .measure("persist template", {client_port_packet(v6, persist_port, 1999, test::tcp_syn)},
                      false, XDP_REDIRECT, XVS_STAT_NEW_CONN, 1);
         std::vector<std::vector<uint8_t>> persist_frames;
         for (int i = 0; i < 2 * calls; ++i)
-            persist_frames.push_back(client_port_packet(v6, kPersistPort, uint16_t(2000 + i), test::kSyn));
+            persist_frames.push_back(client_port_packet(v6, persist_port, uint16_t(2000 + i), test::tcp_syn));
         std::vector<std::vector<uint8_t>> warm(persist_frames.begin(), persist_frames.begin() + calls);
         std::vector<std::vector<uint8_t>> measured(persist_frames.begin() + calls, persist_frames.end());
         bench.measure("persist warm-up", warm, false, XDP_REDIRECT, XVS_STAT_PERSIST_HIT, 1);

@@ -30,6 +30,7 @@
 
 #include "bench_sink.skel.h"
 #include "bench_trafficgen.skel.h"
+#include "common/errno_text.h"
 #include "dataplane/xdp/xdp_dataplane.h"
 #include "model/diff.h"
 #include "netns.h"
@@ -47,8 +48,8 @@ struct GenDeleter {
     void operator()(bench_trafficgen* s) const { bench_trafficgen__destroy(s); }
 };
 
-const char* kVip = "10.0.0.100";
-const char* kReal = "10.1.0.2";
+const char* vip_address = "10.0.0.100";
+const char* real_address = "10.1.0.2";
 
 struct Topology {
     Topology() : gen("xvs-bench-gen"), dir("xvs-bench-dir"), sink("xvs-bench-sink") {
@@ -67,7 +68,7 @@ struct Topology {
         dir.ip("addr add 10.1.0.1/24 dev d1");
         sink.ip("addr add 10.1.0.2/24 dev s0");
         dir.ip("neigh add 10.0.0.2 lladdr 02:00:00:00:0a:01 dev d0 nud permanent");
-        dir.ip(std::string("neigh add ") + kReal + " lladdr 02:00:00:00:0b:02 dev d1 nud permanent");
+        dir.ip(std::string("neigh add ") + real_address + " lladdr 02:00:00:00:0b:02 dev d1 nud permanent");
         dir.exec("sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 "
                  "net.ipv4.conf.default.rp_filter=0 net.ipv4.conf.d0.rp_filter=0");
     }
@@ -91,7 +92,7 @@ uint64_t sink_count(const bench_sink& sink) {
     std::vector<uint64_t> values(size_t(cpus), 0);
     uint32_t zero = 0;
     if (bpf_map_lookup_elem(bpf_map__fd(sink.maps.received), &zero, values.data()) != 0)
-        throw std::runtime_error(std::string("reading the sink counter: ") + std::strerror(errno));
+        throw std::runtime_error(std::string("reading the sink counter: ") + errno_text(errno));
     uint64_t sum = 0;
     for (auto v : values) sum += v;
     return sum;
@@ -102,7 +103,7 @@ void attach(const Netns& ns, const char* ifname, int prog_fd) {
     int ifindex = int(if_nametoindex(ifname));
     if (!ifindex) throw std::runtime_error(std::string(ifname) + " missing in " + ns.name());
     if (int err = bpf_xdp_attach(ifindex, prog_fd, XDP_FLAGS_DRV_MODE, nullptr); err != 0)
-        throw std::runtime_error(std::string("attaching XDP to ") + ifname + ": " + std::strerror(-err));
+        throw std::runtime_error(std::string("attaching XDP to ") + ifname + ": " + errno_text(-err));
 }
 
 class Generator {
@@ -114,7 +115,7 @@ class Generator {
         s.eth_src = test::mac("02:00:00:00:0a:01");
         s.eth_dst = test::mac("02:00:00:00:0a:02");
         s.src = test::ip("10.0.0.2");
-        s.dst = test::ip(kVip);
+        s.dst = test::ip(vip_address);
         s.proto = 17;
         s.dport = 80;
         s.udp_zero_checksum = true;
@@ -138,7 +139,7 @@ class Generator {
                     .repeat = int(frames), .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = 64);
         auto start = std::chrono::steady_clock::now();
         if (bpf_prog_test_run_opts(bpf_program__fd(skel_->progs.bench_trafficgen), &opts) != 0)
-            throw std::runtime_error(std::string("generator (BPF_F_TEST_XDP_LIVE_FRAMES): ") + std::strerror(errno));
+            throw std::runtime_error(std::string("generator (BPF_F_TEST_XDP_LIVE_FRAMES): ") + errno_text(errno));
         return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     }
 
@@ -159,10 +160,10 @@ double measure_rate(Generator& gen, const bench_sink& sink, uint32_t frames, con
 
 Model rate_model(ForwardMethod method) {
     VirtualService s;
-    s.key = ServiceKey::tcp_udp(Protocol::udp, test::ip(kVip), 80);
+    s.key = ServiceKey::tcp_udp(Protocol::udp, test::ip(vip_address), 80);
     s.scheduler = "wrr";
     RealServer r;
-    r.key = RealKey{test::ip(kReal), 80};
+    r.key = RealKey{test::ip(real_address), 80};
     r.method = method;
     s.reals[r.key] = r;
     Model m;
@@ -205,7 +206,7 @@ void run_rate_suite(const SuiteOptions& options, std::vector<Figure>& out) {
     // in place while xvs runs: XDP redirects VIP frames before netfilter.
     topo.dir.exec("nft add table ip xvsbench");
     topo.dir.exec("nft 'add chain ip xvsbench pre { type nat hook prerouting priority -100; }'");
-    topo.dir.exec(std::string("nft add rule ip xvsbench pre ip daddr ") + kVip + " udp dport 80 dnat to " + kReal +
+    topo.dir.exec(std::string("nft add rule ip xvsbench pre ip daddr ") + vip_address + " udp dport 80 dnat to " + real_address +
                   ":80");
     std::unique_ptr<bench_sink, SinkDeleter> pass(bench_sink__open_and_load());
     if (!pass) throw std::runtime_error("cannot load the pass program");
@@ -224,13 +225,13 @@ void run_rate_suite(const SuiteOptions& options, std::vector<Figure>& out) {
         for (size_t k = 0; k < directors.size(); ++k) {
             auto& d = directors[(k + size_t(round)) % directors.size()];
             if (int err = bpf_xdp_attach(d0, d.prog_fd, XDP_FLAGS_DRV_MODE, nullptr); err != 0)
-                throw std::runtime_error(std::string("attaching ") + d.name + " to d0: " + std::strerror(-err));
+                throw std::runtime_error(std::string("attaching ") + d.name + " to d0: " + errno_text(-err));
             gen.send(frames / 10);  // warm-up: conntrack entries, connection table
             d.rates.push_back(measure_rate(gen, *sink, frames, d.name));
         }
     }
     if (int err = bpf_xdp_detach(d0, XDP_FLAGS_DRV_MODE, nullptr); err != 0)
-        throw std::runtime_error(std::string("detaching from d0: ") + std::strerror(-err));
+        throw std::runtime_error(std::string("detaching from d0: ") + errno_text(-err));
     if (dr->global_counters()[XVS_STAT_REDIRECT] == 0 || nat->global_counters()[XVS_STAT_REDIRECT] == 0)
         throw std::runtime_error("an xvs director redirected nothing");
 

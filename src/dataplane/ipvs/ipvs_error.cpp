@@ -3,6 +3,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/errno_text.h"
+
 namespace xvs {
 
 std::string ipvs_error_text(IpvsOperation op, int e) {
@@ -44,7 +46,7 @@ std::string ipvs_error_text(IpvsOperation op, int e) {
         case EOPNOTSUPP: return "Operation not supported with IPv6";
         case EAFNOSUPPORT: return "Operation not supported with specified address family";
         case EMSGSIZE: return "Module is wrong version";
-        default: return std::strerror(e);
+        default: return errno_text(e);
     }
 }
 

@@ -19,7 +19,7 @@ namespace xvs {
 namespace {
 
 // The mh scheduler reuses SCHED1/SCHED2; older uapi headers lack the names.
-constexpr uint32_t kSchedFlagMask =
+constexpr uint32_t sched_flag_mask =
     IP_VS_SVC_F_SCHED1 | IP_VS_SVC_F_SCHED2 | IP_VS_SVC_F_SCHED3;
 
 // IP_VS_SVC_F_SCHEDn of a listed flag (model/schedulers.h).
@@ -235,7 +235,7 @@ uint32_t encode_scheduler_flags(const std::string& scheduler, const std::vector<
 std::vector<std::string> decode_scheduler_flags(const std::string& scheduler, uint32_t flags) {
     std::vector<std::string> names;
     for (uint32_t bit : {IP_VS_SVC_F_SCHED1, IP_VS_SVC_F_SCHED2, IP_VS_SVC_F_SCHED3}) {
-        if (!(flags & bit & kSchedFlagMask)) continue;
+        if (!(flags & bit & sched_flag_mask)) continue;
         // The scheduler's own name when it has one, else the generic flag-N.
         std::string_view chosen;
         for (const auto& f : known_scheduler_flags)

@@ -22,7 +22,7 @@ namespace xvs {
 
 class AddressFilter {
    public:
-    static constexpr uint32_t kWords = 2 * XVS_ADDR_FILTER_WORDS;
+    static constexpr uint32_t word_count = 2 * XVS_ADDR_FILTER_WORDS;
 
     struct Entry {
         uint32_t set;  // XVS_ADDR_FILTER_DST or XVS_ADDR_FILTER_SRC
@@ -42,7 +42,7 @@ class AddressFilter {
 
    private:
     std::unordered_map<uint32_t, uint32_t> references_;  // set * 65536 + bit -> count
-    std::array<uint64_t, kWords> words_{};
+    std::array<uint64_t, word_count> words_{};
 };
 
 }  // namespace xvs

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "common/errno_text.h"
 #include "dataplane/dataplane.h"
 
 namespace xvs {
@@ -18,7 +19,7 @@ void ensure_bpffs_mounted(const std::string& mount_point) {
     std::error_code ec;
     std::filesystem::create_directories(mount_point, ec);
     if (mount("bpf", mount_point.c_str(), "bpf", 0, "mode=0700") != 0)
-        throw DataplaneError("mounting bpffs at " + mount_point + ": " + std::strerror(errno) +
+        throw DataplaneError("mounting bpffs at " + mount_point + ": " + errno_text(errno) +
                              " (mount it by hand: mount -t bpf bpf " + mount_point + ")");
 }
 

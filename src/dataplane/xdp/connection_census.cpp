@@ -19,10 +19,10 @@ namespace {
 
 constexpr int census_nice = 10;
 // A chunk is never followed by a shorter pause (a fast chunk still yields).
-constexpr std::chrono::microseconds kMinimumPause{100};
+constexpr std::chrono::microseconds minimum_pause{100};
 // A hash bucket that holds more than a chunk makes the batch read fail with
 // ENOSPC; the chunk grows up to this before the walk gives up.
-constexpr uint32_t kLargestChunk = 1u << 20;
+constexpr uint32_t largest_chunk = 1u << 20;
 
 enum class Walked { done, bounded, abandoned };
 
@@ -54,7 +54,7 @@ Walked walk_keys(int fd, const char* name, uint32_t capacity, Fn& fn,
         if (bpf_map_lookup_elem(fd, &next, &value) == 0) fn(next, value);  // else just evicted
         key = next;
         prev = &key;
-        if (++visited % kCensusChunk == 0 && !between_chunks()) return Walked::abandoned;
+        if (++visited % census_chunk == 0 && !between_chunks()) return Walked::abandoned;
     }
 }
 
@@ -63,7 +63,7 @@ Walked walk_keys(int fd, const char* name, uint32_t capacity, Fn& fn,
 template <typename Key, typename Value, typename Fn>
 Walked walk_table(int fd, const char* name, uint32_t capacity, Fn fn,
                   const std::function<bool()>& between_chunks) {
-    uint32_t chunk = kCensusChunk;
+    uint32_t chunk = census_chunk;
     std::vector<Key> keys(chunk);
     std::vector<Value> values(chunk);
     uint64_t cursor = 0;  // the kernel's position: a bucket index for hash maps
@@ -75,10 +75,10 @@ Walked walk_table(int fd, const char* name, uint32_t capacity, Fn fn,
                                       values.data(), &count, &opts);
         int err = rc != 0 ? errno : 0;
         if (err == ENOSPC && count == 0) {
-            if (chunk >= kLargestChunk)
+            if (chunk >= largest_chunk)
                 throw DataplaneError(std::string("reading ") + name +
                                      ": a hash bucket holds more entries than " +
-                                     std::to_string(kLargestChunk));
+                                     std::to_string(largest_chunk));
             chunk *= 2;
             keys.resize(chunk);
             values.resize(chunk);
@@ -234,7 +234,7 @@ void CensusThread::run() {
         auto chunk_began = Clock::now();
         auto pause = [&] {
             auto took = Clock::now() - chunk_began;
-            bool go = wait(std::max<std::chrono::nanoseconds>(took, kMinimumPause));
+            bool go = wait(std::max<std::chrono::nanoseconds>(took, minimum_pause));
             chunk_began = Clock::now();
             return go;
         };

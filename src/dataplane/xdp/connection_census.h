@@ -3,7 +3,7 @@
 // many connections the tables hold.
 //
 // One census walks xvs_conns, xvs_persist and xvs_nat_reverse in chunks of
-// kCensusChunk entries (bpf_map_lookup_batch; one key at a time where the
+// census_chunk entries (bpf_map_lookup_batch; one key at a time where the
 // kernel has no batch reads for a map) and counts, per real as the program
 // names it (real id, generation), what the connection listing would show:
 // a live TCP ESTABLISHED entry is active, any other live entry inactive, a
@@ -40,8 +40,8 @@
 
 namespace xvs {
 
-inline constexpr uint32_t kCensusChunk = 4096;
-inline constexpr std::chrono::milliseconds kCensusInterval{2000};
+inline constexpr uint32_t census_chunk = 4096;
+inline constexpr std::chrono::milliseconds census_interval_default{2000};
 
 struct RealConnections {
     uint32_t active = 0;

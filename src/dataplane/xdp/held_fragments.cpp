@@ -153,7 +153,7 @@ FragmentReplayer::~FragmentReplayer() {
 void FragmentReplayer::run() {
     for (;;) {
         epoll_event events[2];
-        int n = epoll_wait(epoll_.get(), events, 2, int(kFragmentSweep.count()));
+        int n = epoll_wait(epoll_.get(), events, 2, int(fragment_sweep.count()));
         if (n < 0 && errno != EINTR) {
             std::cerr << "xvs: fragment replay thread: epoll: " << errno_text(errno) << "\n";
             return;

@@ -17,7 +17,7 @@
 //
 // FragmentReplayer does all three on a thread of its own, so the daemon's
 // event loop never waits for it: woken by the ring buffer, and every
-// kFragmentSweep to expire and to make up for notifications a full ring lost.
+// fragment_sweep to expire and to make up for notifications a full ring lost.
 // Replay uses the current thread's network namespace (the daemon's).
 #pragma once
 
@@ -67,7 +67,7 @@ class HeldFragments {
     int frags_fd_, program_fd_, expire_fd_;
 };
 
-inline constexpr std::chrono::milliseconds kFragmentSweep{250};
+inline constexpr std::chrono::milliseconds fragment_sweep{250};
 
 class FragmentReplayer {
    public:

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <string>
 
+#include "common/errno_text.h"
 #include "common/unique_fd.h"
 #include "dataplane/dataplane.h"
 
@@ -19,11 +20,11 @@ namespace xvs {
 std::array<uint8_t, 6> interface_mac(int ifindex) {
     ifreq req{};
     if (!if_indextoname(static_cast<unsigned>(ifindex), req.ifr_name))
-        throw DataplaneError("interface " + std::to_string(ifindex) + ": " + std::strerror(errno));
+        throw DataplaneError("interface " + std::to_string(ifindex) + ": " + errno_text(errno));
     const std::string name = req.ifr_name;
     UniqueFd sock(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
     if (!sock || ioctl(sock.get(), SIOCGIFHWADDR, &req) != 0)
-        throw DataplaneError(name + ": reading its MAC address: " + std::strerror(errno));
+        throw DataplaneError(name + ": reading its MAC address: " + errno_text(errno));
     if (req.ifr_hwaddr.sa_family != ARPHRD_ETHER && req.ifr_hwaddr.sa_family != ARPHRD_LOOPBACK)
         throw DataplaneError(name + ": not an Ethernet interface (link type " +
                              std::to_string(req.ifr_hwaddr.sa_family) +

@@ -8,17 +8,16 @@
 #include <iostream>
 #include <map>
 
+#include "common/errno_text.h"
 #include "dataplane/dataplane.h"
 
 namespace xvs {
 
 namespace {
 
-std::string errno_text() { return std::strerror(errno); }
-
 // The kernel's ENOTSUPP (no batch operations for this map type); the libc
 // headers do not define it.
-constexpr int kKernelEnotsupp = 524;
+constexpr int kernel_enotsupp = 524;
 
 }  // namespace
 
@@ -32,7 +31,7 @@ uint32_t MapTransaction::value_size(int map_fd) {
     bpf_map_info info{};
     uint32_t len = sizeof info;
     if (bpf_obj_get_info_by_fd(map_fd, &info, &len) != 0)
-        throw DataplaneError("reading BPF map info: " + errno_text());
+        throw DataplaneError("reading BPF map info: " + errno_text(errno));
     value_sizes_.emplace(map_fd, info.value_size);
     return info.value_size;
 }
@@ -49,7 +48,7 @@ void MapTransaction::update(int map_fd, std::span<const uint8_t> key,
     // The caller's value has the map's value size: no need to ask the kernel.
     Undo u{map_fd, {key.begin(), key.end()}, read(map_fd, key, value.size())};
     if (bpf_map_update_elem(map_fd, key.data(), value.data(), BPF_ANY) != 0)
-        throw DataplaneError("writing " + what + ": " + errno_text());
+        throw DataplaneError("writing " + what + ": " + errno_text(errno));
     undo_.push_back(std::move(u));
 }
 
@@ -58,7 +57,7 @@ void MapTransaction::replace(int map_fd, std::span<const uint8_t> key,
                              const std::string& what) {
     Undo u{map_fd, {key.begin(), key.end()}, std::vector<uint8_t>(old_value.begin(), old_value.end())};
     if (bpf_map_update_elem(map_fd, key.data(), value.data(), BPF_ANY) != 0)
-        throw DataplaneError("writing " + what + ": " + errno_text());
+        throw DataplaneError("writing " + what + ": " + errno_text(errno));
     undo_.push_back(std::move(u));
 }
 
@@ -66,7 +65,7 @@ void MapTransaction::erase(int map_fd, std::span<const uint8_t> key, const std::
     auto old = read(map_fd, key, value_size(map_fd));
     if (!old) return;
     if (bpf_map_delete_elem(map_fd, key.data()) != 0)
-        throw DataplaneError("deleting " + what + ": " + errno_text());
+        throw DataplaneError("deleting " + what + ": " + errno_text(errno));
     undo_.push_back(Undo{map_fd, {key.begin(), key.end()}, std::move(old)});
 }
 
@@ -91,7 +90,7 @@ void MapTransaction::flush_inner() {
             if (bpf_map_lookup_elem(outer_fd, &s->key, &old_id) == 0) {
                 u.old_inner.reset(bpf_map_get_fd_by_id(old_id));
                 if (!u.old_inner)
-                    throw DataplaneError("opening the previous " + s->what + ": " + errno_text());
+                    throw DataplaneError("opening the previous " + s->what + ": " + errno_text(errno));
                 u.old_value = std::vector<uint8_t>{};  // marks "had one"
             }
             undo_.push_back(std::move(u));
@@ -101,12 +100,12 @@ void MapTransaction::flush_inner() {
         uint32_t count = static_cast<uint32_t>(keys.size());
         if (bpf_map_update_batch(outer_fd, keys.data(), fds.data(), &count, nullptr) != 0) {
             // Kernels without batch support for this map type: one by one.
-            if (errno != EINVAL && errno != kKernelEnotsupp && errno != EOPNOTSUPP)
+            if (errno != EINVAL && errno != kernel_enotsupp && errno != EOPNOTSUPP)
                 throw DataplaneError("writing " + slots[std::min<size_t>(count, slots.size() - 1)]->what +
-                                     ": " + errno_text());
+                                     ": " + errno_text(errno));
             for (size_t i = count; i < slots.size(); ++i)
                 if (bpf_map_update_elem(outer_fd, &keys[i], &fds[i], BPF_ANY) != 0)
-                    throw DataplaneError("writing " + slots[i]->what + ": " + errno_text());
+                    throw DataplaneError("writing " + slots[i]->what + ": " + errno_text(errno));
         }
     }
     // The outer maps hold their own references now.
@@ -142,11 +141,11 @@ void MapTransaction::restore_inner_run(size_t first, size_t last) noexcept {
         bpf_map_update_batch(outer_fd, keys.data(), fds.data(), &count, nullptr) != 0) {
         for (size_t i = count; i < keys.size(); ++i)
             if (bpf_map_update_elem(outer_fd, &keys[i], &fds[i], BPF_ANY) != 0)
-                std::cerr << "xvs: rolling back a scheduling table failed: " << errno_text() << "\n";
+                std::cerr << "xvs: rolling back a scheduling table failed: " << errno_text(errno) << "\n";
     }
     for (uint32_t key : to_delete)
         if (bpf_map_delete_elem(outer_fd, &key) != 0 && errno != ENOENT)
-            std::cerr << "xvs: rolling back a scheduling table failed: " << errno_text() << "\n";
+            std::cerr << "xvs: rolling back a scheduling table failed: " << errno_text(errno) << "\n";
 }
 
 void MapTransaction::rollback() noexcept {
@@ -166,7 +165,7 @@ void MapTransaction::rollback() noexcept {
                      ? bpf_map_update_elem(u.map_fd, u.key.data(), u.old_value->data(), BPF_ANY)
                      : bpf_map_delete_elem(u.map_fd, u.key.data());
         if (rc != 0 && errno != ENOENT)
-            std::cerr << "xvs: rolling back a BPF map write failed: " << errno_text() << "\n";
+            std::cerr << "xvs: rolling back a BPF map write failed: " << errno_text(errno) << "\n";
         --i;
     }
     undo_.clear();

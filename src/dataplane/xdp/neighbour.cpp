@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 
+#include "common/errno_text.h"
 #include "dataplane/dataplane.h"
 #include "common/unique_fd.h"
 
@@ -26,7 +27,7 @@ void request_neighbour_resolution(const IpAddress& next_hop, uint32_t ifindex) {
                               ": " + why);
     };
     UniqueFd sock(socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
-    if (!sock) throw fail(std::string("netlink socket: ") + std::strerror(errno));
+    if (!sock) throw fail(std::string("netlink socket: ") + errno_text(errno));
 
     struct {
         nlmsghdr nh;
@@ -51,21 +52,21 @@ void request_neighbour_resolution(const IpAddress& next_hop, uint32_t ifindex) {
     kernel.nl_family = AF_NETLINK;
     if (sendto(sock.get(), &req, req.nh.nlmsg_len, 0, reinterpret_cast<sockaddr*>(&kernel),
                sizeof kernel) < 0)
-        throw fail(std::string("netlink send: ") + std::strerror(errno));
+        throw fail(std::string("netlink send: ") + errno_text(errno));
     char buf[1024];
     ssize_t n = recv(sock.get(), buf, sizeof buf, 0);
-    if (n < 0) throw fail(std::string("netlink receive: ") + std::strerror(errno));
+    if (n < 0) throw fail(std::string("netlink receive: ") + errno_text(errno));
     auto* reply = reinterpret_cast<nlmsghdr*>(buf);
     if (!NLMSG_OK(reply, static_cast<unsigned>(n)) || reply->nlmsg_type != NLMSG_ERROR)
         throw fail("unexpected netlink reply");
     int err = reinterpret_cast<nlmsgerr*>(NLMSG_DATA(reply))->error;
-    if (err != 0) throw fail(std::strerror(-err));
+    if (err != 0) throw fail(errno_text(-err));
 }
 
 std::map<uint32_t, xvs_iface_addr> interface_addresses() {
     ifaddrs* raw = nullptr;
     if (getifaddrs(&raw) != 0)
-        throw DataplaneError(std::string("listing interface addresses: ") + std::strerror(errno));
+        throw DataplaneError(std::string("listing interface addresses: ") + errno_text(errno));
     std::unique_ptr<ifaddrs, decltype(&freeifaddrs)> list(raw, freeifaddrs);
     std::map<uint32_t, xvs_iface_addr> out;
     for (ifaddrs* a = raw; a; a = a->ifa_next) {

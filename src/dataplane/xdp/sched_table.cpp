@@ -50,7 +50,7 @@ std::vector<uint32_t> build_sched_table(const VirtualService& svc,
         case XVS_SCHED_WRR: indices = wrr_schedule(weights, XVS_SCHED_TABLE_MAX).order; break;
         case XVS_SCHED_SH:
         case XVS_SCHED_DH: indices = hash_buckets(weights); break;
-        case XVS_SCHED_MH: indices = maglev_table(backends, kMaglevDefaultSize); break;
+        case XVS_SCHED_MH: indices = maglev_table(backends, maglev_default_size); break;
     }
     std::vector<uint32_t> table;
     table.reserve(indices.size());

@@ -4,7 +4,7 @@
 // rr / wrr: IPVS's order (sched/wrr.h), walked with a per-CPU position.
 // sh / dh:  XVS_HASH_BUCKETS buckets filled like IPVS's sh/dh: the reals in
 //           list order, each repeated `weight` times, cycling.
-// mh:       the Maglev table (sched/maglev.h), kMaglevDefaultSize slots.
+// mh:       the Maglev table (sched/maglev.h), maglev_default_size slots.
 // Reals with weight 0 never appear; no real with weight > 0 gives an empty table.
 #pragma once
 

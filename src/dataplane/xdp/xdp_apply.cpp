@@ -563,7 +563,7 @@ void XdpDataplane::apply(const ModelDiff& change) {
         if (!filter_synced_) {
             // Pinned words may hold bits of what a previous daemon served.
             lost_words.clear();
-            for (uint32_t i = 0; i < AddressFilter::kWords; ++i) lost_words.insert(i);
+            for (uint32_t i = 0; i < AddressFilter::word_count; ++i) lost_words.insert(i);
         }
         write_filter_words(c.maps, lost_words);
         c.ids.set(filter_synced_, true);

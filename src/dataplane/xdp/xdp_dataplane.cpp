@@ -33,9 +33,9 @@ XdpDataplane::XdpDataplane(XdpOptions options)
     : options_(std::move(options)), interfaces_(options_.interfaces, to_string(options_.mode)) {
     if (options_.instance.empty() || options_.instance.find('/') != std::string::npos)
         throw DataplaneError("invalid instance name '" + options_.instance + "'");
-    if (options_.max_reals == 0 || options_.max_reals > kXdpMaxRealsLimit)
+    if (options_.max_reals == 0 || options_.max_reals > xdp_max_reals_limit)
         throw DataplaneError("max reals " + std::to_string(options_.max_reals) +
-                             " is out of range (1 to " + std::to_string(kXdpMaxRealsLimit) + ")");
+                             " is out of range (1 to " + std::to_string(xdp_max_reals_limit) + ")");
     pin_dir_ = options_.pin_root + "/" + options_.instance;
     int cpus = libbpf_num_possible_cpus();
     if (cpus <= 0) throw DataplaneError("counting possible CPUs: " + errno_text(cpus));

@@ -92,11 +92,11 @@ struct XdpOptions {
     // census_interval (CensusThread, connection_census.h); xvsd sets it.
     // Off, only census_now() counts them.
     bool count_connections = false;
-    std::chrono::milliseconds census_interval = kCensusInterval;
+    std::chrono::milliseconds census_interval = census_interval_default;
 };
 
 // The largest max_reals accepted (ids are u32; this bounds kernel memory).
-inline constexpr uint32_t kXdpMaxRealsLimit = 1u << 24;
+inline constexpr uint32_t xdp_max_reals_limit = 1u << 24;
 
 const char* to_string(XdpOptions::Mode mode);
 

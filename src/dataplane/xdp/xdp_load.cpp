@@ -38,20 +38,20 @@ ForwardMethod forward_method_from(uint8_t method) {
     }
 }
 
-constexpr const char* kProgramName = "xvs_xdp_main";
+constexpr const char* program_name = "xvs_xdp_main";
 
 // Walks entries 0..size-1 of an array map, calling fn(index, value); batch
 // reads where the kernel has them (a restart reads the whole real table).
 template <typename Value, typename Fn>
 void for_each_array_entry(int map_fd, uint32_t size, Fn&& fn) {
-    constexpr uint32_t kChunk = 4096;
-    std::vector<uint32_t> keys(kChunk);
-    std::vector<Value> values(kChunk);
+    constexpr uint32_t chunk = 4096;
+    std::vector<uint32_t> keys(chunk);
+    std::vector<Value> values(chunk);
     uint32_t cursor = 0;
     bool first = true;
     uint32_t done = 0;
     while (done < size) {
-        uint32_t count = kChunk;
+        uint32_t count = chunk;
         int rc = bpf_map_lookup_batch(map_fd, first ? nullptr : &cursor, &cursor, keys.data(),
                                       values.data(), &count, nullptr);
         if (rc != 0 && errno != ENOENT) {
@@ -384,7 +384,7 @@ InterfaceNote XdpDataplane::attach(const std::string& interface) {
         if (!existing || bpf_obj_get_info_by_fd(existing.get(), &info, &len) != 0)
             throw DataplaneError(interface + ": inspecting the attached XDP program failed: " +
                                  errno_text(errno));
-        if (std::string(info.name) != kProgramName)
+        if (std::string(info.name) != program_name)
             throw DataplaneError(interface + ": another XDP program (" + info.name + ", id " +
                                  std::to_string(query.prog_id) +
                                  ") is attached; remove it first (ip link set dev " + interface +

@@ -1,5 +1,5 @@
 // Helpers that more than one part of XdpDataplane needs to read and write
-// its BPF maps: errno text, address conversion, hash-map walks, pinnability,
+// its BPF maps: address conversion, hash-map walks, pinnability,
 // the program's clock.
 #pragma once
 
@@ -13,12 +13,11 @@
 #include <cstring>
 #include <string>
 
+#include "common/errno_text.h"
 #include "model/address.h"
 #include "xvs/abi.h"
 
 namespace xvs {
-
-inline std::string errno_text(int err) { return std::strerror(err < 0 ? -err : err); }
 
 inline IpAddress address_from(const __u32 in[4], uint8_t family) {
     IpAddress a;
