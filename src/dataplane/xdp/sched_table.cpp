@@ -39,18 +39,22 @@ std::vector<uint32_t> hash_buckets(const std::vector<uint32_t>& weights) {
 std::vector<uint32_t> build_sched_table(const VirtualService& svc,
                                         const std::vector<uint32_t>& real_ids) {
     std::vector<uint32_t> weights;
-    std::vector<MaglevBackend> backends;
-    for (const auto& [key, real] : svc.reals) {
-        weights.push_back(real.weight);
-        backends.push_back(MaglevBackend{key.to_string(), real.weight});
-    }
+    weights.reserve(svc.reals.size());
+    for (const auto& [key, real] : svc.reals) weights.push_back(real.weight);
     std::vector<uint32_t> indices;
     switch (xdp_scheduler(svc.scheduler).value_or(XVS_SCHED_WRR)) {
         case XVS_SCHED_RR: indices = rr_schedule(weights).order; break;
         case XVS_SCHED_WRR: indices = wrr_schedule(weights, XVS_SCHED_TABLE_MAX).order; break;
         case XVS_SCHED_SH:
         case XVS_SCHED_DH: indices = hash_buckets(weights); break;
-        case XVS_SCHED_MH: indices = maglev_table(backends, maglev_default_size); break;
+        case XVS_SCHED_MH: {
+            // Maglev places reals by their names; only it needs them.
+            std::vector<MaglevBackend> backends;
+            backends.reserve(svc.reals.size());
+            for (const auto& [key, real] : svc.reals) backends.push_back(MaglevBackend{key.to_string(), real.weight});
+            indices = maglev_table(backends, maglev_default_size);
+            break;
+        }
     }
     std::vector<uint32_t> table;
     table.reserve(indices.size());

@@ -392,6 +392,30 @@ void XdpDataplane::update_service(Change& c, const VirtualService& before,
     if (table_changed) write_sched_table(c.maps, id, after);
 }
 
+void XdpDataplane::update_reals(Change& c, const VirtualService& after, const ModelDiff& part) {
+    // Settings unchanged: only the reals the change lists are written (a
+    // health result's common case), then the table when the set or a weight moved.
+    uint32_t id = service_ids_.at(after.key);
+    bool table_changed = false;
+    for (const auto& r : part.removed_reals) {
+        auto ref = RealRefKey{after.key, r.real.key};
+        free_real(c, real_ids_.at(ref));
+        c.ids.erase(real_ids_, ref);
+        table_changed = true;
+    }
+    for (const auto& r : part.added_reals) {
+        add_real(c, after, id, after.reals.at(r.real.key));
+        table_changed = true;
+    }
+    for (const auto& r : part.changed_reals) {
+        const RealServer& real = after.reals.at(r.after.key);
+        uint32_t rid = real_ids_.at({after.key, r.after.key});
+        write_real(c.maps, rid, id, real, real_generation_.at(rid));
+        if (r.before.weight != r.after.weight) table_changed = true;
+    }
+    if (table_changed) write_sched_table(c.maps, id, after);
+}
+
 void XdpDataplane::remove_service(Change& c, const VirtualService& svc) {
     uint32_t id = service_ids_.at(svc.key);
     erase_service_keys(c.maps, id, svc);
@@ -445,6 +469,11 @@ void XdpDataplane::remove_adopted_leftovers(Change& c, const Model& next) {
 
 namespace {
 
+// A change that touches a service's reals only, not its settings.
+bool reals_only(const ModelDiff& part) {
+    return part.added_services.empty() && part.removed_services.empty() && part.changed_services.empty();
+}
+
 // Whether two versions of a service give the same address filter entries
 // (AddressFilter::entries_of()): a weight change, the common case, does.
 bool same_filter_entries(const VirtualService& a, const VirtualService& b) {
@@ -477,12 +506,14 @@ void XdpDataplane::apply(const ModelDiff& change) {
     // removes what the previous daemon left that it does not list.
     std::set<ServiceKey> touched;
     Model next;
-    for (auto& [key, part] : split_by_service(change)) {
+    std::map<ServiceKey, ModelDiff> parts = split_by_service(change);
+    for (auto& [key, part] : parts) {
         touched.insert(key);
         auto before = programmed_.services.find(key);
         auto after = service_after(before == programmed_.services.end() ? nullptr : &before->second, part);
         if (after) next.services.emplace(key, std::move(*after));
     }
+    const bool adopting = !adopted_services_.empty() || !adopted_reals_.empty();
     std::vector<std::string> problems;
     size_t reals = programmed_reals_;
     size_t services = programmed_.services.size();
@@ -525,6 +556,19 @@ void XdpDataplane::apply(const ModelDiff& change) {
             auto before = programmed_.services.find(key);
             auto after = next.services.find(key);
             bool was = before != programmed_.services.end(), is = after != next.services.end();
+            if (was && is && !adopting && reals_only(parts.at(key))) {
+                // Only the reals the change lists can move the filter.
+                for (const auto& r : parts.at(key).removed_reals)
+                    if (r.real.method == ForwardMethod::masq) filter_lost.push_back({XVS_ADDR_FILTER_SRC, r.real.key.address});
+                for (const auto& r : parts.at(key).added_reals)
+                    if (r.real.method == ForwardMethod::masq) filter_gained.push_back({XVS_ADDR_FILTER_SRC, r.real.key.address});
+                for (const auto& r : parts.at(key).changed_reals) {
+                    bool was_masq = r.before.method == ForwardMethod::masq, is_masq = r.after.method == ForwardMethod::masq;
+                    if (was_masq && !is_masq) filter_lost.push_back({XVS_ADDR_FILTER_SRC, r.before.key.address});
+                    if (is_masq && !was_masq) filter_gained.push_back({XVS_ADDR_FILTER_SRC, r.after.key.address});
+                }
+                continue;
+            }
             if (was && is && same_filter_entries(before->second, after->second)) continue;
             if (was) add_entries(filter_lost, before->second);
             if (is) add_entries(filter_gained, after->second);
@@ -533,7 +577,7 @@ void XdpDataplane::apply(const ModelDiff& change) {
         c.ids.on_rollback([this, filter_gained] { address_filter_.remove(filter_gained); });
         write_filter_words(c.maps, gained_words);
 
-        if (!adopted_services_.empty() || !adopted_reals_.empty()) remove_adopted_leftovers(c, next);
+        if (adopting) remove_adopted_leftovers(c, next);
         // Removals first: a lookup key they free may be taken by a service
         // added in this same apply.
         for (const auto& key : touched) {
@@ -547,6 +591,8 @@ void XdpDataplane::apply(const ModelDiff& change) {
             auto before = programmed_.services.find(key);
             if (before == programmed_.services.end())
                 add_service(c, after->second);
+            else if (!adopting && reals_only(parts.at(key)))
+                update_reals(c, after->second, parts.at(key));
             else if (!(before->second == after->second))
                 update_service(c, before->second, after->second);
         }

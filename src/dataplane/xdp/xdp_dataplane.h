@@ -209,6 +209,8 @@ class XdpDataplane : public Dataplane {
     std::string real_capacity_problem(size_t reals) const;
     void add_service(Change& c, const VirtualService& svc);
     void update_service(Change& c, const VirtualService& before, const VirtualService& after);
+    // `part`: a change of `after`'s reals only (its settings unchanged).
+    void update_reals(Change& c, const VirtualService& after, const ModelDiff& part);
     void remove_service(Change& c, const VirtualService& svc);
     void remove_adopted_leftovers(Change& c, const Model& next);
     void write_service_info(MapTransaction& tx, uint32_t id, const VirtualService& svc);
