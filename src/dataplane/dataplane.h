@@ -81,7 +81,9 @@ class Dataplane {
     // is implemented) and that the model fits; returns one message per problem.
     virtual std::vector<std::string> unsupported(const Model& model) const = 0;
     // The problems of one service alone (what keeps this plane from serving
-    // it whatever else it serves). SplitDataplane places services by it.
+    // it whatever else it serves). SplitDataplane places services by it, and
+    // does not ask again when only weights change: the answer must not
+    // depend on the reals' weights.
     virtual std::vector<std::string> service_problems(const VirtualService& service) const {
         Model alone;
         alone.services.emplace(service.key, service);
