@@ -36,8 +36,11 @@ std::string describe_virtual(const ServiceKey& service) {
 }
 
 CheckSpec make_check_spec(const VirtualConfig& virt, const RealConfig& real) {
+    return make_check_spec(virt, real, effective_real_key(virt, real));
+}
+
+CheckSpec make_check_spec(const VirtualConfig& virt, const RealConfig& real, const RealKey& effective) {
     const HealthCheckConfig& c = virt.check;
-    RealKey effective = effective_real_key(virt, real);
     CheckSpec spec;
     spec.type = spec_type(c.type);
     spec.connect_then_negotiate_every = c.combined_connects;
@@ -74,7 +77,8 @@ std::map<std::pair<ServiceKey, RealKey>, CheckSpec> plan_health_checks(const Con
         if (virt.check.type == CheckType::on || virt.check.type == CheckType::off) continue;
         for (const auto& real : virt.reals) {
             try {
-                plan[{virt.key, effective_real_key(virt, real)}] = make_check_spec(virt, real);
+                RealKey effective = effective_real_key(virt, real);
+                plan[{virt.key, effective}] = make_check_spec(virt, real, effective);
             } catch (const std::invalid_argument& e) {
                 errors.push_back(config.source + ":" + std::to_string(real.line) + ": " + e.what());
                 // One message per virtual is enough when the cause is the virtual's.

@@ -65,6 +65,8 @@ std::string describe_virtual(const ServiceKey& service);
 // The check of one real of one virtual. Throws std::invalid_argument when the
 // checker cannot run it (validate_check_spec()).
 CheckSpec make_check_spec(const VirtualConfig& virt, const RealConfig& real);
+// The same with the real's effective key already known (plan_health_checks()).
+CheckSpec make_check_spec(const VirtualConfig& virt, const RealConfig& real, const RealKey& effective);
 
 // Every check the configuration asks for, keyed by (virtual, effective real).
 // Throws ConfigError ("FILE:LINE: ...", every refused real) as described above.

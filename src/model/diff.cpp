@@ -87,6 +87,19 @@ ModelDiff diff(const Model& before, const Model& after) {
     return out;
 }
 
+bool only_weights_change(const ModelDiff& change) {
+    if (!change.added_services.empty() || !change.removed_services.empty() ||
+        !change.changed_services.empty() || !change.added_reals.empty() || !change.removed_reals.empty())
+        return false;
+    for (const auto& r : change.changed_reals) {
+        RealServer same = r.after;
+        same.weight = r.before.weight;
+        same.configured_weight = r.before.configured_weight;
+        if (!(same == r.before)) return false;
+    }
+    return true;
+}
+
 ModelDiff inverse(const ModelDiff& change) {
     ModelDiff out;
     out.added_services = change.removed_services;

@@ -65,6 +65,11 @@ ModelDiff diff(const Model& before, const Model& after);
 // absent on that side. Appends to `out`; costs O(reals of the service).
 void diff_service(const VirtualService* before, const VirtualService* after, ModelDiff& out);
 
+// Whether `change` changes reals' weights (effective or configured) and
+// nothing else, as a health result with quiescent=yes does: what can serve
+// a service does not move.
+bool only_weights_change(const ModelDiff& change);
+
 // The change that undoes `change` (applied after it).
 ModelDiff inverse(const ModelDiff& change);
 

@@ -165,3 +165,20 @@ TEST_CASE("diff_service gives the part of diff() about one service") {
     diff_service(nullptr, nullptr, none);
     CHECK(none.empty());
 }
+
+TEST_CASE("only_weights_change tells a weight change from anything else") {
+    Model before = model_of(base);
+    Model heavier = model_of(
+        "virtual=10.0.0.1:80\n\treal=10.0.0.2 gate 4\n\treal=10.0.0.3 gate 2\n"
+        "virtual=10.0.0.1:443\n\treal=10.0.0.2 gate 1\n");
+    CHECK(only_weights_change(diff(before, heavier)));
+    CHECK(only_weights_change(ModelDiff{}));
+    Model masq = model_of(
+        "virtual=10.0.0.1:80\n\treal=10.0.0.2 masq 1\n\treal=10.0.0.3 gate 2\n"
+        "virtual=10.0.0.1:443\n\treal=10.0.0.2 gate 1\n");
+    CHECK_FALSE(only_weights_change(diff(before, masq)));
+    Model fewer = model_of("virtual=10.0.0.1:80\n\treal=10.0.0.2 gate 1\n"
+                           "virtual=10.0.0.1:443\n\treal=10.0.0.2 gate 1\n");
+    CHECK_FALSE(only_weights_change(diff(before, fewer)));
+    CHECK_FALSE(only_weights_change(diff(before, Model{})));
+}

@@ -14,19 +14,6 @@ std::string join(const std::vector<std::string>& items) {
     return out;
 }
 
-// A change of reals' weights only, nothing a plane's verdict depends on.
-bool weights_only(const ModelDiff& part) {
-    if (!part.added_services.empty() || !part.removed_services.empty() || !part.changed_services.empty() ||
-        !part.added_reals.empty() || !part.removed_reals.empty())
-        return false;
-    for (const auto& r : part.changed_reals) {
-        RealServer same = r.after;
-        same.weight = r.before.weight;
-        if (!(same == r.before)) return false;
-    }
-    return true;
-}
-
 }  // namespace
 
 SplitDataplane::SplitDataplane(std::unique_ptr<Dataplane> fast,
@@ -76,7 +63,7 @@ void SplitDataplane::apply(const ModelDiff& change) {
     std::vector<std::string> notes;
     for (auto& [key, part] : split_by_service(change)) {
         auto found = placement_.find(key);
-        if (found != placement_.end() && weights_only(part)) {
+        if (found != placement_.end() && only_weights_change(part)) {
             // The verdict does not depend on weights (service_problems()):
             // the health result's common case goes through as it is.
             part_of(found->second).append(std::move(part));

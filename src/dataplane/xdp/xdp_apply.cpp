@@ -521,7 +521,8 @@ void XdpDataplane::apply(const ModelDiff& change) {
         auto after = next.services.find(key);
         auto before = programmed_.services.find(key);
         if (after != next.services.end()) {
-            add_service_problems(after->second, problems);
+            // A weight moves nothing add_service_problems() looks at.
+            if (adopting || !only_weights_change(parts.at(key))) add_service_problems(after->second, problems);
             reals += after->second.reals.size();
             ++services;
         }
