@@ -130,7 +130,15 @@ std::vector<std::pair<SubscriberId, CheckSpec>> HealthBridge::set_plan(
     entries_ = std::move(entries);
     ids_ = std::move(ids);
     view_ = {};
-    for (const auto& [id, e] : entries_) note(e, nullptr);
+    maintenance_index_.clear();
+    std::set<SubscriberId> maintained;
+    for (const auto& [id, e] : entries_) {
+        note(e, nullptr);
+        for (auto& name : maintenance_file_names(e.checked.real.address, e.checked.real.port, ""))
+            maintenance_index_[std::move(name)].push_back(id);
+        if (e.in_maintenance) maintained.insert(id);
+    }
+    maintained_ = std::move(maintained);
     return checks;
 }
 
@@ -188,19 +196,32 @@ std::vector<std::string> HealthBridge::apply(const std::vector<StateChange>& cha
 
 std::vector<std::string> HealthBridge::poll_maintenance(const std::string& dir,
                                                         std::set<ServiceKey>* touched) {
+    // One read of the directory; only the reals its files name, and those
+    // in maintenance until now, are looked at.
+    std::set<SubscriberId> now;
+    for (const auto& file : maintenance_files(dir)) {
+        auto named = maintenance_index_.find(file);
+        if (named != maintenance_index_.end()) now.insert(named->second.begin(), named->second.end());
+    }
     std::vector<std::string> lines;
-    for (auto& [id, e] : entries_) {
-        bool now = in_maintenance(dir, e.checked.real.address, e.checked.real.port, "");
-        if (now == e.in_maintenance) continue;
+    auto flip = [&](SubscriberId id, bool in) {
+        auto it = entries_.find(id);
+        if (it == entries_.end()) return;
+        Entry& e = it->second;
+        if (e.in_maintenance == in) return;
         std::string before = state_name(e);
-        e.in_maintenance = now;
+        e.in_maintenance = in;
         note(e, touched);
         std::string after = state_name(e);
-        std::string why = now ? "maintenance file in " + dir : "maintenance ended; " + e.reason;
-        lines.push_back(describe_virtual(e.checked.service) + ": real " +
-                        e.checked.real.to_string() + " " + before + " -> " + after + " (" + why +
-                        ")");
-    }
+        std::string why = in ? "maintenance file in " + dir : "maintenance ended; " + e.reason;
+        lines.push_back(describe_virtual(e.checked.service) + ": real " + e.checked.real.to_string() + " " +
+                        before + " -> " + after + " (" + why + ")");
+    };
+    // In id order, as before: one walk over both sets.
+    std::set<SubscriberId> all = maintained_;
+    all.insert(now.begin(), now.end());
+    for (SubscriberId id : all) flip(id, now.count(id) != 0);
+    maintained_ = std::move(now);
     return lines;
 }
 

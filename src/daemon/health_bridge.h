@@ -28,7 +28,8 @@
 //    A real found with weight 0 (quiescent) or not found stays unknown.
 //  - apply(changes) records the checker's results; poll_maintenance() looks
 //    for ldirectord's maintenancedir files (by address and port; names are
-//    not reverse-resolved, that would block the control loop). A real is down
+//    not reverse-resolved, that would block the control loop), reading the
+//    directory once and looking only at the reals its files name. A real is down
 //    in view() when it is unknown, checked down, or in maintenance.
 //  - Both return one log line per real whose effective state changed:
 //    "TCP 192.168.239.250:80: real 192.168.239.129:80 up -> down (receive did not match)",
@@ -116,6 +117,10 @@ class HealthBridge {
     std::map<std::pair<ServiceKey, RealKey>, SubscriberId> ids_;
     SubscriberId next_id_ = 1;
     HealthView view_;
+    // Maintenance file name -> the checked reals it names; and who is in
+    // maintenance now: a poll looks at the directory's files, not at every real.
+    std::map<std::string, std::vector<SubscriberId>> maintenance_index_;
+    std::set<SubscriberId> maintained_;
 };
 
 }  // namespace xvs

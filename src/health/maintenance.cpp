@@ -1,6 +1,9 @@
 #include "health/maintenance.h"
 
+#include <dirent.h>
 #include <sys/stat.h>
+
+#include <memory>
 
 #include <cctype>
 
@@ -44,6 +47,18 @@ bool in_maintenance(const std::string& dir, const IpAddress& address, uint16_t p
         if (::stat((dir + "/" + name).c_str(), &st) == 0) return true;
     }
     return false;
+}
+
+std::set<std::string> maintenance_files(const std::string& dir) {
+    std::set<std::string> names;
+    if (dir.empty()) return names;
+    std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), ::closedir);
+    if (!d) return names;
+    while (const dirent* e = ::readdir(d.get())) {
+        std::string name = e->d_name;
+        if (name != "." && name != "..") names.insert(std::move(name));
+    }
+    return names;
 }
 
 }  // namespace xvs

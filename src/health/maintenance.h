@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,11 @@ namespace xvs {
 
 bool in_maintenance(const std::string& dir, const IpAddress& address, uint16_t port,
                     const std::string& hostname_if_any);
+
+// The names of the files in `dir` now (empty when `dir` is empty or cannot
+// be read, as in_maintenance() then finds nothing): one directory read for
+// every real, instead of a stat() per real and name.
+std::set<std::string> maintenance_files(const std::string& dir);
 
 // The file names looked for, in ldirectord's order.
 std::vector<std::string> maintenance_file_names(const IpAddress& address, uint16_t port,
