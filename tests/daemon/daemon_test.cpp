@@ -707,3 +707,64 @@ TEST_CASE("out of fds, the control socket answers busy and xvsd serves on", "[da
     }));
     CHECK(f.stop() == 0);
 }
+
+// A listener that accepts and closes every connection on a thread of its
+// own, so connect checks keep succeeding however many there are.
+struct AcceptingListener {
+    SilentListener socket;
+    std::thread acceptor;
+    AcceptingListener() {
+        REQUIRE(::listen(socket.fd.get(), 4096) == 0);
+        acceptor = std::thread([fd = socket.fd.get()] {
+            for (;;) {
+                int c = ::accept4(fd, nullptr, nullptr, SOCK_CLOEXEC);
+                if (c < 0) {
+                    if (errno == EINTR || errno == ECONNABORTED) continue;
+                    return;  // shut down
+                }
+                ::close(c);
+            }
+        });
+    }
+    ~AcceptingListener() {
+        ::shutdown(socket.fd.get(), SHUT_RDWR);
+        acceptor.join();
+    }
+};
+
+TEST_CASE("a rack put in maintenance at once is one apply: one health line for all its reals", "[daemon]") {
+    DaemonFixture f;
+    AcceptingListener rack;  // connect checks succeed against it
+    const fs::path maintenance = f.dir / "maintenance";
+    fs::create_directories(maintenance);
+    const int virtuals = 40;
+    {
+        std::ofstream out(f.config_path());
+        out << "logfile=\"" << f.log_path() << "\"\nquiescent=yes\ncheckinterval=1\n"
+            << "maintenancedir=" << maintenance.string() << "\n";
+        for (int v = 1; v <= virtuals; ++v)
+            out << "virtual=10.9.0." << v << ":80\n    real=127.0.0.1:" << rack.socket.port
+                << " masq 1\n    checktype=connect\n";
+    }
+    REQUIRE(f.start());
+    auto all_weights = [&](uint32_t weight) {
+        auto reply = f.call(control::Verb::status);
+        if (!reply.ok || reply.services.size() != size_t(virtuals)) return false;
+        for (const auto& s : reply.services)
+            if (s.status.reals.size() != 1 || s.status.reals[0].weight != weight) return false;
+        return true;
+    };
+    bool up = eventually([&] { return all_weights(1); });
+    INFO(f.log_text());
+    REQUIRE(up);
+    size_t before = f.log_text().size();
+
+    std::ofstream(maintenance / ("127.0.0.1:" + std::to_string(rack.socket.port))) << "";
+    REQUIRE(eventually([&] { return all_weights(0); }));
+    std::string after = f.log_text().substr(before);
+    size_t applies = 0;
+    for (size_t at = after.find("health: "); at != std::string::npos; at = after.find("health: ", at + 1)) ++applies;
+    CHECK(applies == 1);
+    CHECK_THAT(after, Catch::Contains("health: " + std::to_string(virtuals) + " reals changed"));
+    CHECK(f.stop() == 0);
+}
