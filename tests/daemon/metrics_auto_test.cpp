@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "support/xdp_plane_options.h"
 #include "daemon/metrics_collect.h"
 #include "dataplane/split/split_dataplane.h"
 #include "dataplane/xdp/xdp_dataplane.h"
@@ -35,23 +36,9 @@ virtual=10.0.0.2:80
     checktype=on
 )";
 
-XdpOptions unique_options() {
-    static int counter = 0;
-    XdpOptions o;
-    o.instance = "metrics-auto-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
-    o.connection_table_size = 1024;
-    o.persistence_table_size = 512;
-    o.max_reals = 64;
-    return o;
-}
+XdpOptions unique_options() { return testing::xdp_test_options("metrics-auto"); }
 
-// Removes an instance's pin directory when the test ends, however it ends.
-struct PinCleanup {
-    std::string dir;
-    ~PinCleanup() {
-        if (!dir.empty()) std::system(("rm -rf '" + dir + "'").c_str());
-    }
-};
+using testing::PinCleanup;
 
 void serve(Dataplane& plane, const Model& model) { plane.apply(diff(Model{}, model)); }
 

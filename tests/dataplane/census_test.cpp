@@ -14,6 +14,7 @@
 #include <string>
 #include <thread>
 
+#include "support/xdp_plane_options.h"
 #include "dataplane/xdp/xdp_dataplane.h"
 #include "dataplane/xdp/xdp_maps_io.h"
 #include "model/diff.h"
@@ -29,23 +30,9 @@ IpAddress v4(const std::string& text) {
     return *a;
 }
 
-XdpOptions options_for(const std::string& what) {
-    static int counter = 0;
-    XdpOptions o;
-    o.instance = "census-" + what + "-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
-    o.connection_table_size = 1024;
-    o.persistence_table_size = 512;
-    o.max_reals = 64;
-    return o;
-}
+XdpOptions options_for(const std::string& what) { return testing::xdp_test_options("census-" + what); }
 
-// Removes an instance's pin directory when the test ends, however it ends.
-struct PinCleanup {
-    std::string dir;
-    ~PinCleanup() {
-        if (!dir.empty()) std::system(("rm -rf '" + dir + "'").c_str());
-    }
-};
+using testing::PinCleanup;
 
 const RealKey real_a{IpAddress::parse("10.1.0.2").value(), 80};
 const RealKey real_b{IpAddress::parse("10.1.0.3").value(), 80};

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "support/xdp_plane_options.h"
 #include "dataplane/xdp/xdp_dataplane.h"
 #include "model/diff.h"
 #include "model/model.h"
@@ -28,22 +29,10 @@ IpAddress v4(const std::string& text) {
 }
 
 XdpOptions options_for(const std::string& what) {
-    static int counter = 0;
-    XdpOptions o;
-    o.instance = "apply-" + what + "-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
-    o.connection_table_size = 1024;
-    o.persistence_table_size = 1024;
-    o.max_reals = 4096;
-    return o;
+    return testing::xdp_test_options("apply-" + what, 1024, 1024, 4096);
 }
 
-// Removes an instance's pin directory when the test ends, however it ends.
-struct PinCleanup {
-    std::string dir;
-    ~PinCleanup() {
-        if (!dir.empty()) std::system(("rm -rf '" + dir + "'").c_str());
-    }
-};
+using testing::PinCleanup;
 
 // `services` virtuals 10.0.S.1:80 with `reals` reals each, weights 1..3.
 Model make_model(int services, int reals) {

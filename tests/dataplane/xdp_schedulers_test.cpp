@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "support/xdp_plane_options.h"
 #include "dataplane/xdp/sched_table.h"
 #include "dataplane/xdp/xdp_dataplane.h"
 #include "model/schedulers.h"
@@ -15,13 +16,7 @@ using namespace xvs;
 
 namespace {
 
-// Removes the instance's pin directory when the test ends, however it ends.
-struct PinCleanup {
-    std::string dir;
-    ~PinCleanup() {
-        if (!dir.empty()) std::system(("rm -rf '" + dir + "'").c_str());
-    }
-};
+using testing::PinCleanup;
 
 Model one_service(const std::string& scheduler, const std::vector<std::string>& flags) {
     VirtualService svc;

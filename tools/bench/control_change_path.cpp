@@ -40,13 +40,7 @@ double thread_cpu_ms() {
 }
 
 Figure figure(const std::string& name, double value, const std::string& unit, std::string note = {}) {
-    Figure f;
-    f.suite = "control";
-    f.name = name;
-    f.value = value;
-    f.unit = unit;
-    f.note = std::move(note);
-    return f;
+    return make_figure("control", name, value, unit, std::move(note));
 }
 
 // The fallback of the split plane in this suite: it is given nothing, since

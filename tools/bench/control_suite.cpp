@@ -73,13 +73,7 @@ struct TempFile {
 };
 
 Figure figure(const std::string& name, double value, const std::string& unit, std::string note = {}) {
-    Figure f;
-    f.suite = "control";
-    f.name = name;
-    f.value = value;
-    f.unit = unit;
-    f.note = std::move(note);
-    return f;
+    return make_figure("control", name, value, unit, std::move(note));
 }
 
 const char* map_names[] = {"xvs_services", "xvs_matches", "xvs_service_info", "xvs_reals",

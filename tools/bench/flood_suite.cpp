@@ -79,13 +79,7 @@ size_t count_entries(int map_fd) {
 }
 
 Figure figure(const std::string& name, double value, const std::string& unit, std::string note = {}) {
-    Figure f;
-    f.suite = "flood";
-    f.name = name;
-    f.value = value;
-    f.unit = unit;
-    f.note = std::move(note);
-    return f;
+    return make_figure("flood", name, value, unit, std::move(note));
 }
 
 }  // namespace

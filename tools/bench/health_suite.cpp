@@ -186,13 +186,7 @@ class AcceptingListeners {
 };
 
 Figure figure(const std::string& name, double value, const std::string& unit, std::string note = {}) {
-    Figure f;
-    f.suite = "health";
-    f.name = name;
-    f.value = value;
-    f.unit = unit;
-    f.note = std::move(note);
-    return f;
+    return make_figure("health", name, value, unit, std::move(note));
 }
 
 void measure(int reals, double seconds, int checker_cpu, std::vector<Figure>& out) {

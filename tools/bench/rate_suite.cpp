@@ -77,13 +77,7 @@ struct Topology {
 };
 
 Figure figure(const std::string& name, double value, const std::string& unit, std::string note = {}) {
-    Figure f;
-    f.suite = "rate";
-    f.name = name;
-    f.value = value;
-    f.unit = unit;
-    f.note = std::move(note);
-    return f;
+    return make_figure("rate", name, value, unit, std::move(note));
 }
 
 uint64_t sink_count(const bench_sink& sink) {

@@ -18,6 +18,18 @@ struct Figure {
     std::string note;   // free text shown in the table
 };
 
+// A figure of `suite`; each suite wraps it with its own name.
+inline Figure make_figure(std::string suite, std::string name, double value, std::string unit,
+                          std::string note = {}) {
+    Figure f;
+    f.suite = std::move(suite);
+    f.name = std::move(name);
+    f.value = value;
+    f.unit = std::move(unit);
+    f.note = std::move(note);
+    return f;
+}
+
 struct Machine {
     std::string cpu_model;
     std::string kernel;
