@@ -166,25 +166,12 @@ void apply_diff(Model& model, const ModelDiff& change) {
 }
 
 std::optional<VirtualService> service_after(const VirtualService* service, const ModelDiff& change) {
-    std::optional<VirtualService> out;
-    if (service) out = *service;
-    for (const auto& s : change.removed_services)
-        if (out && s.key == out->key) out.reset();
-    for (const auto& s : change.added_services)
-        if (!service || s.key == service->key) out = s;
-    if (!out) return out;
-    for (const auto& c : change.changed_services)
-        if (c.after.key == out->key) set_settings(*out, c.after);
-    for (const auto& r : change.removed_reals)
-        if (r.service == out->key) out->reals.erase(r.real.key);
-    for (const auto& r : change.added_reals)
-        if (r.service == out->key) out->reals[r.real.key] = r.real;
-    for (const auto& r : change.changed_reals)
-        if (r.service == out->key) {
-            if (!(r.before.key == r.after.key)) out->reals.erase(r.before.key);
-            out->reals[r.after.key] = r.after;
-        }
-    return out;
+    // apply_diff() on a model of this one service: one set of rules for both.
+    Model one;
+    if (service) one.services.emplace(service->key, *service);
+    apply_diff(one, change);
+    if (one.services.empty()) return std::nullopt;
+    return std::move(one.services.begin()->second);
 }
 
 }  // namespace xvs
