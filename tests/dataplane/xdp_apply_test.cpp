@@ -111,10 +111,33 @@ uint32_t table_length(int outer_fd, uint32_t service_id) {
     return length;
 }
 
+// What each scheduling-table slot's table holds: the length and that many
+// real ids (empty for no table). A table rewritten in place keeps its map id.
+std::vector<std::vector<uint32_t>> table_contents(int outer_fd) {
+    std::vector<std::vector<uint32_t>> out(XVS_MAX_SERVICES);
+    for (uint32_t id = 0; id < XVS_MAX_SERVICES; ++id) {
+        uint32_t inner_id = 0;
+        if (bpf_map_lookup_elem(outer_fd, &id, &inner_id) != 0) continue;
+        int fd = bpf_map_get_fd_by_id(inner_id);
+        REQUIRE(fd >= 0);
+        uint32_t zero = 0, length = 0;
+        CHECK(bpf_map_lookup_elem(fd, &zero, &length) == 0);
+        out[id].push_back(length);
+        for (uint32_t slot = 1; slot <= length; ++slot) {
+            uint32_t real = 0;
+            CHECK(bpf_map_lookup_elem(fd, &slot, &real) == 0);
+            out[id].push_back(real);
+        }
+        ::close(fd);
+    }
+    return out;
+}
+
 struct MapSnapshot {
     std::vector<Bytes> reals, service_info, address_filter;
     std::map<Bytes, Bytes> services, matches;
     std::vector<uint32_t> tables;
+    std::vector<std::vector<uint32_t>> table_values;
 
     explicit MapSnapshot(const XdpDataplane& dp)
         : reals(array_entries(dp.map_fd("xvs_reals"), sizeof(xvs_real))),
@@ -122,17 +145,13 @@ struct MapSnapshot {
           address_filter(array_entries(dp.map_fd("xvs_addr_filter"), sizeof(uint64_t))),
           services(hash_entries(dp.map_fd("xvs_services"), sizeof(xvs_service_key), 4)),
           matches(hash_entries(dp.map_fd("xvs_matches"), sizeof(xvs_service_key), 4)),
-          tables(table_slots(dp.map_fd("xvs_sched_tables"))) {}
+          tables(table_slots(dp.map_fd("xvs_sched_tables"))),
+          table_values(table_contents(dp.map_fd("xvs_sched_tables"))) {}
 };
 
-std::vector<size_t> differing(const std::vector<Bytes>& a, const std::vector<Bytes>& b) {
-    std::vector<size_t> out;
-    for (size_t i = 0; i < a.size() && i < b.size(); ++i)
-        if (a[i] != b[i]) out.push_back(i);
-    return out;
-}
-
-std::vector<size_t> differing(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b) {
+// The indices at which two snapshots of one table differ.
+template <typename Value>
+std::vector<size_t> differing(const std::vector<Value>& a, const std::vector<Value>& b) {
     std::vector<size_t> out;
     for (size_t i = 0; i < a.size() && i < b.size(); ++i)
         if (a[i] != b[i]) out.push_back(i);
@@ -171,6 +190,33 @@ VirtualService oversized_fwmark() {
 
 }  // namespace
 
+TEST_CASE("a weight change whose table outgrows its map gets a new map, then rewrites that one in place") {
+    XdpDataplane dp(options_for("grow"));
+    Model before = make_model(3, 4);  // weights 1 2 3 1: a table of 7 slots
+    dp.apply(diff(Model{}, before));
+    auto service = std::next(before.services.begin(), 1)->first;
+    auto service_id = dp.service_id(service);
+    REQUIRE(service_id);
+    MapSnapshot was(dp);
+    REQUIRE(was.table_values[*service_id].size() == 8);
+
+    // 1 + 2 + 3 + 1000: more slots than the map's page holds.
+    Model grown = before;
+    nth_real(grown, 1, 3).weight = nth_real(grown, 1, 3).configured_weight = 1000;
+    dp.apply(diff(before, grown));
+    MapSnapshot big(dp);
+    CHECK(big.tables[*service_id] != was.tables[*service_id]);
+    CHECK(big.table_values[*service_id].front() == 1006);
+    CHECK(differing(was.tables, big.tables) == std::vector<size_t>{*service_id});
+
+    // Back down to 7 slots: the grown map has room, so it is kept.
+    dp.apply(diff(grown, before));
+    MapSnapshot back(dp);
+    CHECK(back.tables[*service_id] == big.tables[*service_id]);
+    CHECK(back.table_values[*service_id] == was.table_values[*service_id]);
+    CHECK(dp.last_apply_writes() == 2);
+}
+
 TEST_CASE("a weight change among many services rewrites only that real and its service's table") {
     XdpDataplane dp(options_for("weight"));
     Model before = make_model(40, 25);
@@ -193,7 +239,9 @@ TEST_CASE("a weight change among many services rewrites only that real and its s
     xvs_real r{};
     std::memcpy(&r, now.reals[*real_id].data(), sizeof r);
     CHECK(r.weight == 9);
-    CHECK(differing(was.tables, now.tables) == std::vector<size_t>{*service_id});
+    // Same reals: the one table changed is rewritten in place, the same map.
+    CHECK(differing(was.table_values, now.table_values) == std::vector<size_t>{*service_id});
+    CHECK(was.tables == now.tables);
     CHECK(was.service_info == now.service_info);
     CHECK(was.services == now.services);
     CHECK(was.matches == now.matches);
@@ -257,7 +305,10 @@ TEST_CASE("a write failing half-way restores every map entry and the plane's ids
     // Tables of the services that were there are the same maps again; a slot
     // that was empty is empty or the empty table.
     for (const auto& [key, id] : ids_of(dp, before))
-        if (key.find(' ') == std::string::npos) CHECK(was.tables[id] == now.tables[id]);
+        if (key.find(' ') == std::string::npos) {
+            CHECK(was.tables[id] == now.tables[id]);
+            CHECK(was.table_values[id] == now.table_values[id]);
+        }
     for (size_t id = 0; id < was.tables.size(); ++id)
         if (was.tables[id] == 0) CHECK(table_length(dp.map_fd("xvs_sched_tables"), uint32_t(id)) == 0);
     CHECK(ids_of(dp, before) == ids_before);

@@ -123,6 +123,8 @@ struct XdpDataplane::Change {
     // Reusing such an id earlier would let a service's old table send new
     // flows to another service's new real.
     std::vector<std::pair<uint32_t, uint32_t>> released_reals;
+    // Scheduling tables rewritten in place (not map writes of `maps`).
+    size_t in_place_writes = 0;
 };
 
 uint32_t XdpDataplane::allocate_service_id(Change& c) {
@@ -301,18 +303,25 @@ void XdpDataplane::release_reals(Change& c) {
     c.released_reals.clear();
 }
 
-void XdpDataplane::write_sched_table(MapTransaction& tx, uint32_t service_id,
-                                     const VirtualService& svc) {
-    // real_ids_ is ordered by (service, real) as svc.reals is by real: one
-    // walk from the service's first id instead of a lookup per real.
+void XdpDataplane::write_sched_table(Change& c, uint32_t service_id, const VirtualService& svc,
+                                     bool same_reals) {
+    auto known = sched_tables_.find(service_id);
+    const bool reuse = same_reals && known != sched_tables_.end() &&
+                       known->second->real_ids.size() == svc.reals.size();
     std::vector<uint32_t> ids;
-    ids.reserve(svc.reals.size());
-    auto id = real_ids_.lower_bound({svc.key, RealKey{}});
-    for (const auto& [rkey, real] : svc.reals) {
-        while (id != real_ids_.end() && id->first.first == svc.key && id->first.second < rkey) ++id;
-        if (id == real_ids_.end() || id->first.first != svc.key || id->first.second != rkey)
-            throw DataplaneError("no id for real " + rkey.to_string() + " of " + svc.key.to_string());
-        ids.push_back(id->second);
+    if (reuse) {
+        ids = known->second->real_ids;
+    } else {
+        // real_ids_ is ordered by (service, real) as svc.reals is by real: one
+        // walk from the service's first id instead of a lookup per real.
+        ids.reserve(svc.reals.size());
+        auto id = real_ids_.lower_bound({svc.key, RealKey{}});
+        for (const auto& [rkey, real] : svc.reals) {
+            while (id != real_ids_.end() && id->first.first == svc.key && id->first.second < rkey) ++id;
+            if (id == real_ids_.end() || id->first.first != svc.key || id->first.second != rkey)
+                throw DataplaneError("no id for real " + rkey.to_string() + " of " + svc.key.to_string());
+            ids.push_back(id->second);
+        }
     }
     std::vector<uint32_t> table = build_sched_table(svc, ids);
     std::vector<uint32_t> values;
@@ -320,20 +329,30 @@ void XdpDataplane::write_sched_table(MapTransaction& tx, uint32_t service_id,
     values.push_back(static_cast<uint32_t>(table.size()));
     values.insert(values.end(), table.begin(), table.end());
 
+    if (reuse && known->second->table.fits(values.size())) {
+        std::shared_ptr<WrittenSchedTable> written = known->second;
+        c.ids.on_rollback([written, old = written->table.values()] { written->table.rewrite(old); });
+        written->table.rewrite(values);
+        ++c.in_place_writes;
+        return;
+    }
     std::string what = "scheduling table of " + svc.key.to_string();
-    UniqueFd inner = make_sched_table_map(values, what);
-    tx.stage_inner(bpf_map__fd(skel_->maps.xvs_sched_tables), service_id, std::move(inner), what);
+    UniqueFd inner;
+    auto written = std::make_shared<WrittenSchedTable>(
+        WrittenSchedTable{MappedSchedTable::create(values, what, inner), std::move(ids)});
+    c.maps.stage_inner(bpf_map__fd(skel_->maps.xvs_sched_tables), service_id, std::move(inner), what);
+    c.ids.assign(sched_tables_, service_id, std::move(written));
 }
 
-void XdpDataplane::clear_sched_table(MapTransaction& tx, uint32_t service_id,
-                                     const std::string& service_name) {
+void XdpDataplane::clear_sched_table(Change& c, uint32_t service_id, const std::string& service_name) {
     // The slot points at the one empty table rather than being deleted: a
     // deletion waits for a grace period of its own, a staged write shares one.
     UniqueFd vacant(fcntl(vacant_table_.get(), F_DUPFD_CLOEXEC, 0));
     if (!vacant)
         throw DataplaneError("duplicating the empty scheduling table: " + errno_text(errno));
-    tx.stage_inner(bpf_map__fd(skel_->maps.xvs_sched_tables), service_id, std::move(vacant),
-                   "scheduling table of " + service_name);
+    c.maps.stage_inner(bpf_map__fd(skel_->maps.xvs_sched_tables), service_id, std::move(vacant),
+                       "scheduling table of " + service_name);
+    c.ids.erase(sched_tables_, service_id);
 }
 
 void XdpDataplane::add_service(Change& c, const VirtualService& svc) {
@@ -348,7 +367,7 @@ void XdpDataplane::add_service(Change& c, const VirtualService& svc) {
     c.ids.assign(service_ids_, svc.key, id);
     write_service_info(c.maps, id, svc);
     for (const auto& [rkey, real] : svc.reals) add_real(c, svc, id, real);
-    write_sched_table(c.maps, id, svc);
+    write_sched_table(c, id, svc);
     // Keys last: the service becomes visible to packets only when complete.
     c.publish.emplace_back(id, &svc);
 }
@@ -371,25 +390,26 @@ void XdpDataplane::update_service(Change& c, const VirtualService& before,
     bool table_changed = before.scheduler != after.scheduler ||
                          before.scheduler_flags != after.scheduler_flags ||
                          before.reals.size() != after.reals.size();
+    bool reals_moved = before.reals.size() != after.reals.size();
     for (const auto& [rkey, real] : before.reals) {
         if (after.reals.count(rkey)) continue;
         auto ref = RealRefKey{after.key, rkey};
         free_real(c, real_ids_.at(ref));
         c.ids.erase(real_ids_, ref);
-        table_changed = true;
+        table_changed = reals_moved = true;
     }
     for (const auto& [rkey, real] : after.reals) {
         auto old = before.reals.find(rkey);
         if (old == before.reals.end()) {
             add_real(c, after, id, real);
-            table_changed = true;
+            table_changed = reals_moved = true;
         } else if (!(old->second == real)) {
             uint32_t rid = real_ids_.at({after.key, rkey});
             write_real(c.maps, rid, id, real, real_generation_.at(rid));
             if (old->second.weight != real.weight) table_changed = true;
         }
     }
-    if (table_changed) write_sched_table(c.maps, id, after);
+    if (table_changed) write_sched_table(c, id, after, !reals_moved);
 }
 
 void XdpDataplane::update_reals(Change& c, const VirtualService& after, const ModelDiff& part) {
@@ -413,13 +433,14 @@ void XdpDataplane::update_reals(Change& c, const VirtualService& after, const Mo
         write_real(c.maps, rid, id, real, real_generation_.at(rid));
         if (r.before.weight != r.after.weight) table_changed = true;
     }
-    if (table_changed) write_sched_table(c.maps, id, after);
+    const bool same_reals = part.removed_reals.empty() && part.added_reals.empty();
+    if (table_changed) write_sched_table(c, id, after, same_reals);
 }
 
 void XdpDataplane::remove_service(Change& c, const VirtualService& svc) {
     uint32_t id = service_ids_.at(svc.key);
     erase_service_keys(c.maps, id, svc);
-    clear_sched_table(c.maps, id, svc.key.to_string());
+    clear_sched_table(c, id, svc.key.to_string());
     for (const auto& [rkey, real] : svc.reals) {
         auto ref = RealRefKey{svc.key, rkey};
         free_real(c, real_ids_.at(ref));
@@ -458,7 +479,7 @@ void XdpDataplane::remove_adopted_leftovers(Change& c, const Model& next) {
             for (const auto& k : stale)
                 c.maps.erase(fd, bytes_of(k), "stale key of " + key.to_string());
         }
-        clear_sched_table(c.maps, id, key.to_string());
+        clear_sched_table(c, id, key.to_string());
         xvs_service none{};
         c.maps.update(bpf_map__fd(skel_->maps.xvs_service_info), bytes_of(id), bytes_of(none),
                       "service " + key.to_string());
@@ -504,20 +525,28 @@ void XdpDataplane::apply(const ModelDiff& change) {
     // After adopting pinned state the maps are known only service by service:
     // the first apply (from nothing, so it lists every service to serve) also
     // removes what the previous daemon left that it does not list.
+    const bool adopting = !adopted_services_.empty() || !adopted_reals_.empty();
     std::set<ServiceKey> touched;
+    // Weights-only parts (a health result's common case) are patched into
+    // programmed_ in place when written: no copy of the service is made.
+    std::set<ServiceKey> weights_only;
     Model next;
     std::map<ServiceKey, ModelDiff> parts = split_by_service(change);
     for (auto& [key, part] : parts) {
         touched.insert(key);
         auto before = programmed_.services.find(key);
+        if (before != programmed_.services.end() && !adopting && only_weights_change(part)) {
+            weights_only.insert(key);
+            continue;
+        }
         auto after = service_after(before == programmed_.services.end() ? nullptr : &before->second, part);
         if (after) next.services.emplace(key, std::move(*after));
     }
-    const bool adopting = !adopted_services_.empty() || !adopted_reals_.empty();
     std::vector<std::string> problems;
     size_t reals = programmed_reals_;
     size_t services = programmed_.services.size();
     for (const auto& key : touched) {
+        if (weights_only.count(key)) continue;  // same reals, nothing to judge
         auto after = next.services.find(key);
         auto before = programmed_.services.find(key);
         if (after != next.services.end()) {
@@ -554,6 +583,7 @@ void XdpDataplane::apply(const ModelDiff& change) {
             to.insert(to.end(), e.begin(), e.end());
         };
         for (const auto& key : touched) {
+            if (weights_only.count(key)) continue;  // a weight moves no address
             auto before = programmed_.services.find(key);
             auto after = next.services.find(key);
             bool was = before != programmed_.services.end(), is = after != next.services.end();
@@ -583,10 +613,17 @@ void XdpDataplane::apply(const ModelDiff& change) {
         // added in this same apply.
         for (const auto& key : touched) {
             auto before = programmed_.services.find(key);
-            if (before != programmed_.services.end() && !next.services.count(key))
+            if (before != programmed_.services.end() && !next.services.count(key) && !weights_only.count(key))
                 remove_service(c, before->second);
         }
         for (const auto& key : touched) {
+            if (weights_only.count(key)) {
+                const ModelDiff& part = parts.at(key);
+                apply_diff(programmed_, part);
+                c.ids.on_rollback([this, undo = inverse(part)] { apply_diff(programmed_, undo); });
+                update_reals(c, programmed_.services.at(key), part);
+                continue;
+            }
             auto after = next.services.find(key);
             if (after == next.services.end()) continue;
             auto before = programmed_.services.find(key);
@@ -616,6 +653,7 @@ void XdpDataplane::apply(const ModelDiff& change) {
         c.ids.set(filter_synced_, true);
 
         for (const auto& key : touched) {
+            if (weights_only.count(key)) continue;  // patched above
             auto after = next.services.find(key);
             if (after != next.services.end())
                 c.ids.assign(programmed_.services, key, std::move(after->second));
@@ -623,7 +661,7 @@ void XdpDataplane::apply(const ModelDiff& change) {
                 c.ids.erase(programmed_.services, key);
         }
         c.ids.set(programmed_reals_, reals);
-        writes = c.maps.writes();
+        writes = c.maps.writes() + c.in_place_writes;
         c.maps.commit();
         c.ids.commit();
     } catch (const DataplaneError&) {

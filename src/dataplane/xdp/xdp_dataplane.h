@@ -61,6 +61,7 @@
 #include "dataplane/xdp/connection_census.h"
 #include "dataplane/xdp/interface_book.h"
 #include "dataplane/xdp/held_fragments.h"
+#include "dataplane/xdp/sched_table_map.h"
 #include "model/address.h"
 #include "xvs/abi.h"
 
@@ -224,8 +225,10 @@ class XdpDataplane : public Dataplane {
     // A removed real: released (entry cleared, id free) by release_reals().
     void free_real(Change& c, uint32_t id);
     void release_reals(Change& c);
-    void write_sched_table(MapTransaction& tx, uint32_t service_id, const VirtualService& svc);
-    void clear_sched_table(MapTransaction& tx, uint32_t service_id, const std::string& service_name);
+    // same_reals: the service has the reals (ids) its table was last
+    // written with, so the table may be rewritten in place.
+    void write_sched_table(Change& c, uint32_t service_id, const VirtualService& svc, bool same_reals = false);
+    void clear_sched_table(Change& c, uint32_t service_id, const std::string& service_name);
     void zero_percpu(int map_fd, uint32_t id, size_t value_size);
     void zero_percpu(int map_fd, const std::vector<uint32_t>& ids, size_t value_size);
     void write_filter_words(MapTransaction& tx, const std::set<uint32_t>& words);
@@ -254,6 +257,14 @@ class XdpDataplane : public Dataplane {
     std::map<RealRefKey, uint32_t> real_ids_;
     std::map<uint32_t, uint32_t> real_generation_;  // id -> generation in use
     size_t programmed_reals_ = 0;                    // reals of programmed_, all services
+    // The scheduling tables this process wrote, by service id, kept mapped
+    // with the real ids they were built from (shared: an undo step holds the
+    // one it replaced).
+    struct WrittenSchedTable {
+        MappedSchedTable table;
+        std::vector<uint32_t> real_ids;  // in the order of the service's reals
+    };
+    std::map<uint32_t, std::shared_ptr<WrittenSchedTable>> sched_tables_;
     std::set<uint32_t> free_service_ids_, free_real_ids_;
     uint32_t next_service_id_ = 0, next_real_id_ = 0;
     // Found in pinned maps at start, not yet claimed by apply().
