@@ -50,6 +50,27 @@ static __always_inline struct xvs_real *live_real(__u32 real_id, __u32 generatio
     return r;
 }
 
+/* Counting (struct xvs_real_conns in abi.h): a flow is active in
+ * ESTABLISHED and inactive in every other state. Only the CPU whose create or
+ * delete took effect counts it, so two CPUs racing on one entry count once. */
+static __always_inline void count_flow(__u32 real_id, __u8 state, __s64 delta)
+{
+    struct xvs_real_conns *n = bpf_map_lookup_elem(&xvs_real_conns, &real_id);
+    if (!n)
+        return;
+    if (state == XVS_CONN_TCP_ESTABLISHED)
+        __sync_fetch_and_add(&n->active, delta);
+    else
+        __sync_fetch_and_add(&n->inactive, delta);
+}
+
+static __always_inline void count_template(__u32 real_id, __s64 delta)
+{
+    struct xvs_real_conns *n = bpf_map_lookup_elem(&xvs_real_conns, &real_id);
+    if (n)
+        __sync_fetch_and_add(&n->persist, delta);
+}
+
 /* The state a segment moves a flow to (client side only). */
 static __always_inline __u8 tcp_next_state(__u8 state, __u8 flags)
 {
@@ -103,13 +124,24 @@ static __always_inline struct xvs_real *conn_use(const struct xvs_packet *p,
         (c->state == XVS_CONN_TCP_FIN || c->state == XVS_CONN_TCP_CLOSE))
         stale = 1; /* port reuse by a new connection */
     if (stale) {
-        bpf_map_delete_elem(&xvs_conns, key);
+        /* Read before the delete: a deleted LRU element may be reused at
+         * once. A removed real's counts went with it (r is 0 then). */
+        __u8 was = c->state;
+        __u32 was_real = c->real_id;
+        if (bpf_map_delete_elem(&xvs_conns, key) == 0 && r)
+            count_flow(was_real, was, -1);
         return 0;
     }
     if (p->icmp_error)
         return r;
     __u8 state = p->proto == IPPROTO_TCP ? tcp_next_state(c->state, p->tcp_flags) : c->state;
     if (state != c->state || now - c->last_seen_ns >= XVS_REFRESH_NS) {
+        if ((state == XVS_CONN_TCP_ESTABLISHED) != (c->state == XVS_CONN_TCP_ESTABLISHED)) {
+            /* A flow's packets arrive on one CPU (RSS hashes the tuple), so
+             * one CPU sees each transition. */
+            count_flow(c->real_id, c->state, -1);
+            count_flow(c->real_id, state, 1);
+        }
         c->state = state;
         c->last_seen_ns = now;
         *refreshed = 1;
@@ -128,7 +160,10 @@ static __always_inline void conn_create(const struct xvs_packet *p, const struct
         .service_id = service_id,
         .state = initial_state(p),
     };
-    bpf_map_update_elem(&xvs_conns, key, &c, BPF_ANY);
+    /* BPF_NOEXIST: when another CPU created this flow's entry a moment ago,
+     * its entry (and its count) stands; this packet still goes to real_id. */
+    if (bpf_map_update_elem(&xvs_conns, key, &c, BPF_NOEXIST) == 0)
+        count_flow(real_id, c.state, 1);
 }
 
 static __always_inline void persist_key_of(const struct xvs_packet *p,
@@ -155,7 +190,9 @@ static __always_inline struct xvs_real *persist_lookup(const struct xvs_persist_
         return 0;
     struct xvs_real *r = live_real(t->real_id, t->real_generation);
     if (!r || now - t->last_seen_ns > (__u64)svc->persist_timeout_s * XVS_NS_PER_SEC) {
-        bpf_map_delete_elem(&xvs_persist, k);
+        __u32 was = t->real_id;
+        if (bpf_map_delete_elem(&xvs_persist, k) == 0 && r)
+            count_template(was, -1);
         return 0;
     }
     if (now - t->last_seen_ns >= XVS_REFRESH_NS)
@@ -172,7 +209,8 @@ static __always_inline void persist_create(const struct xvs_persist_key *k, __u6
         .real_id = real_id,
         .real_generation = generation,
     };
-    bpf_map_update_elem(&xvs_persist, k, &fresh, BPF_ANY);
+    if (bpf_map_update_elem(&xvs_persist, k, &fresh, BPF_NOEXIST) == 0)
+        count_template(real_id, 1);
 }
 
 /* Keeps the client's template alive while any of its flows sends (called
@@ -186,6 +224,13 @@ static __always_inline void persist_touch(const struct xvs_persist_key *k, __u64
         if (now - t->last_seen_ns >= XVS_REFRESH_NS)
             t->last_seen_ns = now;
         return;
+    }
+    if (t) {
+        /* It points elsewhere: replaced, and uncounted from its real while
+         * that real is the one it was made for. */
+        __u32 was = t->real_id, was_generation = t->real_generation;
+        if (bpf_map_delete_elem(&xvs_persist, k) == 0 && live_real(was, was_generation))
+            count_template(was, -1);
     }
     persist_create(k, now, real_id, generation);
 }

@@ -143,6 +143,13 @@ struct {
 
 struct {
     __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, XVS_MAX_REALS); /* resized to max reals at load */
+    __type(key, __u32);
+    __type(value, struct xvs_real_conns);
+} xvs_real_conns SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
     __uint(max_entries, 2 * XVS_ADDR_FILTER_WORDS);
     __type(key, __u32);
     __type(value, __u64);

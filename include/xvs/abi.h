@@ -31,6 +31,7 @@
  *                    serves and their MACs, written at attach (per ifindex)
  *   xvs_stats        per-CPU array enum xvs_stat -> __u64
  *   xvs_service_stats / xvs_real_stats per-CPU arrays id -> struct xvs_counters
+ *   xvs_real_conns   array real id -> struct xvs_real_conns (shared, atomic adds)
  *   xvs_addr_filter  array of __u64 bit words: which addresses may be a VIP
  *                    (destination set) or a NAT real (source set); see below
  *   xvs_hops         per-CPU array, direct-mapped cache of next hops (struct xvs_hop)
@@ -42,7 +43,7 @@
 
 /* Bumped whenever a map layout or the program's contract changes; a daemon
  * that finds pinned maps of another version does not reuse them. */
-#define XVS_ABI_VERSION 5
+#define XVS_ABI_VERSION 6
 
 #define XVS_MAX_SERVICES 4096
 #define XVS_MAX_REALS 65536
@@ -414,6 +415,23 @@ struct xvs_counters {
     __u64 bytes_in;
     __u64 packets_out;
     __u64 bytes_out;
+};
+
+/* Per real: the entries the program holds for it, with IPVS's meaning
+ * (ipvsadm's ActiveConn, InActConn, PersistConn): active = TCP flows in
+ * ESTABLISHED, inactive = flows in every other state (UDP included),
+ * persist = persistence templates. One shared value per real, changed with
+ * atomic adds by every CPU, because the schedulers read the sum on the fast
+ * path (wlc, lc). The program counts what it creates, moves between states
+ * and deletes, only while the entry's real is the same generation (a reused
+ * id starts from zero, written by user space). Entries that age out without
+ * a packet or that the LRU evicts are not seen by the program: user space's
+ * sweeper deletes or recounts them. Signed: a decrement may land before the
+ * sweeper's correction of the same entry. */
+struct xvs_real_conns {
+    __s64 active;
+    __s64 inactive;
+    __s64 persist;
 };
 
 #endif /* XVS_ABI_H */

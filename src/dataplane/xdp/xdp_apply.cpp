@@ -166,15 +166,18 @@ void XdpDataplane::zero_percpu(int map_fd, uint32_t id, size_t value_size) {
 }
 
 void XdpDataplane::zero_percpu(int map_fd, const std::vector<uint32_t>& ids, size_t value_size) {
+    zero_entries(map_fd, ids, ((value_size + 7) / 8) * 8 * possible_cpus_);
+}
+
+void XdpDataplane::zero_entries(int map_fd, const std::vector<uint32_t>& ids, size_t per_element) {
     if (ids.empty()) return;
-    size_t per_element = ((value_size + 7) / 8) * 8 * possible_cpus_;
     std::vector<uint8_t> zeros(per_element * ids.size(), 0);
     uint32_t count = static_cast<uint32_t>(ids.size());
     if (bpf_map_update_batch(map_fd, ids.data(), zeros.data(), &count, nullptr) == 0) return;
     // Kernels without batch updates for this map: one by one from where it stopped.
     for (size_t i = count; i < ids.size(); ++i)
         if (bpf_map_update_elem(map_fd, &ids[i], zeros.data(), BPF_ANY) != 0)
-            throw DataplaneError("clearing per-CPU entry " + std::to_string(ids[i]) + ": " +
+            throw DataplaneError("clearing entry " + std::to_string(ids[i]) + ": " +
                                  errno_text(errno));
 }
 
@@ -638,6 +641,9 @@ void XdpDataplane::apply(const ModelDiff& change) {
                     sizeof(xvs_counters));
         zero_percpu(bpf_map__fd(skel_->maps.xvs_rr_position), c.fresh_services, sizeof(uint32_t));
         zero_percpu(bpf_map__fd(skel_->maps.xvs_real_stats), c.fresh_reals, sizeof(xvs_counters));
+        // A reused id's counts start from zero (the program no longer counts
+        // entries of the id's earlier generation).
+        zero_entries(bpf_map__fd(skel_->maps.xvs_real_conns), c.fresh_reals, sizeof(xvs_real_conns));
         c.maps.flush_inner();
         release_reals(c);
         for (const auto& [id, svc] : c.publish) write_service_keys(c.maps, id, *svc);

@@ -186,6 +186,7 @@ class XdpDataplane : public Dataplane {
         bool fits = false;  // every id in use fits the new size
         std::vector<std::pair<uint32_t, xvs_real>> reals;
         std::vector<std::pair<uint32_t, std::vector<uint8_t>>> stats;  // per-CPU values
+        std::vector<std::pair<uint32_t, xvs_real_conns>> conns;
     };
     void load_and_pin();
     PinnedReals take_pinned_reals();
@@ -231,6 +232,8 @@ class XdpDataplane : public Dataplane {
     void clear_sched_table(Change& c, uint32_t service_id, const std::string& service_name);
     void zero_percpu(int map_fd, uint32_t id, size_t value_size);
     void zero_percpu(int map_fd, const std::vector<uint32_t>& ids, size_t value_size);
+    // Shared (not per-CPU) array entries: per_element bytes each.
+    void zero_entries(int map_fd, const std::vector<uint32_t>& ids, size_t per_element);
     void write_filter_words(MapTransaction& tx, const std::set<uint32_t>& words);
 
     uint32_t allocate_service_id(Change& c);

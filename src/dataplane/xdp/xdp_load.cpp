@@ -109,6 +109,7 @@ void XdpDataplane::load_and_pin() {
     bpf_map__set_max_entries(skel_->maps.xvs_persist, options_.persistence_table_size);
     bpf_map__set_max_entries(skel_->maps.xvs_reals, options_.max_reals);
     bpf_map__set_max_entries(skel_->maps.xvs_real_stats, options_.max_reals);
+    bpf_map__set_max_entries(skel_->maps.xvs_real_conns, options_.max_reals);
 
     // Reuse pinned maps only if every one of them matches this program's
     // layout and ABI version; otherwise start clean (established flows of
@@ -134,7 +135,8 @@ void XdpDataplane::load_and_pin() {
             continue;
         }
         if (info.max_entries != bpf_map__max_entries(map)) {
-            if (map == skel_->maps.xvs_reals || map == skel_->maps.xvs_real_stats)
+            if (map == skel_->maps.xvs_reals || map == skel_->maps.xvs_real_stats ||
+                map == skel_->maps.xvs_real_conns)
                 reals_resized = true;
             else
                 compatible = false;
@@ -196,8 +198,10 @@ XdpDataplane::PinnedReals XdpDataplane::take_pinned_reals() {
     PinnedReals carried;
     std::string reals_path = pin_dir_ + "/xvs_reals";
     std::string stats_path = pin_dir_ + "/xvs_real_stats";
+    std::string conns_path = pin_dir_ + "/xvs_real_conns";
     UniqueFd reals(bpf_obj_get(reals_path.c_str()));
     UniqueFd stats(bpf_obj_get(stats_path.c_str()));
+    UniqueFd conns(bpf_obj_get(conns_path.c_str()));
     if (!reals || !stats) return carried;
     bpf_map_info info{};
     uint32_t len = sizeof info;
@@ -227,10 +231,13 @@ XdpDataplane::PinnedReals XdpDataplane::take_pinned_reals() {
         std::vector<uint8_t> values(stride);
         if (bpf_map_lookup_elem(stats.get(), &id, values.data()) == 0)
             carried.stats.emplace_back(id, std::move(values));
+        xvs_real_conns counts{};
+        if (conns && bpf_map_lookup_elem(conns.get(), &id, &counts) == 0) carried.conns.emplace_back(id, counts);
     }
-    // The program cannot reuse maps of another size: these two are made anew.
+    // The program cannot reuse maps of another size: these three are made anew.
     ::unlink(reals_path.c_str());
     ::unlink(stats_path.c_str());
+    ::unlink(conns_path.c_str());
     std::cerr << "xvs: pinned real tables in " << pin_dir_ << " held " << info.max_entries
               << " entries, max reals is " << options_.max_reals << ": carrying "
               << carried.reals.size() << " entries over into tables of the new size\n";
@@ -249,6 +256,11 @@ void XdpDataplane::restore_pinned_reals(const PinnedReals& carried) {
         if (bpf_map_update_elem(stats, &id, values.data(), BPF_ANY) != 0)
             throw DataplaneError("carrying the counters of real " + std::to_string(id) +
                                  " into the resized xvs_real_stats: " + errno_text(errno));
+    int conns = bpf_map__fd(skel_->maps.xvs_real_conns);
+    for (const auto& [id, counts] : carried.conns)
+        if (bpf_map_update_elem(conns, &id, &counts, BPF_ANY) != 0)
+            throw DataplaneError("carrying the connection counts of real " + std::to_string(id) +
+                                 " into the resized xvs_real_conns: " + errno_text(errno));
 }
 
 void XdpDataplane::write_config() {

@@ -1,0 +1,222 @@
+// The program's per-real connection counts (struct xvs_real_conns, abi.h):
+// ActiveConn, InActConn and PersistConn as IPVS means them, through every
+// state change the program sees, for a reused real id, and with two CPUs
+// creating and closing flows at once.
+#include <bpf/bpf.h>
+#include <pthread.h>
+#include <sched.h>
+
+#include <catch2/catch.hpp>
+#include <map>
+#include <thread>
+#include <vector>
+
+#include "bpf/xdp_fixture.h"
+
+using namespace xvs;
+using namespace xvs::test;
+
+namespace {
+
+const RealKey real2{ip("10.1.0.2"), 80};
+const RealKey real3{ip("10.1.0.3"), 80};
+
+PacketSpec tcp(uint16_t sport, uint8_t flags, const std::string& client = "10.0.0.2") {
+    PacketSpec s;
+    s.src = ip(client);
+    s.dst = ip("10.0.0.100");
+    s.sport = sport;
+    s.dport = 80;
+    s.tcp_flags = flags;
+    return s;
+}
+
+VirtualService service(std::vector<RealServer> reals, const std::string& sched = "rr") {
+    return make_service(Protocol::tcp, "10.0.0.100", 80, reals, sched);
+}
+
+xvs_real_conns counts(const XdpFixture& f, const ServiceKey& svc, const RealKey& real) {
+    auto id = f.dp.real_id(svc, real);
+    REQUIRE(id);
+    xvs_real_conns n{};
+    REQUIRE(bpf_map_lookup_elem(f.dp.map_fd("xvs_real_conns"), &*id, &n) == 0);
+    return n;
+}
+
+// Moves every entry of a hash map `age_ns` into the past.
+template <typename Key, typename Value>
+void age_all(int fd, uint64_t age_ns) {
+    Key key{}, next{};
+    const void* prev = nullptr;
+    while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+        Value v{};
+        if (bpf_map_lookup_elem(fd, &next, &v) == 0) {
+            v.last_seen_ns -= age_ns;
+            REQUIRE(bpf_map_update_elem(fd, &next, &v, BPF_EXIST) == 0);
+        }
+        key = next;
+        prev = &key;
+    }
+}
+
+}  // namespace
+
+TEST_CASE("a TCP flow is counted inactive on SYN, active once established, inactive on FIN and RST") {
+    XdpFixture f;
+    auto svc = service({make_real("10.1.0.2", 80, ForwardMethod::gate)});
+    f.set(make_model({svc}));
+    auto at = [&] { return counts(f, svc.key, real2); };
+
+    REQUIRE(real_of(f.send(tcp(30000, tcp_syn))) == 2);
+    CHECK(at().active == 0);
+    CHECK(at().inactive == 1);
+    f.send(tcp(30000, tcp_ack));
+    CHECK(at().active == 1);
+    CHECK(at().inactive == 0);
+    f.send(tcp(30000, tcp_ack | tcp_psh));  // same state: no change
+    CHECK(at().active == 1);
+    f.send(tcp(30000, tcp_fin | tcp_ack));
+    CHECK(at().active == 0);
+    CHECK(at().inactive == 1);
+    // A SYN reusing the ports: the closed entry is deleted, a new one made.
+    f.send(tcp(30000, tcp_syn));
+    CHECK(at().inactive == 1);
+    CHECK(f.entries("xvs_conns") == 1);
+    f.send(tcp(30000, tcp_rst));
+    CHECK(at().active == 0);
+    CHECK(at().inactive == 1);
+
+    // A second flow, established; then both age out and are seen again.
+    f.send(tcp(30001, tcp_syn));
+    f.send(tcp(30001, tcp_ack));
+    CHECK(at().active == 1);
+    CHECK(at().inactive == 1);
+    age_all<xvs_conn_key, xvs_conn>(f.dp.map_fd("xvs_conns"), XVS_TIMEOUT_TCP_ESTABLISHED + XVS_NS_PER_SEC);
+    // The stale entry is deleted and uncounted; the ACK without an entry is
+    // scheduled afresh (sloppy TCP) and counted as established.
+    f.send(tcp(30001, tcp_ack));
+    CHECK(at().active == 1);
+    CHECK(at().inactive == 1);  // 30000 aged too, but no packet of it came
+    f.send(tcp(30000, tcp_syn));
+    CHECK(at().inactive == 1);  // its stale entry went, its new SYN came
+    CHECK(f.entries("xvs_conns") == 2);
+}
+
+TEST_CASE("UDP flows are inactive, one-packet scheduling counts none, templates are PersistConn") {
+    XdpFixture f;
+    auto udp = make_service(Protocol::udp, "10.0.0.100", 53, {make_real("10.1.0.2", 53, ForwardMethod::gate)});
+    auto ops = make_service(Protocol::udp, "10.0.0.100", 54, {make_real("10.1.0.2", 54, ForwardMethod::gate)});
+    ops.one_packet = true;
+    auto web = service({make_real("10.1.0.2", 80, ForwardMethod::gate)});
+    web.persistence = {300, 32};
+    f.set(make_model({udp, ops, web}));
+
+    PacketSpec d = client_packet("10.0.0.100", 53, 17);
+    f.send(d);
+    d.sport = 40001;
+    f.send(d);
+    f.send(d);
+    CHECK(counts(f, udp.key, RealKey{ip("10.1.0.2"), 53}).inactive == 2);
+    CHECK(counts(f, udp.key, RealKey{ip("10.1.0.2"), 53}).active == 0);
+
+    PacketSpec o = client_packet("10.0.0.100", 54, 17);
+    REQUIRE(real_of(f.send(o)) == 2);
+    CHECK(counts(f, ops.key, RealKey{ip("10.1.0.2"), 54}).inactive == 0);
+
+    // Two flows of one client share one template; another client has its own.
+    f.send(tcp(31000, tcp_syn));
+    f.send(tcp(31001, tcp_syn));
+    f.send(tcp(31000, tcp_syn, "10.0.0.3"));
+    auto w = counts(f, web.key, real2);
+    CHECK(w.persist == 2);
+    CHECK(w.inactive == 3);
+    // An expired template is deleted and uncounted when its client returns,
+    // and the new one is counted.
+    age_all<xvs_persist_key, xvs_persist>(f.dp.map_fd("xvs_persist"), 301 * XVS_NS_PER_SEC);
+    f.send(tcp(31002, tcp_syn));
+    CHECK(counts(f, web.key, real2).persist == 2);
+    CHECK(f.entries("xvs_persist") == 2);
+}
+
+TEST_CASE("a reused real id starts from zero and the old id's flows do not count against it") {
+    XdpFixture f;
+    auto one = service({make_real("10.1.0.2", 80, ForwardMethod::gate)});
+    f.set(make_model({one}));
+    f.send(tcp(32000, tcp_syn));
+    f.send(tcp(32000, tcp_ack));
+    auto old_id = f.dp.real_id(one.key, real2);
+    REQUIRE(old_id);
+    CHECK(counts(f, one.key, real2).active == 1);
+
+    // 10.1.0.2 goes; then 10.1.0.3 comes and takes its id.
+    f.set(make_model({service({})}));
+    auto other = service({make_real("10.1.0.3", 80, ForwardMethod::gate)});
+    f.set(make_model({other}));
+    REQUIRE(f.dp.real_id(other.key, real3) == old_id);
+    CHECK(counts(f, other.key, real3).active == 0);
+    CHECK(counts(f, other.key, real3).inactive == 0);
+    // The old flow's next packet finds its real gone: its entry is dropped
+    // without touching the new real's counts, then it is scheduled anew.
+    REQUIRE(real_of(f.send(tcp(32000, tcp_ack))) == 3);
+    CHECK(counts(f, other.key, real3).active == 1);
+    CHECK(counts(f, other.key, real3).inactive == 0);
+}
+
+TEST_CASE("counts are exact with two CPUs creating, establishing and closing flows at once") {
+    REQUIRE(std::thread::hardware_concurrency() >= 2);
+    XdpOptions options = test_options();
+    options.connection_table_size = 65536;
+    XdpFixture f(options);
+    auto svc = service({make_real("10.1.0.2", 80, ForwardMethod::gate), make_real("10.1.0.3", 80, ForwardMethod::gate)},
+                       "wrr");
+    f.set(make_model({svc}));
+
+    // Each CPU opens 3,000 flows of its own ports; every flow is established,
+    // every third one then finished and every fifth reset.
+    constexpr int flows = 3000;
+    auto work = [&](int cpu) {
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        CPU_SET(cpu, &one);
+        pthread_setaffinity_np(pthread_self(), sizeof one, &one);
+        for (int i = 0; i < flows; ++i) {
+            uint16_t port = uint16_t(1024 + cpu * flows + i);
+            f.send(tcp(port, tcp_syn));
+            f.send(tcp(port, tcp_ack));
+            if (i % 3 == 0) f.send(tcp(port, tcp_fin | tcp_ack));
+            if (i % 5 == 0) f.send(tcp(port, tcp_rst));
+        }
+    };
+    std::thread a(work, 0), b(work, 1);
+    a.join();
+    b.join();
+
+    // The truth: what the connection table holds, by real and state.
+    std::map<uint32_t, std::pair<int64_t, int64_t>> truth;  // real id -> (active, inactive)
+    int fd = f.dp.map_fd("xvs_conns");
+    xvs_conn_key key{}, next{};
+    const void* prev = nullptr;
+    size_t entries = 0;
+    while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+        xvs_conn c{};
+        REQUIRE(bpf_map_lookup_elem(fd, &next, &c) == 0);
+        (c.state == XVS_CONN_TCP_ESTABLISHED ? truth[c.real_id].first : truth[c.real_id].second)++;
+        ++entries;
+        key = next;
+        prev = &key;
+    }
+    REQUIRE(entries == 2 * flows);  // nothing evicted: the counts must be exact
+    int64_t active = 0, inactive = 0;
+    for (const auto& rkey : {real2, real3}) {
+        auto id = f.dp.real_id(svc.key, rkey);
+        REQUIRE(id);
+        auto n = counts(f, svc.key, rkey);
+        CHECK(n.active == truth[*id].first);
+        CHECK(n.inactive == truth[*id].second);
+        active += n.active;
+        inactive += n.inactive;
+    }
+    // i % 3 == 0 or i % 5 == 0 closes 1,400 of every 3,000.
+    CHECK(inactive == 2 * 1400);
+    CHECK(active == 2 * (flows - 1400));
+}
