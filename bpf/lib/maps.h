@@ -144,6 +144,9 @@ struct {
 struct {
     __uint(type, BPF_MAP_TYPE_ARRAY);
     __uint(max_entries, XVS_MAX_REALS); /* resized to max reals at load */
+    /* Mapped by user space: its corrections are atomic adds on the same
+     * memory, so none is lost against the program's. */
+    __uint(map_flags, BPF_F_MMAPABLE);
     __type(key, __u32);
     __type(value, struct xvs_real_conns);
 } xvs_real_conns SEC(".maps");
