@@ -220,3 +220,56 @@ TEST_CASE("counts are exact with two CPUs creating, establishing and closing flo
     CHECK(inactive == 2 * 1400);
     CHECK(active == 2 * (flows - 1400));
 }
+
+TEST_CASE("the census deletes entries that went quiet and takes back what they counted") {
+    XdpFixture f;
+    auto svc = service({make_real("10.1.0.2", 80, ForwardMethod::gate)});
+    svc.persistence = {300, 32};
+    f.set(make_model({svc}));
+    f.send(tcp(33000, tcp_syn));
+    f.send(tcp(33000, tcp_ack));  // established
+    f.send(tcp(33001, tcp_syn));  // SYN_RECV
+    f.send(tcp(33002, tcp_syn, "10.0.0.3"));
+    REQUIRE(counts(f, svc.key, real2).active == 1);
+    REQUIRE(counts(f, svc.key, real2).inactive == 2);
+    REQUIRE(counts(f, svc.key, real2).persist == 2);
+
+    // Nothing has expired: the census deletes nothing.
+    f.dp.census_now();
+    CHECK(f.entries("xvs_conns") == 3);
+    CHECK(f.entries("xvs_persist") == 2);
+
+    // Every entry and template goes quiet for longer than any timeout; then
+    // one client comes back on a new port.
+    age_all<xvs_conn_key, xvs_conn>(f.dp.map_fd("xvs_conns"), XVS_TIMEOUT_TCP_ESTABLISHED + XVS_NS_PER_SEC);
+    age_all<xvs_persist_key, xvs_persist>(f.dp.map_fd("xvs_persist"), 301 * XVS_NS_PER_SEC);
+    f.send(tcp(33010, tcp_syn, "10.0.0.3"));
+    CHECK(counts(f, svc.key, real2).persist == 2);  // its template was replaced
+    f.dp.census_now();
+    CHECK(f.entries("xvs_conns") == 1);  // only the new flow
+    CHECK(f.entries("xvs_persist") == 1);
+    auto n = counts(f, svc.key, real2);
+    CHECK(n.active == 0);
+    CHECK(n.inactive == 1);
+    CHECK(n.persist == 1);
+}
+
+TEST_CASE("a swept entry of a removed real does not touch the counts of the real that took its id") {
+    XdpFixture f;
+    auto one = service({make_real("10.1.0.2", 80, ForwardMethod::gate)});
+    f.set(make_model({one}));
+    f.send(tcp(34000, tcp_syn));
+    auto old_id = f.dp.real_id(one.key, real2);
+    f.set(make_model({service({})}));
+    auto other = service({make_real("10.1.0.3", 80, ForwardMethod::gate)});
+    f.set(make_model({other}));
+    REQUIRE(f.dp.real_id(other.key, real3) == old_id);
+    f.send(tcp(34001, tcp_syn));
+    REQUIRE(counts(f, other.key, real3).inactive == 1);
+
+    age_all<xvs_conn_key, xvs_conn>(f.dp.map_fd("xvs_conns"), XVS_TIMEOUT_TCP_SYN + XVS_NS_PER_SEC);
+    f.dp.census_now();
+    CHECK(f.entries("xvs_conns") == 0);
+    // 34001's entry was the new real's and is taken back; 34000's was not.
+    CHECK(counts(f, other.key, real3).inactive == 0);
+}

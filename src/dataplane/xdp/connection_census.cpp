@@ -1,6 +1,7 @@
 #include "dataplane/xdp/connection_census.h"
 
 #include <bpf/bpf.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -111,7 +112,29 @@ ConnectionCensus::ConnectionCensus(Maps maps)
     : maps_(maps),
       conns_capacity_(capacity_of(maps.conns, "xvs_conns")),
       persist_capacity_(capacity_of(maps.persist, "xvs_persist")),
-      nat_reverse_capacity_(capacity_of(maps.nat_reverse, "xvs_nat_reverse")) {}
+      nat_reverse_capacity_(capacity_of(maps.nat_reverse, "xvs_nat_reverse")),
+      reals_capacity_(capacity_of(maps.real_conns, "xvs_real_conns")) {
+    size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+    real_conns_bytes_ = (size_t{reals_capacity_} * sizeof(xvs_real_conns) + page - 1) / page * page;
+    void* memory = ::mmap(nullptr, real_conns_bytes_, PROT_READ | PROT_WRITE, MAP_SHARED, maps.real_conns, 0);
+    if (memory == MAP_FAILED)
+        throw DataplaneError("mapping xvs_real_conns: " + errno_text(errno));
+    real_conns_ = memory;
+}
+
+ConnectionCensus::~ConnectionCensus() {
+    if (real_conns_) ::munmap(real_conns_, real_conns_bytes_);
+}
+
+void ConnectionCensus::uncount(uint32_t real_id, uint32_t generation, __s64 xvs_real_conns::*field) {
+    if (real_id >= reals_capacity_) return;
+    xvs_real r{};
+    if (bpf_map_lookup_elem(maps_.reals, &real_id, &r) != 0 || !(r.flags & XVS_REAL_F_IN_USE) ||
+        r.generation != generation)
+        return;  // the real is gone: its counts went with it
+    auto* counts = static_cast<xvs_real_conns*>(real_conns_) + real_id;
+    __atomic_fetch_add(&(counts->*field), -1, __ATOMIC_RELAXED);
+}
 
 std::shared_ptr<Census> ConnectionCensus::walk(const std::function<bool()>& between_chunks) {
     auto census = std::make_shared<Census>();
@@ -131,20 +154,45 @@ std::shared_ptr<Census> ConnectionCensus::walk(const std::function<bool()>& betw
         census->tables.push_back(std::move(f));
     };
 
+    // Expired entries of the chunk just read, deleted before the pause.
+    std::vector<xvs_conn_key> expired_conns;
+    auto sweep_conns = [&] {
+        for (const auto& key : expired_conns) {
+            // Read again: an entry the program re-created since is not ours.
+            xvs_conn c{};
+            if (bpf_map_lookup_elem(maps_.conns, &key, &c) != 0 ||
+                age_of(monotonic_ns(), c.last_seen_ns) <= xvs_conn_timeout_ns(c.state))
+                continue;
+            if (bpf_map_delete_elem(maps_.conns, &key) != 0) continue;  // the program was first
+            ++census->swept;
+            uncount(c.real_id, c.real_generation,
+                    c.state == XVS_CONN_TCP_ESTABLISHED ? &xvs_real_conns::active : &xvs_real_conns::inactive);
+        }
+        expired_conns.clear();
+    };
+    auto conns_chunk = [&] {
+        sweep_conns();
+        return next_chunk();
+    };
+
     uint64_t entries = 0;
     Walked walked = walk_table<xvs_conn_key, xvs_conn>(
         maps_.conns, "xvs_conns", conns_capacity_,
-        [&](const xvs_conn_key&, const xvs_conn& c) {
+        [&](const xvs_conn_key& key, const xvs_conn& c) {
             ++entries;
-            if (age_of(now, c.last_seen_ns) > xvs_conn_timeout_ns(c.state)) return;
+            if (age_of(now, c.last_seen_ns) > xvs_conn_timeout_ns(c.state)) {
+                expired_conns.push_back(key);
+                return;
+            }
             auto& counts = census->by_real[census_real_key(c.real_id, c.real_generation)];
             if (c.state == XVS_CONN_TCP_ESTABLISHED)
                 ++counts.active;
             else
                 ++counts.inactive;
         },
-        next_chunk);
+        conns_chunk);
     if (walked == Walked::abandoned) return nullptr;
+    sweep_conns();
     fill("xvs_conns", conns_capacity_, walked, entries);
 
     // service id -> its persistence timeout (ns); unset: no service uses the id.
@@ -157,17 +205,41 @@ std::shared_ptr<Census> ConnectionCensus::walk(const std::function<bool()>& betw
             it->second = uint64_t{info.persist_timeout_s} * XVS_NS_PER_SEC;
         return it->second;
     };
+    std::vector<std::pair<xvs_persist_key, uint64_t>> expired_templates;  // with their timeout
+    auto sweep_templates = [&] {
+        for (const auto& [key, timeout] : expired_templates) {
+            xvs_persist t{};
+            if (bpf_map_lookup_elem(maps_.persist, &key, &t) != 0 ||
+                age_of(monotonic_ns(), t.last_seen_ns) <= timeout)
+                continue;
+            if (bpf_map_delete_elem(maps_.persist, &key) != 0) continue;
+            ++census->swept;
+            uncount(t.real_id, t.real_generation, &xvs_real_conns::persist);
+        }
+        expired_templates.clear();
+    };
+    auto templates_chunk = [&] {
+        sweep_templates();
+        return next_chunk();
+    };
     entries = 0;
     walked = walk_table<xvs_persist_key, xvs_persist>(
         maps_.persist, "xvs_persist", persist_capacity_,
         [&](const xvs_persist_key& k, const xvs_persist& t) {
             ++entries;
+            // A template of an id no service uses is left alone: not counted,
+            // not swept (the program never finds it).
             auto timeout = timeout_of(k.service_id);
-            if (!timeout || age_of(now, t.last_seen_ns) > *timeout) return;
+            if (!timeout) return;
+            if (age_of(now, t.last_seen_ns) > *timeout) {
+                expired_templates.emplace_back(k, *timeout);
+                return;
+            }
             ++census->by_real[census_real_key(t.real_id, t.real_generation)].persistent;
         },
-        next_chunk);
+        templates_chunk);
     if (walked == Walked::abandoned) return nullptr;
+    sweep_templates();
     fill("xvs_persist", persist_capacity_, walked, entries);
 
     entries = 0;

@@ -18,6 +18,14 @@
 // after each chunk pauses as long as the chunk took, so that it uses at most
 // half of one CPU while walking and nothing in between.
 //
+// The walk also sweeps: an entry it finds expired is deleted (after reading
+// it again, so that one the program re-created in the meantime stays), and
+// when the delete took effect and the entry's real is still the generation
+// it was made for, the program's own count of that real (xvs_real_conns,
+// mapped here) is decremented by an atomic add on the program's memory.
+// The program only sees an expired entry when a packet of it comes; without
+// the sweep, its counts would keep every flow that ended by going quiet.
+//
 // How stale the counts are: a census describes the tables during its walk;
 // the next walk starts `interval` after it ended, so the census a reader sees
 // ended at most one interval plus one walk ago (and read its entries during
@@ -37,6 +45,7 @@
 #include <vector>
 
 #include "dataplane/xdp_facts.h"
+#include "xvs/abi.h"
 
 namespace xvs {
 
@@ -54,6 +63,7 @@ struct Census {
     uint64_t finished_ns = 0;  // monotonic_ns() when its walk ended
     std::unordered_map<uint64_t, RealConnections> by_real;  // key: census_real_key()
     std::vector<XdpTableFill> tables;  // xvs_conns, xvs_persist, xvs_nat_reverse
+    uint64_t swept = 0;                // expired entries this walk deleted
 
     // The counts of real `id` of `generation`; all 0 when the census saw none.
     RealConnections of(uint32_t id, uint32_t generation) const;
@@ -70,9 +80,14 @@ class ConnectionCensus {
         int persist = -1;
         int nat_reverse = -1;
         int service_info = -1;
+        int reals = -1;
+        int real_conns = -1;  // mmapable (abi.h struct xvs_real_conns)
     };
     // The fds stay owned by the caller and must outlive this object.
     explicit ConnectionCensus(Maps maps);
+    ~ConnectionCensus();
+    ConnectionCensus(const ConnectionCensus&) = delete;
+    ConnectionCensus& operator=(const ConnectionCensus&) = delete;
 
     // Walks the tables now, on the calling thread, then publishes and
     // returns the result. Throws DataplaneError naming the table and the
@@ -91,8 +106,14 @@ class ConnectionCensus {
     // Numbers, stamps and publishes `census`.
     std::shared_ptr<const Census> publish(std::shared_ptr<Census> census);
 
+    // Takes back what an expired entry of (real_id, generation) counted.
+    void uncount(uint32_t real_id, uint32_t generation, __s64 xvs_real_conns::*field);
+
     Maps maps_;
     uint32_t conns_capacity_ = 0, persist_capacity_ = 0, nat_reverse_capacity_ = 0;
+    uint32_t reals_capacity_ = 0;
+    void* real_conns_ = nullptr;  // the mapped xvs_real_conns
+    size_t real_conns_bytes_ = 0;
     mutable std::mutex mutex_;
     std::shared_ptr<const Census> latest_;
     uint64_t published_ = 0;
