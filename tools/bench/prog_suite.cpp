@@ -91,7 +91,10 @@ Model bench_model() {
 // others differ in source address (1000 ports each) and are never answered.
 PacketSpec client_packet(bool v6, uint16_t vport, uint32_t flow, uint8_t flags) {
     PacketSpec s;
-    uint32_t host = 17 + flow / 1000;  // 10.0.0.17 ...: inside 10.0/16, cli0's subnet
+    // 10.0.1.0 ...: inside 10.0/16, cli0's subnet, and clear of 10.0.0.0/24,
+    // where the VIP (10.0.0.100) would be reached after 83,000 flows: a NAT
+    // service does not schedule packets from its own VIP.
+    uint32_t host = 256 + flow / 1000;
     if (flow == 0)
         s.src = ip(v6 ? "fd00::2" : "10.0.0.2");
     else if (v6)
