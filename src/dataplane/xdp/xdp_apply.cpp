@@ -393,7 +393,7 @@ void XdpDataplane::update_service(Change& c, const VirtualService& before,
     bool table_changed = before.scheduler != after.scheduler ||
                          before.scheduler_flags != after.scheduler_flags ||
                          before.reals.size() != after.reals.size();
-    bool reals_moved = before.reals.size() != after.reals.size();
+    bool reals_moved = false;  // a real added or removed (sizes differ only then)
     for (const auto& [rkey, real] : before.reals) {
         if (after.reals.count(rkey)) continue;
         auto ref = RealRefKey{after.key, rkey};
@@ -529,19 +529,20 @@ void XdpDataplane::apply(const ModelDiff& change) {
     // the first apply (from nothing, so it lists every service to serve) also
     // removes what the previous daemon left that it does not list.
     const bool adopting = !adopted_services_.empty() || !adopted_reals_.empty();
-    std::set<ServiceKey> touched;
-    // Weights-only parts (a health result's common case) are patched into
-    // programmed_ in place when written: no copy of the service is made.
-    std::set<ServiceKey> weights_only;
+    // `touched`: the services moved through `next`. Weights-only parts (a
+    // health result's common case) are kept apart: nothing in them needs
+    // judging or moves an address, and they are patched into programmed_ in
+    // place when written, so no copy of the service is made.
+    std::set<ServiceKey> touched, weights_only;
     Model next;
     std::map<ServiceKey, ModelDiff> parts = split_by_service(change);
     for (auto& [key, part] : parts) {
-        touched.insert(key);
         auto before = programmed_.services.find(key);
         if (before != programmed_.services.end() && !adopting && only_weights_change(part)) {
             weights_only.insert(key);
             continue;
         }
+        touched.insert(key);
         auto after = service_after(before == programmed_.services.end() ? nullptr : &before->second, part);
         if (after) next.services.emplace(key, std::move(*after));
     }
@@ -549,7 +550,6 @@ void XdpDataplane::apply(const ModelDiff& change) {
     size_t reals = programmed_reals_;
     size_t services = programmed_.services.size();
     for (const auto& key : touched) {
-        if (weights_only.count(key)) continue;  // same reals, nothing to judge
         auto after = next.services.find(key);
         auto before = programmed_.services.find(key);
         if (after != next.services.end()) {
@@ -586,7 +586,6 @@ void XdpDataplane::apply(const ModelDiff& change) {
             to.insert(to.end(), e.begin(), e.end());
         };
         for (const auto& key : touched) {
-            if (weights_only.count(key)) continue;  // a weight moves no address
             auto before = programmed_.services.find(key);
             auto after = next.services.find(key);
             bool was = before != programmed_.services.end(), is = after != next.services.end();
@@ -616,17 +615,16 @@ void XdpDataplane::apply(const ModelDiff& change) {
         // added in this same apply.
         for (const auto& key : touched) {
             auto before = programmed_.services.find(key);
-            if (before != programmed_.services.end() && !next.services.count(key) && !weights_only.count(key))
+            if (before != programmed_.services.end() && !next.services.count(key))
                 remove_service(c, before->second);
         }
+        for (const auto& key : weights_only) {
+            const ModelDiff& part = parts.at(key);
+            apply_diff(programmed_, part);
+            c.ids.on_rollback([this, undo = inverse(part)] { apply_diff(programmed_, undo); });
+            update_reals(c, programmed_.services.at(key), part);
+        }
         for (const auto& key : touched) {
-            if (weights_only.count(key)) {
-                const ModelDiff& part = parts.at(key);
-                apply_diff(programmed_, part);
-                c.ids.on_rollback([this, undo = inverse(part)] { apply_diff(programmed_, undo); });
-                update_reals(c, programmed_.services.at(key), part);
-                continue;
-            }
             auto after = next.services.find(key);
             if (after == next.services.end()) continue;
             auto before = programmed_.services.find(key);
@@ -659,7 +657,6 @@ void XdpDataplane::apply(const ModelDiff& change) {
         c.ids.set(filter_synced_, true);
 
         for (const auto& key : touched) {
-            if (weights_only.count(key)) continue;  // patched above
             auto after = next.services.find(key);
             if (after != next.services.end())
                 c.ids.assign(programmed_.services, key, std::move(after->second));
