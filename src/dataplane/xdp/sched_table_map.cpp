@@ -51,12 +51,8 @@ void fill(uint8_t* slots, const std::vector<uint32_t>& values) {
 }  // namespace
 
 UniqueFd make_sched_table_map(const std::vector<uint32_t>& values, const std::string& what) {
-    if (values.empty()) throw DataplaneError("creating " + what + ": no entries");
-    UniqueFd table = create_table(values.size(), what);
-    size_t bytes = mapped_bytes_for(values.size());
-    void* memory = map_table(table.get(), bytes, what);
-    fill(static_cast<uint8_t*>(memory), values);
-    ::munmap(memory, bytes);
+    UniqueFd table;
+    MappedSchedTable::create(values, what, table);  // unmapped again at once
     return table;
 }
 
