@@ -14,6 +14,13 @@ bool HealthView::is_down(const ServiceKey& service, const RealKey& real) const {
     return down.count({service, real}) != 0;
 }
 
+std::vector<RealKey> HealthView::down_of(const ServiceKey& service) const {
+    std::vector<RealKey> out;
+    for (auto it = down.lower_bound({service, RealKey{}}); it != down.end() && it->first == service; ++it)
+        out.push_back(it->second);
+    return out;
+}
+
 RealKey effective_real_key(const ServiceKey& service, ForwardMethod method, const RealKey& written) {
     RealKey key = written;
     if (service.protocol == Protocol::fwmark) return key;
@@ -38,12 +45,7 @@ VirtualService build_service(const VirtualConfig& virt, const HealthView& health
 
     if (virt.check.type == CheckType::off) return svc;  // "no real or fallback servers will be activated"
 
-    // The reals of this service that are down, in RealKey order: one range
-    // of the health view instead of a lookup in all of it per real.
-    std::vector<RealKey> down_here;
-    for (auto it = health.down.lower_bound({virt.key, RealKey{}});
-         it != health.down.end() && it->first == virt.key; ++it)
-        down_here.push_back(it->second);
+    const std::vector<RealKey> down_here = health.down_of(virt.key);
 
     bool any_up = false;
     for (const auto& rc : virt.reals) {

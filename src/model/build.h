@@ -15,6 +15,7 @@
 
 #include <set>
 #include <utility>
+#include <vector>
 
 #include "config/config.h"
 #include "model/model.h"
@@ -28,6 +29,9 @@ struct HealthView {
 
     void set_down(const ServiceKey& service, const RealKey& real, bool is_down);
     bool is_down(const ServiceKey& service, const RealKey& real) const;
+    // The reals of `service` that are down, in RealKey order (one range of
+    // `down`, for a caller asking about many reals of one service).
+    std::vector<RealKey> down_of(const ServiceKey& service) const;
 };
 
 // The key a real has in the data plane (ipvsadm's port rule above).
