@@ -101,6 +101,21 @@ Walked walk_table(int fd, const char* name, uint32_t capacity, Fn fn,
 // Age of a program timestamp: 0 when the program's clock is a tick ahead.
 uint64_t age_of(uint64_t now, uint64_t then) { return now > then ? now - then : 0; }
 
+// Deletes each of `keys` (entries a walk found expired) that is still expired
+// when read again, so that one the program re-created since stays; calls
+// deleted(value) for each delete that took effect (the program may delete
+// the same entry first) and empties `keys`.
+template <typename Key, typename Value, typename TimeoutOf, typename Deleted>
+void delete_expired(int fd, std::vector<Key>& keys, TimeoutOf timeout_of, Deleted deleted) {
+    for (const auto& key : keys) {
+        Value v{};
+        if (bpf_map_lookup_elem(fd, &key, &v) != 0 || age_of(monotonic_ns(), v.last_seen_ns) <= timeout_of(key, v))
+            continue;
+        if (bpf_map_delete_elem(fd, &key) == 0) deleted(v);
+    }
+    keys.clear();
+}
+
 }  // namespace
 
 RealConnections Census::of(uint32_t id, uint32_t generation) const {
@@ -157,18 +172,13 @@ std::shared_ptr<Census> ConnectionCensus::walk(const std::function<bool()>& betw
     // Expired entries of the chunk just read, deleted before the pause.
     std::vector<xvs_conn_key> expired_conns;
     auto sweep_conns = [&] {
-        for (const auto& key : expired_conns) {
-            // Read again: an entry the program re-created since is not ours.
-            xvs_conn c{};
-            if (bpf_map_lookup_elem(maps_.conns, &key, &c) != 0 ||
-                age_of(monotonic_ns(), c.last_seen_ns) <= xvs_conn_timeout_ns(c.state))
-                continue;
-            if (bpf_map_delete_elem(maps_.conns, &key) != 0) continue;  // the program was first
-            ++census->swept;
-            uncount(c.real_id, c.real_generation,
-                    c.state == XVS_CONN_TCP_ESTABLISHED ? &xvs_real_conns::active : &xvs_real_conns::inactive);
-        }
-        expired_conns.clear();
+        delete_expired<xvs_conn_key, xvs_conn>(
+            maps_.conns, expired_conns, [](const xvs_conn_key&, const xvs_conn& c) { return xvs_conn_timeout_ns(c.state); },
+            [&](const xvs_conn& c) {
+                ++census->swept;
+                uncount(c.real_id, c.real_generation,
+                        c.state == XVS_CONN_TCP_ESTABLISHED ? &xvs_real_conns::active : &xvs_real_conns::inactive);
+            });
     };
     auto conns_chunk = [&] {
         sweep_conns();
@@ -205,18 +215,15 @@ std::shared_ptr<Census> ConnectionCensus::walk(const std::function<bool()>& betw
             it->second = uint64_t{info.persist_timeout_s} * XVS_NS_PER_SEC;
         return it->second;
     };
-    std::vector<std::pair<xvs_persist_key, uint64_t>> expired_templates;  // with their timeout
+    std::vector<xvs_persist_key> expired_templates;
     auto sweep_templates = [&] {
-        for (const auto& [key, timeout] : expired_templates) {
-            xvs_persist t{};
-            if (bpf_map_lookup_elem(maps_.persist, &key, &t) != 0 ||
-                age_of(monotonic_ns(), t.last_seen_ns) <= timeout)
-                continue;
-            if (bpf_map_delete_elem(maps_.persist, &key) != 0) continue;
-            ++census->swept;
-            uncount(t.real_id, t.real_generation, &xvs_real_conns::persist);
-        }
-        expired_templates.clear();
+        delete_expired<xvs_persist_key, xvs_persist>(
+            maps_.persist, expired_templates,
+            [&](const xvs_persist_key& k, const xvs_persist&) { return timeout_of(k.service_id).value_or(0); },
+            [&](const xvs_persist& t) {
+                ++census->swept;
+                uncount(t.real_id, t.real_generation, &xvs_real_conns::persist);
+            });
     };
     auto templates_chunk = [&] {
         sweep_templates();
@@ -232,7 +239,7 @@ std::shared_ptr<Census> ConnectionCensus::walk(const std::function<bool()>& betw
             auto timeout = timeout_of(k.service_id);
             if (!timeout) return;
             if (age_of(now, t.last_seen_ns) > *timeout) {
-                expired_templates.emplace_back(k, *timeout);
+                expired_templates.push_back(k);
                 return;
             }
             ++census->by_real[census_real_key(t.real_id, t.real_generation)].persistent;
