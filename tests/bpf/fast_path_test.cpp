@@ -154,7 +154,7 @@ TEST_CASE("a packet longer than the cached one is checked against the route's MT
     CHECK(f.send(small).action == XDP_REDIRECT);
 }
 
-TEST_CASE("timestamps in the maps are CLOCK_MONOTONIC to within a tick") {
+TEST_CASE("timestamps in the maps are CLOCK_MONOTONIC to within a few ticks") {
     XdpFixture f;
     f.set(make_model({make_service(Protocol::tcp, "10.0.0.100", 80,
                                    {make_real("10.1.0.2", 80, ForwardMethod::gate)})}));
@@ -173,8 +173,13 @@ TEST_CASE("timestamps in the maps are CLOCK_MONOTONIC to within a tick") {
     timespec res{};
     clock_getres(CLOCK_MONOTONIC_COARSE, &res);
     const uint64_t tick = uint64_t(res.tv_nsec);
+    // jiffies advance when the timekeeping CPU handles its tick; on a shared
+    // machine that tick can be late by a few milliseconds, and the stamp lags
+    // by as much. The clocks this guards against (jiffies without the offset,
+    // boot time, real time) are off by seconds to years.
+    const uint64_t late_tick_allowance = 10 * tick;
     INFO("before " << before << " stamp " << c.last_seen_ns << " after " << after << " tick " << tick);
-    CHECK(c.last_seen_ns + 2 * tick >= before);
+    CHECK(c.last_seen_ns + late_tick_allowance >= before);
     CHECK(c.last_seen_ns <= after + tick);
 }
 
