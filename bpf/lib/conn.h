@@ -62,13 +62,16 @@ static __always_inline void count_flow(__u32 real_id, __u8 state, __s64 delta)
         __sync_fetch_and_add(&n->active, delta);
     else
         __sync_fetch_and_add(&n->inactive, delta);
+    __sync_fetch_and_add(&n->changes, 1);
 }
 
 static __always_inline void count_template(__u32 real_id, __s64 delta)
 {
     struct xvs_real_conns *n = bpf_map_lookup_elem(&xvs_real_conns, &real_id);
-    if (n)
-        __sync_fetch_and_add(&n->persist, delta);
+    if (!n)
+        return;
+    __sync_fetch_and_add(&n->persist, delta);
+    __sync_fetch_and_add(&n->changes, 1);
 }
 
 /* The state a segment moves a flow to (client side only). */

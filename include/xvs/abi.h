@@ -43,7 +43,7 @@
 
 /* Bumped whenever a map layout or the program's contract changes; a daemon
  * that finds pinned maps of another version does not reuse them. */
-#define XVS_ABI_VERSION 6
+#define XVS_ABI_VERSION 7
 
 #define XVS_MAX_SERVICES 4096
 #define XVS_MAX_REALS 65536
@@ -427,11 +427,15 @@ struct xvs_counters {
  * id starts from zero, written by user space). Entries that age out without
  * a packet or that the LRU evicts are not seen by the program: user space's
  * sweeper deletes or recounts them. Signed: a decrement may land before the
- * sweeper's correction of the same entry. */
+ * sweeper's correction of the same entry. `changes` counts every change the
+ * program made to the three counts (never reset): a sweeper that sees it
+ * unchanged across its walk knows its own count of the real is exact, and
+ * otherwise by how much it may differ. */
 struct xvs_real_conns {
     __s64 active;
     __s64 inactive;
     __s64 persist;
+    __u64 changes;
 };
 
 #endif /* XVS_ABI_H */

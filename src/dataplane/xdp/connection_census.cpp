@@ -98,9 +98,6 @@ Walked walk_table(int fd, const char* name, uint32_t capacity, Fn fn,
     }
 }
 
-// Age of a program timestamp: 0 when the program's clock is a tick ahead.
-uint64_t age_of(uint64_t now, uint64_t then) { return now > then ? now - then : 0; }
-
 // Deletes each of `keys` (entries a walk found expired) that is still expired
 // when read again, so that one the program re-created since stays; calls
 // deleted(value) for each delete that took effect (the program may delete
@@ -109,7 +106,7 @@ template <typename Key, typename Value, typename TimeoutOf, typename Deleted>
 void delete_expired(int fd, std::vector<Key>& keys, TimeoutOf timeout_of, Deleted deleted) {
     for (const auto& key : keys) {
         Value v{};
-        if (bpf_map_lookup_elem(fd, &key, &v) != 0 || age_of(monotonic_ns(), v.last_seen_ns) <= timeout_of(key, v))
+        if (bpf_map_lookup_elem(fd, &key, &v) != 0 || stamp_age_ns(monotonic_ns(), v.last_seen_ns) <= timeout_of(key, v))
             continue;
         if (bpf_map_delete_elem(fd, &key) == 0) deleted(v);
     }
@@ -190,7 +187,7 @@ std::shared_ptr<Census> ConnectionCensus::walk(const std::function<bool()>& betw
         maps_.conns, "xvs_conns", conns_capacity_,
         [&](const xvs_conn_key& key, const xvs_conn& c) {
             ++entries;
-            if (age_of(now, c.last_seen_ns) > xvs_conn_timeout_ns(c.state)) {
+            if (stamp_age_ns(now, c.last_seen_ns) > xvs_conn_timeout_ns(c.state)) {
                 expired_conns.push_back(key);
                 return;
             }
@@ -238,7 +235,7 @@ std::shared_ptr<Census> ConnectionCensus::walk(const std::function<bool()>& betw
             // not swept (the program never finds it).
             auto timeout = timeout_of(k.service_id);
             if (!timeout) return;
-            if (age_of(now, t.last_seen_ns) > *timeout) {
+            if (stamp_age_ns(now, t.last_seen_ns) > *timeout) {
                 expired_templates.push_back(k);
                 return;
             }

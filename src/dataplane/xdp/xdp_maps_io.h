@@ -48,6 +48,15 @@ inline uint64_t monotonic_ns() {
     return uint64_t(ts.tv_sec) * XVS_NS_PER_SEC + uint64_t(ts.tv_nsec);
 }
 
+// How long ago the program stamped `then`, as the program itself computes it
+// (unsigned difference, bpf/lib/conn.h): a stamp a tick ahead of `now` is 0
+// old, and one from before the clock's zero (a test back-dating an entry on a
+// host up for less than the timeout) is still as old as it was made.
+inline uint64_t stamp_age_ns(uint64_t now, uint64_t then) {
+    const auto age = static_cast<int64_t>(now - then);
+    return age > 0 ? static_cast<uint64_t>(age) : 0;
+}
+
 inline bool map_is_pinnable(const bpf_map* map) { return !bpf_map__is_internal(map); }
 
 }  // namespace xvs

@@ -132,7 +132,7 @@ std::vector<ConnectionEntry> XdpDataplane::connections() const {
     for_each_entry<xvs_conn_key, xvs_conn>(
         bpf_map__fd(skel_->maps.xvs_conns), [&](const xvs_conn_key& k, const xvs_conn& c) {
             uint64_t timeout = xvs_conn_timeout_ns(c.state);
-            uint64_t age = now > c.last_seen_ns ? now - c.last_seen_ns : 0;
+            uint64_t age = stamp_age_ns(now, c.last_seen_ns);
             if (!live(c.real_id, c.real_generation) || age > timeout) return;
             const RealKey& real = real_by_id.at(c.real_id);
             ConnectionEntry e;
@@ -152,7 +152,7 @@ std::vector<ConnectionEntry> XdpDataplane::connections() const {
             auto svc = service_by_id.find(k.service_id);
             if (svc == service_by_id.end() || !live(t.real_id, t.real_generation)) return;
             uint64_t timeout = uint64_t(svc->second->persistence.timeout) * XVS_NS_PER_SEC;
-            uint64_t age = now > t.last_seen_ns ? now - t.last_seen_ns : 0;
+            uint64_t age = stamp_age_ns(now, t.last_seen_ns);
             if (age > timeout) return;
             const ServiceKey& skey = svc->second->key;
             const RealKey& real = real_by_id.at(t.real_id);
