@@ -3,10 +3,12 @@
 // state change the program sees, for a reused real id, and with two CPUs
 // creating and closing flows at once.
 #include <bpf/bpf.h>
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <sched.h>
 
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <map>
 #include <thread>
 #include <vector>
@@ -272,4 +274,130 @@ TEST_CASE("a swept entry of a removed real does not touch the counts of the real
     CHECK(f.entries("xvs_conns") == 0);
     // 34001's entry was the new real's and is taken back; 34000's was not.
     CHECK(counts(f, other.key, real3).inactive == 0);
+}
+
+namespace {
+
+// What xvs_conns holds, by real id: (active, inactive), and the ports of the
+// flows in it.
+struct TableTruth {
+    std::map<uint32_t, std::pair<int64_t, int64_t>> by_real;
+    std::vector<uint16_t> ports;
+};
+
+TableTruth table_truth(const XdpFixture& f) {
+    TableTruth t;
+    int fd = f.dp.map_fd("xvs_conns");
+    xvs_conn_key key{}, next{};
+    const void* prev = nullptr;
+    while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+        xvs_conn c{};
+        if (bpf_map_lookup_elem(fd, &next, &c) == 0) {
+            auto& n = t.by_real[c.real_id];
+            (c.state == XVS_CONN_TCP_ESTABLISHED ? n.first : n.second)++;
+            t.ports.push_back(ntohs(next.sport));
+        }
+        key = next;
+        prev = &key;
+    }
+    return t;
+}
+
+// Opens `flows` established flows from ports 1024.. on the calling CPU.
+void open_established(XdpFixture& f, int flows) {
+    for (int i = 0; i < flows; ++i) {
+        f.send(tcp(uint16_t(1024 + i), tcp_syn));
+        f.send(tcp(uint16_t(1024 + i), tcp_ack));
+    }
+}
+
+}  // namespace
+
+TEST_CASE("the census takes back what the LRU evicted unseen, exactly when nothing moves under it") {
+    PinnedToOneCpu pinned;  // one CPU's LRU lists: evictions without surprises
+    XdpOptions options = test_options();
+    options.connection_table_size = 512;
+    options.persistence_table_size = 128;
+    XdpFixture f(options);
+    auto svc = service({make_real("10.1.0.2", 80, ForwardMethod::gate)});
+    svc.persistence = {300, 32};
+    f.set(make_model({svc}));
+    // 2,000 flows from 400 clients into a table of 512 and 128 templates.
+    for (int i = 0; i < 2000; ++i) {
+        const std::string client = "10.0." + std::to_string(1 + i % 400 / 200) + "." + std::to_string(1 + i % 200);
+        f.send(tcp(uint16_t(2000 + i), tcp_syn, client));
+        f.send(tcp(uint16_t(2000 + i), tcp_ack, client));
+    }
+    const auto before = counts(f, svc.key, real2);
+    const size_t flows = f.entries("xvs_conns"), templates = f.entries("xvs_persist");
+    INFO("counted " << before.active << " flows, " << before.persist << " templates; tables hold " << flows
+                    << " and " << templates);
+    REQUIRE(before.active > int64_t(flows));  // the evictions went uncounted
+    REQUIRE(before.persist > int64_t(templates));
+
+    f.dp.census_now();
+    const auto after = counts(f, svc.key, real2);
+    CHECK(after.active == int64_t(f.entries("xvs_conns")));
+    CHECK(after.inactive == 0);
+    CHECK(after.persist == int64_t(f.entries("xvs_persist")));
+    REQUIRE(f.dp.last_census());
+    CHECK(f.dp.last_census()->corrected ==
+          uint64_t(before.active - after.active) + uint64_t(before.persist - after.persist));
+    // The listing agrees: status() reads the program's counts.
+    auto status = f.dp.status();
+    REQUIRE(status.size() == 1);
+    CHECK(status[0].reals.at(0).active_connections == f.entries("xvs_conns"));
+    CHECK(status[0].reals.at(0).persistent_connections == f.entries("xvs_persist"));
+    // Nothing moved: a second census changes nothing.
+    f.dp.census_now();
+    CHECK(f.dp.last_census()->corrected == 0);
+}
+
+TEST_CASE("flows closing while the census walks leave a count off by at most the changes made meanwhile") {
+    PinnedToOneCpu pinned;
+    XdpOptions options = test_options();
+    options.connection_table_size = 3 * census_chunk;  // a walk of several chunks
+    XdpFixture f(options);
+    auto svc = service({make_real("10.1.0.2", 80, ForwardMethod::gate), make_real("10.1.0.3", 80, ForwardMethod::gate)});
+    f.set(make_model({svc}));
+    open_established(f, 4 * census_chunk);  // a quarter of them evicted unseen
+    TableTruth start = table_truth(f);
+    REQUIRE(start.ports.size() < size_t(4 * census_chunk));
+
+    auto changes = [&](const RealKey& r) { return counts(f, svc.key, r).changes; };
+    const uint64_t changes2 = changes(real2), changes3 = changes(real3);
+    // After the first chunk, 300 flows the walk may or may not have read yet
+    // are reset (ESTABLISHED -> CLOSE: active to inactive).
+    bool reset = false;
+    f.dp.census_now([&] {
+        if (!reset)
+            for (size_t i = 0; i < 300; ++i) f.send(tcp(start.ports[i * start.ports.size() / 300], tcp_rst));
+        reset = true;
+        return true;
+    });
+    REQUIRE(reset);
+    const uint64_t churn2 = changes(real2) - changes2, churn3 = changes(real3) - changes3;
+    CHECK(churn2 + churn3 == 2 * 300);  // one decrement and one increment per reset
+    CHECK(f.dp.last_census()->moved == churn2 + churn3);
+
+    TableTruth end = table_truth(f);
+    for (const auto& [rkey, churn] : {std::pair{real2, churn2}, std::pair{real3, churn3}}) {
+        auto id = f.dp.real_id(svc.key, rkey);
+        REQUIRE(id);
+        const auto n = counts(f, svc.key, rkey);
+        const auto [active, inactive] = end.by_real[*id];
+        INFO(rkey.to_string() << ": counted " << n.active << "/" << n.inactive << ", table " << active << "/"
+                              << inactive << ", changes during the walk " << churn);
+        CHECK(std::abs(n.active - active) <= int64_t(churn));
+        CHECK(std::abs(n.inactive - inactive) <= int64_t(churn));
+    }
+    // Quiet again: the next census makes them exact.
+    f.dp.census_now();
+    end = table_truth(f);
+    for (const auto& rkey : {real2, real3}) {
+        auto id = f.dp.real_id(svc.key, rkey);
+        const auto n = counts(f, svc.key, rkey);
+        CHECK(n.active == end.by_real[*id].first);
+        CHECK(n.inactive == end.by_real[*id].second);
+    }
 }

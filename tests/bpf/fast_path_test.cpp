@@ -17,23 +17,6 @@
 namespace xvs::test {
 namespace {
 
-// The next-hop cache is per CPU: a test that expects a cached answer runs on
-// one CPU throughout, and gets its previous affinity back at the end.
-class PinnedToOneCpu {
-   public:
-    PinnedToOneCpu() {
-        REQUIRE(sched_getaffinity(0, sizeof saved_, &saved_) == 0);
-        cpu_set_t one;
-        CPU_ZERO(&one);
-        CPU_SET(sched_getcpu(), &one);
-        REQUIRE(sched_setaffinity(0, sizeof one, &one) == 0);
-    }
-    ~PinnedToOneCpu() { sched_setaffinity(0, sizeof saved_, &saved_); }
-
-   private:
-    cpu_set_t saved_{};
-};
-
 bool filter_bit(const XdpFixture& f, uint32_t set, const std::string& address) {
     auto [index, mask] = AddressFilter::position_of({set, ip(address)});
     uint64_t word = 0;

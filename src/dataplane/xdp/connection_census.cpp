@@ -1,7 +1,6 @@
 #include "dataplane/xdp/connection_census.h"
 
 #include <bpf/bpf.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -26,6 +25,13 @@ constexpr std::chrono::microseconds minimum_pause{100};
 constexpr uint32_t largest_chunk = 1u << 20;
 
 enum class Walked { done, bounded, abandoned };
+
+// The CPU time this thread has used.
+uint64_t thread_cpu_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return uint64_t(ts.tv_sec) * XVS_NS_PER_SEC + uint64_t(ts.tv_nsec);
+}
 
 uint32_t capacity_of(int fd, const char* name) {
     bpf_map_info info{};
@@ -120,23 +126,15 @@ RealConnections Census::of(uint32_t id, uint32_t generation) const {
     return it == by_real.end() ? RealConnections{} : it->second;
 }
 
-ConnectionCensus::ConnectionCensus(Maps maps)
+ConnectionCensus::ConnectionCensus(Maps maps, MappedRealConns& counts)
     : maps_(maps),
+      counts_(counts),
       conns_capacity_(capacity_of(maps.conns, "xvs_conns")),
       persist_capacity_(capacity_of(maps.persist, "xvs_persist")),
       nat_reverse_capacity_(capacity_of(maps.nat_reverse, "xvs_nat_reverse")),
-      reals_capacity_(capacity_of(maps.real_conns, "xvs_real_conns")) {
-    size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
-    real_conns_bytes_ = (size_t{reals_capacity_} * sizeof(xvs_real_conns) + page - 1) / page * page;
-    void* memory = ::mmap(nullptr, real_conns_bytes_, PROT_READ | PROT_WRITE, MAP_SHARED, maps.real_conns, 0);
-    if (memory == MAP_FAILED)
-        throw DataplaneError("mapping xvs_real_conns: " + errno_text(errno));
-    real_conns_ = memory;
-}
+      reals_capacity_(capacity_of(maps.reals, "xvs_reals")) {}
 
-ConnectionCensus::~ConnectionCensus() {
-    if (real_conns_) ::munmap(real_conns_, real_conns_bytes_);
-}
+ConnectionCensus::~ConnectionCensus() = default;
 
 void ConnectionCensus::uncount(uint32_t real_id, uint32_t generation, __s64 xvs_real_conns::*field) {
     if (real_id >= reals_capacity_) return;
@@ -144,8 +142,59 @@ void ConnectionCensus::uncount(uint32_t real_id, uint32_t generation, __s64 xvs_
     if (bpf_map_lookup_elem(maps_.reals, &real_id, &r) != 0 || !(r.flags & XVS_REAL_F_IN_USE) ||
         r.generation != generation)
         return;  // the real is gone: its counts went with it
-    auto* counts = static_cast<xvs_real_conns*>(real_conns_) + real_id;
-    __atomic_fetch_add(&(counts->*field), -1, __ATOMIC_RELAXED);
+    counts_.add(real_id, field, -1);
+}
+
+std::vector<ConnectionCensus::RealMark> ConnectionCensus::mark_reals() const {
+    std::vector<RealMark> marks(reals_capacity_);
+    std::vector<uint32_t> keys(reals_capacity_);
+    std::vector<xvs_real> reals(reals_capacity_);
+    uint32_t count = reals_capacity_;
+    uint32_t out_batch = 0;
+    LIBBPF_OPTS(bpf_map_batch_opts, opts);
+    int rc = bpf_map_lookup_batch(maps_.reals, nullptr, &out_batch, keys.data(), reals.data(),
+                                  &count, &opts);
+    if (rc != 0 && errno != ENOENT) {
+        // A kernel without batch reads of arrays: one id after the other.
+        count = 0;
+        for (uint32_t id = 0; id < reals_capacity_; ++id) {
+            if (bpf_map_lookup_elem(maps_.reals, &id, &reals[count]) != 0)
+                throw DataplaneError("reading xvs_reals: " + errno_text(errno));
+            keys[count++] = id;
+        }
+    }
+    for (uint32_t i = 0; i < count; ++i) {
+        if (keys[i] >= reals_capacity_ || !(reals[i].flags & XVS_REAL_F_IN_USE)) continue;
+        RealMark& m = marks[keys[i]];
+        m.in_use = true;
+        m.generation = reals[i].generation;
+        m.changes = counts_.read(keys[i]).changes;
+    }
+    return marks;
+}
+
+void ConnectionCensus::correct(const std::vector<RealMark>& before, Census& census,
+                               std::initializer_list<Field> fields) {
+    // After the walk: the counts first, then the marks, so that a change the
+    // program makes between the two reads counts as churn.
+    std::vector<xvs_real_conns> now(reals_capacity_);
+    for (uint32_t id = 0; id < reals_capacity_; ++id)
+        if (before[id].in_use) now[id] = counts_.read(id);
+    std::vector<RealMark> after = mark_reals();
+    for (uint32_t id = 0; id < reals_capacity_; ++id) {
+        const RealMark &b = before[id], &a = after[id];
+        if (!b.in_use || !a.in_use || a.generation != b.generation) continue;
+        // The walk's count stands for the real's count at the walk's end;
+        // the program's changes meanwhile bound how wrong that can be.
+        census.moved += a.changes - b.changes;
+        const RealConnections walked = census.of(id, a.generation);
+        for (const Field& f : fields) {
+            const int64_t fix = int64_t{walked.*(f.walk)} - now[id].*(f.program);
+            if (fix == 0) continue;
+            counts_.add(id, f.program, fix);  // keeps what the program added since
+            census.corrected += static_cast<uint64_t>(fix < 0 ? -fix : fix);
+        }
+    }
 }
 
 std::shared_ptr<Census> ConnectionCensus::walk(const std::function<bool()>& between_chunks) {
@@ -182,6 +231,7 @@ std::shared_ptr<Census> ConnectionCensus::walk(const std::function<bool()>& betw
         return next_chunk();
     };
 
+    auto marks = mark_reals();
     uint64_t entries = 0;
     Walked walked = walk_table<xvs_conn_key, xvs_conn>(
         maps_.conns, "xvs_conns", conns_capacity_,
@@ -201,6 +251,12 @@ std::shared_ptr<Census> ConnectionCensus::walk(const std::function<bool()>& betw
     if (walked == Walked::abandoned) return nullptr;
     sweep_conns();
     fill("xvs_conns", conns_capacity_, walked, entries);
+    // A walk cut short by a bounded key-by-key read has not seen every
+    // entry: its counts prove nothing.
+    if (walked == Walked::done)
+        correct(marks, *census,
+                {{&xvs_real_conns::active, &RealConnections::active},
+                 {&xvs_real_conns::inactive, &RealConnections::inactive}});
 
     // service id -> its persistence timeout (ns); unset: no service uses the id.
     std::unordered_map<uint32_t, std::optional<uint64_t>> timeouts;
@@ -226,6 +282,7 @@ std::shared_ptr<Census> ConnectionCensus::walk(const std::function<bool()>& betw
         sweep_templates();
         return next_chunk();
     };
+    marks = mark_reals();
     entries = 0;
     walked = walk_table<xvs_persist_key, xvs_persist>(
         maps_.persist, "xvs_persist", persist_capacity_,
@@ -245,6 +302,8 @@ std::shared_ptr<Census> ConnectionCensus::walk(const std::function<bool()>& betw
     if (walked == Walked::abandoned) return nullptr;
     sweep_templates();
     fill("xvs_persist", persist_capacity_, walked, entries);
+    if (walked == Walked::done)
+        correct(marks, *census, {{&xvs_real_conns::persist, &RealConnections::persistent}});
 
     entries = 0;
     walked = walk_table<xvs_conn_key, xvs_nat_reverse>(
@@ -264,7 +323,12 @@ std::shared_ptr<const Census> ConnectionCensus::publish(std::shared_ptr<Census> 
 }
 
 std::shared_ptr<const Census> ConnectionCensus::take() {
-    return publish(walk([] { return true; }));
+    return take([] { return true; });
+}
+
+std::shared_ptr<const Census> ConnectionCensus::take(const std::function<bool()>& between_chunks) {
+    auto census = walk(between_chunks);
+    return census ? publish(std::move(census)) : nullptr;
 }
 
 std::shared_ptr<const Census> ConnectionCensus::latest() const {
@@ -305,13 +369,16 @@ void CensusThread::run() {
     // Failing to lower it (a seccomp filter, say) only leaves it at the
     // loop's priority, still pausing between chunks.
     (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), census_nice);
-    using Clock = std::chrono::steady_clock;
     for (;;) {
-        auto chunk_began = Clock::now();
+        uint64_t chunk_began = thread_cpu_ns();
+        // A chunk that took c of CPU is followed by c * (1 - share) / share of
+        // rest: the walk's CPU time stays census_cpu_share of its length.
         auto pause = [&] {
-            auto took = Clock::now() - chunk_began;
-            bool go = wait(std::max<std::chrono::nanoseconds>(took, minimum_pause));
-            chunk_began = Clock::now();
+            const double took = static_cast<double>(thread_cpu_ns() - chunk_began);
+            const auto rest = std::chrono::nanoseconds(
+                static_cast<int64_t>(took * (1 - census_cpu_share) / census_cpu_share));
+            bool go = wait(std::max<std::chrono::nanoseconds>(rest, minimum_pause));
+            chunk_began = thread_cpu_ns();
             return go;
         };
         try {

@@ -1,6 +1,7 @@
-// ConnectionCensus: counts the XDP program's connection tables away from the
-// event loop, so that status() and /metrics cost O(services + reals) however
-// many connections the tables hold.
+// ConnectionCensus: walks the XDP program's connection tables away from the
+// event loop, to sweep what the program cannot see end and to keep the
+// program's own per-real counts (xvs_real_conns, which status() and the
+// schedulers read) true.
 //
 // One census walks xvs_conns, xvs_persist and xvs_nat_reverse in chunks of
 // census_chunk entries (bpf_map_lookup_batch; one key at a time where the
@@ -12,31 +13,44 @@
 // The census is published whole when its walk ends (an immutable Census
 // behind a shared_ptr): a reader sees one census or the next, never a part.
 //
+// Sweeping: an entry the walk finds expired is deleted (after reading it
+// again, so that one the program re-created in the meantime stays), and when
+// the delete took effect and the entry's real is still the generation it was
+// made for, the program's count of that real is decremented by an atomic add
+// on the program's memory. The program only sees an expired entry when a
+// packet of it comes; without the sweep its counts would keep every flow
+// that ended by going quiet.
+//
+// Correcting: an entry the LRU evicts to make room is gone without the
+// program counting it out, so its real's count stays one too high. After each
+// table's walk, the program's count of every real is set to the walk's, by
+// an atomic add of the difference (so what the program adds meanwhile
+// stays). The walk's count is exact for entries nothing touched during the
+// walk; one the program created, moved or ended while the walk passed may be
+// counted as it was. So right after a census a real's count is exact when
+// nothing changed on it during the walk, and otherwise off by at most the
+// changes the program made to it during the walk (its `changes` counter,
+// read before and after: Census::moved sums them). The error does not
+// accumulate: each census starts it afresh. Between censuses a count can be
+// high by the entries of the real that the LRU evicted or that expired
+// unswept since the last one.
+//
 // take() walks on the calling thread: tests and tools that drive the plane by
 // hand call it (XdpDataplane::census_now()) and read exact counts right after.
-// CensusThread walks every `interval` on a thread of its own at nice 10, and
-// after each chunk pauses as long as the chunk took, so that it uses at most
-// half of one CPU while walking and nothing in between.
+// CensusThread walks on a thread of its own at nice 10 within a CPU budget:
+// after each chunk it pauses so that the walk's CPU time stays under
+// census_cpu_share of one CPU, and waits `interval` between walks.
 //
-// The walk also sweeps: an entry it finds expired is deleted (after reading
-// it again, so that one the program re-created in the meantime stays), and
-// when the delete took effect and the entry's real is still the generation
-// it was made for, the program's own count of that real (xvs_real_conns,
-// mapped here) is decremented by an atomic add on the program's memory.
-// The program only sees an expired entry when a packet of it comes; without
-// the sweep, its counts would keep every flow that ended by going quiet.
-//
-// How stale the counts are: a census describes the tables during its walk;
-// the next walk starts `interval` after it ended, so the census a reader sees
-// ended at most one interval plus one walk ago (and read its entries during
-// the walk before that). Until the first census ends there is none: the
-// connection counts of status() are 0 and the table fill is unknown.
+// How stale the table fill is: a census describes the tables during its
+// walk; the next walk starts `interval` after it ended. Until the first
+// census ends there is none, and the fill is unknown.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -44,6 +58,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "dataplane/xdp/mapped_real_conns.h"
 #include "dataplane/xdp_facts.h"
 #include "xvs/abi.h"
 
@@ -51,6 +66,8 @@ namespace xvs {
 
 inline constexpr uint32_t census_chunk = 4096;
 inline constexpr std::chrono::milliseconds census_interval_default{2000};
+// The CPU time a walk may take, as a share of the time it lasts.
+inline constexpr double census_cpu_share = 0.02;
 
 struct RealConnections {
     uint32_t active = 0;
@@ -64,6 +81,8 @@ struct Census {
     std::unordered_map<uint64_t, RealConnections> by_real;  // key: census_real_key()
     std::vector<XdpTableFill> tables;  // xvs_conns, xvs_persist, xvs_nat_reverse
     uint64_t swept = 0;                // expired entries this walk deleted
+    uint64_t corrected = 0;            // sum of |program count - walk's count| set right
+    uint64_t moved = 0;                // the program's count changes during the walks
 
     // The counts of real `id` of `generation`; all 0 when the census saw none.
     RealConnections of(uint32_t id, uint32_t generation) const;
@@ -81,10 +100,10 @@ class ConnectionCensus {
         int nat_reverse = -1;
         int service_info = -1;
         int reals = -1;
-        int real_conns = -1;  // mmapable (abi.h struct xvs_real_conns)
     };
-    // The fds stay owned by the caller and must outlive this object.
-    explicit ConnectionCensus(Maps maps);
+    // The fds and `counts` (the mapped xvs_real_conns) stay owned by the
+    // caller and must outlive this object.
+    ConnectionCensus(Maps maps, MappedRealConns& counts);
     ~ConnectionCensus();
     ConnectionCensus(const ConnectionCensus&) = delete;
     ConnectionCensus& operator=(const ConnectionCensus&) = delete;
@@ -93,6 +112,10 @@ class ConnectionCensus {
     // returns the result. Throws DataplaneError naming the table and the
     // kernel's reason (nothing is published then).
     std::shared_ptr<const Census> take();
+    // The same, calling between_chunks() after every chunk of the walk (a
+    // test that changes the tables in the middle of a walk; false abandons
+    // it and returns null).
+    std::shared_ptr<const Census> take(const std::function<bool()>& between_chunks);
     // The last census published; null before the first.
     std::shared_ptr<const Census> latest() const;
     // The three tables with their capacities and no count (before a census).
@@ -109,11 +132,28 @@ class ConnectionCensus {
     // Takes back what an expired entry of (real_id, generation) counted.
     void uncount(uint32_t real_id, uint32_t generation, __s64 xvs_real_conns::*field);
 
+    // What a real was before a walk, to tell afterwards whether it changed.
+    struct RealMark {
+        bool in_use = false;
+        uint32_t generation = 0;
+        uint64_t changes = 0;
+    };
+    // One mark per real id (batch read of xvs_reals, changes from counts_).
+    std::vector<RealMark> mark_reals() const;
+    // A program count and the walk's count of the same thing.
+    struct Field {
+        __s64 xvs_real_conns::*program;
+        uint32_t RealConnections::*walk;
+    };
+    // Sets, per real and field, the program's count to the walk's (see the
+    // header).
+    void correct(const std::vector<RealMark>& before, Census& census,
+                 std::initializer_list<Field> fields);
+
     Maps maps_;
+    MappedRealConns& counts_;
     uint32_t conns_capacity_ = 0, persist_capacity_ = 0, nat_reverse_capacity_ = 0;
     uint32_t reals_capacity_ = 0;
-    void* real_conns_ = nullptr;  // the mapped xvs_real_conns
-    size_t real_conns_bytes_ = 0;
     mutable std::mutex mutex_;
     std::shared_ptr<const Census> latest_;
     uint64_t published_ = 0;

@@ -58,10 +58,13 @@ XdpDataplane::XdpDataplane(XdpOptions options)
         held_ = std::make_unique<HeldFragments>(
             bpf_map__fd(skel_->maps.xvs_frag_held), bpf_map__fd(skel_->maps.xvs_frags),
             program_fd(), bpf_program__fd(skel_->progs.xvs_frag_expire));
-        census_ = std::make_unique<ConnectionCensus>(ConnectionCensus::Maps{
-            bpf_map__fd(skel_->maps.xvs_conns), bpf_map__fd(skel_->maps.xvs_persist),
-            bpf_map__fd(skel_->maps.xvs_nat_reverse), bpf_map__fd(skel_->maps.xvs_service_info),
-            bpf_map__fd(skel_->maps.xvs_reals), bpf_map__fd(skel_->maps.xvs_real_conns)});
+        real_conns_ = std::make_unique<MappedRealConns>(bpf_map__fd(skel_->maps.xvs_real_conns));
+        census_ = std::make_unique<ConnectionCensus>(
+            ConnectionCensus::Maps{bpf_map__fd(skel_->maps.xvs_conns), bpf_map__fd(skel_->maps.xvs_persist),
+                                   bpf_map__fd(skel_->maps.xvs_nat_reverse),
+                                   bpf_map__fd(skel_->maps.xvs_service_info),
+                                   bpf_map__fd(skel_->maps.xvs_reals)},
+            *real_conns_);
         std::map<std::string, int> depth;
         for (const auto& interface : options_.interfaces) depth[interface] = stacking_depth(interface);
         std::vector<std::string> order = options_.interfaces;

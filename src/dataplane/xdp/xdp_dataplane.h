@@ -28,14 +28,16 @@
 // program held for want of their first; it touches only the held slots, the
 // fragment map and BPF_PROG_TEST_RUN, never the state apply() keeps.
 // With XdpOptions::count_connections it runs another, the CensusThread
-// (connection_census.h), which counts the connection tables every
-// census_interval; it only reads the tables and xvs_service_info.
+// (connection_census.h), which walks the connection tables within a CPU
+// budget, deletes expired entries and corrects the program's per-real counts
+// for entries the LRU evicted; it touches only the tables, xvs_service_info,
+// xvs_reals (read) and the counts (atomic adds).
 //
 // status() never walks a connection table: it reads each service's and
-// real's counters from the stats maps and takes the connection counts from
-// the last census (stale by at most one interval plus one walk; all 0 before
-// the first). Without the thread, census_now() takes one on the caller's
-// thread (tests call it before they read counts).
+// real's counters from the stats maps and each real's connection counts from
+// the program's own xvs_real_conns, mapped (the census's header says how far
+// they can drift). Without the thread, census_now() sweeps and corrects on
+// the caller's thread; the table fill of xdp_facts() is the last census's.
 //
 // Limits (unsupported() reports them per service): schedulers rr, wrr, sh,
 // dh, mh only; fwmark services need match= lines; no upper/lower connection
@@ -45,6 +47,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -288,16 +291,20 @@ class XdpDataplane : public Dataplane {
     // The action counters, the last census's table fill and how the pinned
     // maps started. O(1): 26 counter reads, no table walk.
     std::optional<XdpFacts> xdp_facts() const override;
-    // Counts the connection tables now, on the calling thread, and publishes
-    // the result for status() and xdp_facts() (what the census thread does
-    // every interval). Throws DataplaneError.
+    // Walks the connection tables now, on the calling thread: sweeps,
+    // corrects the program's counts and publishes the table fill for
+    // xdp_facts() (what the census thread does every interval). Throws
+    // DataplaneError.
     void census_now() { census_->take(); }
+    // The same with a hook after every chunk of the walk (tests).
+    void census_now(const std::function<bool()>& between_chunks) { census_->take(between_chunks); }
     // The last census published (null before the first), for tests.
     std::shared_ptr<const Census> last_census() const { return census_->latest(); }
 
    private:
     // Declared last, so destroyed first: the thread before the census, both
     // before the maps they read.
+    std::unique_ptr<MappedRealConns> real_conns_;
     std::unique_ptr<ConnectionCensus> census_;
     std::unique_ptr<CensusThread> census_thread_;
     PinnedStart pinned_start_ = PinnedStart::fresh;

@@ -7,6 +7,7 @@
 #include <bpf/libbpf.h>
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -73,27 +74,27 @@ std::array<uint64_t, XVS_STAT__COUNT> XdpDataplane::global_counters() const {
     return out;
 }
 
-// O(services + reals): two per-CPU counter reads per service or real, the
-// connection counts from the last census (see the header for how old).
+// O(services + reals): two per-CPU counter reads per service or real, and
+// the program's connection counts of each real from mapped memory.
 std::vector<ServiceStatus> XdpDataplane::status() const {
-    auto census = census_->latest();
     std::vector<ServiceStatus> out;
     int svc_stats = bpf_map__fd(skel_->maps.xvs_service_stats);
     int real_stats = bpf_map__fd(skel_->maps.xvs_real_stats);
+    // A count is briefly negative when the program counts an end before the
+    // sweeper's correction of the same entry lands.
+    auto shown = [](__s64 n) { return static_cast<uint32_t>(std::clamp<__s64>(n, 0, UINT32_MAX)); };
     for (const auto& [key, svc] : programmed_.services) {
         ServiceStatus s{key, svc.scheduler, svc.scheduler_flags, svc.persistence, svc.one_packet,
                         sum_counters(svc_stats, service_ids_.at(key)), {}};
         for (const auto& [rkey, real] : svc.reals) {
             uint32_t rid = real_ids_.at({key, rkey});
             RealStatus r{rkey, real.method, real.weight, real.lower_threshold, real.upper_threshold};
-            auto generation = real_generation_.find(rid);
-            if (census && generation != real_generation_.end()) {
-                // Entries of an earlier holder of the id carry another generation.
-                RealConnections counts = census->of(rid, generation->second);
-                r.active_connections = counts.active;
-                r.inactive_connections = counts.inactive;
-                r.persistent_connections = counts.persistent;
-            }
+            // The program counts only entries of the id's present real: a
+            // reused id's counts start from zero (zero_entries()).
+            const xvs_real_conns counts = real_conns_->read(rid);
+            r.active_connections = shown(counts.active);
+            r.inactive_connections = shown(counts.inactive);
+            r.persistent_connections = shown(counts.persist);
             r.counters = sum_counters(real_stats, rid);
             s.reals.push_back(std::move(r));
         }
