@@ -53,11 +53,14 @@ bool is_edit(Command c) {
 }
 
 // Sends `request`; on failure prints why and returns false with `exit_code`.
-bool call(const Arguments& args, const Request& request, const std::string& run_root,
-          std::ostream& err, Reply& reply, int& exit_code) {
+// Runs talk(socket) and turns its failures into xvsadm's messages; false
+// (with exit_code set) when it failed.
+template <typename Talk>
+bool reach_daemon(const Arguments& args, const std::string& run_root, std::ostream& err, int& exit_code,
+                  Talk talk) {
     std::string socket = control::socket_path(args.instance, run_root);
     try {
-        reply = control::call_daemon(socket, request);
+        talk(socket);
     } catch (const control::DaemonUnreachable& e) {
         err << "xvsadm: " << e.what() << "\nIs xvsd running (instance '" << args.instance
             << "')?\n";
@@ -69,6 +72,40 @@ bool call(const Arguments& args, const Request& request, const std::string& run_
         return false;
     }
     return true;
+}
+
+bool call(const Arguments& args, const Request& request, const std::string& run_root,
+          std::ostream& err, Reply& reply, int& exit_code) {
+    return reach_daemon(args, run_root, err, exit_code,
+                        [&](const std::string& socket) { reply = control::call_daemon(socket, request); });
+}
+
+// -Lnc: the table arrives in parts and is printed as it comes, so that a
+// table of any size needs the memory of one part.
+int list_connections(const Arguments& args, const Request& request, const std::string& run_root,
+                     std::ostream& out, std::ostream& err) {
+    const bool with_pe = args.options & opt_persistent_conn;
+    bool titled = false;
+    int exit_code = 0;
+    std::string failure;
+    bool reached = reach_daemon(args, run_root, err, exit_code, [&](const std::string& socket) {
+        control::call_daemon(socket, request, [&](Reply& part) {
+            if (!part.ok) {
+                failure = part.error;
+                return;
+            }
+            if (!titled) out << format_connection_title(with_pe);
+            titled = true;
+            out << format_connection_rows(part.connections, with_pe);
+            out.flush();
+        });
+    });
+    if (!reached) return exit_code;
+    if (!failure.empty()) {
+        err << failure << "\n";
+        return 1;
+    }
+    return 0;
 }
 
 // ipvsadm's config_stream_read: words separated by blanks, '#' starts a comment.
@@ -197,7 +234,11 @@ int run_command(const Arguments& args, std::ostream& out, std::ostream& err,
             }
             // xvsd runs no connection-sync daemon; ipvsadm prints nothing then.
             if (args.options & opt_daemon) return 0;
-            request.verb = (args.options & opt_connection) ? Verb::list_connections : Verb::status;
+            if (args.options & opt_connection) {
+                request.verb = Verb::list_connections;
+                return list_connections(args, request, run_root, out, err);
+            }
+            request.verb = Verb::status;
             break;
         case Command::zero:
             request.verb = Verb::zero;
@@ -218,10 +259,6 @@ int run_command(const Arguments& args, std::ostream& out, std::ostream& err,
     if (args.command == Command::zero) return 0;
     if (args.command == Command::save) {
         out << format_rules(reply.services, args.format.sort);
-        return 0;
-    }
-    if (args.options & opt_connection) {
-        out << format_connections(reply.connections, args.options & opt_persistent_conn);
         return 0;
     }
     if (args.service) {

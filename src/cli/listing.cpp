@@ -307,7 +307,7 @@ std::string format_one_service(const ServiceReport& service, const ListingFormat
     return out;
 }
 
-std::string format_connections(const std::vector<ConnectionEntry>& connections, bool with_pe) {
+std::string format_connection_title(bool with_pe) {
     std::string out = "IPVS connection entries\n";
     if (with_pe)
         append(out, "pro expire %-11s %-18s %-18s %-18s %-16s %s\n", "state", "source", "virtual",
@@ -315,6 +315,11 @@ std::string format_connections(const std::vector<ConnectionEntry>& connections, 
     else
         append(out, "pro expire %-11s %-18s %-18s %s\n", "state", "source", "virtual",
                "destination");
+    return out;
+}
+
+std::string format_connection_rows(const std::vector<ConnectionEntry>& connections, bool with_pe) {
+    std::string out;
     for (const auto& c : connections) {
         char expire[32];
         std::snprintf(expire, sizeof expire, "%02d:%02d",
@@ -331,6 +336,10 @@ std::string format_connections(const std::vector<ConnectionEntry>& connections, 
                    c.state.c_str(), source.c_str(), virt.c_str(), dest.c_str());
     }
     return out;
+}
+
+std::string format_connections(const std::vector<ConnectionEntry>& connections, bool with_pe) {
+    return format_connection_title(with_pe) + format_connection_rows(connections, with_pe);
 }
 
 std::string format_rules(const std::vector<ServiceReport>& services, bool sort) {

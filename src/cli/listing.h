@@ -41,6 +41,10 @@ std::string format_one_service(const control::ServiceReport& service, const List
 // shows the mark as an address, e.g. 0.0.0.100:0).
 // `with_pe` adds ipvsadm's "pe name" and "pe_data" columns (--persistent-conn).
 std::string format_connections(const std::vector<ConnectionEntry>& connections, bool with_pe);
+// The same in parts, for a table that arrives in parts: the title once, then
+// the rows of each part.
+std::string format_connection_title(bool with_pe);
+std::string format_connection_rows(const std::vector<ConnectionEntry>& connections, bool with_pe);
 // `ipvsadm -Sn`: the rules as ipvsadm commands.
 std::string format_rules(const std::vector<control::ServiceReport>& services, bool sort);
 

@@ -14,7 +14,9 @@
 
 namespace xvs::control {
 
-Reply call_daemon(const std::string& socket_path, const Request& request) {
+namespace {
+
+UniqueFd connect_daemon(const std::string& socket_path) {
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     if (socket_path.size() >= sizeof addr.sun_path)
@@ -26,8 +28,26 @@ Reply call_daemon(const std::string& socket_path, const Request& request) {
     if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0)
         throw DaemonUnreachable("cannot connect to xvsd at " + socket_path + ": " +
                                 errno_text(errno));
+    return fd;
+}
 
+}  // namespace
+
+Reply call_daemon(const std::string& socket_path, const Request& request) {
+    UniqueFd fd = connect_daemon(socket_path);
     return exchange(fd.get(), request);
+}
+
+void call_daemon(const std::string& socket_path, const Request& request,
+                 const std::function<void(Reply&)>& on_part) {
+    UniqueFd fd = connect_daemon(socket_path);
+    Reply part = exchange(fd.get(), request);
+    for (;;) {
+        const bool more = part.more;
+        on_part(part);
+        if (!more) return;
+        part = decode_reply(read_frame(fd.get(), max_reply_bytes, "reading the listing of xvsd"));
+    }
 }
 
 Reply exchange(int fd, const Request& request) {

@@ -1,6 +1,8 @@
-// The xvsadm side of the control socket: one request, one reply.
+// The xvsadm side of the control socket: one request, one reply (or one
+// streamed reply).
 #pragma once
 
+#include <functional>
 #include <stdexcept>
 #include <string>
 
@@ -20,6 +22,12 @@ class DaemonUnreachable : public std::runtime_error {
 // DaemonUnreachable when it cannot connect, ProtocolError or
 // std::system_error when the exchange fails.
 Reply call_daemon(const std::string& socket_path, const Request& request);
+// The same for a streamed reply (list-connections): on_part() gets each part
+// as it arrives, the last one (more == false) included, so that a listing
+// of any size needs the memory of one part. A stream cut short throws
+// std::system_error.
+void call_daemon(const std::string& socket_path, const Request& request,
+                 const std::function<void(Reply&)>& on_part);
 
 // The exchange on a connected socket `fd`. A daemon that closes on the client
 // costs no SIGPIPE: the write fails with EPIPE, and a reply the daemon sent

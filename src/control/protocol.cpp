@@ -348,6 +348,7 @@ std::string encode_reply(const Reply& reply) {
                std::to_string(c.real_port) + " " + escape(c.state) + " " +
                std::to_string(c.expires_in_seconds) + " " + (c.is_template ? "1" : "0") + "\n";
     }
+    if (reply.more) out += "more\n";
     out += "end\n";
     return out;
 }
@@ -373,6 +374,9 @@ Reply decode_reply(std::string_view payload) {
         if (kind == "end") {
             f.expect_count(1);
             ended = true;
+        } else if (kind == "more") {
+            f.expect_count(1);
+            reply.more = true;
         } else if (kind == "dataplane") {
             f.expect_count(2);
             reply.dataplane = f.text(1);

@@ -6,7 +6,8 @@
 // free text percent-encoded. The first line names the protocol version
 // ("xvs-control/1"); a peer answers a version it does not speak with an error
 // reply. One request per connection: the client sends a request frame, the
-// daemon answers with one reply frame and closes.
+// daemon answers (one reply frame, or for list-connections a stream of them)
+// and closes.
 //
 // Request payload:   xvs-control/1 request VERB
 //                    [service PROTO FAMILY ADDR PORT FWMARK]   (zero: one service)
@@ -19,8 +20,11 @@
 //                    [dataplane NAME] [message TEXT]
 //                    (interface NAME ATTACHED IFINDEX MODE PROBLEM REATTACHMENTS)*
 //                    (placement PROTO FAMILY ADDR PORT FWMARK PLANE)*
-//                    (service ... (real ...)*)* (conn ...)*
+//                    (service ... (real ...)*)* (conn ...)* [more]
 //                    end
+// A list-connections reply is a stream: replies with "more" carrying a part
+// of the table each, then one without it (the last part, or an error that
+// ended the listing), then the daemon closes. Every other reply is one frame.
 //
 // decode_request()/decode_reply() never trust their input: anything malformed
 // (unknown verb, wrong field count, number out of range, missing "end")
@@ -124,6 +128,7 @@ struct Reply {
     std::vector<Placement> placements;  // dataplane-status
     std::vector<ServiceReport> services;
     std::vector<ConnectionEntry> connections;
+    bool more = false;  // a part of a stream: another reply follows
 
     static Reply failure(std::string error);
 };

@@ -259,6 +259,10 @@ void ControlServer::on_client_ready(int client_fd) {
             reply = Reply::failure(e.what());
         }
         handling_ = nullptr;
+        if (client.handed_over) {
+            clients_.erase(client_fd);  // its fd is no longer ours to close
+            return;
+        }
         if (client.ticket == 0) start_reply(client, reply);
         return;
     }
@@ -268,6 +272,13 @@ uint64_t ControlServer::defer() {
     if (!handling_) throw std::logic_error("control socket: defer() outside a request");
     handling_->ticket = next_ticket_++;
     return handling_->ticket;
+}
+
+UniqueFd ControlServer::hand_over() {
+    if (!handling_) throw std::logic_error("control socket: hand_over() outside a request");
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, handling_->fd.get(), nullptr);
+    handling_->handed_over = true;
+    return std::move(handling_->fd);
 }
 
 void ControlServer::complete(uint64_t ticket, const Reply& reply) {

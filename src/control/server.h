@@ -20,6 +20,9 @@
 //    Either way the failure goes to Limits::notice (at most once per 10 s,
 //    with how many were held back) and process() goes on serving.
 //
+// A handler whose answer is a stream (the connection table) takes the
+// client's socket with hand_over() and answers from elsewhere.
+//
 // A handler that cannot answer at once (a reload parsing the file) calls
 // defer() and returns; its reply is sent by complete(ticket, reply) later,
 // while the other clients are served as usual. A deferred client is not idle:
@@ -67,6 +70,10 @@ class ControlServer {
     // goes away meanwhile is dropped, and complete() for it does nothing.
     uint64_t defer();
     void complete(uint64_t ticket, const Reply& reply);
+    // Only inside the handler: the client's socket leaves the server, which
+    // sends it nothing and no longer counts or times it; whoever takes it
+    // answers (a streamed reply, from a thread of its own) and closes it.
+    UniqueFd hand_over();
     const std::string& socket_path() const { return socket_path_; }
     size_t clients() const { return clients_.size(); }
 
@@ -82,6 +89,7 @@ class ControlServer {
         // Accepted, then the last progress in sending the reply.
         Clock::time_point last_active;
         uint64_t ticket = 0;  // deferred: the reply waits for complete(ticket)
+        bool handed_over = false;
     };
     void accept_clients();
     // accept4 failed with EMFILE/ENFILE: answer one client through the spare

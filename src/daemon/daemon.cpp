@@ -475,16 +475,19 @@ control::Reply Daemon::zero(const control::Request& request) {
     }
 }
 
+control::Reply Daemon::list_connections() {
+    // The cursor is made here, on the loop, where the plane's names are; the
+    // walk runs on the stream's thread.
+    auto cursor = plane_.plane->connection_cursor();
+    connection_streams_.start(server_->hand_over(), plane_.plane->name(), std::move(cursor));
+    return {};
+}
+
 control::Reply Daemon::handle(const control::Request& request) {
     using control::Verb;
     switch (request.verb) {
         case Verb::status: return status_reply();
-        case Verb::list_connections: {
-            control::Reply reply;
-            reply.dataplane = plane_.plane->name();
-            reply.connections = plane_.plane->connections();
-            return reply;
-        }
+        case Verb::list_connections: return list_connections();
         case Verb::zero: return zero(request);
         case Verb::reload:
             request_reload(server_->defer());

@@ -56,6 +56,7 @@
 #include "control/server.h"
 #include "daemon/config_loader.h"
 #include "daemon/config_watch.h"
+#include "daemon/connection_streams.h"
 #include "daemon/dataplane_factory.h"
 #include "daemon/desired_state.h"
 #include "daemon/health_batch.h"
@@ -109,6 +110,9 @@ class Daemon {
     void on_config_loaded();
     control::Reply apply_reload(LoadedConfig loaded);
     control::Reply status_reply();
+    // xvsadm -Lnc: hands the client to connection_streams_ (nothing is
+    // walked on the loop).
+    control::Reply list_connections();
     // xvsadm --status: interfaces and the plane of every service.
     control::Reply dataplane_status_reply();
     // Compares the XDP plane's interfaces with the kernel's links, re-attaches
@@ -157,6 +161,8 @@ class Daemon {
     std::vector<uint64_t> reload_waiters_;  // control replies the running load answers
     bool reload_queued_ = false;            // asked for while a load was running
     std::vector<uint64_t> queued_waiters_;
+    // Last: its threads stop before anything they were handed could go.
+    ConnectionStreams connection_streams_;
 };
 
 }  // namespace xvs

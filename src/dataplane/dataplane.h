@@ -8,6 +8,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -68,6 +70,37 @@ struct ConnectionEntry {
     bool is_template = false;       // persistence template
 };
 
+// A walk of a plane's connection table that another thread may drive while
+// the plane goes on serving: it holds what it needs (its own fds, a copy of
+// the names it prints) and never touches the plane that made it.
+class ConnectionCursor {
+   public:
+    virtual ~ConnectionCursor() = default;
+    // Appends up to `max` entries to `out`; false when the walk is over (the
+    // last entries may come with false). Throws DataplaneError.
+    virtual bool next(std::vector<ConnectionEntry>& out, size_t max) = 0;
+};
+
+// A cursor over entries read at once by `read` on the first next(): for
+// planes whose table is read whole (IPVS's /proc file), still off the caller.
+class ReadOnceCursor : public ConnectionCursor {
+   public:
+    explicit ReadOnceCursor(std::function<std::vector<ConnectionEntry>()> read) : read_(std::move(read)) {}
+    bool next(std::vector<ConnectionEntry>& out, size_t max) override {
+        if (read_) {
+            entries_ = read_();
+            read_ = nullptr;
+        }
+        for (; given_ < entries_.size() && max > 0; ++given_, --max) out.push_back(std::move(entries_[given_]));
+        return given_ < entries_.size();
+    }
+
+   private:
+    std::function<std::vector<ConnectionEntry>()> read_;
+    std::vector<ConnectionEntry> entries_;
+    size_t given_ = 0;
+};
+
 class Dataplane {
    public:
     virtual ~Dataplane() = default;
@@ -96,7 +129,17 @@ class Dataplane {
     // What the plane serves for `key` now (null when it does not serve it).
     virtual const VirtualService* programmed_service(const ServiceKey& key) const = 0;
     virtual std::vector<ServiceStatus> status() const = 0;
-    virtual std::vector<ConnectionEntry> connections() const = 0;
+    // A walk of the connection table (xvsadm -Lnc) for another thread to
+    // drive; cheap to make: O(services + reals), no table read.
+    virtual std::unique_ptr<ConnectionCursor> connection_cursor() const = 0;
+    // The whole table at once (tests, small tables).
+    std::vector<ConnectionEntry> connections() const {
+        std::vector<ConnectionEntry> out;
+        auto cursor = connection_cursor();
+        while (cursor->next(out, 4096)) {
+        }
+        return out;
+    }
     virtual void zero_counters() = 0;
     // Zeroes the counters of `service` and of its reals, nothing else
     // (ipvsadm -Z -t|-u|-f). Throws DataplaneError ending in "No such

@@ -108,6 +108,15 @@ TEST_CASE("a reply with services, reals, rates and connections survives a round 
     CHECK(out.connections[0].state == "ESTABLISHED");
     CHECK(out.connections[0].client_port == 40000);
     CHECK(out.connections[1].is_template);
+    CHECK_FALSE(out.more);
+}
+
+TEST_CASE("a part of a streamed listing says another follows; the mark takes no value", "[protocol]") {
+    Reply part;
+    part.more = true;
+    CHECK(decode_reply(encode_reply(part)).more);
+    CHECK_FALSE(decode_reply("xvs-control/1 ok\nend\n").more);
+    CHECK_THROWS_AS(decode_reply("xvs-control/1 ok\nmore 1\nend\n"), ProtocolError);
 }
 
 TEST_CASE("a reply with interface states and placements survives a round trip", "[protocol]") {

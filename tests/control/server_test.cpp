@@ -340,3 +340,62 @@ TEST_CASE("a deferred client outlasts the idle timeout and gets its reply", "[se
     REQUIRE(serve_until(server, [&] { return deferred.wait_for(std::chrono::seconds(0)) == std::future_status::ready; }));
     CHECK(deferred.get().message == "reload: no change");
 }
+
+TEST_CASE("a handed-over client leaves the server and is answered by whoever took it", "[server]") {
+    TempDir dir;
+    std::string path = (dir.path / "control.sock").string();
+    ControlServer* self = nullptr;
+    UniqueFd taken;
+    ControlServer server(path, [&](const Request& r) {
+        if (r.verb == Verb::list_connections) {
+            taken = self->hand_over();
+            return Reply::failure("never sent");
+        }
+        return echo_handler(r);
+    });
+    self = &server;
+    CHECK_THROWS_AS(server.hand_over(), std::logic_error);  // only inside the handler
+
+    std::vector<Reply> parts;
+    auto listing = std::async(std::launch::async, [&] {
+        call_daemon(path, Request{Verb::list_connections, {}}, [&](Reply& part) { parts.push_back(part); });
+    });
+    REQUIRE(serve_until(server, [&] { return taken.valid(); }));
+    CHECK(server.clients() == 0);  // no longer counted, timed or answered by the server
+    auto other = std::async(std::launch::async, [&] { return call_daemon(path, Request{Verb::status, {}}); });
+    REQUIRE(serve_until(server, [&] { return other.wait_for(std::chrono::seconds(0)) == std::future_status::ready; }));
+    CHECK(other.get().message == "handled status");
+
+    Reply first, last;
+    first.more = true;
+    first.message = "part 1";
+    last.message = "part 2";
+    write_all(taken.get(), frame(encode_reply(first)), "test write");
+    write_all(taken.get(), frame(encode_reply(last)), "test write");
+    taken.reset();
+    listing.get();
+    REQUIRE(parts.size() == 2);
+    CHECK(parts[0].message == "part 1");
+    CHECK(parts[1].message == "part 2");
+}
+
+TEST_CASE("a stream cut short before its last part is an error for the client", "[server]") {
+    TempDir dir;
+    std::string path = (dir.path / "control.sock").string();
+    ControlServer* self = nullptr;
+    UniqueFd taken;
+    ControlServer server(path, [&](const Request&) {
+        taken = self->hand_over();
+        return Reply{};
+    });
+    self = &server;
+    auto listing = std::async(std::launch::async, [&] {
+        call_daemon(path, Request{Verb::list_connections, {}}, [](Reply&) {});
+    });
+    REQUIRE(serve_until(server, [&] { return taken.valid(); }));
+    Reply first;
+    first.more = true;
+    write_all(taken.get(), frame(encode_reply(first)), "test write");
+    taken.reset();  // the daemon went away mid-listing
+    CHECK_THROWS_AS(listing.get(), std::system_error);
+}

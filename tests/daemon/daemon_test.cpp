@@ -21,6 +21,7 @@
 #include <utility>
 
 #include "control/client.h"
+#include "control/framing.h"
 #include "control/paths.h"
 #include "daemon/background.h"
 #include "daemon/daemon.h"
@@ -104,14 +105,18 @@ struct DaemonFixture {
     std::vector<InterfaceState> interfaces;
     InterfaceNote first_sync_note;
 
+    // Entries the fake plane's connection table lists.
+    size_t listed_connections = 0;
+
     DataplaneMaker fake_maker() const {
         std::string final_file = final_state();
+        size_t listed = listed_connections;
         auto serving = serving_at_open;
         auto states = interfaces;
         auto note = first_sync_note;
-        return [final_file, serving, states, note](const DataplaneRequest&, const Model&, Logger&) {
+        return [final_file, listed, serving, states, note](const DataplaneRequest&, const Model&, Logger&) {
             DataplaneHandle h;
-            h.plane = std::make_unique<testing::FakeDataplane>(final_file);
+            h.plane = std::make_unique<testing::FakeDataplane>(final_file, listed);
             if (!serving.empty()) h.serving_at_open = [serving] { return serving; };
             if (!states.empty()) {
                 h.interfaces = [states] { return states; };
@@ -766,5 +771,51 @@ TEST_CASE("a rack put in maintenance at once is one apply: one health line for a
     for (size_t at = after.find("health: "); at != std::string::npos; at = after.find("health: ", at + 1)) ++applies;
     CHECK(applies == 1);
     CHECK_THAT(after, Catch::Contains("health: " + std::to_string(virtuals) + " reals changed"));
+    CHECK(f.stop() == 0);
+}
+
+TEST_CASE("the connection table streams in parts while the daemon goes on answering", "[daemon]") {
+    DaemonFixture f;
+    f.listed_connections = 10000;
+    REQUIRE(f.start());
+    // A raw client that reads the first part, then stops reading while it
+    // asks the daemon other things on other connections.
+    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, f.socket().c_str(), sizeof addr.sun_path - 1);
+    REQUIRE(::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0);
+    control::write_all(fd.get(), control::frame(control::encode_request({control::Verb::list_connections, {}})),
+                       "sending");
+    auto part = control::decode_reply(control::read_frame(fd.get(), control::max_reply_bytes, "reading"));
+    REQUIRE(part.ok);
+    CHECK(part.more);
+    CHECK(part.dataplane == "fake");
+    size_t listed = part.connections.size(), parts = 1;
+    CHECK(listed < 10000);
+    check_seed_table(f.call(control::Verb::status));  // the loop is not held by the listing
+    while (part.more) {
+        part = control::decode_reply(control::read_frame(fd.get(), control::max_reply_bytes, "reading"));
+        REQUIRE(part.ok);
+        listed += part.connections.size();
+        ++parts;
+    }
+    CHECK(listed == 10000);
+    CHECK(parts >= 3);
+    char byte;
+    CHECK(::read(fd.get(), &byte, 1) == 0);  // then the daemon closes
+
+    // xvsadm's way: each part handed over as it comes.
+    size_t total = 0, seen_parts = 0;
+    bool last_was_final = false;
+    control::call_daemon(f.socket(), control::Request{control::Verb::list_connections, {}}, [&](control::Reply& r) {
+        REQUIRE(r.ok);
+        total += r.connections.size();
+        ++seen_parts;
+        last_was_final = !r.more;
+    });
+    CHECK(total == 10000);
+    CHECK(seen_parts == parts);
+    CHECK(last_was_final);
     CHECK(f.stop() == 0);
 }

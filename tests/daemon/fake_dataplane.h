@@ -1,5 +1,6 @@
 // FakeDataplane: a Dataplane that only remembers what it was told, for tests
-// of the daemon. Every service and real reports 42 connections until zeroed
+// of the daemon. Its connection table lists as many made-up entries as it
+// was given. Every service and real reports 42 connections until zeroed
 // (all at once, or one service with its reals). It can be told to refuse the next apply(), and writes the
 // number of services it held when destroyed to a file (the daemon runs it in
 // a child process, so the test reads its last state from there).
@@ -15,8 +16,8 @@ namespace xvs::testing {
 
 class FakeDataplane : public Dataplane {
    public:
-    explicit FakeDataplane(std::string final_state_file = {})
-        : final_state_file_(std::move(final_state_file)) {}
+    explicit FakeDataplane(std::string final_state_file = {}, size_t listed_connections = 0)
+        : final_state_file_(std::move(final_state_file)), listed_connections_(listed_connections) {}
     ~FakeDataplane() override {
         if (final_state_file_.empty()) return;
         std::ofstream out(final_state_file_);
@@ -59,7 +60,11 @@ class FakeDataplane : public Dataplane {
         }
         return out;
     }
-    std::vector<ConnectionEntry> connections() const override { return {}; }
+    // `listed_connections` entries, client ports 1, 2, ... (wrapping), made
+    // as the cursor is driven.
+    std::unique_ptr<ConnectionCursor> connection_cursor() const override {
+        return std::make_unique<CountingCursor>(listed_connections_);
+    }
     void zero_counters() override { zeroed_ = true; }
     void zero_service_counters(const ServiceKey& service) override {
         if (!model_.services.count(service))
@@ -73,7 +78,26 @@ class FakeDataplane : public Dataplane {
     bool refuse_next_apply = false;
 
    private:
+    class CountingCursor : public ConnectionCursor {
+       public:
+        explicit CountingCursor(size_t total) : left_(total) {}
+        bool next(std::vector<ConnectionEntry>& out, size_t max) override {
+            for (; left_ > 0 && max > 0; --left_, --max) {
+                ConnectionEntry e;
+                e.client_port = static_cast<uint16_t>(++made_);
+                e.state = "ESTABLISHED";
+                out.push_back(e);
+            }
+            return left_ > 0;
+        }
+
+       private:
+        size_t left_;
+        size_t made_ = 0;
+    };
+
     std::string final_state_file_;
+    size_t listed_connections_ = 0;
     Model model_;
     bool zeroed_ = false;
     std::set<ServiceKey> zeroed_services_;

@@ -1,8 +1,10 @@
-// The connection census against the real maps (run as root): status() takes
-// its connection counts from the last census and walks nothing itself; a
-// census counts live entries per real of the current generation exactly,
-// walks tables of many chunks, and the census thread publishes again within
-// its interval.
+// The connection census against the real maps (run as root). The entries
+// here are written by the test, not by the program, so the program never
+// counted them: like entries whose end the program never saw (LRU
+// evictions), they show in status() once a census has set the program's
+// counts to what it walked. A census counts live entries per real of the
+// current generation exactly, walks tables of many chunks, and the census
+// thread walks again within its interval.
 #include <bpf/bpf.h>
 #include <netinet/in.h>
 #include <unistd.h>
@@ -14,6 +16,7 @@
 #include <string>
 #include <thread>
 
+#include "plane_with_entries.h"
 #include "support/xdp_plane_options.h"
 #include "dataplane/xdp/xdp_dataplane.h"
 #include "dataplane/xdp/xdp_maps_io.h"
@@ -24,104 +27,11 @@ using namespace xvs;
 
 namespace {
 
-IpAddress v4(const std::string& text) {
-    auto a = IpAddress::parse(text);
-    REQUIRE(a);
-    return *a;
-}
-
 XdpOptions options_for(const std::string& what) { return testing::xdp_test_options("census-" + what); }
 
-using testing::PinCleanup;
-
-const RealKey real_a{IpAddress::parse("10.1.0.2").value(), 80};
-const RealKey real_b{IpAddress::parse("10.1.0.3").value(), 80};
-
-// TCP 10.0.0.1:80, persistent for 5 seconds, reals a and b.
-Model web_model() {
-    VirtualService svc;
-    svc.key = ServiceKey::tcp_udp(Protocol::tcp, v4("10.0.0.1"), 80);
-    svc.persistence.timeout = 5;
-    for (const auto& key : {real_a, real_b}) {
-        RealServer r;
-        r.key = key;
-        r.weight = r.configured_weight = 1;
-        svc.reals[key] = r;
-    }
-    Model m;
-    m.services[svc.key] = svc;
-    return m;
-}
-
-struct Plane {
-    explicit Plane(XdpOptions o) : dp(std::move(o)) {
-        cleanup.dir = dp.pin_directory();
-        model = web_model();
-        dp.apply(diff(Model{}, model));
-        service = *dp.service_id(model.services.begin()->first);
-    }
-    struct Real {
-        uint32_t id, generation;
-    };
-    Real real(const RealKey& key) {
-        uint32_t id = *dp.real_id(model.services.begin()->first, key);
-        xvs_real r{};
-        REQUIRE(bpf_map_lookup_elem(dp.map_fd("xvs_reals"), &id, &r) == 0);
-        return {id, r.generation};
-    }
-    // A connection entry from client port `port` to the real, `age_ns` old.
-    void connection(uint32_t port, Real real, uint8_t state, uint64_t age_ns = 0) {
-        xvs_conn_key k{};
-        k.src[0] = htonl(0x0a000002);
-        k.dst[0] = htonl(0x0a000001);
-        k.sport = htons(uint16_t(port));
-        k.dport = htons(80);
-        k.proto = IPPROTO_TCP;
-        k.family = XVS_FAMILY_V4;
-        k.pad = uint16_t(port >> 16);  // more than 65536 keys
-        xvs_conn c{};
-        c.last_seen_ns = monotonic_ns() - age_ns;
-        c.real_id = real.id;
-        c.real_generation = real.generation;
-        c.service_id = service;
-        c.state = state;
-        REQUIRE(bpf_map_update_elem(dp.map_fd("xvs_conns"), &k, &c, BPF_ANY) == 0);
-    }
-    void persistence(uint32_t client, Real real, uint64_t age_ns = 0) {
-        xvs_persist_key k{};
-        k.client[0] = htonl(client);
-        k.service_id = service;
-        k.family = XVS_FAMILY_V4;
-        xvs_persist t{};
-        t.last_seen_ns = monotonic_ns() - age_ns;
-        t.real_id = real.id;
-        t.real_generation = real.generation;
-        REQUIRE(bpf_map_update_elem(dp.map_fd("xvs_persist"), &k, &t, BPF_ANY) == 0);
-    }
-    void nat_reverse(uint16_t port) {
-        xvs_conn_key k{};
-        k.sport = htons(port);
-        k.family = XVS_FAMILY_V4;
-        xvs_nat_reverse v{};
-        REQUIRE(bpf_map_update_elem(dp.map_fd("xvs_nat_reverse"), &k, &v, BPF_ANY) == 0);
-    }
-    RealStatus status_of(const RealKey& key) {
-        auto st = dp.status();
-        std::string seen;
-        for (const auto& s : st)
-            for (const auto& r : s.reals) {
-                if (r.key == key) return r;
-                seen += " " + r.key.to_string();
-            }
-        FAIL("no real " << key.to_string() << " among" << seen);
-        return {};
-    }
-
-    PinCleanup cleanup;  // first: runs after the plane is gone
-    XdpDataplane dp;
-    Model model;
-    uint32_t service = 0;
-};
+using Plane = testing::PlaneWithEntries;
+using testing::real_a;
+using testing::real_b;
 
 const XdpTableFill& table(const XdpFacts& facts, const std::string& name) {
     for (const auto& t : facts.tables)
@@ -134,7 +44,7 @@ constexpr uint64_t one_second = 1'000'000'000ull;
 
 }  // namespace
 
-TEST_CASE("status() counts each real's live connections as the last census found them") {
+TEST_CASE("a census sets each real's counts to its live entries, and status() shows them") {
     // Entries 11 seconds old are past the CLOSE timeout (10 s) and the
     // service's persistence (5 s); the clock must have run that long.
     REQUIRE(monotonic_ns() > 20 * one_second);
@@ -154,7 +64,8 @@ TEST_CASE("status() counts each real's live connections as the last census found
     p.nat_reverse(1);
     p.nat_reverse(2);
 
-    // No census yet: status() walks nothing, so it knows of no connection.
+    // No census yet: the program counted none of these, and status() walks
+    // nothing.
     CHECK(p.dp.last_census() == nullptr);
     auto before = p.status_of(real_a);
     CHECK(before.active_connections == 0);

@@ -53,7 +53,8 @@ class RecordingPlane : public Dataplane {
         }
         return out;
     }
-    std::vector<ConnectionEntry> connections() const override {
+    // One entry per service, read when the cursor is first driven.
+    std::unique_ptr<ConnectionCursor> connection_cursor() const override {
         std::vector<ConnectionEntry> out;
         for (const auto& [key, svc] : model.services) {
             ConnectionEntry c;
@@ -61,7 +62,7 @@ class RecordingPlane : public Dataplane {
             c.virtual_port = key.port;
             out.push_back(c);
         }
-        return out;
+        return std::make_unique<ReadOnceCursor>([out] { return out; });
     }
     void zero_counters() override { ++zeroed; }
     void zero_service_counters(const ServiceKey& key) override { zeroed_services.push_back(key); }

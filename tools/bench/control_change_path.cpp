@@ -55,7 +55,9 @@ class EmptyFallbackPlane : public Dataplane {
     }
     const VirtualService* programmed_service(const ServiceKey&) const override { return nullptr; }
     std::vector<ServiceStatus> status() const override { return {}; }
-    std::vector<ConnectionEntry> connections() const override { return {}; }
+    std::unique_ptr<ConnectionCursor> connection_cursor() const override {
+        return std::make_unique<ReadOnceCursor>([] { return std::vector<ConnectionEntry>{}; });
+    }
     void zero_counters() override {}
     void zero_service_counters(const ServiceKey& s) override {
         throw DataplaneError(s.to_string() + ": No such service");

@@ -180,8 +180,10 @@ std::vector<ServiceStatus> IpvsDataplane::status() const {
     return out;
 }
 
-std::vector<ConnectionEntry> IpvsDataplane::connections() const {
-    return read_ip_vs_conn(connection_table_path_);
+std::unique_ptr<ConnectionCursor> IpvsDataplane::connection_cursor() const {
+    // The kernel writes the whole file on read; the cursor reads it on the
+    // thread that drives it.
+    return std::make_unique<ReadOnceCursor>([path = connection_table_path_] { return read_ip_vs_conn(path); });
 }
 
 void IpvsDataplane::zero_counters() {

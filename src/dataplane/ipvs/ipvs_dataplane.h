@@ -46,7 +46,7 @@ class IpvsDataplane final : public Dataplane {
     void apply(const ModelDiff& change) override;
     const VirtualService* programmed_service(const ServiceKey& key) const override;
     std::vector<ServiceStatus> status() const override;
-    std::vector<ConnectionEntry> connections() const override;
+    std::unique_ptr<ConnectionCursor> connection_cursor() const override;
     void zero_counters() override;
     // IPVS_CMD_ZERO for `service` alone; a service xvs did not program is
     // refused before anything is sent.

@@ -126,12 +126,30 @@ std::vector<ServiceStatus> SplitDataplane::status() const {
     return all;
 }
 
-std::vector<ConnectionEntry> SplitDataplane::connections() const {
-    auto all = fast_->connections();
-    auto more = fallback_->connections();
-    all.insert(all.end(), std::make_move_iterator(more.begin()),
-               std::make_move_iterator(more.end()));
-    return all;
+namespace {
+
+// One plane's table, then the other's.
+class ChainedCursor : public ConnectionCursor {
+   public:
+    ChainedCursor(std::unique_ptr<ConnectionCursor> first, std::unique_ptr<ConnectionCursor> second)
+        : first_(std::move(first)), second_(std::move(second)) {}
+    bool next(std::vector<ConnectionEntry>& out, size_t max) override {
+        if (first_) {
+            if (first_->next(out, max)) return true;
+            first_.reset();
+            return true;
+        }
+        return second_->next(out, max);
+    }
+
+   private:
+    std::unique_ptr<ConnectionCursor> first_, second_;
+};
+
+}  // namespace
+
+std::unique_ptr<ConnectionCursor> SplitDataplane::connection_cursor() const {
+    return std::make_unique<ChainedCursor>(fast_->connection_cursor(), fallback_->connection_cursor());
 }
 
 void SplitDataplane::zero_counters() {

@@ -56,7 +56,7 @@ class SplitDataplane final : public Dataplane {
     void apply(const ModelDiff& change) override;
     const VirtualService* programmed_service(const ServiceKey& key) const override;
     std::vector<ServiceStatus> status() const override;
-    std::vector<ConnectionEntry> connections() const override;
+    std::unique_ptr<ConnectionCursor> connection_cursor() const override;
     void zero_counters() override;
     // Zeroes `service` on the plane that serves it now.
     void zero_service_counters(const ServiceKey& service) override;

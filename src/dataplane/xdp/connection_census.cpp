@@ -11,6 +11,7 @@
 #include <string>
 
 #include "dataplane/dataplane.h"
+#include "dataplane/xdp/batch_reader.h"
 #include "dataplane/xdp/xdp_maps_io.h"
 
 namespace xvs {
@@ -20,9 +21,6 @@ namespace {
 constexpr int census_nice = 10;
 // A chunk is never followed by a shorter pause (a fast chunk still yields).
 constexpr std::chrono::microseconds minimum_pause{100};
-// A hash bucket that holds more than a chunk makes the batch read fail with
-// ENOSPC; the chunk grows up to this before the walk gives up.
-constexpr uint32_t largest_chunk = 1u << 20;
 
 enum class Walked { done, bounded, abandoned };
 
@@ -42,66 +40,17 @@ uint32_t capacity_of(int fd, const char* name) {
     return info.max_entries;
 }
 
-// The kernels without batch reads for a map: one key after the other. A key
-// evicted while the walk stands on it sends get_next_key back to the first
-// key, so the walk is bounded at `capacity` keys (Walked::bounded).
-template <typename Key, typename Value, typename Fn>
-Walked walk_keys(int fd, const char* name, uint32_t capacity, Fn& fn,
-                 const std::function<bool()>& between_chunks) {
-    Key key{}, next{};
-    Value value{};
-    const Key* prev = nullptr;
-    uint64_t visited = 0;
-    for (;;) {
-        if (bpf_map_get_next_key(fd, prev, &next) != 0) {
-            if (errno == ENOENT) return Walked::done;
-            throw DataplaneError(std::string("walking ") + name + ": " + errno_text(errno));
-        }
-        if (visited == capacity) return Walked::bounded;
-        if (bpf_map_lookup_elem(fd, &next, &value) == 0) fn(next, value);  // else just evicted
-        key = next;
-        prev = &key;
-        if (++visited % census_chunk == 0 && !between_chunks()) return Walked::abandoned;
-    }
-}
-
 // Calls fn(key, value) for every entry of the hash map `fd`, a chunk at a
 // time, and between_chunks() after each chunk.
 template <typename Key, typename Value, typename Fn>
 Walked walk_table(int fd, const char* name, uint32_t capacity, Fn fn,
                   const std::function<bool()>& between_chunks) {
-    uint32_t chunk = census_chunk;
-    std::vector<Key> keys(chunk);
-    std::vector<Value> values(chunk);
-    uint64_t cursor = 0;  // the kernel's position: a bucket index for hash maps
-    bool first = true;
-    for (;;) {
-        uint32_t count = chunk;
-        LIBBPF_OPTS(bpf_map_batch_opts, opts);
-        int rc = bpf_map_lookup_batch(fd, first ? nullptr : &cursor, &cursor, keys.data(),
-                                      values.data(), &count, &opts);
-        int err = rc != 0 ? errno : 0;
-        if (err == ENOSPC && count == 0) {
-            if (chunk >= largest_chunk)
-                throw DataplaneError(std::string("reading ") + name +
-                                     ": a hash bucket holds more entries than " +
-                                     std::to_string(largest_chunk));
-            chunk *= 2;
-            keys.resize(chunk);
-            values.resize(chunk);
-            continue;
-        }
-        if (err != 0 && err != ENOENT) {
-            if (first) return walk_keys<Key, Value>(fd, name, capacity, fn, between_chunks);
-            throw DataplaneError(std::string("reading ") + name + " in batches: " +
-                                 errno_text(err));
-        }
-        for (uint32_t i = 0; i < count; ++i) fn(keys[i], values[i]);
-        // ENOENT: the end of the table (the last chunk may still carry entries).
-        if (err == ENOENT || count == 0) return Walked::done;
-        first = false;
+    BatchReader<Key, Value> reader(fd, name, capacity, census_chunk);
+    while (size_t n = reader.next()) {
+        for (size_t i = 0; i < n; ++i) fn(reader.key(i), reader.value(i));
         if (!between_chunks()) return Walked::abandoned;
     }
+    return reader.complete() ? Walked::done : Walked::bounded;
 }
 
 // Deletes each of `keys` (entries a walk found expired) that is still expired

@@ -121,7 +121,7 @@ class XdpDataplane : public Dataplane {
     void apply(const ModelDiff& change) override;
     const VirtualService* programmed_service(const ServiceKey& key) const override;
     std::vector<ServiceStatus> status() const override;
-    std::vector<ConnectionEntry> connections() const override;
+    std::unique_ptr<ConnectionCursor> connection_cursor() const override;
     void zero_counters() override;
 
     // Asks the kernel to resolve every next hop the program dropped packets

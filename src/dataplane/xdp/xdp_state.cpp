@@ -13,26 +13,13 @@
 #include <ctime>
 #include <map>
 
+#include "dataplane/xdp/connection_cursor.h"
 #include "dataplane/xdp/neighbour.h"
 #include "dataplane/xdp/xdp_maps_io.h"
 #include "xvs_xdp.skel.h"
 
 namespace xvs {
 
-namespace {
-
-const char* conn_state_name(uint8_t state) {
-    switch (state) {
-        case XVS_CONN_TCP_SYN: return "SYN_RECV";
-        case XVS_CONN_TCP_ESTABLISHED: return "ESTABLISHED";
-        case XVS_CONN_TCP_FIN: return "FIN_WAIT";
-        case XVS_CONN_TCP_CLOSE: return "CLOSE";
-        case XVS_CONN_UDP: return "UDP";
-        default: return "NONE";
-    }
-}
-
-}  // namespace
 
 // ---- reading state ----------------------------------------------------------
 
@@ -119,57 +106,15 @@ std::optional<XdpFacts> XdpDataplane::xdp_facts() const {
     return facts;
 }
 
-std::vector<ConnectionEntry> XdpDataplane::connections() const {
-    std::map<uint32_t, const VirtualService*> service_by_id;
-    for (const auto& [key, id] : service_ids_) service_by_id[id] = &programmed_.services.at(key);
-    std::map<uint32_t, RealKey> real_by_id;
-    for (const auto& [ref, id] : real_ids_) real_by_id[id] = ref.second;
-    auto live = [&](uint32_t id, uint32_t generation) {
-        auto it = real_generation_.find(id);
-        return it != real_generation_.end() && it->second == generation;
-    };
-    uint64_t now = monotonic_ns();
-    std::vector<ConnectionEntry> out;
-    for_each_entry<xvs_conn_key, xvs_conn>(
-        bpf_map__fd(skel_->maps.xvs_conns), [&](const xvs_conn_key& k, const xvs_conn& c) {
-            uint64_t timeout = xvs_conn_timeout_ns(c.state);
-            uint64_t age = stamp_age_ns(now, c.last_seen_ns);
-            if (!live(c.real_id, c.real_generation) || age > timeout) return;
-            const RealKey& real = real_by_id.at(c.real_id);
-            ConnectionEntry e;
-            e.protocol = k.proto == IPPROTO_UDP ? Protocol::udp : Protocol::tcp;
-            e.client = address_from(k.src, k.family);
-            e.client_port = ntohs(k.sport);
-            e.virtual_address = address_from(k.dst, k.family);
-            e.virtual_port = ntohs(k.dport);
-            e.real = real.address;
-            e.real_port = real.port ? real.port : e.virtual_port;
-            e.state = conn_state_name(c.state);
-            e.expires_in_seconds = static_cast<uint32_t>((timeout - age) / XVS_NS_PER_SEC);
-            out.push_back(std::move(e));
-        });
-    for_each_entry<xvs_persist_key, xvs_persist>(
-        bpf_map__fd(skel_->maps.xvs_persist), [&](const xvs_persist_key& k, const xvs_persist& t) {
-            auto svc = service_by_id.find(k.service_id);
-            if (svc == service_by_id.end() || !live(t.real_id, t.real_generation)) return;
-            uint64_t timeout = uint64_t(svc->second->persistence.timeout) * XVS_NS_PER_SEC;
-            uint64_t age = stamp_age_ns(now, t.last_seen_ns);
-            if (age > timeout) return;
-            const ServiceKey& skey = svc->second->key;
-            const RealKey& real = real_by_id.at(t.real_id);
-            ConnectionEntry e;
-            e.protocol = skey.protocol == Protocol::udp ? Protocol::udp : Protocol::tcp;
-            e.client = address_from(k.client, k.family);
-            e.virtual_address = skey.address;
-            e.virtual_port = skey.port;
-            e.real = real.address;
-            e.real_port = real.port;
-            e.state = "NONE";
-            e.expires_in_seconds = static_cast<uint32_t>((timeout - age) / XVS_NS_PER_SEC);
-            e.is_template = true;
-            out.push_back(std::move(e));
-        });
-    return out;
+std::unique_ptr<ConnectionCursor> XdpDataplane::connection_cursor() const {
+    XdpConnectionCursor::Names names;
+    for (const auto& [key, id] : service_ids_)
+        names.services[id] = {key, uint64_t(programmed_.services.at(key).persistence.timeout) * XVS_NS_PER_SEC};
+    for (const auto& [ref, id] : real_ids_)
+        if (auto generation = real_generation_.find(id); generation != real_generation_.end())
+            names.reals[id] = {ref.second, generation->second};
+    return std::make_unique<XdpConnectionCursor>(bpf_map__fd(skel_->maps.xvs_conns),
+                                                 bpf_map__fd(skel_->maps.xvs_persist), std::move(names));
 }
 
 void XdpDataplane::zero_counters() {
