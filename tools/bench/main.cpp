@@ -50,19 +50,20 @@ int main(int argc, char** argv) {
     app.add_option("--markdown", markdown_path, "write the table as Markdown to this file");
     app.add_flag("--smoke", options.smoke, "tiny loops: checks the harness runs, measures nothing");
     app.add_option("--cpu", options.cpu, "CPU to pin to (prog, flood and rate suites; the health checker thread)")->capture_default_str();
-    app.add_option("suites", suites, "suites to run: prog rate control health flood (default: all)");
+    app.add_option("suites", suites, "suites to run: prog rate control health flood conn (default: all)");
     CLI11_PARSE(app, argc, argv);
     const std::vector<std::pair<std::string, void (*)(const SuiteOptions&, std::vector<Figure>&)>>
         known = {{"prog", run_prog_suite},
                  {"control", run_control_suite},
                  {"flood", run_flood_suite},
+                 {"conn", run_conn_suite},
                  {"rate", run_rate_suite},
                  {"health", run_health_suite}};
     if (suites.empty())
         for (const auto& [name, _] : known) suites.push_back(name);
     for (const auto& suite : suites) {
         if (std::none_of(known.begin(), known.end(), [&](const auto& k) { return k.first == suite; })) {
-            std::cerr << "xvs-bench: unknown suite '" << suite << "' (prog, rate, control, health, flood)\n";
+            std::cerr << "xvs-bench: unknown suite '" << suite << "' (prog, rate, control, health, flood, conn)\n";
             return 2;
         }
     }

@@ -23,6 +23,8 @@ void run_control_suite(const SuiteOptions& options, std::vector<Figure>& out);
 void run_control_change_path(const SuiteOptions& options, std::vector<Figure>& out);
 // Reals checked per second on the checker thread, and its CPU time.
 void run_health_suite(const SuiteOptions& options, std::vector<Figure>& out);
+// xvsd holding 1,000,000 connections: count accuracy, CPU, -Ln and -Lnc.
+void run_conn_suite(const SuiteOptions& options, std::vector<Figure>& out);
 // The connection table under a SYN flood of distinct sources.
 void run_flood_suite(const SuiteOptions& options, std::vector<Figure>& out);
 
