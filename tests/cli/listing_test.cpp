@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <cstdio>
 
 #include "cli/listing.h"
 #include "listing_golden.h"
@@ -163,6 +164,19 @@ TEST_CASE("the connection table matches ipvsadm -Lnc, templates as IP/NONE", "[l
     conns[2] = {Protocol::udp, ip("2001:db8::7"), 5353, ip("2001:db8::1"), 53,
                 ip("2001:db8::10"), 53, "UDP", 7200, false};
     CHECK(format_connections(conns, false) == golden_connections);
+}
+
+TEST_CASE("the connection table with --persistent-conn has ipvsadm's pe columns, empty", "[listing]") {
+    ConnectionEntry c{Protocol::tcp, ip("10.0.0.7"), 40000, ip("192.168.0.105"), 80,
+                      ip("192.168.239.129"), 80, "ESTABLISHED", 6001, false};
+    // ipvsadm's own format string for the row, with its empty pe name and data.
+    char row[256];
+    std::snprintf(row, sizeof row, "%-3s %-6s %-11s %-18s %-18s %-18s %-16s %s\n", "TCP", "100:01", "ESTABLISHED",
+                  "10.0.0.7:40000", "192.168.0.105:80", "192.168.239.129:80", "", "");
+    CHECK(format_connection_rows({c}, true) == row);
+    CHECK(format_connection_title(true) ==
+          "IPVS connection entries\n"
+          "pro expire state       source             virtual            destination        pe name          pe_data\n");
 }
 
 TEST_CASE("large numbers switch unit exactly at ipvsadm's thresholds", "[listing]") {
