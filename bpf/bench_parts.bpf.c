@@ -72,6 +72,14 @@ struct {
     __type(value, struct xvs_counters);
 } part_counters SEC(".maps");
 
+/* xvs_real_conns' shape: one shared value per real. */
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, 4096);
+    __type(key, __u32);
+    __type(value, struct xvs_real_conns);
+} part_real_conns SEC(".maps");
+
 __u64 sink_value;  /* results land here so no work is dead code */
 
 /* The floor's parse; NULL when the frame is not IPv4. */
@@ -183,6 +191,23 @@ int part_counters_update(struct xdp_md *ctx)
         return XDP_DROP;
     c->packets_in++;
     c->bytes_in += bpf_ntohs(ip->tot_len);
+    return XDP_TX;
+}
+
+/* What a new flow pays for being counted (count_flow() in conn.h): one
+ * array lookup and two atomic adds on its real's shared counts. */
+SEC("xdp")
+int part_conn_count(struct xdp_md *ctx)
+{
+    struct iphdr *ip = parse_v4(ctx);
+    if (!ip)
+        return XDP_DROP;
+    __u32 id = ip->protocol;
+    struct xvs_real_conns *n = bpf_map_lookup_elem(&part_real_conns, &id);
+    if (!n)
+        return XDP_DROP;
+    __sync_fetch_and_add(&n->inactive, 1);
+    __sync_fetch_and_add(&n->changes, 1);
     return XDP_TX;
 }
 

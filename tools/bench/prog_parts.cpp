@@ -86,6 +86,7 @@ void measure_parts(int calls, int client_ifindex, double floor_ns, std::vector<F
         {"part_lru_v4_insert", skel->progs.part_lru_v4_insert, true},
         {"part_hash_insert", skel->progs.part_hash_insert, true},
         {"part_counters_update", skel->progs.part_counters_update, false},
+        {"part_conn_count", skel->progs.part_conn_count, false},
         {"part_ktime", skel->progs.part_ktime, false},
         {"part_ktime_coarse", skel->progs.part_ktime_coarse, false},
         {"part_jiffies", skel->progs.part_jiffies, false},
