@@ -31,15 +31,6 @@ uint64_t thread_cpu_ns() {
     return uint64_t(ts.tv_sec) * XVS_NS_PER_SEC + uint64_t(ts.tv_nsec);
 }
 
-uint32_t capacity_of(int fd, const char* name) {
-    bpf_map_info info{};
-    uint32_t len = sizeof info;
-    if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0)
-        throw DataplaneError(std::string("reading the map info of ") + name + ": " +
-                             errno_text(errno));
-    return info.max_entries;
-}
-
 // Calls fn(key, value) for every entry of the hash map `fd`, a chunk at a
 // time, and between_chunks() after each chunk.
 template <typename Key, typename Value, typename Fn>
@@ -78,10 +69,10 @@ RealConnections Census::of(uint32_t id, uint32_t generation) const {
 ConnectionCensus::ConnectionCensus(Maps maps, MappedRealConns& counts)
     : maps_(maps),
       counts_(counts),
-      conns_capacity_(capacity_of(maps.conns, "xvs_conns")),
-      persist_capacity_(capacity_of(maps.persist, "xvs_persist")),
-      nat_reverse_capacity_(capacity_of(maps.nat_reverse, "xvs_nat_reverse")),
-      reals_capacity_(capacity_of(maps.reals, "xvs_reals")) {}
+      conns_capacity_(map_info(maps.conns, "xvs_conns").max_entries),
+      persist_capacity_(map_info(maps.persist, "xvs_persist").max_entries),
+      nat_reverse_capacity_(map_info(maps.nat_reverse, "xvs_nat_reverse").max_entries),
+      reals_capacity_(map_info(maps.reals, "xvs_reals").max_entries) {}
 
 ConnectionCensus::~ConnectionCensus() = default;
 

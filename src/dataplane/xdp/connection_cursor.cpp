@@ -21,14 +21,6 @@ UniqueFd duplicate(int fd, const char* name) {
     return copy;
 }
 
-uint32_t capacity_of(int fd, const char* name) {
-    bpf_map_info info{};
-    uint32_t len = sizeof info;
-    if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0)
-        throw DataplaneError(std::string("reading the map info of ") + name + ": " + errno_text(errno));
-    return info.max_entries;
-}
-
 uint32_t seconds_left(uint64_t timeout, uint64_t age) {
     return static_cast<uint32_t>((timeout - age) / XVS_NS_PER_SEC);
 }
@@ -51,9 +43,9 @@ XdpConnectionCursor::XdpConnectionCursor(int conns_fd, int persist_fd, Names nam
       persist_fd_(duplicate(persist_fd, "xvs_persist")),
       names_(std::move(names)) {
     conns_ = std::make_unique<BatchReader<xvs_conn_key, xvs_conn>>(
-        conns_fd_.get(), "xvs_conns", capacity_of(conns_fd_.get(), "xvs_conns"), census_chunk);
+        conns_fd_.get(), "xvs_conns", map_info(conns_fd_.get(), "xvs_conns").max_entries, census_chunk);
     persist_ = std::make_unique<BatchReader<xvs_persist_key, xvs_persist>>(
-        persist_fd_.get(), "xvs_persist", capacity_of(persist_fd_.get(), "xvs_persist"), census_chunk);
+        persist_fd_.get(), "xvs_persist", map_info(persist_fd_.get(), "xvs_persist").max_entries, census_chunk);
 }
 
 const RealKey* XdpConnectionCursor::real(uint32_t id, uint32_t generation) const {

@@ -8,14 +8,12 @@
 
 #include "common/errno_text.h"
 #include "dataplane/dataplane.h"
+#include "dataplane/xdp/xdp_maps_io.h"
 
 namespace xvs {
 
 MappedRealConns::MappedRealConns(int map_fd) {
-    bpf_map_info info{};
-    uint32_t len = sizeof info;
-    if (bpf_obj_get_info_by_fd(map_fd, &info, &len) != 0)
-        throw DataplaneError("reading the map info of xvs_real_conns: " + errno_text(errno));
+    const bpf_map_info info = map_info(map_fd, "xvs_real_conns");
     if (info.value_size != sizeof(xvs_real_conns))
         throw DataplaneError("xvs_real_conns holds values of " + std::to_string(info.value_size) +
                              " bytes, this daemon expects " + std::to_string(sizeof(xvs_real_conns)));

@@ -9,11 +9,13 @@
 #include <time.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdint>
 #include <cstring>
 #include <string>
 
 #include "common/errno_text.h"
+#include "dataplane/dataplane.h"
 #include "model/address.h"
 #include "xvs/abi.h"
 
@@ -55,6 +57,16 @@ inline uint64_t monotonic_ns() {
 inline uint64_t stamp_age_ns(uint64_t now, uint64_t then) {
     const auto age = static_cast<int64_t>(now - then);
     return age > 0 ? static_cast<uint64_t>(age) : 0;
+}
+
+// The kernel's description of the map `fd` (sizes, capacity); throws
+// DataplaneError naming `name`.
+inline bpf_map_info map_info(int fd, const std::string& name) {
+    bpf_map_info info{};
+    uint32_t len = sizeof info;
+    if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0)
+        throw DataplaneError("reading the map info of " + name + ": " + errno_text(errno));
+    return info;
 }
 
 inline bool map_is_pinnable(const bpf_map* map) { return !bpf_map__is_internal(map); }
