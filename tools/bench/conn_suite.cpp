@@ -301,8 +301,12 @@ void run_conn_suite(const SuiteOptions& options, std::vector<Figure>& out) {
         lnc.push_back(ms);
         lines = n;
     }
+    // A listing that loses or repeats entries fails the suite, smoke runs too.
+    if (lines != entries + 2)
+        throw std::runtime_error("-Lnc printed " + std::to_string(lines) + " lines for " + std::to_string(entries) +
+                                 " entries and 2 title lines");
     figure("xvsadm_Lnc", median(lnc), "ms", "goal <= 2000 at 1M");
-    figure("Lnc_lines", double(lines > 2 ? lines - 2 : 0), "entries", "two title lines not counted");
+    figure("Lnc_lines", double(lines - 2), "entries", "two title lines not counted");
     figure("xvsd_rss_idle", idle_rss, "MiB");
     figure("xvsd_rss_listing_growth", daemon.memory_mib("VmHWM") - before_listing, "MiB",
            "peak while listing, over the RSS before");
