@@ -54,6 +54,8 @@ CheckSpec make_check_spec(const VirtualConfig& virt, const RealConfig& real, con
     spec.receive = check_receive(virt, real);
     spec.httpmethod = c.httpmethod;
     spec.virtualhost = c.virtualhost.value_or("");
+    spec.login = c.login;
+    spec.passwd = c.passwd;
     spec.checkcommand = c.checkcommand;
     if (virt.key.protocol == Protocol::fwmark) {
         spec.virtual_host_arg = std::to_string(virt.key.fwmark);

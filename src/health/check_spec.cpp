@@ -12,8 +12,10 @@ namespace {
 }
 
 bool negotiate_service_supported(const std::string& service) {
-    return service == "http" || service == "https" || service == "simpletcp" || service == "dns" ||
-           service == "none";
+    for (const char* known : {"http", "https", "simpletcp", "dns", "none", "smtp", "submission", "pop", "pops",
+                              "imap", "imaps", "nntp"})
+        if (service == known) return true;
+    return false;
 }
 
 }  // namespace
@@ -46,7 +48,8 @@ void validate_check_spec(const CheckSpec& spec) {
         if (!negotiate_service_supported(spec.service))
             refuse(spec, "service=" + spec.service +
                              " has no negotiate check in xvs (supported: http, https, simpletcp, "
-                             "dns, none); use checktype=connect or checktype=external");
+                             "dns, smtp, submission, pop, pops, imap, imaps, nntp, none); use "
+                             "checktype=connect or checktype=external");
         if (spec.type == Type::combined && spec.connect_then_negotiate_every == 0)
             refuse(spec, "checktype=N needs N >= 1");
         if ((spec.service == "http" || spec.service == "https") && spec.httpmethod != "GET" &&
@@ -89,6 +92,8 @@ std::string check_key(const CheckSpec& spec) {
     add(spec.receive);
     add(spec.httpmethod);
     add(spec.virtualhost);
+    add(spec.login);
+    add(spec.passwd);
     add(spec.checkcommand);
     add(spec.virtual_host_arg);
     add(spec.virtual_port_arg);

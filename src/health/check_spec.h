@@ -45,7 +45,7 @@ struct CheckSpec {
     };
     Type type = Type::connect;
     uint32_t connect_then_negotiate_every = 0;  // N of checktype=N (Type::combined)
-    std::string service = "none";  // negotiate: "http", "https", "simpletcp", "dns", "none"
+    std::string service = "none";  // negotiate: "http", "https", "simpletcp", "dns", "smtp", ... "none"
 
     IpAddress address;             // the real server
     uint16_t port = 0;             // checkport, or the real's port
@@ -56,6 +56,8 @@ struct CheckSpec {
     std::string receive;       // regex the answer must contain; empty = any
     std::string httpmethod = "GET";  // GET or HEAD
     std::string virtualhost;   // Host header and TLS SNI; default: the real's address
+    std::string login;         // pop, imap: log in as this user when set
+    std::string passwd;
 
     std::string checkcommand;      // external: program path (PATH searched)
     std::string virtual_host_arg;  // external argv[1]: virtual address or fwmark

@@ -67,6 +67,14 @@ public:
     // Everything received so far; eof when the peer closed (or the size cap
     // was reached). Must return a verdict when eof is true.
     virtual std::optional<CheckResult> judge(std::string_view received, bool eof) = 0;
+    // A dialogue of several turns (SMTP, POP, IMAP): what to send next, asked
+    // after every judge() without a verdict; empty: nothing, read on.
+    virtual std::string next_request() { return {}; }
+    // Sent without waiting when the verdict is up (QUIT, LOGOUT), so that
+    // the server sees a polite end; empty: nothing.
+    virtual std::string farewell() const { return {}; }
+    // What the dialogue waits for, for "timeout ... while waiting for X".
+    virtual std::string awaited() const { return "the reply"; }
 };
 
 }  // namespace xvs

@@ -3,6 +3,7 @@
 #include "health/dns_probe.h"
 #include "health/external_probe.h"
 #include "health/http_dialogue.h"
+#include "health/mail_dialogues.h"
 #include "health/ping_probe.h"
 #include "health/simpletcp_dialogue.h"
 #include "health/stream_probe.h"
@@ -50,6 +51,10 @@ std::unique_ptr<Probe> make_probe(const CheckSpec& spec, bool negotiate,
         if (spec.service == "dns") {
             if (spec.l4 == Protocol::udp) return std::make_unique<DnsUdpProbe>(target, spec, receive);
             return std::make_unique<StreamProbe>(target, std::make_unique<DnsTcpDialogue>(spec, receive));
+        }
+        if (auto dialogue = make_mail_dialogue(spec)) {
+            if (!mail_service_uses_tls(spec.service)) return std::make_unique<StreamProbe>(target, std::move(dialogue));
+            return std::make_unique<StreamProbe>(target, std::move(dialogue), &tls, spec.virtualhost);
         }
         // service=none: combined checks reach here on their negotiate round.
         return nullptr;

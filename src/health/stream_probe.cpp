@@ -26,7 +26,7 @@ std::string StreamProbe::phase() const {
         case Phase::connecting: return "connecting";
         case Phase::handshaking: return "in the TLS handshake";
         case Phase::sending: return "sending the request";
-        case Phase::receiving: return "waiting for the reply";
+        case Phase::receiving: return "waiting for " + dialogue_->awaited();
     }
     return "?";
 }
@@ -154,8 +154,30 @@ std::optional<CheckResult> StreamProbe::receive_reply(ProbeIo& io) {
     }
     auto verdict = dialogue_->judge(received_, eof);
     if (!verdict && eof) return down("connection closed before a verdict");
-    if (!verdict) io.watch(socket_.get(), EPOLLIN);
-    return verdict;
+    if (verdict) {
+        if (verdict->up) say_farewell();
+        return verdict;
+    }
+    if (std::string next = dialogue_->next_request(); !next.empty()) {
+        request_ = std::move(next);
+        sent_ = 0;
+        phase_ = Phase::sending;
+        return advance(io);
+    }
+    io.watch(socket_.get(), EPOLLIN);
+    return std::nullopt;
+}
+
+void StreamProbe::say_farewell() {
+    const std::string bye = dialogue_->farewell();
+    if (bye.empty()) return;
+    // Best effort: the verdict is in, and the socket closes right after.
+    if (tls_) {
+        size_t written = 0;
+        (void)tls_->write(bye, written);
+    } else {
+        (void)::send(socket_.get(), bye.data(), bye.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    }
 }
 
 void StreamProbe::wait_for(ProbeIo& io, TlsStatus status) {

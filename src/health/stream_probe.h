@@ -3,7 +3,9 @@
 //
 // Without a dialogue the check is ldirectord's connect check: up as soon as
 // the connection is established. Replies are read up to max_reply bytes;
-// beyond that the dialogue judges what it has.
+// beyond that the dialogue judges what it has. A dialogue of several turns
+// gives each next command through next_request(); an empty first request
+// means the server speaks first (a greeting).
 #pragma once
 
 #include <memory>
@@ -34,6 +36,8 @@ private:
     std::optional<CheckResult> advance(ProbeIo& io);
     std::optional<CheckResult> send_request(ProbeIo& io);
     std::optional<CheckResult> receive_reply(ProbeIo& io);
+    // Sends the dialogue's farewell without waiting (the verdict is up).
+    void say_farewell();
     // Maps a TLS want_read/want_write onto the fd's epoll interest.
     void wait_for(ProbeIo& io, TlsStatus status);
 

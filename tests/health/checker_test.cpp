@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "health/health_checker.h"
+#include "checker_support.h"
 #include "local_servers.h"
 
 using namespace xvs;
@@ -23,24 +24,6 @@ using Catch::Matchers::Contains;
 using Catch::Matchers::StartsWith;
 
 namespace {
-
-CheckSpec connect_spec(const IpAddress& address, uint16_t port) {
-    CheckSpec spec;
-    spec.type = CheckSpec::Type::connect;
-    spec.address = address;
-    spec.port = port;
-    spec.interval_s = 0.2;
-    spec.timeout_s = 2;
-    spec.negotiate_timeout_s = 2;
-    return spec;
-}
-
-CheckSpec negotiate_spec(const std::string& service, const IpAddress& address, uint16_t port) {
-    CheckSpec spec = connect_spec(address, port);
-    spec.type = CheckSpec::Type::negotiate;
-    spec.service = service;
-    return spec;
-}
 
 // A port nothing listens on: bound, never listened, held until the test ends.
 struct ClosedPort {
@@ -73,48 +56,6 @@ LocalTcpServer::Handler http_handler(std::string response, std::shared_ptr<std::
         }
         write_all(fd, response);
     };
-}
-
-// A checker started with `checks`, and the log of the changes it reports.
-struct RunningChecker {
-    HealthChecker checker;
-    ChangeLog log{checker};
-
-    explicit RunningChecker(std::vector<std::pair<SubscriberId, CheckSpec>> checks,
-                            const std::set<SubscriberId>& assume_up = {}) {
-        checker.set_checks(std::move(checks), assume_up);
-        checker.start();
-    }
-    // Waits until each of `ids` has reported at least once.
-    bool wait_for_each(std::initializer_list<SubscriberId> ids) {
-        std::vector<SubscriberId> wanted(ids);
-        return log.wait([wanted](const ChangeLog& l) {
-            for (SubscriberId id : wanted)
-                if (l.of(id).empty()) return false;
-            return true;
-        });
-    }
-    StateChange first_change(SubscriberId id) {
-        auto c = log.wait_for(id);
-        REQUIRE(c);
-        return *c;
-    }
-};
-
-// Runs `spec` alone and returns its first result; the checker has stopped
-// when this returns, so what the server saw is complete.
-StateChange first_result(const CheckSpec& spec) {
-    RunningChecker running({{1, spec}});
-    return running.first_change(1);
-}
-
-// Runs `checks` together and returns the first result of each subscriber.
-std::map<SubscriberId, StateChange> first_results(
-    std::vector<std::pair<SubscriberId, CheckSpec>> checks) {
-    RunningChecker running(checks);
-    std::map<SubscriberId, StateChange> firsts;
-    for (const auto& [id, spec] : checks) firsts.emplace(id, running.first_change(id));
-    return firsts;
 }
 
 }  // namespace

@@ -1,0 +1,148 @@
+#include "mail_servers.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+#include <vector>
+
+namespace xvs::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool accepts(uint16_t port) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    ::close(fd);
+    return ok;
+}
+
+// Polls for up to 30 s (a bound against hanging, not a timing claim).
+bool all_accept(const std::vector<uint16_t>& ports) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (std::chrono::steady_clock::now() < deadline) {
+        bool all = true;
+        for (uint16_t p : ports) all = all && accepts(p);
+        if (all) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+}
+
+pid_t spawn(const std::vector<std::string>& argv, const std::string& log) {
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        FILE* out = std::fopen(log.c_str(), "a");
+        if (out) {
+            ::dup2(fileno(out), STDOUT_FILENO);
+            ::dup2(fileno(out), STDERR_FILENO);
+        }
+        std::vector<char*> args;
+        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+        args.push_back(nullptr);
+        ::execv(args[0], args.data());
+        ::_exit(127);
+    }
+    return pid;
+}
+
+void terminate(pid_t& pid) {
+    if (pid <= 0) return;
+    ::kill(pid, SIGTERM);
+    for (int i = 0; i < 100; ++i) {
+        if (::waitpid(pid, nullptr, WNOHANG) == pid) {
+            pid = -1;
+            return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+    pid = -1;
+}
+
+}  // namespace
+
+uint16_t free_loopback_port() {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    socklen_t len = sizeof a;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    ::close(fd);
+    return ntohs(a.sin_port);
+}
+
+DovecotServer::DovecotServer() {
+    static int serial = 0;
+    dir_ = (fs::temp_directory_path() / ("xvs-dovecot-" + std::to_string(::getpid()) + "-" + std::to_string(++serial)))
+               .string();
+    fs::remove_all(dir_);
+    fs::create_directories(dir_ + "/run");
+    fs::create_directories(dir_ + "/state");
+    fs::create_directories(dir_ + "/home");
+    // Mail processes run as nobody: they make the user's Maildir here.
+    fs::permissions(dir_ + "/home", fs::perms::all);
+    fs::permissions(dir_, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
+    REQUIRE(std::system(("openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=mail.test -days 2 -keyout " + dir_ +
+                         "/key.pem -out " + dir_ + "/cert.pem >/dev/null 2>&1")
+                            .c_str()) == 0);
+    std::ofstream(dir_ + "/users") << "alice:{PLAIN}secret\n";
+    pop3 = free_loopback_port();
+    pop3s = free_loopback_port();
+    imap = free_loopback_port();
+    imaps = free_loopback_port();
+    std::ofstream conf(dir_ + "/dovecot.conf");
+    conf << "base_dir = " << dir_ << "/run\nstate_dir = " << dir_ << "/state\nlog_path = " << dir_
+         << "/dovecot.log\nprotocols = pop3 imap\nlisten = 127.0.0.1\nssl = yes\nssl_cert = <" << dir_
+         << "/cert.pem\nssl_key = <" << dir_ << "/key.pem\ndisable_plaintext_auth = no\nauth_mechanisms = plain\n"
+         << "mail_location = maildir:" << dir_ << "/home/%u/Maildir\n"
+         << "passdb {\n  driver = passwd-file\n  args = scheme=PLAIN " << dir_ << "/users\n}\n"
+         << "userdb {\n  driver = static\n  args = uid=nobody gid=nogroup home=" << dir_ << "/home/%u\n}\n"
+         << "service pop3-login {\n  inet_listener pop3 {\n    port = " << pop3
+         << "\n  }\n  inet_listener pop3s {\n    port = " << pop3s << "\n    ssl = yes\n  }\n}\n"
+         << "service imap-login {\n  inet_listener imap {\n    port = " << imap
+         << "\n  }\n  inet_listener imaps {\n    port = " << imaps << "\n    ssl = yes\n  }\n}\n";
+    conf.close();
+    pid_ = spawn({"/usr/sbin/dovecot", "-F", "-c", dir_ + "/dovecot.conf"}, dir_ + "/stdout.log");
+    REQUIRE(pid_ > 0);
+    INFO("dovecot in " << dir_);
+    REQUIRE(all_accept({pop3, pop3s, imap, imaps}));
+}
+
+void DovecotServer::stop() { terminate(pid_); }
+
+DovecotServer::~DovecotServer() {
+    terminate(pid_);
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+}
+
+PythonSmtpServer::PythonSmtpServer() {
+    port = free_loopback_port();
+    // Debian's python3 (its standard library still has smtpd), not one earlier in PATH.
+    pid_ = spawn({"/usr/bin/python3", "-W", "ignore", "-m", "smtpd", "-n", "-c", "DebuggingServer",
+                  "127.0.0.1:" + std::to_string(port)},
+                 "/dev/null");
+    REQUIRE(pid_ > 0);
+    REQUIRE(all_accept({port}));
+}
+
+PythonSmtpServer::~PythonSmtpServer() { terminate(pid_); }
+
+}  // namespace xvs::test

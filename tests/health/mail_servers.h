@@ -1,0 +1,48 @@
+// Debian's own mail servers for the health tests, started by the test on
+// loopback with free ports and stopped (by PID) in their destructors:
+//  - DovecotServer: Dovecot with POP3, POP3S, IMAP and IMAPS, one user
+//    (alice / secret) from a passwd-file, a self-signed certificate made by
+//    openssl(1), everything under a private directory;
+//  - PythonSmtpServer: the SMTP server of Python's standard library
+//    (python3 -m smtpd, Debian's python3).
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+
+namespace xvs::test {
+
+// A port of 127.0.0.1 free a moment ago (bound to 0, read, closed).
+uint16_t free_loopback_port();
+
+class DovecotServer {
+public:
+    DovecotServer();   // returns once every port accepts connections (REQUIREs it)
+    ~DovecotServer();  // SIGTERM, reap, remove the directory
+    DovecotServer(const DovecotServer&) = delete;
+    DovecotServer& operator=(const DovecotServer&) = delete;
+
+    uint16_t pop3 = 0, pop3s = 0, imap = 0, imaps = 0;
+    void stop();  // before the destructor: stop serving now
+
+private:
+    std::string dir_;
+    pid_t pid_ = -1;
+};
+
+class PythonSmtpServer {
+public:
+    PythonSmtpServer();
+    ~PythonSmtpServer();
+    PythonSmtpServer(const PythonSmtpServer&) = delete;
+    PythonSmtpServer& operator=(const PythonSmtpServer&) = delete;
+
+    uint16_t port = 0;
+
+private:
+    pid_t pid_ = -1;
+};
+
+}  // namespace xvs::test
