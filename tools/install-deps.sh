@@ -11,6 +11,7 @@ packages=(
     build-essential cmake pkg-config clang llvm
     libbpf-dev libelf-dev zlib1g-dev bpftool
     libnl-3-dev libnl-genl-3-dev libnftables-dev libcli11-dev catch2 libssl-dev libpcre2-dev
+    libmariadb-dev libpq-dev
     # config fuzzing (libFuzzer + sanitizer runtimes)
     libfuzzer-14-dev libclang-rt-14-dev
     # tests and demo: real servers, clients, topology
@@ -20,8 +21,9 @@ packages=(
     # the reference config and man page of ldirectord
     ldirectord
     # health checks against Debian's own servers, which the tests start
-    # themselves: Dovecot (POP3, IMAP), openssl(1) for their certificates
-    dovecot-pop3d dovecot-imapd openssl
+    # themselves: Dovecot (POP3, IMAP), openssl(1) for their certificates,
+    # MariaDB and PostgreSQL
+    dovecot-pop3d dovecot-imapd openssl mariadb-server mariadb-client postgresql postgresql-client
     # xvs-bench --plot FILE.png (rsvg-convert renders the SVG plot)
     librsvg2-bin
 )

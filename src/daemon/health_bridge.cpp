@@ -56,6 +56,7 @@ CheckSpec make_check_spec(const VirtualConfig& virt, const RealConfig& real, con
     spec.virtualhost = c.virtualhost.value_or("");
     spec.login = c.login;
     spec.passwd = c.passwd;
+    spec.database = c.database;
     spec.checkcommand = c.checkcommand;
     if (virt.key.protocol == Protocol::fwmark) {
         spec.virtual_host_arg = std::to_string(virt.key.fwmark);

@@ -13,7 +13,7 @@ namespace {
 
 bool negotiate_service_supported(const std::string& service) {
     for (const char* known : {"http", "https", "simpletcp", "dns", "none", "smtp", "submission", "pop", "pops",
-                              "imap", "imaps", "nntp"})
+                              "imap", "imaps", "nntp", "mysql", "pgsql"})
         if (service == known) return true;
     return false;
 }
@@ -48,7 +48,7 @@ void validate_check_spec(const CheckSpec& spec) {
         if (!negotiate_service_supported(spec.service))
             refuse(spec, "service=" + spec.service +
                              " has no negotiate check in xvs (supported: http, https, simpletcp, "
-                             "dns, smtp, submission, pop, pops, imap, imaps, nntp, none); use "
+                             "dns, smtp, submission, pop, pops, imap, imaps, nntp, mysql, pgsql, none); use "
                              "checktype=connect or checktype=external");
         if (spec.type == Type::combined && spec.connect_then_negotiate_every == 0)
             refuse(spec, "checktype=N needs N >= 1");
@@ -61,6 +61,13 @@ void validate_check_spec(const CheckSpec& spec) {
             if (name.empty()) refuse(spec, "service=dns needs request= naming the record to look up");
             // ldirectord never matches an empty receive for dns: the check could not pass.
             if (spec.receive.empty()) refuse(spec, "service=dns needs receive= (an address or name)");
+        }
+        if (spec.service == "mysql" || spec.service == "pgsql") {
+            std::string statement = spec.request;
+            if (!statement.empty() && statement.front() == '/') statement.erase(0, 1);
+            // ldirectord keeps such a real down for ever ("Must specify a login and request string").
+            if (spec.login.empty() || statement.empty())
+                refuse(spec, "service=" + spec.service + " needs login= and request= (the statement to run)");
         }
         if (spec.service == "simpletcp" && spec.receive.empty())
             refuse(spec, "service=simpletcp needs receive=");
@@ -94,6 +101,7 @@ std::string check_key(const CheckSpec& spec) {
     add(spec.virtualhost);
     add(spec.login);
     add(spec.passwd);
+    add(spec.database);
     add(spec.checkcommand);
     add(spec.virtual_host_arg);
     add(spec.virtual_port_arg);

@@ -56,8 +56,9 @@ struct CheckSpec {
     std::string receive;       // regex the answer must contain; empty = any
     std::string httpmethod = "GET";  // GET or HEAD
     std::string virtualhost;   // Host header and TLS SNI; default: the real's address
-    std::string login;         // pop, imap: log in as this user when set
+    std::string login;         // pop, imap: log in as this user when set; mysql, pgsql: needed
     std::string passwd;
+    std::string database;      // mysql, pgsql
 
     std::string checkcommand;      // external: program path (PATH searched)
     std::string virtual_host_arg;  // external argv[1]: virtual address or fwmark

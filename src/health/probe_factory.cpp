@@ -4,6 +4,7 @@
 #include "health/external_probe.h"
 #include "health/http_dialogue.h"
 #include "health/mail_dialogues.h"
+#include "health/sql_probes.h"
 #include "health/ping_probe.h"
 #include "health/simpletcp_dialogue.h"
 #include "health/stream_probe.h"
@@ -52,6 +53,7 @@ std::unique_ptr<Probe> make_probe(const CheckSpec& spec, bool negotiate,
             if (spec.l4 == Protocol::udp) return std::make_unique<DnsUdpProbe>(target, spec, receive);
             return std::make_unique<StreamProbe>(target, std::make_unique<DnsTcpDialogue>(spec, receive));
         }
+        if (auto sql = make_sql_probe(spec)) return sql;
         if (auto dialogue = make_mail_dialogue(spec)) {
             if (!mail_service_uses_tls(spec.service)) return std::make_unique<StreamProbe>(target, std::move(dialogue));
             return std::make_unique<StreamProbe>(target, std::move(dialogue), &tls, spec.virtualhost);

@@ -14,9 +14,6 @@
 
 namespace xvs::test {
 
-// A port of 127.0.0.1 free a moment ago (bound to 0, read, closed).
-uint16_t free_loopback_port();
-
 class DovecotServer {
 public:
     DovecotServer();   // returns once every port accepts connections (REQUIREs it)
