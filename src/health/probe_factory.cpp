@@ -2,6 +2,7 @@
 
 #include "health/dns_probe.h"
 #include "health/external_probe.h"
+#include "health/ftp_probe.h"
 #include "health/http_dialogue.h"
 #include "health/mail_dialogues.h"
 #include "health/sql_probes.h"
@@ -54,6 +55,7 @@ std::unique_ptr<Probe> make_probe(const CheckSpec& spec, bool negotiate,
             return std::make_unique<StreamProbe>(target, std::make_unique<DnsTcpDialogue>(spec, receive));
         }
         if (auto sql = make_sql_probe(spec)) return sql;
+        if (spec.service == "ftp") return std::make_unique<FtpProbe>(spec, receive);
         if (auto dialogue = make_mail_dialogue(spec)) {
             if (!mail_service_uses_tls(spec.service)) return std::make_unique<StreamProbe>(target, std::move(dialogue));
             return std::make_unique<StreamProbe>(target, std::move(dialogue), &tls, spec.virtualhost);

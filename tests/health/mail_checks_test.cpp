@@ -1,5 +1,5 @@
-// ldirectord's smtp, pop, pops, imap, imaps and nntp checks against real
-// servers: Dovecot (POP3 and IMAP, plain and TLS) and Python's SMTP server,
+// ldirectord's smtp, pop, pops, imap, imaps, nntp and ftp checks against real
+// servers: Dovecot (POP3 and IMAP, plain and TLS), vsftpd and Python's SMTP server,
 // started by the test on loopback. NNTP against a scripted stand-in (Debian
 // has no light NNTP server), named as such.
 #include <sys/socket.h>
@@ -143,4 +143,40 @@ TEST_CASE("nntp: a greeting starting with 2 is up, any other is down (scripted s
     CHECK(results.at(1).reason == "NNTP greeting 200");
     CHECK_FALSE(results.at(2).up);
     CHECK(results.at(2).reason == "NNTP: the greeting answered '502 no permission'");
+}
+
+namespace {
+
+CheckSpec ftp_spec(uint16_t port, const std::string& file, const std::string& receive,
+                   const std::string& login = "anonymous") {
+    CheckSpec spec = mail_spec("ftp", port, login, "ldirectord@test");
+    spec.request = "/" + file;  // as the daemon hands it over
+    spec.receive = receive;
+    return spec;
+}
+
+}  // namespace
+
+TEST_CASE("ftp check logs in to vsftpd, fetches request= in passive mode and matches receive=", "[ftp]") {
+    VsftpdServer ftp;
+    auto c = first_result(ftp_spec(ftp.port, "check.txt", "check OK"));
+    CHECK(c.up);
+    CHECK(c.reason == "FTP: check.txt matches receive");
+}
+
+TEST_CASE("ftp: no match, a missing file, a refused login and a stopped server are down", "[ftp]") {
+    VsftpdServer ftp;
+    auto results = first_results({{1, ftp_spec(ftp.port, "check.txt", "not in the file")},
+                                  {2, ftp_spec(ftp.port, "missing.txt", "check OK")},
+                                  {3, ftp_spec(ftp.port, "check.txt", "check OK", "alice")}});
+    CHECK_FALSE(results.at(1).up);
+    CHECK(results.at(1).reason == "receive did not match");
+    CHECK_FALSE(results.at(2).up);
+    CHECK_THAT(results.at(2).reason, StartsWith("FTP: RETR missing.txt answered '550"));
+    CHECK_FALSE(results.at(3).up);
+    CHECK_THAT(results.at(3).reason, StartsWith("FTP: USER answered '530"));
+    ftp.stop();
+    auto stopped = first_result(ftp_spec(ftp.port, "check.txt", "check OK"));
+    CHECK_FALSE(stopped.up);
+    CHECK_THAT(stopped.reason, Contains("refused"));
 }

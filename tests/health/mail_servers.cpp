@@ -71,3 +71,39 @@ PythonSmtpServer::PythonSmtpServer() {
 PythonSmtpServer::~PythonSmtpServer() { terminate(pid_); }
 
 }  // namespace xvs::test
+
+namespace xvs::test {
+
+VsftpdServer::VsftpdServer() {
+    static int serial = 0;
+    dir_ = (fs::temp_directory_path() / ("xvs-vsftpd-" + std::to_string(::getpid()) + "-" + std::to_string(++serial)))
+               .string();
+    fs::remove_all(dir_);
+    fs::create_directories(dir_ + "/ftp");
+    fs::create_directories(dir_ + "/empty");
+    fs::permissions(dir_, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
+    std::ofstream(dir_ + "/ftp/check.txt") << "FTP check OK\n";
+    port = free_loopback_port();
+    const uint16_t passive = free_loopback_port();
+    std::ofstream conf(dir_ + "/vsftpd.conf");
+    conf << "listen=YES\nlisten_ipv6=NO\nlisten_address=127.0.0.1\nlisten_port=" << port
+         << "\nbackground=NO\nanonymous_enable=YES\nno_anon_password=YES\nanon_root=" << dir_
+         << "/ftp\nlocal_enable=NO\nwrite_enable=NO\npasv_enable=YES\npasv_address=127.0.0.1\npasv_min_port="
+         << passive << "\npasv_max_port=" << passive << "\nseccomp_sandbox=NO\nsecure_chroot_dir=" << dir_
+         << "/empty\nxferlog_enable=NO\nvsftpd_log_file=" << dir_ << "/vsftpd.log\n";
+    conf.close();
+    pid_ = spawn({"/usr/sbin/vsftpd", dir_ + "/vsftpd.conf"}, dir_ + "/stdout.log");
+    REQUIRE(pid_ > 0);
+    INFO("vsftpd in " << dir_);
+    REQUIRE(all_accept({port}));
+}
+
+void VsftpdServer::stop() { terminate(pid_); }
+
+VsftpdServer::~VsftpdServer() {
+    terminate(pid_);
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+}
+
+}  // namespace xvs::test

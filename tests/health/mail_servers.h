@@ -4,7 +4,8 @@
 //    (alice / secret) from a passwd-file, a self-signed certificate made by
 //    openssl(1), everything under a private directory;
 //  - PythonSmtpServer: the SMTP server of Python's standard library
-//    (python3 -m smtpd, Debian's python3).
+//    (python3 -m smtpd, Debian's python3);
+//  - VsftpdServer: vsftpd, anonymous, passive mode.
 #pragma once
 
 #include <sys/types.h>
@@ -39,6 +40,26 @@ public:
     uint16_t port = 0;
 
 private:
+    pid_t pid_ = -1;
+};
+
+}  // namespace xvs::test
+
+namespace xvs::test {
+
+// vsftpd serving anonymous FTP from a private directory that holds
+// check.txt ("FTP check OK"), passive mode on 127.0.0.1.
+class VsftpdServer {
+public:
+    VsftpdServer();
+    ~VsftpdServer();
+    VsftpdServer(const VsftpdServer&) = delete;
+    VsftpdServer& operator=(const VsftpdServer&) = delete;
+    uint16_t port = 0;
+    void stop();
+
+private:
+    std::string dir_;
     pid_t pid_ = -1;
 };
 
