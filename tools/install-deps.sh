@@ -22,8 +22,8 @@ packages=(
     ldirectord
     # health checks against Debian's own servers, which the tests start
     # themselves: Dovecot (POP3, IMAP), openssl(1) for their certificates,
-    # MariaDB, PostgreSQL, vsftpd
-    dovecot-pop3d dovecot-imapd openssl mariadb-server mariadb-client postgresql postgresql-client vsftpd
+    # MariaDB, PostgreSQL, vsftpd, OpenLDAP's slapd
+    dovecot-pop3d dovecot-imapd openssl mariadb-server mariadb-client postgresql postgresql-client vsftpd slapd
     # xvs-bench --plot FILE.png (rsvg-convert renders the SVG plot)
     librsvg2-bin
 )

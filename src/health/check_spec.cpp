@@ -13,7 +13,7 @@ namespace {
 
 bool negotiate_service_supported(const std::string& service) {
     for (const char* known : {"http", "https", "simpletcp", "dns", "none", "smtp", "submission", "pop", "pops",
-                              "imap", "imaps", "nntp", "mysql", "pgsql", "ftp"})
+                              "imap", "imaps", "nntp", "mysql", "pgsql", "ftp", "ldap", "ldaps"})
         if (service == known) return true;
     return false;
 }
@@ -48,7 +48,8 @@ void validate_check_spec(const CheckSpec& spec) {
         if (!negotiate_service_supported(spec.service))
             refuse(spec, "service=" + spec.service +
                              " has no negotiate check in xvs (supported: http, https, simpletcp, "
-                             "dns, ftp, smtp, submission, pop, pops, imap, imaps, nntp, mysql, pgsql, none); use "
+                             "dns, ftp, smtp, submission, pop, pops, imap, imaps, nntp, ldap, ldaps, mysql, pgsql, "
+                             "none); use "
                              "checktype=connect or checktype=external");
         if (spec.type == Type::combined && spec.connect_then_negotiate_every == 0)
             refuse(spec, "checktype=N needs N >= 1");

@@ -4,6 +4,7 @@
 #include "health/external_probe.h"
 #include "health/ftp_probe.h"
 #include "health/http_dialogue.h"
+#include "health/ldap_dialogue.h"
 #include "health/mail_dialogues.h"
 #include "health/sql_probes.h"
 #include "health/ping_probe.h"
@@ -56,6 +57,11 @@ std::unique_ptr<Probe> make_probe(const CheckSpec& spec, bool negotiate,
         }
         if (auto sql = make_sql_probe(spec)) return sql;
         if (spec.service == "ftp") return std::make_unique<FtpProbe>(spec, receive);
+        if (spec.service == "ldap")
+            return std::make_unique<StreamProbe>(target, std::make_unique<LdapDialogue>(spec, receive));
+        if (spec.service == "ldaps")
+            return std::make_unique<StreamProbe>(target, std::make_unique<LdapDialogue>(spec, receive), &tls,
+                                                 spec.virtualhost);
         if (auto dialogue = make_mail_dialogue(spec)) {
             if (!mail_service_uses_tls(spec.service)) return std::make_unique<StreamProbe>(target, std::move(dialogue));
             return std::make_unique<StreamProbe>(target, std::move(dialogue), &tls, spec.virtualhost);

@@ -11,7 +11,7 @@
 #include "checker_support.h"
 #include "health/mail_dialogues.h"
 #include "local_servers.h"
-#include "mail_servers.h"
+#include "protocol_servers.h"
 
 using namespace xvs;
 using namespace xvs::test;

@@ -1,4 +1,4 @@
-#include "mail_servers.h"
+#include "protocol_servers.h"
 
 #include <unistd.h>
 
@@ -101,6 +101,44 @@ VsftpdServer::VsftpdServer() {
 void VsftpdServer::stop() { terminate(pid_); }
 
 VsftpdServer::~VsftpdServer() {
+    terminate(pid_);
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+}
+
+}  // namespace xvs::test
+
+namespace xvs::test {
+
+SlapdServer::SlapdServer() {
+    static int serial = 0;
+    dir_ = (fs::temp_directory_path() / ("xvs-slapd-" + std::to_string(::getpid()) + "-" + std::to_string(++serial)))
+               .string();
+    fs::remove_all(dir_);
+    fs::create_directories(dir_ + "/db");
+    REQUIRE(std::system(("openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=ldap.test -days 2 -keyout " + dir_ +
+                         "/key.pem -out " + dir_ + "/cert.pem >/dev/null 2>&1")
+                            .c_str()) == 0);
+    std::ofstream conf(dir_ + "/slapd.conf");
+    conf << "include /etc/ldap/schema/core.schema\npidfile " << dir_ << "/slapd.pid\nmodulepath /usr/lib/ldap\n"
+         << "moduleload back_mdb\nTLSCertificateFile " << dir_ << "/cert.pem\nTLSCertificateKeyFile " << dir_
+         << "/key.pem\ndatabase mdb\nsuffix \"dc=example,dc=test\"\nrootdn \"cn=admin,dc=example,dc=test\"\n"
+         << "rootpw secret\ndirectory " << dir_ << "/db\n";
+    conf.close();
+    std::ofstream(dir_ + "/base.ldif") << "dn: dc=example,dc=test\nobjectClass: dcObject\nobjectClass: organization\n"
+                                          "dc: example\no: Example\n";
+    REQUIRE(run({"/usr/sbin/slapadd", "-f", dir_ + "/slapd.conf", "-l", dir_ + "/base.ldif"}, dir_ + "/slapadd.log") == 0);
+    ldap = free_loopback_port();
+    ldaps = free_loopback_port();
+    const std::string urls = "ldap://127.0.0.1:" + std::to_string(ldap) + "/ ldaps://127.0.0.1:" + std::to_string(ldaps) + "/";
+    // -d 0: stays in the foreground, so the PID is slapd's own.
+    pid_ = spawn({"/usr/sbin/slapd", "-d", "0", "-f", dir_ + "/slapd.conf", "-h", urls}, dir_ + "/slapd.log");
+    REQUIRE(pid_ > 0);
+    INFO("slapd in " << dir_);
+    REQUIRE(all_accept({ldap, ldaps}));
+}
+
+SlapdServer::~SlapdServer() {
     terminate(pid_);
     std::error_code ec;
     fs::remove_all(dir_, ec);

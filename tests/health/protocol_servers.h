@@ -1,11 +1,14 @@
-// Debian's own mail servers for the health tests, started by the test on
-// loopback with free ports and stopped (by PID) in their destructors:
+// Debian's own mail, file and directory servers for the health tests, started
+// by the test on loopback with free ports and stopped (by PID) in their
+// destructors:
 //  - DovecotServer: Dovecot with POP3, POP3S, IMAP and IMAPS, one user
 //    (alice / secret) from a passwd-file, a self-signed certificate made by
 //    openssl(1), everything under a private directory;
 //  - PythonSmtpServer: the SMTP server of Python's standard library
 //    (python3 -m smtpd, Debian's python3);
-//  - VsftpdServer: vsftpd, anonymous, passive mode.
+//  - VsftpdServer: vsftpd, anonymous, passive mode;
+//  - SlapdServer: OpenLDAP's slapd, ldap:// and ldaps://, suffix
+//    dc=example,dc=test, rootdn cn=admin,dc=example,dc=test / secret.
 #pragma once
 
 #include <sys/types.h>
@@ -57,6 +60,23 @@ public:
     VsftpdServer& operator=(const VsftpdServer&) = delete;
     uint16_t port = 0;
     void stop();
+
+private:
+    std::string dir_;
+    pid_t pid_ = -1;
+};
+
+}  // namespace xvs::test
+
+namespace xvs::test {
+
+class SlapdServer {
+public:
+    SlapdServer();
+    ~SlapdServer();
+    SlapdServer(const SlapdServer&) = delete;
+    SlapdServer& operator=(const SlapdServer&) = delete;
+    uint16_t ldap = 0, ldaps = 0;
 
 private:
     std::string dir_;
