@@ -22,8 +22,9 @@ packages=(
     ldirectord
     # health checks against Debian's own servers, which the tests start
     # themselves: Dovecot (POP3, IMAP), openssl(1) for their certificates,
-    # MariaDB, PostgreSQL, vsftpd, OpenLDAP's slapd
+    # MariaDB, PostgreSQL, vsftpd, OpenLDAP's slapd, FreeRADIUS
     dovecot-pop3d dovecot-imapd openssl mariadb-server mariadb-client postgresql postgresql-client vsftpd slapd
+    freeradius
     # xvs-bench --plot FILE.png (rsvg-convert renders the SVG plot)
     librsvg2-bin
 )

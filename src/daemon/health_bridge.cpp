@@ -57,6 +57,7 @@ CheckSpec make_check_spec(const VirtualConfig& virt, const RealConfig& real, con
     spec.login = c.login;
     spec.passwd = c.passwd;
     spec.database = c.database;
+    spec.secret = c.secret;
     spec.checkcommand = c.checkcommand;
     if (virt.key.protocol == Protocol::fwmark) {
         spec.virtual_host_arg = std::to_string(virt.key.fwmark);

@@ -13,7 +13,7 @@ namespace {
 
 bool negotiate_service_supported(const std::string& service) {
     for (const char* known : {"http", "https", "simpletcp", "dns", "none", "smtp", "submission", "pop", "pops",
-                              "imap", "imaps", "nntp", "mysql", "pgsql", "ftp", "ldap", "ldaps"})
+                              "imap", "imaps", "nntp", "mysql", "pgsql", "ftp", "ldap", "ldaps", "radius"})
         if (service == known) return true;
     return false;
 }
@@ -49,7 +49,7 @@ void validate_check_spec(const CheckSpec& spec) {
             refuse(spec, "service=" + spec.service +
                              " has no negotiate check in xvs (supported: http, https, simpletcp, "
                              "dns, ftp, smtp, submission, pop, pops, imap, imaps, nntp, ldap, ldaps, mysql, pgsql, "
-                             "none); use "
+                             "radius, none); use "
                              "checktype=connect or checktype=external");
         if (spec.type == Type::combined && spec.connect_then_negotiate_every == 0)
             refuse(spec, "checktype=N needs N >= 1");
@@ -70,6 +70,8 @@ void validate_check_spec(const CheckSpec& spec) {
             if (spec.login.empty() || statement.empty())
                 refuse(spec, "service=" + spec.service + " needs login= and request= (the statement to run)");
         }
+        if (spec.service == "radius" && spec.secret.empty())
+            refuse(spec, "service=radius needs secret= (the secret shared with the RADIUS server)");
         if (spec.service == "simpletcp" && spec.receive.empty())
             refuse(spec, "service=simpletcp needs receive=");
         try {
@@ -103,6 +105,7 @@ std::string check_key(const CheckSpec& spec) {
     add(spec.login);
     add(spec.passwd);
     add(spec.database);
+    add(spec.secret);
     add(spec.checkcommand);
     add(spec.virtual_host_arg);
     add(spec.virtual_port_arg);

@@ -59,6 +59,7 @@ struct CheckSpec {
     std::string login;         // pop, imap: log in as this user when set; mysql, pgsql: needed
     std::string passwd;
     std::string database;      // mysql, pgsql
+    std::string secret;        // radius: the shared secret
 
     std::string checkcommand;      // external: program path (PATH searched)
     std::string virtual_host_arg;  // external argv[1]: virtual address or fwmark

@@ -8,6 +8,7 @@
 #include "health/mail_dialogues.h"
 #include "health/sql_probes.h"
 #include "health/ping_probe.h"
+#include "health/radius_probe.h"
 #include "health/simpletcp_dialogue.h"
 #include "health/stream_probe.h"
 
@@ -57,6 +58,7 @@ std::unique_ptr<Probe> make_probe(const CheckSpec& spec, bool negotiate,
         }
         if (auto sql = make_sql_probe(spec)) return sql;
         if (spec.service == "ftp") return std::make_unique<FtpProbe>(spec, receive);
+        if (spec.service == "radius") return std::make_unique<RadiusProbe>(spec);
         if (spec.service == "ldap")
             return std::make_unique<StreamProbe>(target, std::make_unique<LdapDialogue>(spec, receive));
         if (spec.service == "ldaps")

@@ -5,7 +5,10 @@
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
+#include <chrono>
 #include <fstream>
+#include <iterator>
+#include <thread>
 
 #include "server_processes.h"
 
@@ -139,6 +142,55 @@ SlapdServer::SlapdServer() {
 }
 
 SlapdServer::~SlapdServer() {
+    terminate(pid_);
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+}
+
+}  // namespace xvs::test
+
+namespace xvs::test {
+
+FreeRadiusServer::FreeRadiusServer() {
+    static int serial = 0;
+    dir_ = (fs::temp_directory_path() / ("xvs-radius-" + std::to_string(::getpid()) + "-" + std::to_string(++serial)))
+               .string();
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    fs::permissions(dir_, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
+    const std::string raddb = dir_ + "/raddb";
+    // cp -a: the server reads its files as freerad, with Debian's owners and modes.
+    REQUIRE(run({"/bin/cp", "-a", "/etc/freeradius/3.0", raddb}, dir_ + "/cp.log") == 0);
+    for (const auto& e : fs::directory_iterator(raddb + "/sites-enabled")) fs::remove(e.path());
+    for (const auto& e : fs::directory_iterator(raddb + "/mods-enabled")) {
+        const std::string name = e.path().filename().string();
+        if (name != "always" && name != "attr_filter" && name != "expr" && name != "files" && name != "pap")
+            fs::remove(e.path());
+    }
+    port = free_loopback_port();  // a TCP port free now; the UDP one of that number is almost surely too
+    std::ofstream(raddb + "/sites-enabled/check")
+        << "server check {\n\tlisten {\n\t\ttype = auth\n\t\tipaddr = 127.0.0.1\n\t\tport = " << port
+        << "\n\t}\n\tauthorize {\n\t\tfiles\n\t\tpap\n\t}\n\tauthenticate {\n\t\tAuth-Type PAP {\n\t\t\tpap\n"
+           "\t\t}\n\t}\n}\n";
+    std::ofstream(raddb + "/mods-config/files/authorize") << "alice Cleartext-Password := \"secret\"\n";
+    std::ofstream(raddb + "/clients.conf") << "client localhost {\n\tipaddr = 127.0.0.1\n\tsecret = testing123\n}\n";
+    const std::string log = dir_ + "/radius.log";
+    // -X: the foreground, one process (its PID is the server's), and the
+    // "Ready to process requests" line that says it listens.
+    pid_ = spawn({"/usr/sbin/freeradius", "-X", "-d", raddb, "-l", "stdout"}, log);
+    REQUIRE(pid_ > 0);
+    INFO("FreeRADIUS in " << dir_);
+    bool ready = false;
+    for (int i = 0; i < 600 && !ready; ++i) {
+        std::ifstream in(log);
+        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        ready = text.find("Ready to process requests") != std::string::npos;
+        if (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    REQUIRE(ready);
+}
+
+FreeRadiusServer::~FreeRadiusServer() {
     terminate(pid_);
     std::error_code ec;
     fs::remove_all(dir_, ec);

@@ -8,7 +8,10 @@
 //    (python3 -m smtpd, Debian's python3);
 //  - VsftpdServer: vsftpd, anonymous, passive mode;
 //  - SlapdServer: OpenLDAP's slapd, ldap:// and ldaps://, suffix
-//    dc=example,dc=test, rootdn cn=admin,dc=example,dc=test / secret.
+//    dc=example,dc=test, rootdn cn=admin,dc=example,dc=test / secret;
+//  - FreeRadiusServer: FreeRADIUS with Debian's configuration trimmed to PAP
+//    from a users file (alice / secret), client 127.0.0.1 with secret
+//    testing123.
 #pragma once
 
 #include <sys/types.h>
@@ -77,6 +80,23 @@ public:
     SlapdServer(const SlapdServer&) = delete;
     SlapdServer& operator=(const SlapdServer&) = delete;
     uint16_t ldap = 0, ldaps = 0;
+
+private:
+    std::string dir_;
+    pid_t pid_ = -1;
+};
+
+}  // namespace xvs::test
+
+namespace xvs::test {
+
+class FreeRadiusServer {
+public:
+    FreeRadiusServer();
+    ~FreeRadiusServer();
+    FreeRadiusServer(const FreeRadiusServer&) = delete;
+    FreeRadiusServer& operator=(const FreeRadiusServer&) = delete;
+    uint16_t port = 0;
 
 private:
     std::string dir_;
