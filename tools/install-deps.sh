@@ -22,9 +22,10 @@ packages=(
     ldirectord
     # health checks against Debian's own servers, which the tests start
     # themselves: Dovecot (POP3, IMAP), openssl(1) for their certificates,
-    # MariaDB, PostgreSQL, vsftpd, OpenLDAP's slapd, FreeRADIUS
+    # MariaDB, PostgreSQL, vsftpd, OpenLDAP's slapd, FreeRADIUS, SIPp as a SIP
+    # server, tinyproxy
     dovecot-pop3d dovecot-imapd openssl mariadb-server mariadb-client postgresql postgresql-client vsftpd slapd
-    freeradius
+    freeradius sip-tester tinyproxy
     # xvs-bench --plot FILE.png (rsvg-convert renders the SVG plot)
     librsvg2-bin
 )

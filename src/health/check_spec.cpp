@@ -13,7 +13,7 @@ namespace {
 
 bool negotiate_service_supported(const std::string& service) {
     for (const char* known : {"http", "https", "simpletcp", "dns", "none", "smtp", "submission", "pop", "pops",
-                              "imap", "imaps", "nntp", "mysql", "pgsql", "ftp", "ldap", "ldaps", "radius"})
+                              "imap", "imaps", "nntp", "mysql", "pgsql", "ftp", "ldap", "ldaps", "radius", "sip"})
         if (service == known) return true;
     return false;
 }
@@ -49,7 +49,7 @@ void validate_check_spec(const CheckSpec& spec) {
             refuse(spec, "service=" + spec.service +
                              " has no negotiate check in xvs (supported: http, https, simpletcp, "
                              "dns, ftp, smtp, submission, pop, pops, imap, imaps, nntp, ldap, ldaps, mysql, pgsql, "
-                             "radius, none); use "
+                             "radius, sip, none); use "
                              "checktype=connect or checktype=external");
         if (spec.type == Type::combined && spec.connect_then_negotiate_every == 0)
             refuse(spec, "checktype=N needs N >= 1");

@@ -61,6 +61,9 @@ public:
 class StreamDialogue {
 public:
     virtual ~StreamDialogue() = default;
+    // Once connected, before request(): the socket, for dialogues that name
+    // their own address in the request (SIP's Via).
+    virtual void on_connected(int /*fd*/) {}
     virtual std::string request() const = 0;
     // simpletcp shuts down its sending side after the request (ldirectord).
     virtual bool half_close_after_request() const { return false; }

@@ -9,6 +9,7 @@
 #include "health/sql_probes.h"
 #include "health/ping_probe.h"
 #include "health/radius_probe.h"
+#include "health/sip_probe.h"
 #include "health/simpletcp_dialogue.h"
 #include "health/stream_probe.h"
 
@@ -59,6 +60,7 @@ std::unique_ptr<Probe> make_probe(const CheckSpec& spec, bool negotiate,
         if (auto sql = make_sql_probe(spec)) return sql;
         if (spec.service == "ftp") return std::make_unique<FtpProbe>(spec, receive);
         if (spec.service == "radius") return std::make_unique<RadiusProbe>(spec);
+        if (spec.service == "sip") return make_sip_probe(spec);
         if (spec.service == "ldap")
             return std::make_unique<StreamProbe>(target, std::make_unique<LdapDialogue>(spec, receive));
         if (spec.service == "ldaps")

@@ -57,6 +57,7 @@ std::optional<CheckResult> StreamProbe::on_io(ProbeIo& io, uint32_t events) {
 
 std::optional<CheckResult> StreamProbe::connected(ProbeIo& io) {
     if (!dialogue_) return CheckResult{true, "connected", 0};
+    dialogue_->on_connected(socket_.get());
     request_ = dialogue_->request();
     if (tls_context_) {
         try {

@@ -1,6 +1,11 @@
 #include "protocol_servers.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <catch2/catch.hpp>
 #include <cstdlib>
@@ -191,6 +196,56 @@ FreeRadiusServer::FreeRadiusServer() {
 }
 
 FreeRadiusServer::~FreeRadiusServer() {
+    terminate(pid_);
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+}
+
+}  // namespace xvs::test
+
+namespace xvs::test {
+
+SippServer::SippServer(bool tcp, const std::string& status) {
+    static int serial = 0;
+    dir_ = (fs::temp_directory_path() / ("xvs-sipp-" + std::to_string(::getpid()) + "-" + std::to_string(++serial)))
+               .string();
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    // Answers every OPTIONS (one call per request) with `status`.
+    std::ofstream(dir_ + "/uas.xml") << "<?xml version=\"1.0\" encoding=\"ISO-8859-1\" ?>\n"
+                                        "<scenario name=\"answer OPTIONS\">\n  <recv request=\"OPTIONS\" />\n"
+                                        "  <send>\n    <![CDATA[\n\n      SIP/2.0 "
+                                     << status
+                                     << "\n      [last_Via:]\n      [last_From:]\n"
+                                        "      [last_To:];tag=[pid]SIPpTag01[call_number]\n      [last_Call-ID:]\n"
+                                        "      [last_CSeq:]\n      Content-Length: 0\n\n    ]]>\n  </send>\n"
+                                        "</scenario>\n";
+    port = free_loopback_port();
+    pid_ = spawn({"/usr/bin/sipp", "-sf", dir_ + "/uas.xml", "-i", "127.0.0.1", "-p", std::to_string(port), "-t",
+                  tcp ? "t1" : "u1", "-nostdin"},
+                 dir_ + "/sipp.log");
+    REQUIRE(pid_ > 0);
+    INFO("SIPp in " << dir_);
+    if (tcp) {
+        REQUIRE(all_accept({port}));
+    } else {
+        // Nothing to connect to over UDP: wait until the port is taken.
+        bool bound = false;
+        for (int i = 0; i < 600 && !bound; ++i) {
+            int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+            sockaddr_in a{};
+            a.sin_family = AF_INET;
+            a.sin_port = htons(port);
+            a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+            bound = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 && errno == EADDRINUSE;
+            ::close(fd);
+            if (!bound) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        REQUIRE(bound);
+    }
+}
+
+SippServer::~SippServer() {
     terminate(pid_);
     std::error_code ec;
     fs::remove_all(dir_, ec);

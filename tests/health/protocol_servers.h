@@ -11,7 +11,9 @@
 //    dc=example,dc=test, rootdn cn=admin,dc=example,dc=test / secret;
 //  - FreeRadiusServer: FreeRADIUS with Debian's configuration trimmed to PAP
 //    from a users file (alice / secret), client 127.0.0.1 with secret
-//    testing123.
+//    testing123;
+//  - SippServer: SIPp (Debian's sip-tester) answering OPTIONS with
+//    `status` (200 OK by default), over UDP or TCP.
 #pragma once
 
 #include <sys/types.h>
@@ -96,6 +98,23 @@ public:
     ~FreeRadiusServer();
     FreeRadiusServer(const FreeRadiusServer&) = delete;
     FreeRadiusServer& operator=(const FreeRadiusServer&) = delete;
+    uint16_t port = 0;
+
+private:
+    std::string dir_;
+    pid_t pid_ = -1;
+};
+
+}  // namespace xvs::test
+
+namespace xvs::test {
+
+class SippServer {
+public:
+    SippServer(bool tcp, const std::string& status = "200 OK");
+    ~SippServer();
+    SippServer(const SippServer&) = delete;
+    SippServer& operator=(const SippServer&) = delete;
     uint16_t port = 0;
 
 private:
