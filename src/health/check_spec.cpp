@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "health/http_dialogue.h"
 #include "health/receive_pattern.h"
 
 namespace xvs {
@@ -13,7 +14,7 @@ namespace {
 
 bool negotiate_service_supported(const std::string& service) {
     for (const char* known : {"http", "https", "simpletcp", "dns", "none", "smtp", "submission", "pop", "pops",
-                              "imap", "imaps", "nntp", "mysql", "pgsql", "ftp", "ldap", "ldaps", "radius", "sip"})
+                              "imap", "imaps", "nntp", "mysql", "pgsql", "ftp", "ldap", "ldaps", "radius", "sip", "http_proxy"})
         if (service == known) return true;
     return false;
 }
@@ -45,15 +46,21 @@ void validate_check_spec(const CheckSpec& spec) {
     bool negotiates = spec.type == Type::negotiate || spec.type == Type::combined;
     if (negotiates) {
         if (!(spec.negotiate_timeout_s > 0)) refuse(spec, "negotiatetimeout must be positive");
+        if (spec.service == "oracle")
+            refuse(spec, "service=oracle cannot be checked by xvs: Debian ships no free Oracle client; run "
+                         "your own check script with checktype=external");
         if (!negotiate_service_supported(spec.service))
             refuse(spec, "service=" + spec.service +
                              " has no negotiate check in xvs (supported: http, https, simpletcp, "
                              "dns, ftp, smtp, submission, pop, pops, imap, imaps, nntp, ldap, ldaps, mysql, pgsql, "
-                             "radius, sip, none); use "
+                             "radius, sip, http_proxy, none); use "
                              "checktype=connect or checktype=external");
         if (spec.type == Type::combined && spec.connect_then_negotiate_every == 0)
             refuse(spec, "checktype=N needs N >= 1");
-        if ((spec.service == "http" || spec.service == "https") && spec.httpmethod != "GET" &&
+        if (spec.service == "http_proxy" && http_proxy_url(spec.request).rfind("http://", 0) != 0)
+            refuse(spec, "service=http_proxy needs request= to be the http:// URL to fetch through the proxy");
+        if ((spec.service == "http" || spec.service == "https" || spec.service == "http_proxy") &&
+            spec.httpmethod != "GET" &&
             spec.httpmethod != "HEAD")
             refuse(spec, "httpmethod=" + spec.httpmethod + " is not GET or HEAD");
         if (spec.service == "dns") {

@@ -33,7 +33,20 @@ std::string http_request_path(const std::string& request) {
     return "/" + std::string(r);
 }
 
+std::string http_proxy_url(const std::string& request) {
+    return !request.empty() && request.front() == '/' ? request.substr(1) : request;
+}
+
 std::string build_http_request(const CheckSpec& spec) {
+    if (spec.service == "http_proxy") {
+        // Through the real as a proxy (LWP's proxy request): the absolute
+        // URL on the request line, Host naming the URL's host.
+        const std::string url = http_proxy_url(spec.request);
+        const size_t host_start = url.find("://") + 3;
+        const std::string host = url.substr(host_start, url.find('/', host_start) - host_start);
+        return spec.httpmethod + " " + url + " HTTP/1.0\r\n" + "Host: " + host + "\r\n" +
+               "User-Agent: xvs-health\r\n" + "Accept: */*\r\n" + "Connection: close\r\n\r\n";
+    }
     std::string host = spec.virtualhost;
     if (host.empty()) host = spec.address.is_v6() ? "[" + spec.address.to_string() + "]" : spec.address.to_string();
     return spec.httpmethod + " " + http_request_path(spec.request) + " HTTP/1.0\r\n" + "Host: " + host +

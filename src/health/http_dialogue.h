@@ -30,8 +30,12 @@ struct HttpResponse {
     std::string body;
 };
 
-// The request bytes for this spec.
+// The request bytes for this spec. For http_proxy (ldirectord's check
+// through the real as an HTTP proxy) the request line carries request=,
+// an absolute http:// URL, and Host its host, as LWP sends to a proxy.
 std::string build_http_request(const CheckSpec& spec);
+// request= of an http_proxy check without the "/" ldirectord prepends.
+std::string http_proxy_url(const std::string& request);
 
 // The path part of request=: "check.html" -> "/check.html",
 // "http://host:80/a?b" -> "/a?b", "" -> "/".

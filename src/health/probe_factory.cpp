@@ -45,7 +45,7 @@ std::unique_ptr<Probe> make_probe(const CheckSpec& spec, bool negotiate,
     using Type = CheckSpec::Type;
     SockAddr target = make_sockaddr(spec.address, spec.port);
     if (is_negotiate_round(spec, negotiate)) {
-        if (spec.service == "http")
+        if (spec.service == "http" || spec.service == "http_proxy")
             return std::make_unique<StreamProbe>(target, std::make_unique<HttpDialogue>(spec, receive));
         if (spec.service == "https") {
             std::string sni = spec.virtualhost;

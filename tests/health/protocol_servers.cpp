@@ -252,3 +252,29 @@ SippServer::~SippServer() {
 }
 
 }  // namespace xvs::test
+
+namespace xvs::test {
+
+TinyproxyServer::TinyproxyServer() {
+    static int serial = 0;
+    dir_ = (fs::temp_directory_path() / ("xvs-tinyproxy-" + std::to_string(::getpid()) + "-" + std::to_string(++serial)))
+               .string();
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    port = free_loopback_port();
+    std::ofstream(dir_ + "/tinyproxy.conf") << "User tinyproxy\nGroup tinyproxy\nPort " << port
+                                            << "\nListen 127.0.0.1\nTimeout 10\nAllow 127.0.0.1\nLogLevel Info\n";
+    // -d: the foreground, so the PID is tinyproxy's own.
+    pid_ = spawn({"/usr/bin/tinyproxy", "-d", "-c", dir_ + "/tinyproxy.conf"}, dir_ + "/tinyproxy.log");
+    REQUIRE(pid_ > 0);
+    INFO("tinyproxy in " << dir_);
+    REQUIRE(all_accept({port}));
+}
+
+TinyproxyServer::~TinyproxyServer() {
+    terminate(pid_);
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+}
+
+}  // namespace xvs::test

@@ -13,7 +13,8 @@
 //    from a users file (alice / secret), client 127.0.0.1 with secret
 //    testing123;
 //  - SippServer: SIPp (Debian's sip-tester) answering OPTIONS with
-//    `status` (200 OK by default), over UDP or TCP.
+//    `status` (200 OK by default), over UDP or TCP;
+//  - TinyproxyServer: tinyproxy, an HTTP proxy for 127.0.0.1.
 #pragma once
 
 #include <sys/types.h>
@@ -115,6 +116,23 @@ public:
     ~SippServer();
     SippServer(const SippServer&) = delete;
     SippServer& operator=(const SippServer&) = delete;
+    uint16_t port = 0;
+
+private:
+    std::string dir_;
+    pid_t pid_ = -1;
+};
+
+}  // namespace xvs::test
+
+namespace xvs::test {
+
+class TinyproxyServer {
+public:
+    TinyproxyServer();
+    ~TinyproxyServer();
+    TinyproxyServer(const TinyproxyServer&) = delete;
+    TinyproxyServer& operator=(const TinyproxyServer&) = delete;
     uint16_t port = 0;
 
 private:

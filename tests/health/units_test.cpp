@@ -195,7 +195,8 @@ TEST_CASE("validation refuses what the checker cannot run, naming the directive"
     perl.type = CheckSpec::Type::external_perl;
     CHECK_THROWS_WITH(validate_check_spec(perl), Contains("external-perl"));
     CHECK_THROWS_WITH(validate_check_spec(negotiate_spec("http", "a(b")), Contains("receive=\"a(b\""));
-    CHECK_THROWS_WITH(validate_check_spec(negotiate_spec("http_proxy", "")), Contains("service=http_proxy"));
+    CHECK_THROWS_WITH(validate_check_spec(negotiate_spec("http_proxy", "")), Contains("http:// URL"));
+    CHECK_THROWS_WITH(validate_check_spec(negotiate_spec("oracle", "")), Contains("service=oracle"));
     CHECK_NOTHROW(validate_check_spec(negotiate_spec("smtp", "")));
     CHECK_THROWS_WITH(validate_check_spec(negotiate_spec("dns", "")), Contains("receive="));
     auto method = negotiate_spec("http", "");
