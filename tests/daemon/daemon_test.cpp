@@ -13,7 +13,9 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <optional>
+#include <regex>
 #include <fstream>
 #include <future>
 #include <sstream>
@@ -818,4 +820,67 @@ TEST_CASE("the connection table streams in parts while the daemon goes on answer
     CHECK(seen_parts == parts);
     CHECK(last_was_final);
     CHECK(f.stop() == 0);
+}
+
+TEST_CASE("xvsd --check accepts every sample of ldirectord's shipped example that ldirectord itself can run",
+          "[daemon]") {
+    // The samples are the example's "#virtual..." lines and the "#<tab>"
+    // lines after them, enabled one at a time, as in tests/config.
+    std::ifstream in("/usr/share/doc/ldirectord/examples/ldirectord.cf");
+    REQUIRE(in);
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    // Those ldirectord cannot run either, and why:
+    const std::map<std::string, std::string> rejected = {
+        {"#virtual=192.168.6.240:80", "duplicate virtual server"},  // the range sample repeats the active virtual
+        {"#virtual = 192.168.10.74:3306", "cannot resolve host name \"sql01\""},
+        {"#virtual = 192.168.10.74:5432", "cannot resolve host name \"sql01\""},
+        {"#virtual = 192.168.10.74:1521", "cannot resolve host name \"sql01\""},
+        {"#virtual=192.168.6.240:5060", "invalid address \"192.168.6.2::5060\""},  // the doubled colon
+    };
+    DaemonFixture f;
+    size_t samples = 0, accepted = 0;
+    auto check_sample = [&](size_t first, size_t end, const std::function<std::string(std::string)>& edit) {
+        std::string text;
+        for (size_t k = 0; k < lines.size(); ++k)
+            text += (k >= first && k < end ? edit(lines[k].substr(1)) : lines[k]) + "\n";
+        std::ofstream(f.config_path()) << text;
+        return run_xvsd_check(f.config_path());
+    };
+    for (size_t i = 0; i < lines.size(); ++i) {
+        if (!std::regex_match(lines[i], std::regex(R"(^#virtual6?\s*=.*)"))) continue;
+        size_t end = i + 1;
+        while (end < lines.size() && lines[end].rfind("#\t", 0) == 0) ++end;
+        ++samples;
+        INFO("sample at line " << i + 1 << ": " << lines[i]);
+        auto [status, out] = check_sample(i, end, [](std::string l) { return l; });
+        INFO(out);
+        auto reject = rejected.find(lines[i]);
+        if (reject == rejected.end()) {
+            CHECK(status == 0);
+            accepted += status == 0;
+        } else {
+            CHECK(status == 1);
+            CHECK_THAT(out, Catch::Contains(reject->second));
+        }
+        // The database samples with addresses instead of sql01->sql03: MySQL
+        // and PostgreSQL pass; Oracle is refused, naming the way out.
+        if (lines[i].find("192.168.10.74") != std::string::npos) {
+            auto [fixed_status, fixed_out] = check_sample(i, end, [](std::string l) {
+                auto at = l.find("sql01->sql03");
+                return at == std::string::npos ? l : l.replace(at, 12, "192.168.10.1->192.168.10.3");
+            });
+            INFO(fixed_out);
+            if (lines[i].find(":1521") != std::string::npos) {
+                CHECK(fixed_status == 1);
+                CHECK_THAT(fixed_out, Catch::Contains("service=oracle cannot be checked by xvs"));
+                CHECK_THAT(fixed_out, Catch::Contains("checktype=external"));
+            } else {
+                CHECK(fixed_status == 0);
+            }
+        }
+        i = end - 1;
+    }
+    CHECK(samples == 19);  // Debian 12's ldirectord
+    CHECK(accepted == samples - rejected.size());
 }
