@@ -6,28 +6,13 @@
 #include <catch2/catch.hpp>
 #include <map>
 
+#include "bpf/pinned_cpu.h"
 #include "bpf/xdp_fixture.h"
 
 using namespace xvs;
 using namespace xvs::test;
 
 namespace {
-
-// Keeps the test on one CPU so the per-CPU rr position is a single sequence.
-class PinnedToOneCpu {
-   public:
-    PinnedToOneCpu() {
-        sched_getaffinity(0, sizeof saved_, &saved_);
-        cpu_set_t one;
-        CPU_ZERO(&one);
-        CPU_SET(sched_getcpu(), &one);
-        sched_setaffinity(0, sizeof one, &one);
-    }
-    ~PinnedToOneCpu() { sched_setaffinity(0, sizeof saved_, &saved_); }
-
-   private:
-    cpu_set_t saved_{};
-};
 
 PacketSpec flow(uint16_t sport, uint16_t dport = 80, const std::string& client = "10.0.0.2",
                 const std::string& vip = "10.0.0.100") {

@@ -62,6 +62,8 @@ XdpDataplane::XdpDataplane(XdpOptions options)
             bpf_map__fd(skel_->maps.xvs_conns), bpf_map__fd(skel_->maps.xvs_persist),
             bpf_map__fd(skel_->maps.xvs_nat_reverse), bpf_map__fd(skel_->maps.xvs_service_info),
             bpf_map__fd(skel_->maps.xvs_reals), bpf_map__fd(skel_->maps.xvs_real_conns)});
+        overload_flags_ = std::make_unique<OverloadFlags>(bpf_map__fd(skel_->maps.xvs_real_conns),
+                                                          options_.max_reals);
         std::map<std::string, int> depth;
         for (const auto& interface : options_.interfaces) depth[interface] = stacking_depth(interface);
         std::vector<std::string> order = options_.interfaces;

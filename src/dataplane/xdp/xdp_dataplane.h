@@ -37,9 +37,12 @@
 // the first). Without the thread, census_now() takes one on the caller's
 // thread (tests call it before they read counts).
 //
-// Limits (unsupported() reports them per service): schedulers rr, wrr, sh,
-// dh, mh only; fwmark services need match= lines; no upper/lower connection
-// thresholds; reals of the service's address family.
+// Limits (unsupported() reports them per service): the schedulers
+// model/schedulers.h marks xdp (lc, wlc, sed, nq, fo and ovf for at most
+// XVS_SCHED_LIST_MAX reals); fwmark services need match= lines; reals of the
+// service's address family; connection thresholds as IPVS takes them (lower
+// not above upper), on rr and wrr only with a table the program can pass
+// over (XVS_SCHED_SKIP_MAX slots).
 #pragma once
 
 #include <array>
@@ -61,6 +64,7 @@
 #include "dataplane/xdp/connection_census.h"
 #include "dataplane/xdp/interface_book.h"
 #include "dataplane/xdp/held_fragments.h"
+#include "dataplane/xdp/overload_flags.h"
 #include "dataplane/xdp/sched_table_map.h"
 #include "model/address.h"
 #include "xvs/abi.h"
@@ -225,6 +229,12 @@ class XdpDataplane : public Dataplane {
                     uint32_t generation, const xvs_real* old = nullptr);
     // A removed real: released (entry cleared, id free) by release_reals().
     void free_real(Change& c, uint32_t id);
+    // A real leaves its service: freed, and its ids and list place forgotten.
+    void remove_real(Change& c, const RealRefKey& ref);
+    // A real of the service changed (weight, method, thresholds): rewritten,
+    // its overload flag cleared where IPVS's edit would clear it.
+    void rewrite_real(Change& c, uint32_t service_id, const RealServer& before, const RealServer& after,
+                      uint32_t id);
     void release_reals(Change& c);
     // same_reals: the service has the reals (ids) its table was last
     // written with, so the table may be rewritten in place.
@@ -259,6 +269,11 @@ class XdpDataplane : public Dataplane {
     std::map<ServiceKey, uint32_t> service_ids_;
     std::map<RealRefKey, uint32_t> real_ids_;
     std::map<uint32_t, uint32_t> real_generation_;  // id -> generation in use
+    // When each programmed real was added to its service, counting up: the
+    // order IPVS's list of the service's destinations has (newest first),
+    // which the count schedulers' tables follow (sched_table.h).
+    std::map<RealRefKey, uint64_t> real_added_;
+    uint64_t next_real_added_ = 0;
     size_t programmed_reals_ = 0;                    // reals of programmed_, all services
     // The scheduling tables this process wrote, by service id, kept mapped
     // with the real ids they were built from (shared: an undo step holds the
@@ -296,6 +311,8 @@ class XdpDataplane : public Dataplane {
     std::shared_ptr<const Census> last_census() const { return census_->latest(); }
 
    private:
+    // Clears overload flags where IPVS's edit of a real would (apply()).
+    std::unique_ptr<OverloadFlags> overload_flags_;
     // Declared last, so destroyed first: the thread before the census, both
     // before the maps they read.
     std::unique_ptr<ConnectionCensus> census_;
