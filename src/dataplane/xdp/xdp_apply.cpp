@@ -117,10 +117,14 @@ std::string XdpDataplane::real_capacity_problem(size_t reals) const {
     return xdp_real_capacity_problem(reals, options_.max_reals);
 }
 
-std::vector<std::string> XdpDataplane::service_problems(const VirtualService& service) const {
+std::vector<std::string> xdp_service_problems(const VirtualService& service) {
     std::vector<std::string> problems;
     add_service_problems(service, problems);
     return problems;
+}
+
+std::vector<std::string> XdpDataplane::service_problems(const VirtualService& service) const {
+    return xdp_service_problems(service);
 }
 
 const VirtualService* XdpDataplane::programmed_service(const ServiceKey& key) const {

@@ -108,6 +108,11 @@ const char* to_string(XdpOptions::Mode mode);
 // What unsupported() says when a model has more reals than the real table.
 std::string xdp_real_capacity_problem(size_t reals, uint32_t max_reals);  // "native", "generic", "automatic"
 
+// What keeps the XDP plane from serving `service` (its scheduler, flags,
+// matches, reals and thresholds), one message each; empty when it can.
+// XdpDataplane::service_problems() says the same without needing a plane.
+std::vector<std::string> xdp_service_problems(const VirtualService& service);
+
 class XdpDataplane : public Dataplane {
    public:
     // Throws DataplaneError naming the interface, the mode and the kernel's
