@@ -149,7 +149,7 @@ static __always_inline int established_flow(struct xdp_md *ctx, const struct xvs
         if (svc && (svc->flags & XVS_SVC_F_PERSISTENT)) {
             struct xvs_persist_key pkey;
             persist_key_of(p, svc, service_id, &pkey);
-            persist_touch(&pkey, now, real_id, r->generation);
+            persist_touch(&pkey, now, real_id, r);
         }
     }
     if (p->frag == XVS_FRAG_FIRST)
@@ -208,14 +208,14 @@ static __always_inline int new_flow(struct xdp_md *ctx, const struct xvs_packet 
         if (!r || !(r->flags & XVS_REAL_F_IN_USE))
             return counted(XDP_DROP, XVS_STAT_DROP_NO_REAL);
         if (persistent)
-            persist_create(&pkey, now, real_id, r->generation);
+            persist_create(&pkey, now, real_id, r);
     }
     /* A NAT packet that cannot be forwarded leaves no entry behind. */
     if (r->method == XVS_FWD_MASQ && hop_limit_expired(ctx, p))
         return counted(XDP_DROP, XVS_STAT_DROP_TTL);
     count(XVS_STAT_NEW_CONN);
     if (!(svc->flags & XVS_SVC_F_ONE_PACKET) || p->proto != IPPROTO_UDP)
-        conn_create(p, key, now, service_id, real_id, r->generation);
+        conn_create(p, key, now, service_id, real_id, r);
     if (r->method == XVS_FWD_MASQ)
         nat_remember(p, r, service_id, real_id);
     if (p->frag == XVS_FRAG_FIRST)

@@ -28,6 +28,7 @@
 #define XVS_BPF_CONN_H
 
 #include "lib/maps.h"
+#include "lib/overload.h"
 #include "lib/parse.h"
 
 static __always_inline void conn_key_of(const struct xvs_packet *p, struct xvs_conn_key *k)
@@ -72,6 +73,26 @@ static __always_inline void count_template(__u32 real_id, __s64 delta)
         return;
     __sync_fetch_and_add(&n->persist, delta);
     __sync_fetch_and_add(&n->changes, 1);
+}
+
+/* A new entry of real r (a flow in `state`, or a template) took effect:
+ * counted, with its real's overload flag settled before and checked after,
+ * as IPVS's ip_vs_bind_dest (lib/overload.h). */
+static __always_inline void count_new_entry(__u32 real_id, const struct xvs_real *r, int template,
+                                            __u8 state)
+{
+    struct xvs_real_conns *n = bpf_map_lookup_elem(&xvs_real_conns, &real_id);
+    if (!n)
+        return;
+    real_overloaded(r, n);
+    if (template)
+        __sync_fetch_and_add(&n->persist, 1);
+    else if (state == XVS_CONN_TCP_ESTABLISHED)
+        __sync_fetch_and_add(&n->active, 1);
+    else
+        __sync_fetch_and_add(&n->inactive, 1);
+    __sync_fetch_and_add(&n->changes, 1);
+    overload_after_bind(r, n);
 }
 
 /* The state a segment moves a flow to (client side only). */
@@ -154,19 +175,19 @@ static __always_inline struct xvs_real *conn_use(const struct xvs_packet *p,
 
 static __always_inline void conn_create(const struct xvs_packet *p, const struct xvs_conn_key *key,
                                         __u64 now, __u32 service_id, __u32 real_id,
-                                        __u32 generation)
+                                        const struct xvs_real *r)
 {
     struct xvs_conn c = {
         .last_seen_ns = now,
         .real_id = real_id,
-        .real_generation = generation,
+        .real_generation = r->generation,
         .service_id = service_id,
         .state = initial_state(p),
     };
     /* BPF_NOEXIST: when another CPU created this flow's entry a moment ago,
      * its entry (and its count) stands; this packet still goes to real_id. */
     if (bpf_map_update_elem(&xvs_conns, key, &c, BPF_NOEXIST) == 0)
-        count_flow(real_id, c.state, 1);
+        count_new_entry(real_id, r, 0, c.state);
 }
 
 static __always_inline void persist_key_of(const struct xvs_packet *p,
@@ -205,23 +226,24 @@ static __always_inline struct xvs_real *persist_lookup(const struct xvs_persist_
 }
 
 static __always_inline void persist_create(const struct xvs_persist_key *k, __u64 now,
-                                           __u32 real_id, __u32 generation)
+                                           __u32 real_id, const struct xvs_real *r)
 {
     struct xvs_persist fresh = {
         .last_seen_ns = now,
         .real_id = real_id,
-        .real_generation = generation,
+        .real_generation = r->generation,
     };
     if (bpf_map_update_elem(&xvs_persist, k, &fresh, BPF_NOEXIST) == 0)
-        count_template(real_id, 1);
+        count_new_entry(real_id, r, 1, 0);
 }
 
 /* Keeps the client's template alive while any of its flows sends (called
  * when the flow's entry is refreshed, so at most once a second per flow);
  * recreates it if it was evicted or points elsewhere. */
 static __always_inline void persist_touch(const struct xvs_persist_key *k, __u64 now,
-                                          __u32 real_id, __u32 generation)
+                                          __u32 real_id, const struct xvs_real *r)
 {
+    __u32 generation = r->generation;
     struct xvs_persist *t = bpf_map_lookup_elem(&xvs_persist, k);
     if (t && t->real_id == real_id && t->real_generation == generation) {
         if (now - t->last_seen_ns >= XVS_REFRESH_NS)
@@ -235,7 +257,7 @@ static __always_inline void persist_touch(const struct xvs_persist_key *k, __u64
         if (bpf_map_delete_elem(&xvs_persist, k) == 0 && live_real(was, was_generation))
             count_template(was, -1);
     }
-    persist_create(k, now, real_id, generation);
+    persist_create(k, now, real_id, r);
 }
 
 #endif

@@ -5,12 +5,23 @@
  *
  * Every scheduler reads the service's table (abi.h, xvs_sched_tables), built
  * in user space: rr/wrr walk it with a per-CPU position, sh/dh/mh index it by
- * a hash. Weight-0 reals are never in a table, so they get no new flows.
+ * a hash, lc/wlc/sed/nq/fo/ovf compare the live counts (xvs_real_conns) of
+ * every real it lists, in IPVS's list order so that ties go where IPVS sends
+ * them. Weight-0 reals are never in a table, so they get no new flows.
+ *
+ * Overloaded reals (lib/overload.h) get no new flows either, as each IPVS
+ * scheduler skips them: the count schedulers pass over them; rr and wrr move
+ * on to the next slot whose real is not overloaded, as IPVS's cursor moves
+ * over the list (the table is that list's order); sh and mh try the next
+ * slots with -fallback and otherwise drop, as IPVS's sh and mh without
+ * fallback drop; dh drops, as IPVS's dh. At most XVS_SCHED_SKIP_MAX slots
+ * are tried.
  */
 #ifndef XVS_BPF_SCHED_H
 #define XVS_BPF_SCHED_H
 
 #include "lib/maps.h"
+#include "lib/overload.h"
 #include "lib/parse.h"
 
 static __always_inline struct xvs_service *lookup_service(const struct xvs_packet *p,
@@ -76,8 +87,91 @@ static __always_inline __u32 hash_address(const __u32 *addr, __u32 port)
     return hash_final(h);
 }
 
+/* lc, wlc, sed, nq, fo and ovf over the len reals of `table` (abi.h), in the
+ * order IPVS lists them: the real id, or -1 when every real is quiescent or
+ * overloaded. Each formula and tie-break is IPVS's (ip_vs_lc.c and the
+ * others): the overhead of lc and wlc is active * 256 + inactive, that of sed
+ * and nq active + 1; loads are compared as overhead * weight products, and a
+ * later real wins only when strictly better, so ties go to the first listed.
+ * A subprogram of its own: its loop's registers and keys are not added to the
+ * frame of the caller, which has no room for them. */
+static __noinline __s64 schedule_by_counts(void *table, __u32 len, __u32 sched)
+{
+    __s64 best = -1, best_load = 0, best_weight = 0;
+    /* The loop counter stays in a register: the key is a copy of it, since
+     * a counter kept on the stack loses the bounds the verifier needs to
+     * see the loop end. */
+    for (__u32 i = 1; i <= XVS_SCHED_LIST_MAX; i++) {
+        if (i > len)
+            break;
+        __u32 key = i;
+        __u32 *slot = bpf_map_lookup_elem(table, &key);
+        if (!slot)
+            break;
+        __u32 id = *slot;
+        struct xvs_real *r = bpf_map_lookup_elem(&xvs_reals, &id);
+        struct xvs_real_conns *n = bpf_map_lookup_elem(&xvs_real_conns, &id);
+        if (!r || !n || !r->weight || real_overloaded(r, n))
+            continue;
+        __s64 weight = r->weight;
+        /* The sweeper's corrections may leave a count below zero for a
+         * moment (abi.h); IPVS's never are. */
+        __s64 active = n->active > 0 ? n->active : 0;
+        if (sched == XVS_SCHED_FO || sched == XVS_SCHED_OVF) {
+            if (sched == XVS_SCHED_OVF && active > weight)
+                continue;
+            if (weight > best_weight) {
+                best = id;
+                best_weight = weight;
+            }
+            continue;
+        }
+        if (sched == XVS_SCHED_NQ && active == 0)
+            return id;
+        __s64 load = active + 1;
+        if (sched == XVS_SCHED_LC || sched == XVS_SCHED_WLC) {
+            __s64 inactive = n->inactive > 0 ? n->inactive : 0;
+            load = active * 256 + inactive;
+        }
+        if (sched == XVS_SCHED_LC)
+            weight = 1;
+        if (best < 0 || best_load * weight > load * best_weight) {
+            best = id;
+            best_load = load;
+            best_weight = weight;
+        }
+    }
+    return best;
+}
+
+/* The first slot after `slot` (0-based, wrapping) whose real is in use, of
+ * weight > 0 and not overloaded, within XVS_SCHED_SKIP_MAX slots: (slot << 32)
+ * | real id, or -1. Only reached when the slot a table scheduler chose names an
+ * overloaded real; a subprogram of its own for the same reason as
+ * schedule_by_counts(). */
+static __noinline __s64 next_available_slot(void *table, __u32 len, __u32 slot)
+{
+    for (__u32 step = 1; step <= XVS_SCHED_SKIP_MAX; step++) {
+        if (step >= len)
+            break;
+        __u32 at = slot + step;
+        if (at >= len)
+            at -= len;
+        __u32 key = at + 1;
+        __u32 *entry = bpf_map_lookup_elem(table, &key);
+        if (!entry)
+            break;
+        __u32 id = *entry;
+        struct xvs_real *r = bpf_map_lookup_elem(&xvs_reals, &id);
+        struct xvs_real_conns *n = bpf_map_lookup_elem(&xvs_real_conns, &id);
+        if (r && n && (r->flags & XVS_REAL_F_IN_USE) && r->weight && !real_overloaded(r, n))
+            return ((__s64)at << 32) | id;
+    }
+    return -1;
+}
+
 /* Picks a real for a new flow: returns its id, or -1 when the service has no
- * real with weight > 0. */
+ * real with weight > 0 that is not overloaded. */
 static __always_inline __s64 schedule_real(const struct xvs_packet *p,
                                            const struct xvs_service *svc, __u32 service_id)
 {
@@ -91,9 +185,13 @@ static __always_inline __s64 schedule_real(const struct xvs_packet *p,
     __u32 len = *lenp;
     if (len == 0)
         return -1;
+    __u8 sched = svc->sched;
+    if (sched >= XVS_SCHED_LC) /* lc .. ovf, the last codes of enum xvs_sched */
+        return schedule_by_counts(table, len, sched);
     __u32 slot;
+    __u32 *pos = 0;
     __u32 port = (svc->flags & XVS_SVC_F_HASH_PORT) ? p->sport : 0;
-    switch (svc->sched) {
+    switch (sched) {
     case XVS_SCHED_SH:
     case XVS_SCHED_MH:
         slot = hash_address(p->src, port) % len;
@@ -101,20 +199,35 @@ static __always_inline __s64 schedule_real(const struct xvs_packet *p,
     case XVS_SCHED_DH:
         slot = hash_address(p->dst, 0) % len;
         break;
-    default: {
-        __u32 *pos = bpf_map_lookup_elem(&xvs_rr_position, &service_id);
+    default:
+        pos = bpf_map_lookup_elem(&xvs_rr_position, &service_id);
         if (!pos)
             return -1;
         slot = *pos % len;
         *pos = slot + 1;
         break;
     }
-    }
-    slot += 1;
-    __u32 *real_id = bpf_map_lookup_elem(table, &slot);
+    __u32 key = slot + 1;
+    __u32 *real_id = bpf_map_lookup_elem(table, &key);
     if (!real_id)
         return -1;
-    return *real_id;
+    __u32 id = *real_id;
+    struct xvs_real_conns *n = bpf_map_lookup_elem(&xvs_real_conns, &id);
+    /* The common case ends here: a real that was never overloaded. */
+    if (!n || !n->overloaded)
+        return id;
+    struct xvs_real *r = bpf_map_lookup_elem(&xvs_reals, &id);
+    if (!r || !real_overloaded(r, n))
+        return id;
+    if (sched == XVS_SCHED_DH ||
+        ((sched == XVS_SCHED_SH || sched == XVS_SCHED_MH) && !(svc->flags & XVS_SVC_F_FALLBACK)))
+        return -1;
+    __s64 found = next_available_slot(table, len, slot);
+    if (found < 0)
+        return -1;
+    if (pos)
+        *pos = (__u32)(found >> 32) + 1;
+    return found & 0xffffffff;
 }
 
 #endif

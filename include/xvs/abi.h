@@ -13,8 +13,9 @@
  *   xvs_reals        array  real id    -> struct xvs_real
  *   xvs_sched_tables array of maps, service id -> inner array: [0] = length n,
  *                    [1..n] = real ids in scheduling order (wrr/rr order, sh/dh
- *                    buckets, Maglev slots). Swapped whole, so a packet never
- *                    sees half a table.
+ *                    buckets, Maglev slots; for lc, wlc, sed, nq, fo and ovf
+ *                    the reals of weight > 0 in the order IPVS lists them).
+ *                    Swapped whole, so a packet never sees half a table.
  *   xvs_rr_position  per-CPU array, service id -> next wrr/rr position
  *   xvs_conns        LRU hash conn_key (client -> VIP tuple) -> struct xvs_conn
  *   xvs_nat_reverse  LRU hash conn_key (real -> client tuple) -> struct xvs_nat_reverse
@@ -43,7 +44,7 @@
 
 /* Bumped whenever a map layout or the program's contract changes; a daemon
  * that finds pinned maps of another version does not reuse them. */
-#define XVS_ABI_VERSION 7
+#define XVS_ABI_VERSION 8
 
 #define XVS_MAX_SERVICES 4096
 #define XVS_MAX_REALS 65536
@@ -52,6 +53,16 @@
 #define XVS_SCHED_TABLE_MAX 65536
 /* sh/dh bucket count, as IPVS's IP_VS_SH_TAB_SIZE. */
 #define XVS_HASH_BUCKETS 256
+/* Most reals of a service scheduled by connection counts (lc, wlc, sed, nq,
+ * fo, ovf): the program compares every one of them for each new flow, in a
+ * loop the verifier walks to this bound. User space refuses more. */
+#define XVS_SCHED_LIST_MAX 256
+/* Most slots a table scheduler (rr, wrr, sh/mh with -fallback) passes over
+ * when the slot it lands on names an overloaded real (upper threshold
+ * reached): rr and wrr move on as IPVS moves its cursor, sh/mh-fallback try
+ * the next slots. Past this many overloaded slots the flow is dropped as
+ * IPVS drops one that finds no available real. */
+#define XVS_SCHED_SKIP_MAX 256
 #define XVS_CONN_TABLE_DEFAULT (1u << 20)
 #define XVS_PERSIST_TABLE_DEFAULT (1u << 18)
 #define XVS_FRAG_TABLE_SIZE 8192
@@ -206,6 +217,15 @@ enum xvs_sched {
     XVS_SCHED_SH,      /* bucket = hash(source address [+ port]) */
     XVS_SCHED_DH,      /* bucket = hash(destination address) */
     XVS_SCHED_MH,      /* Maglev slot = hash(source address [+ port]) */
+    /* By the live counts of xvs_real_conns over the table's reals, in IPVS's
+     * list order, with IPVS's formulas and tie-breaking (bpf/lib/sched.h);
+     * they stay the last codes, from XVS_SCHED_LC on. */
+    XVS_SCHED_LC,      /* least active * 256 + inactive */
+    XVS_SCHED_WLC,     /* least (active * 256 + inactive) / weight */
+    XVS_SCHED_SED,     /* least (active + 1) / weight */
+    XVS_SCHED_NQ,      /* the first real without active flows, else as sed */
+    XVS_SCHED_FO,      /* the highest weight */
+    XVS_SCHED_OVF,     /* the highest weight whose active flows do not exceed it */
 };
 
 enum xvs_forward {
@@ -220,6 +240,7 @@ enum xvs_forward {
 #define XVS_SVC_F_HASH_PORT 0x4  /* sh-port / mh-port: hash the source port too */
 #define XVS_SVC_F_ONE_PACKET 0x8 /* ops: UDP datagrams are scheduled one by one */
 #define XVS_SVC_F_FWMARK 0x10
+#define XVS_SVC_F_FALLBACK 0x20 /* sh-fallback / mh-fallback: pass over an overloaded real */
 
 /* struct xvs_real.flags */
 #define XVS_REAL_F_IN_USE 0x1
@@ -278,6 +299,8 @@ struct xvs_real {
     __u32 weight;        /* 0 = quiescent: in no table, keeps its flows */
     __u32 service_id;
     __u32 generation;    /* bumped on every (re)allocation of this id */
+    __u32 upper_threshold; /* ipvsadm -x: overloaded from this many flows (0 = none) */
+    __u32 lower_threshold; /* ipvsadm -y: overload ends below this many (0 = below 3/4 of upper) */
 };
 
 /* A flow as the director sees it arriving from the client. */
@@ -436,6 +459,17 @@ struct xvs_real_conns {
     __s64 inactive;
     __s64 persist;
     __u64 changes;
+    /* IPVS's IP_VS_DEST_F_OVERLOAD: 1 = no new flows by the schedulers.
+     * Set by the program when a new entry brings active + inactive to the
+     * real's upper threshold; cleared when those fall below the lower
+     * threshold (3/4 of the upper without one; at once without thresholds).
+     * Counts fall by the program's deletions and by the sweeper's, so the
+     * program applies the clearing rule whenever it looks at the flag (a
+     * scheduler reading it, a new entry for the real): the first look after
+     * the counts fell is where IPVS's unbind of the last deleted entry would
+     * have cleared it. User space clears it where IPVS's edit of a real
+     * does: the upper threshold removed or raised. */
+    __u64 overloaded;
 };
 
 #endif /* XVS_ABI_H */

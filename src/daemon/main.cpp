@@ -35,15 +35,19 @@ int main(int argc, char** argv) {
 
     // --check refuses what the daemon would refuse at start, checks included
     // (e.g. checktype=external-perl), not only what the parser rejects.
-    // The XDP real table's size too, unless IPVS serves everything.
+    // The XDP real table's size too, unless IPVS serves everything, and with
+    // dataplane=xdp every service XDP could not serve.
     if (check)
         return xvs::run_config_check(config_path, std::cout, std::cerr, [&](const xvs::Config& c) {
             xvs::plan_health_checks(c);
             bool ipvs_only = dataplane.empty() ? c.globals.dataplane == xvs::DataplaneMode::ipvs
                                                : dataplane == "ipvs";
+            bool xdp_only = dataplane.empty() ? c.globals.dataplane == xvs::DataplaneMode::xdp
+                                              : dataplane == "xdp";
             if (!ipvs_only)
                 xvs::check_xdp_real_capacity(
                     c, max_reals_option->count() > 0 ? max_reals : uint32_t{XVS_MAX_REALS});
+            if (xdp_only) xvs::check_xdp_services(c);
         });
     if (!xvs::control::is_valid_instance_name(instance)) {
         std::cerr << "xvsd: invalid instance name '" << instance

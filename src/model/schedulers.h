@@ -16,11 +16,13 @@ struct SchedulerName {
     bool xdp;  // the XDP program implements it (dataplane/xdp/sched_table.h)
 };
 
-// The schedulers IPVS ships, those XDP runs first.
+// The schedulers IPVS ships, those XDP runs first: the table schedulers, then
+// those that pick by the live connection counts (at most XVS_SCHED_LIST_MAX
+// reals on XDP). lblc and lblcr keep per-destination-address state and twos
+// draws random numbers: IPVS only.
 inline constexpr SchedulerName known_schedulers[] = {
-    {"rr", true},    {"wrr", true},  {"sh", true},  {"dh", true},    {"mh", true},
-    {"lc", false},   {"wlc", false}, {"lblc", false}, {"lblcr", false}, {"sed", false},
-    {"nq", false},   {"fo", false},  {"ovf", false}, {"twos", false},
+    {"rr", true},  {"wrr", true}, {"sh", true},  {"dh", true},   {"mh", true},    {"lc", true},    {"wlc", true},
+    {"sed", true}, {"nq", true},  {"fo", true},  {"ovf", true},  {"lblc", false}, {"lblcr", false}, {"twos", false},
 };
 
 struct SchedulerFlag {
@@ -44,7 +46,7 @@ const SchedulerFlag* find_scheduler_flag(std::string_view name);
 
 // "sh-fallback, sh-port, ..., flag-3": every flag, for messages.
 std::string scheduler_flag_names();
-// "rr, wrr, sh, dh, mh": the schedulers XDP runs, for messages.
+// "rr, wrr, sh, dh, mh, lc, ...": the schedulers XDP runs, for messages.
 std::string xdp_scheduler_names();
 
 }  // namespace xvs

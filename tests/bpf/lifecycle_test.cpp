@@ -36,13 +36,13 @@ bool exists(const std::string& path) {
 
 TEST_CASE("schedulers XDP cannot run are reported and refused by apply") {
     XdpFixture f;
-    auto lc = web({make_real("10.1.0.2", 80, ForwardMethod::gate)}, "lc");
-    auto problems = f.dp.unsupported(make_model({lc}));
+    auto lblc = web({make_real("10.1.0.2", 80, ForwardMethod::gate)}, "lblc");
+    auto problems = f.dp.unsupported(make_model({lblc}));
     REQUIRE(problems.size() == 1);
-    CHECK(problems[0].find("scheduler lc") != std::string::npos);
+    CHECK(problems[0].find("scheduler lblc") != std::string::npos);
     CHECK(f.dp.unsupported(make_model({web({make_real("10.1.0.2", 80, ForwardMethod::gate)})}))
               .empty());
-    CHECK_THROWS_AS(f.set(make_model({lc})), DataplaneError);
+    CHECK_THROWS_AS(f.set(make_model({lblc})), DataplaneError);
 
     VirtualService mark;
     mark.key = ServiceKey::mark(7, Family::v4);
@@ -56,7 +56,7 @@ TEST_CASE("a refused apply leaves the previous state serving") {
     XdpFixture f;
     auto good = web({make_real("10.1.0.2", 80, ForwardMethod::gate)});
     f.set(make_model({good}));
-    auto bad = make_model({web({make_real("10.1.0.3", 80, ForwardMethod::gate)}, "wlc")});
+    auto bad = make_model({web({make_real("10.1.0.3", 80, ForwardMethod::gate)}, "lblcr")});
     CHECK_THROWS_AS(f.dp.apply(diff(f.model, bad)), DataplaneError);
     CHECK(real_of(f.send(syn(1000))) == 2);
 }

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <map>
 
+#include "bpf/pinned_cpu.h"
 #include "bpf/xdp_fixture.h"
 
 using namespace xvs;

@@ -5,12 +5,12 @@
 
 #include <bpf/bpf.h>
 #include <linux/bpf.h>
-#include <sched.h>
 #include <unistd.h>
 
 #include <string>
 #include <vector>
 
+#include "bpf/pinned_cpu.h"
 #include "bpf/test_network.h"
 #include "dataplane/xdp/xdp_dataplane.h"
 #include "model/diff.h"
@@ -18,26 +18,6 @@
 #include "support/packet_builder.h"
 
 namespace xvs::test {
-
-// Keeps the test on one CPU: the per-CPU rr position is then a single
-// sequence, the per-CPU next-hop cache answers again, and the LRU tables
-// evict from one CPU's lists.
-class PinnedToOneCpu {
-   public:
-    PinnedToOneCpu() {
-        sched_getaffinity(0, sizeof saved_, &saved_);
-        cpu_set_t one;
-        CPU_ZERO(&one);
-        CPU_SET(sched_getcpu(), &one);
-        sched_setaffinity(0, sizeof one, &one);
-    }
-    ~PinnedToOneCpu() { sched_setaffinity(0, sizeof saved_, &saved_); }
-    PinnedToOneCpu(const PinnedToOneCpu&) = delete;
-    PinnedToOneCpu& operator=(const PinnedToOneCpu&) = delete;
-
-   private:
-    cpu_set_t saved_{};
-};
 
 inline RealServer make_real(const std::string& addr, uint16_t port, ForwardMethod method,
                             uint32_t weight = 1) {

@@ -64,10 +64,15 @@ expect_refusal 255 "Service not defined" -a -t 10.9.0.3:80 -r 10.9.2.2
 expect_refusal 255 "No such destination" -e -t 10.9.0.2:80 -r 10.9.2.9
 expect_refusal 255 "No such service" -D -t 10.9.0.3:80
 expect_refusal 2 "Zero port specified for non-persistent service" -A -t 10.9.0.4:0 -s rr
-# -A without -s asks for wlc, which the XDP plane cannot run: refused, nothing added.
-rc=0; err=$(xvsadm -A -t 10.9.0.5:80 2>&1) || rc=$?
-[ $rc == 255 ] && grep -q "scheduler wlc is not supported by the XDP data plane" <<<"$err" ||
-    fail "-A without -s on XDP: exit $rc '$err'"
+# -A without -s asks for ipvsadm's default, wlc, which the XDP plane runs.
+xvsadm -A -t 10.9.0.5:80
+xvsadm -Ln | grep -q '^TCP  10.9.0.5:80 wlc$' || fail "-A without -s on XDP: $(xvsadm -Ln | tr '\n' '|')"
+xvsadm -D -t 10.9.0.5:80
+# lblc keeps state per destination address, which the XDP plane does not:
+# refused, nothing added.
+rc=0; err=$(xvsadm -A -t 10.9.0.5:80 -s lblc 2>&1) || rc=$?
+[ $rc == 255 ] && grep -q "scheduler lblc is not supported by the XDP data plane" <<<"$err" ||
+    fail "-A -s lblc on XDP: exit $rc '$err'"
 
 # Edits of the configured service combine with the file's.
 xvsadm -e -t 10.9.0.1:443 -r 10.9.1.1 -w 4

@@ -39,8 +39,9 @@ TEST_CASE("schedflags= accepts exactly the listed scheduler flags and names them
     CHECK(scheduler_flag_names() == "sh-fallback, sh-port, mh-fallback, mh-port, flag-1, flag-2, flag-3");
 }
 
-TEST_CASE("the list says XDP runs rr, wrr, sh, dh, mh and honours the sh and mh flags") {
-    CHECK(xdp_scheduler_names() == "rr, wrr, sh, dh, mh");
+TEST_CASE("the list says XDP runs every scheduler but lblc, lblcr and twos and honours the sh and mh flags") {
+    CHECK(xdp_scheduler_names() == "rr, wrr, sh, dh, mh, lc, wlc, sed, nq, fo, ovf");
+    for (const auto& s : known_schedulers) CHECK(s.xdp == (s.name != "lblc" && s.name != "lblcr" && s.name != "twos"));
     for (const auto& f : known_scheduler_flags) {
         INFO(f.name);
         CHECK(f.xdp == (f.name.starts_with("sh-") || f.name.starts_with("mh-")));

@@ -23,7 +23,7 @@ using namespace xvs;
 
 namespace {
 
-// wrr goes to XDP, wlc (which XDP cannot schedule) to the fallback.
+// wrr goes to XDP, lblc (which XDP cannot schedule) to the fallback.
 const char* one_per_plane = R"(virtual=10.0.0.1:80
     real=10.0.1.1:80 gate 1
     scheduler=wrr
@@ -31,7 +31,7 @@ const char* one_per_plane = R"(virtual=10.0.0.1:80
     checktype=on
 virtual=10.0.0.2:80
     real=10.0.1.2:80 gate 1
-    scheduler=wlc
+    scheduler=lblc
     protocol=tcp
     checktype=on
 )";

@@ -22,6 +22,7 @@
 #include "netns.h"
 #include "prog_parts.h"
 #include "prog_runner.h"
+#include "prog_schedulers.h"
 #include "suites.h"
 #include "support/packet_builder.h"
 
@@ -211,7 +212,10 @@ void run_prog_suite(const SuiteOptions& options, std::vector<Figure>& out) {
         if (floor_s.last_action != XDP_TX) throw std::runtime_error("floor program did not XDP_TX");
         const double floor_ns = floor_s.median_ns;
         out.push_back(prog_figure("floor_" + family, floor_s, floor_ns));
-        if (!v6) measure_parts(calls, cli, floor_ns, out);
+        if (!v6) {
+            measure_parts(calls, cli, floor_ns, out);
+            measure_schedulers(ns, dp, model, calls, warmup, cli, floor_ns, out);
+        }
         std::vector<std::vector<uint8_t>> pass_frames{non_vip};
         bench.measure("pass warm-up", pass_frames, false, XDP_PASS, XVS_STAT_PASS, 1);
         out.push_back(prog_figure("pass_" + family,

@@ -1,5 +1,5 @@
-# dataplane=auto, one service per plane: the wrr virtual on XDP, the wlc one
-# on IPVS. Both answer curl; ipvsadm -Ln lists only the wlc one, xvsadm -Ln
+# dataplane=auto, one service per plane: the wrr virtual on XDP, the lblc one
+# on IPVS. Both answer curl; ipvsadm -Ln lists only the lblc one, xvsadm -Ln
 # both; the log says which plane serves which. /metrics has the XDP
 # program's families next to the IPVS service, and the connection census
 # counts the XDP VIP's connections.
@@ -11,15 +11,15 @@ for ns in r1 r2; do on "$ns" ip addr add 10.0.1.101/32 dev lo; done
 xdp_veths
 xvsd_start dir $CONF/auto-split.cf vmsplit
 grep -q "TCP  10.0.1.100:80 served by xdp" "$XVSD_LOG" || fail "no log line placing 10.0.1.100:80 on XDP"
-grep -q "TCP  10.0.1.101:80 served by ipvs: .*wlc" "$XVSD_LOG" || fail "no log line placing 10.0.1.101:80 on IPVS"
+grep -q "TCP  10.0.1.101:80 served by ipvs: .*lblc" "$XVSD_LOG" || fail "no log line placing 10.0.1.101:80 on IPVS"
 
 on dir ipvsadm -Ln >"$SCRATCH/ipvs.L"
 cat "$SCRATCH/ipvs.L"
-[ "$(grep -c '^TCP' "$SCRATCH/ipvs.L")" = 1 ] && grep -q '^TCP  10.0.1.101:80 wlc' "$SCRATCH/ipvs.L" ||
-    fail "IPVS should hold only the wlc service: $(tr '\n' '|' <"$SCRATCH/ipvs.L")"
+[ "$(grep -c '^TCP' "$SCRATCH/ipvs.L")" = 1 ] && grep -q '^TCP  10.0.1.101:80 lblc' "$SCRATCH/ipvs.L" ||
+    fail "IPVS should hold only the lblc service: $(tr '\n' '|' <"$SCRATCH/ipvs.L")"
 on dir xvsadm --instance vmsplit -L -n >"$SCRATCH/xvs.L" 2>&1 || fail "xvsadm -Ln: $(cat "$SCRATCH/xvs.L")"
 cat "$SCRATCH/xvs.L"
-grep -q '^TCP  10.0.1.100:80 wrr' "$SCRATCH/xvs.L" && grep -q '^TCP  10.0.1.101:80 wlc' "$SCRATCH/xvs.L" ||
+grep -q '^TCP  10.0.1.100:80 wrr' "$SCRATCH/xvs.L" && grep -q '^TCP  10.0.1.101:80 lblc' "$SCRATCH/xvs.L" ||
     fail "xvsadm -Ln should list both services: $(tr '\n' '|' <"$SCRATCH/xvs.L")"
 [ "$(grep -Ec '^  -> 10\.0\.[23]\.11:80 +Route' "$SCRATCH/xvs.L")" = 4 ] || fail "xvsadm -Ln should list four Route reals"
 

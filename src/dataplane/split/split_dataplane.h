@@ -5,8 +5,8 @@
 //  - A service goes to the fast plane when fast.service_problems() has
 //    nothing to say about it, else to the fallback plane. Only the services a
 //    change lists are judged again, as they will be after the change: a
-//    reload that changes a service's scheduler from wrr to wlc, or an xvsadm
-//    -a that gives a real connection thresholds, moves it from XDP to IPVS.
+//    reload that changes a service's scheduler from wrr to lblc, or an xvsadm
+//    -a that gives a wlc service its 257th real, moves it from XDP to IPVS.
 //  - A move is one explicit step: the service, complete as it was, is removed
 //    from the plane that served it, and added, complete as it will be, to the
 //    other one, in the same apply(); its real entries in the change are not
@@ -26,7 +26,7 @@
 //    zero_service_counters() the plane serving that service.
 //  - Every placement decision that changes (including the first) is reported
 //    through `note` as one line, e.g. "TCP 10.0.0.1:80 served by ipvs:
-//    scheduler wlc is not supported ...".
+//    scheduler lblc is not supported ...".
 #pragma once
 
 #include <functional>

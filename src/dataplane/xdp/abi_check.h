@@ -19,10 +19,12 @@ static_assert(offsetof(xvs_service, persist_mask) == 12);
 static_assert(offsetof(xvs_service, key_addr) == 28);
 static_assert(offsetof(xvs_service, key_port) == 44);
 static_assert(offsetof(xvs_service, fwmark) == 48);
-static_assert(sizeof(xvs_real) == 36);
+static_assert(sizeof(xvs_real) == 44);
 static_assert(offsetof(xvs_real, port) == 16);
 static_assert(offsetof(xvs_real, flags) == 20);
 static_assert(offsetof(xvs_real, generation) == 32);
+static_assert(offsetof(xvs_real, upper_threshold) == 36);
+static_assert(offsetof(xvs_real, lower_threshold) == 40);
 static_assert(sizeof(xvs_conn_key) == 40);
 static_assert(offsetof(xvs_conn_key, sport) == 32);
 static_assert(offsetof(xvs_conn_key, proto) == 36);
@@ -47,6 +49,11 @@ static_assert(sizeof(xvs_iface_addr) == 20);
 static_assert(sizeof(xvs_iface) == 8);
 static_assert(sizeof(xvs_counters) == 40);
 static_assert(sizeof(xvs_hop) == 64);
+// The first four fields are mapped by the census at these offsets; the flag
+// follows them.
+static_assert(sizeof(xvs_real_conns) == 40);
+static_assert(offsetof(xvs_real_conns, changes) == 24);
+static_assert(offsetof(xvs_real_conns, overloaded) == 32);
 static_assert(offsetof(xvs_hop, filled_ns) == 24);
 static_assert(offsetof(xvs_hop, dmac) == 52);
 

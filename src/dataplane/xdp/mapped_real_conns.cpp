@@ -43,4 +43,9 @@ void MappedRealConns::add(uint32_t real_id, __s64 xvs_real_conns::*field, int64_
     __atomic_fetch_add(&(counts_[real_id].*field), delta, __ATOMIC_RELAXED);
 }
 
+void MappedRealConns::clear_overloaded(uint32_t real_id) {
+    if (real_id >= capacity_) return;
+    __atomic_store_n(&counts_[real_id].overloaded, 0, __ATOMIC_RELAXED);
+}
+
 }  // namespace xvs

@@ -30,6 +30,8 @@ class MappedRealConns {
     uint32_t capacity() const { return capacity_; }
     xvs_real_conns read(uint32_t real_id) const;
     void add(uint32_t real_id, __s64 xvs_real_conns::*field, int64_t delta);
+    // Clears the real's overload flag (overload_flags.h says when).
+    void clear_overloaded(uint32_t real_id);
 
    private:
     xvs_real_conns* counts_ = nullptr;

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <numeric>
 #include <set>
 
 #include "common/unique_fd.h"
@@ -43,13 +44,28 @@ bool has_flag(const VirtualService& svc, std::string_view flag) {
 
 namespace {
 
+// The slots of a wrr cycle (sched/wrr.h): the weights over their gcd.
+uint64_t wrr_cycle_length(const VirtualService& svc) {
+    uint32_t g = 0;
+    for (const auto& [key, real] : svc.reals) g = std::gcd(g, real.weight);
+    uint64_t slots = 0;
+    if (g == 0) return slots;
+    for (const auto& [key, real] : svc.reals) slots += real.weight / g;
+    return slots;
+}
+
 void add_service_problems(const VirtualService& svc, std::vector<std::string>& problems) {
     // The service is named only when it has a problem: this runs for every
     // service a change lists.
     auto name = [&svc] { return svc.key.to_string(); };
-    if (!xdp_scheduler(svc.scheduler))
+    auto sched = xdp_scheduler(svc.scheduler);
+    if (!sched)
         problems.push_back(name() + ": scheduler " + svc.scheduler +
                            " is not supported by the XDP data plane (" + xdp_scheduler_names() + " are)");
+    else if (schedules_by_counts(*sched) && svc.reals.size() > XVS_SCHED_LIST_MAX)
+        problems.push_back(name() + ": scheduler " + svc.scheduler + " on the XDP data plane takes at most " +
+                           std::to_string(XVS_SCHED_LIST_MAX) + " reals (it compares every one for each new flow); " +
+                           "this service has " + std::to_string(svc.reals.size()));
     for (const auto& flag : svc.scheduler_flags)
         if (const SchedulerFlag* known = find_scheduler_flag(flag); !known || !known->xdp)
             problems.push_back(name() + ": scheduler flag " + flag +
@@ -60,13 +76,31 @@ void add_service_problems(const VirtualService& svc, std::vector<std::string>& p
         if (m.address.family != svc.key.family)
             problems.push_back(name() + ": match " + m.address.to_string() +
                                " is not of the service's address family");
+    bool thresholds = false;
     for (const auto& [rkey, real] : svc.reals) {
         if (rkey.address.family != svc.key.family)
             problems.push_back(name() + ": real " + rkey.to_string() +
                                " is of another address family (XDP forwards within one)");
-        if (real.lower_threshold || real.upper_threshold)
-            problems.push_back(name() + ": real " + rkey.to_string() +
-                               " has connection thresholds, which XDP cannot enforce");
+        if (real.lower_threshold > real.upper_threshold)
+            problems.push_back(name() + ": real " + rkey.to_string() + ": lower threshold " +
+                               std::to_string(real.lower_threshold) + " is higher than upper threshold " +
+                               std::to_string(real.upper_threshold) + " (IPVS refuses it too)");
+        thresholds = thresholds || real.upper_threshold;
+    }
+    // rr and wrr pass over overloaded reals in their table, up to
+    // XVS_SCHED_SKIP_MAX slots: with thresholds, every slot must be reachable.
+    if (thresholds && (sched == XVS_SCHED_RR || sched == XVS_SCHED_WRR)) {
+        uint64_t slots = 0;
+        if (sched == XVS_SCHED_RR) {
+            for (const auto& [rkey, real] : svc.reals) slots += real.weight > 0;
+        } else {
+            slots = wrr_cycle_length(svc);
+        }
+        if (slots > XVS_SCHED_SKIP_MAX)
+            problems.push_back(name() + ": connection thresholds with scheduler " + svc.scheduler +
+                               " on the XDP data plane need a table of at most " +
+                               std::to_string(XVS_SCHED_SKIP_MAX) + " slots (it passes over overloaded reals " +
+                               "in it); this service's has " + std::to_string(slots));
     }
     if (svc.reals.size() > XVS_SCHED_TABLE_MAX)
         problems.push_back(name() + ": too many reals for one XDP scheduling table");
@@ -83,10 +117,14 @@ std::string XdpDataplane::real_capacity_problem(size_t reals) const {
     return xdp_real_capacity_problem(reals, options_.max_reals);
 }
 
-std::vector<std::string> XdpDataplane::service_problems(const VirtualService& service) const {
+std::vector<std::string> xdp_service_problems(const VirtualService& service) {
     std::vector<std::string> problems;
     add_service_problems(service, problems);
     return problems;
+}
+
+std::vector<std::string> XdpDataplane::service_problems(const VirtualService& service) const {
+    return xdp_service_problems(service);
 }
 
 const VirtualService* XdpDataplane::programmed_service(const ServiceKey& key) const {
@@ -125,6 +163,9 @@ struct XdpDataplane::Change {
     std::vector<std::pair<uint32_t, uint32_t>> released_reals;
     // Scheduling tables rewritten in place (not map writes of `maps`).
     size_t in_place_writes = 0;
+    // Reals whose overload flag IPVS's edit would clear (overload_flags.h):
+    // cleared once the apply is committed.
+    std::vector<uint32_t> overload_cleared;
 };
 
 uint32_t XdpDataplane::allocate_service_id(Change& c) {
@@ -186,6 +227,7 @@ void XdpDataplane::write_service_info(MapTransaction& tx, uint32_t id, const Vir
     info.flags = XVS_SVC_F_IN_USE;
     if (svc.persistence.timeout > 0) info.flags |= XVS_SVC_F_PERSISTENT;
     if (has_flag(svc, "sh-port") || has_flag(svc, "mh-port")) info.flags |= XVS_SVC_F_HASH_PORT;
+    if (has_flag(svc, "sh-fallback") || has_flag(svc, "mh-fallback")) info.flags |= XVS_SVC_F_FALLBACK;
     if (svc.one_packet) info.flags |= XVS_SVC_F_ONE_PACKET;
     if (svc.key.protocol == Protocol::fwmark) info.flags |= XVS_SVC_F_FWMARK;
     info.sched = static_cast<uint8_t>(xdp_scheduler(svc.scheduler).value_or(XVS_SCHED_WRR));
@@ -257,6 +299,8 @@ void XdpDataplane::write_real(MapTransaction& tx, uint32_t id, uint32_t service_
     r.weight = real.weight;
     r.service_id = service_id;
     r.generation = generation;
+    r.upper_threshold = real.upper_threshold;
+    r.lower_threshold = real.lower_threshold;
     if (old)
         tx.replace(bpf_map__fd(skel_->maps.xvs_reals), bytes_of(id), bytes_of(*old), bytes_of(r),
                    "real " + real.key.to_string());
@@ -272,10 +316,15 @@ uint32_t XdpDataplane::add_real(Change& c, const VirtualService& svc, uint32_t s
     uint32_t generation;
     std::optional<xvs_real> old;  // the slot's value, when read here
     if (auto it = adopted_reals_.find(ref); it != adopted_reals_.end()) {
-        // Pinned by a previous run: same id and generation, so its flows stay.
+        // Pinned by a previous run: same id and generation, so its flows stay,
+        // and so does its overload flag unless this is an edit that clears it.
         id = it->second;
         generation = real_generation_.at(id);
         c.ids.erase(adopted_reals_, ref);
+        xvs_real pinned{};
+        if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.xvs_reals), &id, &pinned) != 0)
+            throw DataplaneError("reading pinned real id " + std::to_string(id) + ": " + errno_text(errno));
+        if (edit_clears_overload(pinned.upper_threshold, real.upper_threshold)) c.overload_cleared.push_back(id);
     } else {
         id = allocate_real_id(c);
         old.emplace();
@@ -287,7 +336,23 @@ uint32_t XdpDataplane::add_real(Change& c, const VirtualService& svc, uint32_t s
     write_real(c.maps, id, service_id, real, generation, old ? &*old : nullptr);
     c.ids.assign(real_ids_, ref, id);
     c.ids.assign(real_generation_, id, generation);
+    c.ids.assign(real_added_, ref, next_real_added_);
+    c.ids.set(next_real_added_, next_real_added_ + 1);
     return id;
+}
+
+void XdpDataplane::remove_real(Change& c, const RealRefKey& ref) {
+    free_real(c, real_ids_.at(ref));
+    c.ids.erase(real_ids_, ref);
+    c.ids.erase(real_added_, ref);
+}
+
+void XdpDataplane::rewrite_real(Change& c, uint32_t service_id, const RealServer& before,
+                                const RealServer& after, uint32_t id) {
+    write_real(c.maps, id, service_id, after, real_generation_.at(id));
+    // Only a real that had an upper threshold can be flagged.
+    if (before.upper_threshold && edit_clears_overload(before.upper_threshold, after.upper_threshold))
+        c.overload_cleared.push_back(id);
 }
 
 void XdpDataplane::free_real(Change& c, uint32_t id) {
@@ -326,7 +391,13 @@ void XdpDataplane::write_sched_table(Change& c, uint32_t service_id, const Virtu
             ids.push_back(id->second);
         }
     }
-    std::vector<uint32_t> table = build_sched_table(svc, ids);
+    // When each real was added: only the count schedulers' tables use it.
+    std::vector<uint64_t> added(svc.reals.size(), 0);
+    if (auto sched = xdp_scheduler(svc.scheduler); sched && schedules_by_counts(*sched)) {
+        size_t i = 0;
+        for (const auto& [rkey, real] : svc.reals) added[i++] = real_added_.at({svc.key, rkey});
+    }
+    std::vector<uint32_t> table = build_sched_table(svc, ids, added);
     std::vector<uint32_t> values;
     values.reserve(table.size() + 1);
     values.push_back(static_cast<uint32_t>(table.size()));
@@ -396,9 +467,7 @@ void XdpDataplane::update_service(Change& c, const VirtualService& before,
     bool reals_moved = false;  // a real added or removed (sizes differ only then)
     for (const auto& [rkey, real] : before.reals) {
         if (after.reals.count(rkey)) continue;
-        auto ref = RealRefKey{after.key, rkey};
-        free_real(c, real_ids_.at(ref));
-        c.ids.erase(real_ids_, ref);
+        remove_real(c, RealRefKey{after.key, rkey});
         table_changed = reals_moved = true;
     }
     for (const auto& [rkey, real] : after.reals) {
@@ -407,8 +476,7 @@ void XdpDataplane::update_service(Change& c, const VirtualService& before,
             add_real(c, after, id, real);
             table_changed = reals_moved = true;
         } else if (!(old->second == real)) {
-            uint32_t rid = real_ids_.at({after.key, rkey});
-            write_real(c.maps, rid, id, real, real_generation_.at(rid));
+            rewrite_real(c, id, old->second, real, real_ids_.at({after.key, rkey}));
             if (old->second.weight != real.weight) table_changed = true;
         }
     }
@@ -421,9 +489,7 @@ void XdpDataplane::update_reals(Change& c, const VirtualService& after, const Mo
     uint32_t id = service_ids_.at(after.key);
     bool table_changed = false;
     for (const auto& r : part.removed_reals) {
-        auto ref = RealRefKey{after.key, r.real.key};
-        free_real(c, real_ids_.at(ref));
-        c.ids.erase(real_ids_, ref);
+        remove_real(c, RealRefKey{after.key, r.real.key});
         table_changed = true;
     }
     for (const auto& r : part.added_reals) {
@@ -431,9 +497,7 @@ void XdpDataplane::update_reals(Change& c, const VirtualService& after, const Mo
         table_changed = true;
     }
     for (const auto& r : part.changed_reals) {
-        const RealServer& real = after.reals.at(r.after.key);
-        uint32_t rid = real_ids_.at({after.key, r.after.key});
-        write_real(c.maps, rid, id, real, real_generation_.at(rid));
+        rewrite_real(c, id, r.before, after.reals.at(r.after.key), real_ids_.at({after.key, r.after.key}));
         if (r.before.weight != r.after.weight) table_changed = true;
     }
     const bool same_reals = part.removed_reals.empty() && part.added_reals.empty();
@@ -444,11 +508,7 @@ void XdpDataplane::remove_service(Change& c, const VirtualService& svc) {
     uint32_t id = service_ids_.at(svc.key);
     erase_service_keys(c.maps, id, svc);
     clear_sched_table(c, id, svc.key.to_string());
-    for (const auto& [rkey, real] : svc.reals) {
-        auto ref = RealRefKey{svc.key, rkey};
-        free_real(c, real_ids_.at(ref));
-        c.ids.erase(real_ids_, ref);
-    }
+    for (const auto& [rkey, real] : svc.reals) remove_real(c, RealRefKey{svc.key, rkey});
     xvs_service none{};
     c.maps.update(bpf_map__fd(skel_->maps.xvs_service_info), bytes_of(id), bytes_of(none),
                   "service " + svc.key.to_string());
@@ -667,6 +727,9 @@ void XdpDataplane::apply(const ModelDiff& change) {
         writes = c.maps.writes() + c.in_place_writes;
         c.maps.commit();
         c.ids.commit();
+        // After the commit: a refused apply leaves the flags as they were,
+        // as IPVS leaves a real whose edit it refused.
+        for (uint32_t id : c.overload_cleared) real_conns_->clear_overloaded(id);
     } catch (const DataplaneError&) {
         throw;
     } catch (const std::exception& e) {

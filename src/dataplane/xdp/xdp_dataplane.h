@@ -39,9 +39,12 @@
 // they can drift). Without the thread, census_now() sweeps and corrects on
 // the caller's thread; the table fill of xdp_facts() is the last census's.
 //
-// Limits (unsupported() reports them per service): schedulers rr, wrr, sh,
-// dh, mh only; fwmark services need match= lines; no upper/lower connection
-// thresholds; reals of the service's address family.
+// Limits (unsupported() reports them per service): the schedulers
+// model/schedulers.h marks xdp (lc, wlc, sed, nq, fo and ovf for at most
+// XVS_SCHED_LIST_MAX reals); fwmark services need match= lines; reals of the
+// service's address family; connection thresholds as IPVS takes them (lower
+// not above upper), on rr and wrr only with a table the program can pass
+// over (XVS_SCHED_SKIP_MAX slots).
 #pragma once
 
 #include <array>
@@ -64,6 +67,7 @@
 #include "dataplane/xdp/connection_census.h"
 #include "dataplane/xdp/interface_book.h"
 #include "dataplane/xdp/held_fragments.h"
+#include "dataplane/xdp/overload_flags.h"
 #include "dataplane/xdp/sched_table_map.h"
 #include "model/address.h"
 #include "xvs/abi.h"
@@ -106,6 +110,11 @@ const char* to_string(XdpOptions::Mode mode);
 
 // What unsupported() says when a model has more reals than the real table.
 std::string xdp_real_capacity_problem(size_t reals, uint32_t max_reals);  // "native", "generic", "automatic"
+
+// What keeps the XDP plane from serving `service` (its scheduler, flags,
+// matches, reals and thresholds), one message each; empty when it can.
+// XdpDataplane::service_problems() says the same without needing a plane.
+std::vector<std::string> xdp_service_problems(const VirtualService& service);
 
 class XdpDataplane : public Dataplane {
    public:
@@ -228,6 +237,12 @@ class XdpDataplane : public Dataplane {
                     uint32_t generation, const xvs_real* old = nullptr);
     // A removed real: released (entry cleared, id free) by release_reals().
     void free_real(Change& c, uint32_t id);
+    // A real leaves its service: freed, and its ids and list place forgotten.
+    void remove_real(Change& c, const RealRefKey& ref);
+    // A real of the service changed (weight, method, thresholds): rewritten,
+    // its overload flag cleared where IPVS's edit would clear it.
+    void rewrite_real(Change& c, uint32_t service_id, const RealServer& before, const RealServer& after,
+                      uint32_t id);
     void release_reals(Change& c);
     // same_reals: the service has the reals (ids) its table was last
     // written with, so the table may be rewritten in place.
@@ -262,6 +277,11 @@ class XdpDataplane : public Dataplane {
     std::map<ServiceKey, uint32_t> service_ids_;
     std::map<RealRefKey, uint32_t> real_ids_;
     std::map<uint32_t, uint32_t> real_generation_;  // id -> generation in use
+    // When each programmed real was added to its service, counting up: the
+    // order IPVS's list of the service's destinations has (newest first),
+    // which the count schedulers' tables follow (sched_table.h).
+    std::map<RealRefKey, uint64_t> real_added_;
+    uint64_t next_real_added_ = 0;
     size_t programmed_reals_ = 0;                    // reals of programmed_, all services
     // The scheduling tables this process wrote, by service id, kept mapped
     // with the real ids they were built from (shared: an undo step holds the
@@ -302,6 +322,7 @@ class XdpDataplane : public Dataplane {
     std::shared_ptr<const Census> last_census() const { return census_->latest(); }
 
    private:
+    // Clears overload flags where IPVS's edit of a real would (apply()).
     // Declared last, so destroyed first: the thread before the census, both
     // before the maps they read.
     std::unique_ptr<MappedRealConns> real_conns_;
