@@ -284,6 +284,7 @@ TEST_CASE("BER: shortest integers and lengths, partial values wait, indefinite l
     REQUIRE(code);
     CHECK(ber_integer_value(code->content) == 49);
     CHECK(whole.empty());
-    BerReader indefinite(std::string("\x30\x80\x00\x00", 4));
+    const std::string indefinite_bytes("\x30\x80\x00\x00", 4);
+    BerReader indefinite(indefinite_bytes);
     CHECK_THROWS_AS(indefinite.next(), std::invalid_argument);
 }
