@@ -30,6 +30,8 @@ struct BerValue {
 class BerReader {
 public:
     explicit BerReader(std::string_view bytes) : bytes_(bytes) {}
+    // The reader keeps a view: the bytes must outlive it, a temporary cannot.
+    explicit BerReader(std::string&&) = delete;
     std::optional<BerValue> next();
     bool empty() const { return pos_ >= bytes_.size(); }
 
