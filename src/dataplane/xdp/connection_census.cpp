@@ -124,14 +124,23 @@ void ConnectionCensus::correct(const std::vector<RealMark>& before, Census& cens
     for (uint32_t id = 0; id < reals_capacity_; ++id) {
         const RealMark &b = before[id], &a = after[id];
         if (!b.in_use || !a.in_use || a.generation != b.generation) continue;
-        // The walk's count stands for the real's count at the walk's end;
-        // the program's changes meanwhile bound how wrong that can be.
-        census.moved += a.changes - b.changes;
+        // The program's changes during the walk bound how far the walk's
+        // count and the program's may honestly differ (an entry made, moved
+        // or ended while the walk passed). Only what lies beyond that is
+        // certain drift (entries evicted unseen), and only it is taken back:
+        // a count the program kept right is never touched.
+        const uint64_t churn = a.changes - b.changes;
+        census.moved += churn;
+        if (churn > uint64_t{INT32_MAX}) continue;  // reset under the walk: nothing is certain
+        const auto bound = static_cast<int64_t>(churn);
         const RealConnections walked = census.of(id, a.generation);
         for (const Field& f : fields) {
-            const int64_t fix = int64_t{walked.*(f.walk)} - now[id].*(f.program);
+            const int64_t drift = now[id].*(f.program) - int64_t{walked.*(f.walk)};
+            int64_t fix = 0;
+            if (drift > bound) fix = -(drift - bound);
+            else if (drift < -bound) fix = -drift - bound;
             if (fix == 0) continue;
-            counts_.add(id, f.program, fix);  // keeps what the program added since
+            counts_.add(id, f.program, fix);  // an add: what the program adds meanwhile stays
             census.corrected += static_cast<uint64_t>(fix < 0 ? -fix : fix);
         }
     }

@@ -23,15 +23,19 @@
 //
 // Correcting: an entry the LRU evicts to make room is gone without the
 // program counting it out, so its real's count stays one too high. After each
-// table's walk, the program's count of every real is set to the walk's, by
-// an atomic add of the difference (so what the program adds meanwhile
-// stays). The walk's count is exact for entries nothing touched during the
-// walk; one the program created, moved or ended while the walk passed may be
-// counted as it was. So right after a census a real's count is exact when
-// nothing changed on it during the walk, and otherwise off by at most the
-// changes the program made to it during the walk (its `changes` counter,
-// read before and after: Census::moved sums them). The error does not
-// accumulate: each census starts it afresh. Between censuses a count can be
+// table's walk, the walk's count of every real is compared with the
+// program's. The program's `changes` counter, read before and after the walk,
+// bounds by how much the two may honestly differ (entries made, moved or
+// ended while the walk passed: the walk may have seen each as it was). Only
+// the difference beyond that bound is certain drift, and only it is taken
+// back (an atomic add, so what the program adds meanwhile stays). So a census
+// never touches a count the program kept right (no eviction): the schedulers
+// that read the counts (wlc, lc, ...) see exactly the program's. After a
+// census, a real's count is exact when nothing changed on it during the walk,
+// and otherwise off by at most twice the changes the program made to it
+// during the walk (Census::moved sums them); evicted entries are never
+// over-corrected. The error does not grow from census to census: each one
+// brings a count back within that bound. Between censuses a count can be
 // high by the entries of the real that the LRU evicted or that expired
 // unswept since the last one.
 //
@@ -81,7 +85,7 @@ struct Census {
     std::unordered_map<uint64_t, RealConnections> by_real;  // key: census_real_key()
     std::vector<XdpTableFill> tables;  // xvs_conns, xvs_persist, xvs_nat_reverse
     uint64_t swept = 0;                // expired entries this walk deleted
-    uint64_t corrected = 0;            // sum of |program count - walk's count| set right
+    uint64_t corrected = 0;            // counts taken back (or added) as certain drift
     uint64_t moved = 0;                // the program's count changes during the walks
 
     // The counts of real `id` of `generation`; all 0 when the census saw none.
@@ -145,8 +149,7 @@ class ConnectionCensus {
         __s64 xvs_real_conns::*program;
         uint32_t RealConnections::*walk;
     };
-    // Sets, per real and field, the program's count to the walk's (see the
-    // header).
+    // Takes back, per real and field, the certain drift (see the header).
     void correct(const std::vector<RealMark>& before, Census& census,
                  std::initializer_list<Field> fields);
 
