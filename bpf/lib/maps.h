@@ -58,6 +58,13 @@ struct {
 } xvs_sched_tables SEC(".maps");
 
 struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, XVS_MAX_SERVICES);
+    __type(key, __u32);
+    __type(value, struct xvs_sched_list);
+} xvs_sched_lists SEC(".maps");
+
+struct {
     __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
     __uint(max_entries, XVS_MAX_SERVICES);
     __type(key, __u32);

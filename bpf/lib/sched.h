@@ -3,11 +3,12 @@
  * Lookup order: (VIP, port, proto), then the port-less virtual (VIP, 0, proto),
  * then the fwmark match= entries with the port and without.
  *
- * Every scheduler reads the service's table (abi.h, xvs_sched_tables), built
- * in user space: rr/wrr walk it with a per-CPU position, sh/dh/mh index it by
- * a hash, lc/wlc/sed/nq/fo/ovf compare the live counts (xvs_real_conns) of
- * every real it lists, in IPVS's list order so that ties go where IPVS sends
- * them. Weight-0 reals are never in a table, so they get no new flows.
+ * The table schedulers read the service's table (abi.h, xvs_sched_tables),
+ * built in user space: rr/wrr walk it with a per-CPU position, sh/dh/mh index
+ * it by a hash. lc/wlc/sed/nq/fo/ovf compare the live counts (xvs_real_conns)
+ * of every real of the service's list (xvs_sched_lists), in IPVS's list order
+ * so that ties go where IPVS sends them. Weight-0 reals are never in a table
+ * or a list, so they get no new flows.
  *
  * Overloaded reals (lib/overload.h) get no new flows either, as each IPVS
  * scheduler skips them: the count schedulers pass over them; rr and wrr move
@@ -87,31 +88,30 @@ static __always_inline __u32 hash_address(const __u32 *addr, __u32 port)
     return hash_final(h);
 }
 
-/* lc, wlc, sed, nq, fo and ovf over the len reals of `table` (abi.h), in the
- * order IPVS lists them: the real id, or -1 when every real is quiescent or
- * overloaded. Each formula and tie-break is IPVS's (ip_vs_lc.c and the
- * others): the overhead of lc and wlc is active * 256 + inactive, that of sed
- * and nq active + 1; loads are compared as overhead * weight products, and a
- * later real wins only when strictly better, so ties go to the first listed.
- * A subprogram of its own: its loop's registers and keys are not added to the
- * frame of the caller, which has no room for them. */
-static __noinline __s64 schedule_by_counts(void *table, __u32 len, __u32 sched)
+/* lc, wlc, sed, nq, fo and ovf over the service's list (abi.h, struct
+ * xvs_sched_list), in the order IPVS lists its reals: the real id, or -1 when
+ * every real is quiescent or overloaded. Each formula and tie-break is
+ * IPVS's (ip_vs_lc.c and the others): the overhead of lc and wlc is active *
+ * 256 + inactive, that of sed and nq active + 1; loads are compared as
+ * overhead * weight products, and a later real wins only when strictly
+ * better, so ties go to the first listed. A subprogram of its own: its
+ * loop's registers and keys are not added to the frame of the caller, which
+ * has no room for them. */
+static __noinline __s64 schedule_by_counts(const struct xvs_sched_list *list, __u32 service_id,
+                                           __u32 sched)
 {
     __s64 best = -1, best_load = 0, best_weight = 0;
-    /* The loop counter stays in a register: the key is a copy of it, since
-     * a counter kept on the stack loses the bounds the verifier needs to
-     * see the loop end. */
-    for (__u32 i = 1; i <= XVS_SCHED_LIST_MAX; i++) {
-        if (i > len)
+    __u32 len = list->len;
+    for (__u32 i = 0; i < XVS_SCHED_LIST_MAX; i++) {
+        if (i >= len)
             break;
-        __u32 key = i;
-        __u32 *slot = bpf_map_lookup_elem(table, &key);
-        if (!slot)
-            break;
-        __u32 id = *slot;
+        __u32 id = list->real_ids[i];
         struct xvs_real *r = bpf_map_lookup_elem(&xvs_reals, &id);
         struct xvs_real_conns *n = bpf_map_lookup_elem(&xvs_real_conns, &id);
-        if (!r || !n || !r->weight || real_overloaded(r, n))
+        /* An id read while user space rewrote the list may be of a real that
+         * left the service: only the service's own reals count. */
+        if (!r || !n || !(r->flags & XVS_REAL_F_IN_USE) || r->service_id != service_id ||
+            !r->weight || real_overloaded(r, n))
             continue;
         __s64 weight = r->weight;
         /* The sweeper's corrections may leave a count below zero for a
@@ -148,7 +148,9 @@ static __noinline __s64 schedule_by_counts(void *table, __u32 len, __u32 sched)
  * weight > 0 and not overloaded, within XVS_SCHED_SKIP_MAX slots: (slot << 32)
  * | real id, or -1. Only reached when the slot a table scheduler chose names an
  * overloaded real; a subprogram of its own for the same reason as
- * schedule_by_counts(). */
+ * schedule_by_counts(). The loop counter stays in a register and the key is
+ * a copy of it: a counter kept on the stack loses the bounds the verifier
+ * needs to see the loop end. */
 static __noinline __s64 next_available_slot(void *table, __u32 len, __u32 slot)
 {
     for (__u32 step = 1; step <= XVS_SCHED_SKIP_MAX; step++) {
@@ -175,6 +177,11 @@ static __noinline __s64 next_available_slot(void *table, __u32 len, __u32 slot)
 static __always_inline __s64 schedule_real(const struct xvs_packet *p,
                                            const struct xvs_service *svc, __u32 service_id)
 {
+    __u8 sched = svc->sched;
+    if (sched >= XVS_SCHED_LC) { /* lc .. ovf, the last codes of enum xvs_sched */
+        struct xvs_sched_list *list = bpf_map_lookup_elem(&xvs_sched_lists, &service_id);
+        return list ? schedule_by_counts(list, service_id, sched) : -1;
+    }
     void *table = bpf_map_lookup_elem(&xvs_sched_tables, &service_id);
     if (!table)
         return -1;
@@ -185,9 +192,6 @@ static __always_inline __s64 schedule_real(const struct xvs_packet *p,
     __u32 len = *lenp;
     if (len == 0)
         return -1;
-    __u8 sched = svc->sched;
-    if (sched >= XVS_SCHED_LC) /* lc .. ovf, the last codes of enum xvs_sched */
-        return schedule_by_counts(table, len, sched);
     __u32 slot;
     __u32 *pos = 0;
     __u32 port = (svc->flags & XVS_SVC_F_HASH_PORT) ? p->sport : 0;

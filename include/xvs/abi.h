@@ -13,9 +13,11 @@
  *   xvs_reals        array  real id    -> struct xvs_real
  *   xvs_sched_tables array of maps, service id -> inner array: [0] = length n,
  *                    [1..n] = real ids in scheduling order (wrr/rr order, sh/dh
- *                    buckets, Maglev slots; for lc, wlc, sed, nq, fo and ovf
- *                    the reals of weight > 0 in the order IPVS lists them).
- *                    Swapped whole, so a packet never sees half a table.
+ *                    buckets, Maglev slots). Swapped whole, so a packet never
+ *                    sees half a table.
+ *   xvs_sched_lists  array  service id -> struct xvs_sched_list: the reals of
+ *                    a service scheduled by counts (lc, wlc, sed, nq, fo, ovf)
+ *                    in IPVS's list order
  *   xvs_rr_position  per-CPU array, service id -> next wrr/rr position
  *   xvs_conns        LRU hash conn_key (client -> VIP tuple) -> struct xvs_conn
  *   xvs_nat_reverse  LRU hash conn_key (real -> client tuple) -> struct xvs_nat_reverse
@@ -217,9 +219,9 @@ enum xvs_sched {
     XVS_SCHED_SH,      /* bucket = hash(source address [+ port]) */
     XVS_SCHED_DH,      /* bucket = hash(destination address) */
     XVS_SCHED_MH,      /* Maglev slot = hash(source address [+ port]) */
-    /* By the live counts of xvs_real_conns over the table's reals, in IPVS's
-     * list order, with IPVS's formulas and tie-breaking (bpf/lib/sched.h);
-     * they stay the last codes, from XVS_SCHED_LC on. */
+    /* By the live counts of xvs_real_conns over the service's reals in
+     * xvs_sched_lists, with IPVS's formulas and tie-breaking
+     * (bpf/lib/sched.h); they stay the last codes, from XVS_SCHED_LC on. */
     XVS_SCHED_LC,      /* least active * 256 + inactive */
     XVS_SCHED_WLC,     /* least (active * 256 + inactive) / weight */
     XVS_SCHED_SED,     /* least (active + 1) / weight */
@@ -438,6 +440,19 @@ struct xvs_counters {
     __u64 bytes_in;
     __u64 packets_out;
     __u64 bytes_out;
+};
+
+/* Value of xvs_sched_lists: the reals of weight > 0 of a service scheduled
+ * by counts (lc, wlc, sed, nq, fo, ovf), in the order IPVS lists them (the
+ * newest first), which decides their ties. One array entry per service, read
+ * whole in one lookup the verifier inlines, where the program would make a
+ * helper call per slot of an inner map of xvs_sched_tables. User space
+ * rewrites an entry in place, so a packet racing the rewrite may read ids of
+ * the old list and the new one: the program takes an id only when its real
+ * is in use and belongs to the service. */
+struct xvs_sched_list {
+    __u32 len;
+    __u32 real_ids[XVS_SCHED_LIST_MAX];
 };
 
 /* Per real: the entries the program holds for it, with IPVS's meaning

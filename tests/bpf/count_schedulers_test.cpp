@@ -144,3 +144,26 @@ TEST_CASE("a weight change re-weighs the live counts at once") {
     f.set(make_model({svc}));
     CHECK(s.open_each(9004, 5) == Reals{2, 2, 2, 2, 3});
 }
+
+TEST_CASE("a list read while user space rewrites it takes only reals in use of its own service") {
+    XdpFixture f;
+    auto web = test_service("wlc", {test_real(2, 1)});
+    auto other = make_service(Protocol::tcp, "10.0.0.100", 81, {make_real("10.1.0.3", 81, ForwardMethod::gate)}, "wlc");
+    f.set(make_model({web, other}));
+    auto web_id = f.dp.service_id(web.key);
+    auto mine = f.dp.real_id(web.key, test_real(2, 1).key);
+    auto theirs = f.dp.real_id(other.key, other.reals.begin()->first);
+    REQUIRE(web_id);
+    REQUIRE(mine);
+    REQUIRE(theirs);
+    // What a racing packet might read: the other service's real first (it
+    // would win the tie), an id no real uses, then the service's own real.
+    xvs_sched_list mixed{};
+    mixed.len = 3;
+    mixed.real_ids[0] = *theirs;
+    mixed.real_ids[1] = 60;
+    mixed.real_ids[2] = *mine;
+    REQUIRE(bpf_map_update_elem(f.dp.map_fd("xvs_sched_lists"), &*web_id, &mixed, BPF_EXIST) == 0);
+    FlowScript s(f);
+    CHECK(s.open_each(9500, 3) == Reals{2, 2, 2});
+}

@@ -52,6 +52,7 @@ static_assert(sizeof(xvs_hop) == 64);
 // The first four fields are mapped by the census at these offsets; the flag
 // follows them.
 static_assert(sizeof(xvs_real_conns) == 40);
+static_assert(sizeof(xvs_sched_list) == 4 + 4 * XVS_SCHED_LIST_MAX);
 static_assert(offsetof(xvs_real_conns, changes) == 24);
 static_assert(offsetof(xvs_real_conns, overloaded) == 32);
 static_assert(offsetof(xvs_hop, filled_ns) == 24);

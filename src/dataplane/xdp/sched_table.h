@@ -1,5 +1,6 @@
 // build_sched_table(): the table the XDP program schedules a service from
-// (abi.h, xvs_sched_tables), as the real ids in the order the program uses.
+// (abi.h, xvs_sched_tables; for lc ... ovf the list of xvs_sched_lists), as
+// the real ids in the order the program uses.
 //
 // rr / wrr: IPVS's order (sched/wrr.h), walked with a per-CPU position.
 // sh / dh:  XVS_HASH_BUCKETS buckets filled like IPVS's sh/dh: the reals in

@@ -371,33 +371,33 @@ void XdpDataplane::release_reals(Change& c) {
     c.released_reals.clear();
 }
 
+std::vector<uint32_t> XdpDataplane::real_ids_of(const VirtualService& svc) const {
+    // real_ids_ is ordered by (service, real) as svc.reals is by real: one
+    // walk from the service's first id instead of a lookup per real.
+    std::vector<uint32_t> ids;
+    ids.reserve(svc.reals.size());
+    auto id = real_ids_.lower_bound({svc.key, RealKey{}});
+    for (const auto& [rkey, real] : svc.reals) {
+        while (id != real_ids_.end() && id->first.first == svc.key && id->first.second < rkey) ++id;
+        if (id == real_ids_.end() || id->first.first != svc.key || id->first.second != rkey)
+            throw DataplaneError("no id for real " + rkey.to_string() + " of " + svc.key.to_string());
+        ids.push_back(id->second);
+    }
+    return ids;
+}
+
 void XdpDataplane::write_sched_table(Change& c, uint32_t service_id, const VirtualService& svc,
                                      bool same_reals) {
+    if (auto sched = xdp_scheduler(svc.scheduler); sched && schedules_by_counts(*sched)) {
+        write_sched_list(c, service_id, svc);
+        return;
+    }
     auto known = sched_tables_.find(service_id);
     const bool reuse = same_reals && known != sched_tables_.end() &&
                        known->second->real_ids.size() == svc.reals.size();
-    std::vector<uint32_t> ids;
-    if (reuse) {
-        ids = known->second->real_ids;
-    } else {
-        // real_ids_ is ordered by (service, real) as svc.reals is by real: one
-        // walk from the service's first id instead of a lookup per real.
-        ids.reserve(svc.reals.size());
-        auto id = real_ids_.lower_bound({svc.key, RealKey{}});
-        for (const auto& [rkey, real] : svc.reals) {
-            while (id != real_ids_.end() && id->first.first == svc.key && id->first.second < rkey) ++id;
-            if (id == real_ids_.end() || id->first.first != svc.key || id->first.second != rkey)
-                throw DataplaneError("no id for real " + rkey.to_string() + " of " + svc.key.to_string());
-            ids.push_back(id->second);
-        }
-    }
-    // When each real was added: only the count schedulers' tables use it.
-    std::vector<uint64_t> added(svc.reals.size(), 0);
-    if (auto sched = xdp_scheduler(svc.scheduler); sched && schedules_by_counts(*sched)) {
-        size_t i = 0;
-        for (const auto& [rkey, real] : svc.reals) added[i++] = real_added_.at({svc.key, rkey});
-    }
-    std::vector<uint32_t> table = build_sched_table(svc, ids, added);
+    std::vector<uint32_t> ids = reuse ? known->second->real_ids : real_ids_of(svc);
+    // The table schedulers' order does not depend on when reals were added.
+    std::vector<uint32_t> table = build_sched_table(svc, ids, std::vector<uint64_t>(svc.reals.size(), 0));
     std::vector<uint32_t> values;
     values.reserve(table.size() + 1);
     values.push_back(static_cast<uint32_t>(table.size()));
@@ -416,6 +416,24 @@ void XdpDataplane::write_sched_table(Change& c, uint32_t service_id, const Virtu
         WrittenSchedTable{MappedSchedTable::create(values, what, inner), std::move(ids)});
     c.maps.stage_inner(bpf_map__fd(skel_->maps.xvs_sched_tables), service_id, std::move(inner), what);
     c.ids.assign(sched_tables_, service_id, std::move(written));
+}
+
+void XdpDataplane::write_sched_list(Change& c, uint32_t service_id, const VirtualService& svc) {
+    std::vector<uint64_t> added;
+    added.reserve(svc.reals.size());
+    for (const auto& [rkey, real] : svc.reals) added.push_back(real_added_.at({svc.key, rkey}));
+    std::vector<uint32_t> list = build_sched_table(svc, real_ids_of(svc), added);
+    // add_service_problems() refuses more reals than a list holds.
+    if (list.size() > XVS_SCHED_LIST_MAX)
+        throw DataplaneError(svc.key.to_string() + ": " + std::to_string(list.size()) +
+                             " reals for a scheduling list of " + std::to_string(XVS_SCHED_LIST_MAX));
+    xvs_sched_list value{};
+    value.len = static_cast<uint32_t>(list.size());
+    std::copy(list.begin(), list.end(), value.real_ids);
+    c.maps.update(bpf_map__fd(skel_->maps.xvs_sched_lists), bytes_of(service_id), bytes_of(value),
+                  "scheduling list of " + svc.key.to_string());
+    // The table of a scheduler the service had before (wrr, say) is read no more.
+    if (sched_tables_.count(service_id)) clear_sched_table(c, service_id, svc.key.to_string());
 }
 
 void XdpDataplane::clear_sched_table(Change& c, uint32_t service_id, const std::string& service_name) {

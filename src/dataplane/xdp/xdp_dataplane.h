@@ -246,7 +246,11 @@ class XdpDataplane : public Dataplane {
     void release_reals(Change& c);
     // same_reals: the service has the reals (ids) its table was last
     // written with, so the table may be rewritten in place.
+    // The count schedulers' (lc ... ovf) go to xvs_sched_lists (write_sched_list()).
     void write_sched_table(Change& c, uint32_t service_id, const VirtualService& svc, bool same_reals = false);
+    void write_sched_list(Change& c, uint32_t service_id, const VirtualService& svc);
+    // The ids of svc's reals, in the order of svc.reals.
+    std::vector<uint32_t> real_ids_of(const VirtualService& svc) const;
     void clear_sched_table(Change& c, uint32_t service_id, const std::string& service_name);
     void zero_percpu(int map_fd, uint32_t id, size_t value_size);
     void zero_percpu(int map_fd, const std::vector<uint32_t>& ids, size_t value_size);
@@ -279,7 +283,7 @@ class XdpDataplane : public Dataplane {
     std::map<uint32_t, uint32_t> real_generation_;  // id -> generation in use
     // When each programmed real was added to its service, counting up: the
     // order IPVS's list of the service's destinations has (newest first),
-    // which the count schedulers' tables follow (sched_table.h).
+    // which the count schedulers' lists follow (sched_table.h).
     std::map<RealRefKey, uint64_t> real_added_;
     uint64_t next_real_added_ = 0;
     size_t programmed_reals_ = 0;                    // reals of programmed_, all services
