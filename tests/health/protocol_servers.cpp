@@ -21,11 +21,7 @@ namespace xvs::test {
 
 namespace fs = std::filesystem;
 
-DovecotServer::DovecotServer() {
-    static int serial = 0;
-    dir_ = (fs::temp_directory_path() / ("xvs-dovecot-" + std::to_string(::getpid()) + "-" + std::to_string(++serial)))
-               .string();
-    fs::remove_all(dir_);
+DovecotServer::DovecotServer() : TestServer("dovecot") {
     fs::create_directories(dir_ + "/run");
     fs::create_directories(dir_ + "/state");
     fs::create_directories(dir_ + "/home");
@@ -58,15 +54,7 @@ DovecotServer::DovecotServer() {
     REQUIRE(all_accept({pop3, pop3s, imap, imaps}));
 }
 
-void DovecotServer::stop() { terminate(pid_); }
-
-DovecotServer::~DovecotServer() {
-    terminate(pid_);
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-}
-
-PythonSmtpServer::PythonSmtpServer() {
+PythonSmtpServer::PythonSmtpServer() : TestServer("smtpd") {
     port = free_loopback_port();
     // Debian's python3 (its standard library still has smtpd), not one earlier in PATH.
     pid_ = spawn({"/usr/bin/python3", "-W", "ignore", "-m", "smtpd", "-n", "-c", "DebuggingServer",
@@ -76,17 +64,8 @@ PythonSmtpServer::PythonSmtpServer() {
     REQUIRE(all_accept({port}));
 }
 
-PythonSmtpServer::~PythonSmtpServer() { terminate(pid_); }
 
-}  // namespace xvs::test
-
-namespace xvs::test {
-
-VsftpdServer::VsftpdServer() {
-    static int serial = 0;
-    dir_ = (fs::temp_directory_path() / ("xvs-vsftpd-" + std::to_string(::getpid()) + "-" + std::to_string(++serial)))
-               .string();
-    fs::remove_all(dir_);
+VsftpdServer::VsftpdServer() : TestServer("vsftpd") {
     fs::create_directories(dir_ + "/ftp");
     fs::create_directories(dir_ + "/empty");
     fs::permissions(dir_, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
@@ -106,23 +85,7 @@ VsftpdServer::VsftpdServer() {
     REQUIRE(all_accept({port}));
 }
 
-void VsftpdServer::stop() { terminate(pid_); }
-
-VsftpdServer::~VsftpdServer() {
-    terminate(pid_);
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-}
-
-}  // namespace xvs::test
-
-namespace xvs::test {
-
-SlapdServer::SlapdServer() {
-    static int serial = 0;
-    dir_ = (fs::temp_directory_path() / ("xvs-slapd-" + std::to_string(::getpid()) + "-" + std::to_string(++serial)))
-               .string();
-    fs::remove_all(dir_);
+SlapdServer::SlapdServer() : TestServer("slapd") {
     fs::create_directories(dir_ + "/db");
     REQUIRE(std::system(("openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=ldap.test -days 2 -keyout " + dir_ +
                          "/key.pem -out " + dir_ + "/cert.pem >/dev/null 2>&1")
@@ -146,21 +109,7 @@ SlapdServer::SlapdServer() {
     REQUIRE(all_accept({ldap, ldaps}));
 }
 
-SlapdServer::~SlapdServer() {
-    terminate(pid_);
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-}
-
-}  // namespace xvs::test
-
-namespace xvs::test {
-
-FreeRadiusServer::FreeRadiusServer() {
-    static int serial = 0;
-    dir_ = (fs::temp_directory_path() / ("xvs-radius-" + std::to_string(::getpid()) + "-" + std::to_string(++serial)))
-               .string();
-    fs::remove_all(dir_);
+FreeRadiusServer::FreeRadiusServer() : TestServer("radius") {
     fs::create_directories(dir_);
     fs::permissions(dir_, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
     const std::string raddb = dir_ + "/raddb";
@@ -195,21 +144,7 @@ FreeRadiusServer::FreeRadiusServer() {
     REQUIRE(ready);
 }
 
-FreeRadiusServer::~FreeRadiusServer() {
-    terminate(pid_);
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-}
-
-}  // namespace xvs::test
-
-namespace xvs::test {
-
-SippServer::SippServer(bool tcp, const std::string& status) {
-    static int serial = 0;
-    dir_ = (fs::temp_directory_path() / ("xvs-sipp-" + std::to_string(::getpid()) + "-" + std::to_string(++serial)))
-               .string();
-    fs::remove_all(dir_);
+SippServer::SippServer(bool tcp, const std::string& status) : TestServer("sipp") {
     fs::create_directories(dir_);
     // Answers every OPTIONS (one call per request) with `status`.
     std::ofstream(dir_ + "/uas.xml") << "<?xml version=\"1.0\" encoding=\"ISO-8859-1\" ?>\n"
@@ -245,21 +180,7 @@ SippServer::SippServer(bool tcp, const std::string& status) {
     }
 }
 
-SippServer::~SippServer() {
-    terminate(pid_);
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-}
-
-}  // namespace xvs::test
-
-namespace xvs::test {
-
-TinyproxyServer::TinyproxyServer() {
-    static int serial = 0;
-    dir_ = (fs::temp_directory_path() / ("xvs-tinyproxy-" + std::to_string(::getpid()) + "-" + std::to_string(++serial)))
-               .string();
-    fs::remove_all(dir_);
+TinyproxyServer::TinyproxyServer() : TestServer("tinyproxy") {
     fs::create_directories(dir_);
     port = free_loopback_port();
     std::ofstream(dir_ + "/tinyproxy.conf") << "User tinyproxy\nGroup tinyproxy\nPort " << port
@@ -269,12 +190,6 @@ TinyproxyServer::TinyproxyServer() {
     REQUIRE(pid_ > 0);
     INFO("tinyproxy in " << dir_);
     REQUIRE(all_accept({port}));
-}
-
-TinyproxyServer::~TinyproxyServer() {
-    terminate(pid_);
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
 }
 
 }  // namespace xvs::test

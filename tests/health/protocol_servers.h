@@ -22,122 +22,54 @@
 #include <cstdint>
 #include <string>
 
+#include "server_processes.h"
+
 namespace xvs::test {
 
-class DovecotServer {
+class DovecotServer : public TestServer {
 public:
     DovecotServer();   // returns once every port accepts connections (REQUIREs it)
-    ~DovecotServer();  // SIGTERM, reap, remove the directory
-    DovecotServer(const DovecotServer&) = delete;
-    DovecotServer& operator=(const DovecotServer&) = delete;
 
     uint16_t pop3 = 0, pop3s = 0, imap = 0, imaps = 0;
-    void stop();  // before the destructor: stop serving now
-
-private:
-    std::string dir_;
-    pid_t pid_ = -1;
 };
 
-class PythonSmtpServer {
+class PythonSmtpServer : public TestServer {
 public:
     PythonSmtpServer();
-    ~PythonSmtpServer();
-    PythonSmtpServer(const PythonSmtpServer&) = delete;
-    PythonSmtpServer& operator=(const PythonSmtpServer&) = delete;
 
     uint16_t port = 0;
-
-private:
-    pid_t pid_ = -1;
 };
-
-}  // namespace xvs::test
-
-namespace xvs::test {
 
 // vsftpd serving anonymous FTP from a private directory that holds
 // check.txt ("FTP check OK"), passive mode on 127.0.0.1.
-class VsftpdServer {
+class VsftpdServer : public TestServer {
 public:
     VsftpdServer();
-    ~VsftpdServer();
-    VsftpdServer(const VsftpdServer&) = delete;
-    VsftpdServer& operator=(const VsftpdServer&) = delete;
     uint16_t port = 0;
-    void stop();
-
-private:
-    std::string dir_;
-    pid_t pid_ = -1;
 };
 
-}  // namespace xvs::test
-
-namespace xvs::test {
-
-class SlapdServer {
+class SlapdServer : public TestServer {
 public:
     SlapdServer();
-    ~SlapdServer();
-    SlapdServer(const SlapdServer&) = delete;
-    SlapdServer& operator=(const SlapdServer&) = delete;
     uint16_t ldap = 0, ldaps = 0;
-
-private:
-    std::string dir_;
-    pid_t pid_ = -1;
 };
 
-}  // namespace xvs::test
-
-namespace xvs::test {
-
-class FreeRadiusServer {
+class FreeRadiusServer : public TestServer {
 public:
     FreeRadiusServer();
-    ~FreeRadiusServer();
-    FreeRadiusServer(const FreeRadiusServer&) = delete;
-    FreeRadiusServer& operator=(const FreeRadiusServer&) = delete;
     uint16_t port = 0;
-
-private:
-    std::string dir_;
-    pid_t pid_ = -1;
 };
 
-}  // namespace xvs::test
-
-namespace xvs::test {
-
-class SippServer {
+class SippServer : public TestServer {
 public:
     SippServer(bool tcp, const std::string& status = "200 OK");
-    ~SippServer();
-    SippServer(const SippServer&) = delete;
-    SippServer& operator=(const SippServer&) = delete;
     uint16_t port = 0;
-
-private:
-    std::string dir_;
-    pid_t pid_ = -1;
 };
 
-}  // namespace xvs::test
-
-namespace xvs::test {
-
-class TinyproxyServer {
+class TinyproxyServer : public TestServer {
 public:
     TinyproxyServer();
-    ~TinyproxyServer();
-    TinyproxyServer(const TinyproxyServer&) = delete;
-    TinyproxyServer& operator=(const TinyproxyServer&) = delete;
     uint16_t port = 0;
-
-private:
-    std::string dir_;
-    pid_t pid_ = -1;
 };
 
 }  // namespace xvs::test

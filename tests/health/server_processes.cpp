@@ -12,6 +12,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <thread>
 
 namespace xvs::test {
@@ -97,6 +98,21 @@ void become(const std::string& user) {
     const passwd* pw = ::getpwnam(user.c_str());
     if (!pw || ::initgroups(pw->pw_name, pw->pw_gid) != 0 || ::setgid(pw->pw_gid) != 0 || ::setuid(pw->pw_uid) != 0)
         ::_exit(126);
+}
+
+TestServer::TestServer(const std::string& what) {
+    static int serial = 0;
+    dir_ = (std::filesystem::temp_directory_path() /
+            ("xvs-" + what + "-" + std::to_string(::getpid()) + "-" + std::to_string(++serial)))
+               .string();
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+}
+
+TestServer::~TestServer() {
+    terminate(pid_);
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
 }
 
 }  // namespace xvs::test

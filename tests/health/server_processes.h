@@ -27,4 +27,21 @@ void terminate(pid_t& pid);
 // In a child: become `user` (its uid, gid and groups).
 void become(const std::string& user);
 
+// A server the test started: its private directory (made empty here) and
+// its process, both gone with the object (SIGTERM by PID, then the
+// directory). Each server's constructor fills dir_ and starts pid_.
+class TestServer {
+public:
+    TestServer(const TestServer&) = delete;
+    TestServer& operator=(const TestServer&) = delete;
+    // Before the destructor: stop serving now.
+    void stop() { terminate(pid_); }
+
+protected:
+    explicit TestServer(const std::string& what);  // dir_ = TMPDIR/xvs-WHAT-PID-N
+    ~TestServer();
+    std::string dir_;
+    pid_t pid_ = -1;
+};
+
 }  // namespace xvs::test

@@ -15,21 +15,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string private_dir(const char* what) {
-    static int serial = 0;
-    fs::path dir = fs::temp_directory_path() /
-                   (std::string("xvs-") + what + "-" + std::to_string(::getpid()) + "-" + std::to_string(++serial));
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    return dir.string();
-}
 
 const char* tables_sql =
     "CREATE TABLE realstatus (ok INT); INSERT INTO realstatus VALUES (1); CREATE TABLE empty (ok INT);";
 
 }  // namespace
 
-MariaDbServer::MariaDbServer() : dir_(private_dir("mariadb")) {
+MariaDbServer::MariaDbServer() : TestServer("mariadb") {
     const std::string log = dir_ + "/server.log";
     INFO("MariaDB in " << dir_ << " (log " << log << ")");
     REQUIRE(run({"/usr/bin/mariadb-install-db", "--no-defaults", "--datadir=" + dir_ + "/data", "--user=root",
@@ -49,15 +41,7 @@ MariaDbServer::MariaDbServer() : dir_(private_dir("mariadb")) {
                 log) == 0);
 }
 
-void MariaDbServer::stop() { terminate(pid_); }
-
-MariaDbServer::~MariaDbServer() {
-    terminate(pid_);
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-}
-
-PostgresServer::PostgresServer() : dir_(private_dir("postgres")) {
+PostgresServer::PostgresServer() : TestServer("postgres") {
     const std::string bin = "/usr/lib/postgresql/15/bin/", log = dir_ + "/server.log";
     INFO("PostgreSQL in " << dir_ << " (log " << log << ")");
     const passwd* pw = ::getpwnam("postgres");
@@ -87,14 +71,6 @@ PostgresServer::PostgresServer() : dir_(private_dir("postgres")) {
     REQUIRE(psql("postgres", "superpw", "postgres", "CREATE ROLE ldirector LOGIN PASSWORD 'secret'") == 0);
     REQUIRE(psql("postgres", "superpw", "postgres", "CREATE DATABASE web OWNER ldirector") == 0);
     REQUIRE(psql("ldirector", "secret", "web", tables_sql) == 0);
-}
-
-void PostgresServer::stop() { terminate(pid_); }
-
-PostgresServer::~PostgresServer() {
-    terminate(pid_);
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
 }
 
 }  // namespace xvs::test

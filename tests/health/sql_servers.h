@@ -12,34 +12,20 @@
 #include <cstdint>
 #include <string>
 
+#include "server_processes.h"
+
 namespace xvs::test {
 
-class MariaDbServer {
+class MariaDbServer : public TestServer {
 public:
     MariaDbServer();
-    ~MariaDbServer();
-    MariaDbServer(const MariaDbServer&) = delete;
-    MariaDbServer& operator=(const MariaDbServer&) = delete;
     uint16_t port = 0;
-    void stop();
-
-private:
-    std::string dir_;
-    pid_t pid_ = -1;
 };
 
-class PostgresServer {
+class PostgresServer : public TestServer {
 public:
     PostgresServer();
-    ~PostgresServer();
-    PostgresServer(const PostgresServer&) = delete;
-    PostgresServer& operator=(const PostgresServer&) = delete;
     uint16_t port = 0;
-    void stop();
-
-private:
-    std::string dir_;
-    pid_t pid_ = -1;
 };
 
 }  // namespace xvs::test
