@@ -8,6 +8,7 @@
 #include <cerrno>
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <chrono>
@@ -71,12 +72,16 @@ VsftpdServer::VsftpdServer() : TestServer("vsftpd") {
     fs::permissions(dir_, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
     std::ofstream(dir_ + "/ftp/check.txt") << "FTP check OK\n";
     port = free_loopback_port();
+    // Concurrent checks each need a passive data port: a range, not one port
+    // (vsftpd picks within it and answers "500 OOPS: vsf_sysutil_bind" when
+    // the one it picked is taken).
     const uint16_t passive = free_loopback_port();
+    const uint16_t passive_last = static_cast<uint16_t>(std::min(65535, passive + 63));
     std::ofstream conf(dir_ + "/vsftpd.conf");
     conf << "listen=YES\nlisten_ipv6=NO\nlisten_address=127.0.0.1\nlisten_port=" << port
          << "\nbackground=NO\nanonymous_enable=YES\nno_anon_password=YES\nanon_root=" << dir_
          << "/ftp\nlocal_enable=NO\nwrite_enable=NO\npasv_enable=YES\npasv_address=127.0.0.1\npasv_min_port="
-         << passive << "\npasv_max_port=" << passive << "\nseccomp_sandbox=NO\nsecure_chroot_dir=" << dir_
+         << passive << "\npasv_max_port=" << passive_last << "\nseccomp_sandbox=NO\nsecure_chroot_dir=" << dir_
          << "/empty\nxferlog_enable=NO\nvsftpd_log_file=" << dir_ << "/vsftpd.log\n";
     conf.close();
     pid_ = spawn({"/usr/sbin/vsftpd", dir_ + "/vsftpd.conf"}, dir_ + "/stdout.log");
