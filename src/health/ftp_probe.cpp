@@ -208,10 +208,7 @@ std::optional<CheckResult> FtpProbe::judge_file() {
 }
 
 CheckResult FtpProbe::refused(const std::string& step, const std::string& line) const {
-    std::string quoted = line.substr(0, 80);
-    for (char& c : quoted)
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
-    return down("FTP: " + step + " answered '" + quoted + "'");
+    return down("FTP: " + step + " answered '" + quoted_reply(line) + "'");
 }
 
 void FtpProbe::farewell() {

@@ -29,11 +29,15 @@ void LineDialogue::send(const std::string& command, std::string awaited) {
 
 CheckResult LineDialogue::up(const std::string& why) const { return {true, protocol_ + " " + why, 0}; }
 
-CheckResult LineDialogue::refused(const std::string& step, std::string_view line) const {
+std::string quoted_reply(std::string_view line) {
     std::string quoted(line.substr(0, 80));
     for (char& c : quoted)
         if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
-    return {false, protocol_ + ": " + step + " answered '" + quoted + "'", 0};
+    return quoted;
+}
+
+CheckResult LineDialogue::refused(const std::string& step, std::string_view line) const {
+    return {false, protocol_ + ": " + step + " answered '" + quoted_reply(line) + "'", 0};
 }
 
 int reply_code(std::string_view line) {

@@ -48,6 +48,9 @@ private:
     size_t consumed_ = 0;  // bytes of received lines already given to on_line
 };
 
+// A server's line as reasons quote it: at most 80 bytes, control bytes as '?'.
+std::string quoted_reply(std::string_view line);
+
 // The three-digit code of an SMTP/NNTP reply line, or 0 when there is none.
 int reply_code(std::string_view line);
 

@@ -10,6 +10,7 @@
 #include <cstdio>
 
 #include "common/errno_text.h"
+#include "health/line_dialogue.h"
 #include "health/stream_probe.h"
 
 namespace xvs {
@@ -53,12 +54,7 @@ std::optional<CheckResult> judge_reply(std::string_view received, bool whole) {
     if (eol == std::string_view::npos) return whole ? std::optional(down("SIP: a reply without a status line")) : std::nullopt;
     std::string_view status = received.substr(0, eol);
     if (!status.empty() && status.back() == '\r') status.remove_suffix(1);
-    if (status.substr(0, 14) != "SIP/2.0 200 OK") {
-        std::string quoted(status.substr(0, 80));
-        for (char& c : quoted)
-            if (static_cast<unsigned char>(c) < 0x20) c = '?';
-        return down("SIP: OPTIONS answered '" + quoted + "'");
-    }
+    if (status.substr(0, 14) != "SIP/2.0 200 OK") return down("SIP: OPTIONS answered '" + quoted_reply(status) + "'");
     if (!whole && received.find("\r\n\r\n") == std::string_view::npos && received.find("\n\n") == std::string_view::npos)
         return std::nullopt;
     return CheckResult{true, "SIP: OPTIONS answered 200 OK", 0};

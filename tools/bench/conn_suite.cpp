@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "common/errno_text.h"
+#include "dataplane/xdp/xdp_maps_io.h"
 #include "netns.h"
 #include "suites.h"
 #include "xvs/abi.h"
@@ -44,12 +45,6 @@ using Clock = std::chrono::steady_clock;
 
 double ms_since(Clock::time_point start) {
     return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-uint64_t monotonic_ns() {
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return uint64_t(ts.tv_sec) * XVS_NS_PER_SEC + uint64_t(ts.tv_nsec);
 }
 
 double median(std::vector<double> v) {
