@@ -69,7 +69,7 @@ void print_globals(const Config& config, std::ostream& out) {
     if (g.emailalertfrom) out << " emailalertfrom=" << quoted(*g.emailalertfrom);
     if (g.smtp) out << " smtp=" << *g.smtp;
     if (g.maintenancedir) out << " maintenancedir=" << *g.maintenancedir;
-    for (const auto& e : g.execute) out << " execute=" << quoted(e);
+    for (const auto& e : g.execute) out << " execute=" << quoted(e.file);
     out << '\n';
 }
 

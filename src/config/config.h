@@ -206,7 +206,12 @@ struct GlobalConfig {
     std::optional<std::string> emailalertfrom;
     uint8_t emailalertstatus = email_status_all;
     std::optional<std::string> smtp;
-    std::vector<std::string> execute;         // other configurations to start
+    struct Execute {
+        std::string file;
+        int line = 0;
+        bool operator==(const Execute&) const = default;
+    };
+    std::vector<Execute> execute;             // other configurations to start
     bool supervised = false;
     bool fork = false;
     bool quiescent = false;                   // the code's default (the man page says yes)

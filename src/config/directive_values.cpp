@@ -4,6 +4,8 @@
 #include <string_view>
 #include <vector>
 
+#include "model/address.h"
+
 namespace xvs::config_detail {
 
 std::optional<bool> read_yes_no(const DirectiveContext& c) {
@@ -98,15 +100,40 @@ std::optional<uint8_t> read_email_status(const DirectiveContext& c) {
 }
 
 std::optional<std::string> read_smtp_server(const DirectiveContext& c) {
-    bool ok = !c.d.value.empty();
-    for (char ch : c.d.value)
-        if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '_' || ch == '+' || ch == '-'))
-            ok = false;
+    // What ldirectord's Net::SMTP takes: HOST, HOST:PORT, [V6], [V6]:PORT.
+    const std::string& v = c.d.value;
+    auto host_ok = [](std::string_view h) {
+        if (h.empty()) return false;
+        for (char ch : h)
+            if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '_' || ch == '+' || ch == '-'))
+                return false;
+        return true;
+    };
+    auto port_ok = [](std::string_view p) {
+        if (p.empty() || p.size() > 5) return false;
+        for (char ch : p)
+            if (!std::isdigit(static_cast<unsigned char>(ch))) return false;
+        int n = std::stoi(std::string(p));
+        return n >= 1 && n <= 65535;
+    };
+    bool ok;
+    if (!v.empty() && v.front() == '[') {
+        size_t close = v.find(']');
+        ok = close != std::string::npos && close > 1 &&
+             IpAddress::parse(v.substr(1, close - 1)).has_value() &&
+             IpAddress::parse(v.substr(1, close - 1))->is_v6() &&
+             (close + 1 == v.size() || (v[close + 1] == ':' && port_ok(std::string_view(v).substr(close + 2))));
+    } else {
+        size_t colon = v.find(':');
+        ok = colon == std::string::npos ? host_ok(v)
+                                        : host_ok(std::string_view(v).substr(0, colon)) &&
+                                              port_ok(std::string_view(v).substr(colon + 1));
+    }
     if (!ok) {
-        c.error("invalid SMTP server address " + quoted(c.d.value));
+        c.error("invalid SMTP server address " + quoted(v) + " (HOST, HOST:PORT, [IPV6] or [IPV6]:PORT)");
         return std::nullopt;
     }
-    return c.d.value;
+    return v;
 }
 
 }  // namespace xvs::config_detail

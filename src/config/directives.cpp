@@ -375,7 +375,7 @@ constexpr DirectiveSpec table[] = {
     {"autoreload",     global, yes_no, [](DirectiveContext& c) { c.globals().autoreload = c.flag; }},
     {"callback",       global, quoted_string, [](DirectiveContext& c) { c.globals().callback = c.text; }},
     {"logfile",        global, quoted_string, [](DirectiveContext& c) { c.globals().logfile = c.text; }},
-    {"execute",        global, text, [](DirectiveContext& c) { c.globals().execute.push_back(c.text); }},
+    {"execute",        global, text, [](DirectiveContext& c) { c.globals().execute.push_back({c.text, c.line}); }},
     {"fork",           global, yes_no, [](DirectiveContext& c) { c.globals().fork = c.flag; }},
     {"supervised",     global, yes_no, supervised, true},
     {"readdquiescent", global, yes_no, [](DirectiveContext& c) { c.globals().readdquiescent = c.flag; }},

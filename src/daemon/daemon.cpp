@@ -1,6 +1,8 @@
 #include "daemon/daemon.h"
 
+#include <pwd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <csignal>
@@ -32,11 +34,31 @@ std::string reload_not_started(const std::exception& e) {
 }
 
 // Pure: it runs on the loader's thread on reload.
-LoadedConfig load_file(const ConfigReader& read, const std::string& path) {
+LoadedConfig load_file(const ConfigReader& read, const std::string& path, const std::string& instance) {
     LoadedConfig loaded;
     loaded.config = read(path);
     loaded.checks = plan_health_checks(loaded.config);
+    check_execute(loaded.config, instance);
+    // As ldirectord when it reads the file: a monitorfile= it cannot append
+    // to is an error of the file.
+    std::vector<std::string> errors;
+    for (const auto& virt : loaded.config.virtuals)
+        if (virt.monitorfile)
+            if (auto why = monitor_file_unusable(*virt.monitorfile))
+                errors.push_back(loaded.config.source + ":" + std::to_string(virt.line) + ": " + *why);
+    if (!errors.empty()) throw ConfigError(std::move(errors), loaded.config.source);
     return loaded;
+}
+
+std::string host_name() {
+    char name[256] = {};
+    if (::gethostname(name, sizeof name - 1) != 0) return "localhost";
+    return name;
+}
+
+std::string user_name() {
+    if (const passwd* pw = ::getpwuid(::getuid())) return pw->pw_name;
+    return std::to_string(::getuid());
 }
 
 }  // namespace
@@ -69,15 +91,27 @@ int Daemon::run(const std::function<void()>& on_ready) {
     std::signal(SIGPIPE, SIG_IGN);
     SignalFd signals({SIGTERM, SIGINT, SIGHUP});
 
-    auto loaded = checked("start", [this] { return load_file(read_, options_.config_path); });
+    auto loaded = checked("start", [this] { return load_file(read_, options_.config_path, options_.instance); });
     if (!loaded) return 1;
     desired_ = DesiredState(std::move(loaded->config));
     const GlobalConfig& globals = desired_.config().globals;
-    try {
-        log_.set_logfile(globals.logfile);
-    } catch (const std::exception& e) {
-        log_.error(std::string(e.what()) + "; logging to stderr only");
+    if (options_.supervised) {
+        log_.info("supervised=yes: in the foreground, logging to stdout only (logfile= is not used)");
+    } else {
+        try {
+            log_.set_logfile(globals.logfile);
+        } catch (const std::exception& e) {
+            log_.error(std::string(e.what()) + "; logging to stderr only");
+        }
     }
+    MailSender::Options mail_options;
+    mail_options.sendmail = options_.sendmail;
+    mail_ = std::make_unique<MailSender>(mail_options, [this](const std::string& line) { log_.error(line); });
+    hooks_ = std::make_unique<OperatorHooks>(
+        log_, [this](MailMessage m) { mail_->send(std::move(m)); }, host_name(), user_name());
+    hooks_->set_status(email_status_starting);
+    status_since_ = std::chrono::steady_clock::now();
+    hooks_->configure(desired_);
 
     std::unique_ptr<RunDir> run_dir;
     std::unique_ptr<MetricsServer> metrics;
@@ -105,7 +139,12 @@ int Daemon::run(const std::function<void()>& on_ready) {
         // plane already serves: those start up there too.
         checker_->set_checks(std::move(checks), seed_health_from_plane(model));
         reconciler_ = std::make_unique<Reconciler>(*plane_.plane);
-        reconciler_->reconcile(model);
+        hooks_->applied(desired_, reconciler_->reconcile(model), std::time(nullptr));
+        hooks_->fallbacks(desired_, health_.view(), nullptr);
+        if (!globals.execute.empty()) {
+            children_ = std::make_unique<ChildInstances>(log_, options_.program);
+            children_->apply(globals.execute, false);
+        }
         log_.info("serving " + std::to_string(model.services.size()) + " services, " +
                   std::to_string(count_reals(model)) + " reals with the " +
                   plane_.plane->name() + " data plane (instance " + options_.instance + ")");
@@ -207,9 +246,12 @@ int Daemon::run(const std::function<void()>& on_ready) {
                     sync_interfaces();
                 }
             } else if (watch && fd == watch->fd()) {
-                if (watch->changed() && desired_.config().globals.autoreload) {
-                    log_.info("autoreload: " + options_.config_path + " changed");
-                    reload_unawaited();
+                if (watch->changed()) {
+                    hooks_->config_file_changed(desired_, options_.config_path);
+                    if (desired_.config().globals.autoreload) {
+                        log_.info("autoreload: " + options_.config_path + " changed");
+                        reload_unawaited();
+                    }
                 }
             }
         }
@@ -241,17 +283,37 @@ std::unique_ptr<MetricsServer> Daemon::open_metrics() {
 }
 
 void Daemon::shut_down() {
-    if (desired_.config().globals.cleanstop) {
+    hooks_->set_status(email_status_stopping);
+    if (children_) children_->stop(std::chrono::seconds(10));
+    // cleanstop= per virtual (the global one for xvsadm's services): those
+    // with cleanstop=no stay served after xvsd ends.
+    const GlobalConfig& globals = desired_.config().globals;
+    Model kept, removed;
+    for (const auto& [key, service] : reconciler_->current().services) {
+        const VirtualConfig* virt = desired_.virtual_config(key);
+        bool clean = virt ? virt->cleanstop : globals.cleanstop;
+        (clean ? removed : kept).services.emplace(key, service);
+    }
+    if (!removed.services.empty()) {
+        hooks_->stopping(desired_, removed, std::time(nullptr));
         try {
-            ModelDiff removed = reconciler_->reconcile(Model{});
-            log_.info("cleanstop: " + summarize(removed));
+            ModelDiff change = reconciler_->reconcile(kept);
+            log_.info("cleanstop: " + summarize(change));
         } catch (const std::exception& e) {
             log_.error(std::string("cleanstop failed: ") + e.what());
         }
-    } else {
-        log_.info("cleanstop=no: leaving the " + plane_.plane->name() +
-                  " data plane forwarding");
     }
+    bool keep_plane = !globals.cleanstop || !kept.services.empty();
+    if (!kept.services.empty())
+        log_.info("cleanstop=no: leaving " + std::to_string(kept.services.size()) + " service(s) on the " +
+                  plane_.plane->name() + " data plane forwarding");
+    else if (keep_plane)
+        log_.info("cleanstop=no: leaving the " + plane_.plane->name() + " data plane in place");
+    if (plane_.keep_on_exit) plane_.keep_on_exit(keep_plane);
+    // The alerts of the stop go out before xvsd ends, within bounds.
+    if (!mail_->flush(std::chrono::seconds(10))) log_.error("emailalert: mails still unsent at exit are lost");
+    if (!hooks_->drain_commands(std::chrono::seconds(5)))
+        log_.error("fallbackcommand/callback: commands still running at exit are left running");
     reconciler_.reset();
     plane_ = {};
 }
@@ -290,10 +352,15 @@ void Daemon::on_timer() {
         }
     }
     std::set<ServiceKey> touched;
+    HealthEvents events;
     for (const auto& line :
-         health_.poll_maintenance(desired_.config().globals.maintenancedir.value_or(""), &touched))
+         health_.poll_maintenance(desired_.config().globals.maintenancedir.value_or(""), &touched, &events))
         log_.info(line);
+    note_health(events);
     health_batch_.add(touched, HealthBatch::Clock::now());
+    hooks_->tick(desired_, std::time(nullptr));
+    if (children_) children_->poll();
+    settle_status();
     if (!checker_error_logged_ && !checker_->error().empty()) {
         checker_error_logged_ = true;
         log_.error("health checker stopped: " + checker_->error() +
@@ -319,8 +386,33 @@ std::set<SubscriberId> Daemon::seed_health_from_plane(Model& model) {
 
 void Daemon::on_health_changes() {
     std::set<ServiceKey> touched;
-    for (const auto& line : health_.apply(checker_->take_changes(), &touched)) log_.info(line);
+    HealthEvents events;
+    for (const auto& line : health_.apply(checker_->take_changes(), &touched, &events)) log_.info(line);
+    note_health(events);
     health_batch_.add(touched, HealthBatch::Clock::now());
+}
+
+void Daemon::note_health(const HealthEvents& events) {
+    // ldirectord re-adds a real removed by hand (ipvsadm -d) when its state
+    // changes: coming up always, going down (at weight 0) with quiescent=yes
+    // and readdquiescent=yes. Otherwise the removal stands.
+    bool readd_down = desired_.config().globals.readdquiescent;
+    for (const auto& t : events.transitions) {
+        const VirtualConfig* virt = desired_.virtual_config(t.service);
+        if (!virt || (t.down && !(readd_down && virt->check.quiescent))) continue;
+        if (desired_.edits().readd(t.service, t.real))
+            log_.info(describe_virtual(t.service) + ": real " + t.real.to_string() +
+                      " removed by xvsadm -d is served again: it went " + (t.down ? "down" : "up") +
+                      (t.down ? " (readdquiescent=yes)" : ""));
+    }
+    hooks_->health(desired_, events, std::time(nullptr));
+}
+
+void Daemon::settle_status() {
+    EmailAlertStatus status = hooks_->status();
+    if (status != email_status_starting && status != email_status_reloading) return;
+    if (health_.unknown_count() == 0 || std::chrono::steady_clock::now() - status_since_ > settle_limit)
+        hooks_->set_status(email_status_running);
 }
 
 void Daemon::apply_health() {
@@ -330,12 +422,17 @@ void Daemon::apply_health() {
         reconciler_->apply(change);
         for (const auto& line : fallback_transitions(change)) log_.info(line);
         if (!change.empty()) log_.info("health: " + summarize(change));
+        hooks_->applied(desired_, change, std::time(nullptr));
     } catch (const std::exception& e) {
         // The reconciler keeps what is programmed; the services are tried
         // again with the next result or reload (a refused change is no
         // reason to retry in a loop).
         log_.error(std::string("applying health changes failed: ") + e.what());
     }
+    // ldirectord's fallbackcommand follows its own bookkeeping of which reals
+    // are up, whatever the table could take.
+    hooks_->fallbacks(desired_, health_.view(), &services);
+    settle_status();
 }
 
 void Daemon::request_reload(std::optional<uint64_t> waiter) {
@@ -348,7 +445,9 @@ void Daemon::request_reload(std::optional<uint64_t> waiter) {
         if (waiter) queued_waiters_.push_back(*waiter);
         return;
     }
-    loader_.start([read = read_, path = options_.config_path] { return load_file(read, path); });
+    loader_.start([read = read_, path = options_.config_path, instance = options_.instance] {
+        return load_file(read, path, instance);
+    });
     if (waiter) reload_waiters_.push_back(*waiter);
 }
 
@@ -401,10 +500,14 @@ control::Reply Daemon::apply_reload(LoadedConfig loaded) {
     if (g.interfaces != running_globals.interfaces || g.dataplane != running_globals.dataplane ||
         g.xdp_mode != running_globals.xdp_mode)
         log_.info("reload: interface=, dataplane= and xdp-mode= changes take effect at restart");
-    try {
-        log_.set_logfile(g.logfile);
-    } catch (const std::exception& e) {
-        log_.error(e.what());
+    if (g.supervised != options_.supervised)
+        log_.info("reload: supervised= changes take effect at restart");
+    if (!options_.supervised) {
+        try {
+            log_.set_logfile(g.logfile);
+        } catch (const std::exception& e) {
+            log_.error(e.what());
+        }
     }
     try {
         // The checker only learns the new checks once the data plane took the
@@ -417,6 +520,15 @@ control::Reply Daemon::apply_reload(LoadedConfig loaded) {
         health_ = std::move(next_health);
         if (!desired_.edits().empty()) log_.info("reload: xvsadm's changes are replaced by the file");
         desired_ = std::move(next_desired);
+        hooks_->set_status(email_status_reloading);
+        status_since_ = std::chrono::steady_clock::now();
+        hooks_->configure(desired_);
+        hooks_->applied(desired_, change, std::time(nullptr));
+        hooks_->fallbacks(desired_, health_.view(), nullptr);
+        settle_status();
+        if (!desired_.config().globals.execute.empty() && !children_)
+            children_ = std::make_unique<ChildInstances>(log_, options_.program);
+        if (children_) children_->apply(desired_.config().globals.execute, true);
         control::Reply reply;
         reply.message = "reload: " + summarize(change);
         log_.info(reply.message);

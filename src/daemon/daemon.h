@@ -54,6 +54,7 @@
 #include "control/paths.h"
 #include "control/protocol.h"
 #include "control/server.h"
+#include "daemon/child_instances.h"
 #include "daemon/config_loader.h"
 #include "daemon/config_watch.h"
 #include "daemon/connection_streams.h"
@@ -63,7 +64,9 @@
 #include "daemon/health_bridge.h"
 #include "daemon/imperative.h"
 #include "daemon/logger.h"
+#include "daemon/mail_sender.h"
 #include "daemon/metrics_server.h"
+#include "daemon/operator_hooks.h"
 #include "daemon/rate_estimator.h"
 #include "daemon/reconciler.h"
 #include "health/health_checker.h"
@@ -77,6 +80,13 @@ struct DaemonOptions {
     std::optional<std::string> metrics;      // --metrics ADDR:PORT
     std::optional<uint32_t> max_reals;       // --max-reals N: size of the XDP real table
     std::string run_root = control::default_run_root;
+    // supervised=yes, read before the daemon started: log to the Logger's
+    // stream only (no logfile=); the caller stayed in the foreground.
+    bool supervised = false;
+    // The mailer of emailalert= mails without smtp= (xvsd --sendmail).
+    std::string sendmail = "/usr/sbin/sendmail";
+    // This program, for execute='s other instances (xvsd's /proc/self/exe).
+    std::string program;
 };
 
 using DataplaneMaker =
@@ -137,6 +147,12 @@ class Daemon {
     // Applies the health batch (health_batch.h): rebuilds the services its
     // results touched, nothing else, and applies their change at once.
     void apply_health();
+    // Health events: xvsadm -d's undone by a state change (readdquiescent=),
+    // then monitorfile=, emailalert= (operator_hooks.h).
+    void note_health(const HealthEvents& events);
+    // The alert status (emailalertstatus=): starting or reloading until every
+    // checked real has its first result (at most settle_limit), then running.
+    void settle_status();
     void shut_down();
     // The metrics endpoint (--metrics, else metrics=), or null when off.
     std::unique_ptr<MetricsServer> open_metrics();
@@ -156,6 +172,11 @@ class Daemon {
     HealthBatch health_batch_;
     std::unique_ptr<HealthChecker> checker_;
     bool checker_error_logged_ = false;
+    std::unique_ptr<MailSender> mail_;
+    std::unique_ptr<OperatorHooks> hooks_;
+    std::unique_ptr<ChildInstances> children_;
+    std::chrono::steady_clock::time_point status_since_{};
+    static constexpr std::chrono::seconds settle_limit{120};
     std::unique_ptr<control::ControlServer> server_;
     ConfigLoader loader_;
     std::vector<uint64_t> reload_waiters_;  // control replies the running load answers

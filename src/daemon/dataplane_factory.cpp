@@ -41,6 +41,7 @@ DataplaneHandle open_xdp(const DataplaneRequest& request) {
     handle.interface_concerns = [xdp](const std::string& name, uint32_t ifindex) {
         return xdp->interface_concerns(name, ifindex);
     };
+    handle.keep_on_exit = [xdp](bool keep) { xdp->set_keep_on_exit(keep); };
     handle.plane = std::move(plane);
     return handle;
 }
@@ -98,6 +99,7 @@ DataplaneHandle make_dataplane(const DataplaneRequest& request, const Model& mod
                 split.interfaces = std::move(xdp.interfaces);
                 split.sync_interfaces = std::move(xdp.sync_interfaces);
                 split.interface_concerns = std::move(xdp.interface_concerns);
+                split.keep_on_exit = std::move(xdp.keep_on_exit);
                 split.plane = std::make_unique<SplitDataplane>(
                     std::move(xdp.plane), std::move(ipvs.plane),
                     [&log](const std::string& line) { log.info("dataplane=auto: " + line); });

@@ -57,6 +57,9 @@ struct DataplaneHandle {
     std::function<std::vector<InterfaceState>()> interfaces;
     std::function<std::vector<InterfaceNote>()> sync_interfaces;
     std::function<bool(const std::string&, uint32_t)> interface_concerns;
+    // Whether the XDP plane stays pinned and forwarding after the daemon
+    // ends (unset without an XDP plane: IPVS keeps its table anyway).
+    std::function<void(bool)> keep_on_exit;
 };
 
 // `model` is the first model to serve (for the unsupported() check).

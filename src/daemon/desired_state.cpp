@@ -11,6 +11,11 @@ void DesiredState::index() {
     for (size_t i = 0; i < config_.virtuals.size(); ++i) virtual_of_.emplace(config_.virtuals[i].key, i);
 }
 
+const VirtualConfig* DesiredState::virtual_config(const ServiceKey& key) const {
+    auto it = virtual_of_.find(key);
+    return it == virtual_of_.end() ? nullptr : &config_.virtuals[it->second];
+}
+
 std::optional<VirtualService> DesiredState::configured(const ServiceKey& key,
                                                        const HealthView& health) const {
     auto it = virtual_of_.find(key);

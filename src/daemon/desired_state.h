@@ -34,6 +34,8 @@ class DesiredState {
     ImperativeChanges& edits() { return edits_; }
     const ImperativeChanges& edits() const { return edits_; }
 
+    // The file's virtual of `key`, or null.
+    const VirtualConfig* virtual_config(const ServiceKey& key) const;
     // The configuration's service `key` with the health view applied
     // (build_service()), before any edit; nullopt when the file has none.
     std::optional<VirtualService> configured(const ServiceKey& key, const HealthView& health) const;

@@ -70,6 +70,7 @@ CheckSpec make_check_spec(const VirtualConfig& virt, const RealConfig& real, con
     spec.negotiate_timeout_s = c.negotiatetimeout;
     spec.interval_s = c.checkinterval;
     spec.failurecount = c.failurecount;
+    spec.report_every_result = virt.monitorfile.has_value();
     validate_check_spec(spec);
     return spec;
 }
@@ -143,7 +144,13 @@ std::vector<std::pair<SubscriberId, CheckSpec>> HealthBridge::set_plan(
         if (e.in_maintenance) maintained.insert(id);
     }
     maintained_ = std::move(maintained);
+    count_unknown();
     return checks;
+}
+
+void HealthBridge::count_unknown() {
+    unknown_ = 0;
+    for (const auto& [id, e] : entries_) unknown_ += e.state == State::unknown;
 }
 
 std::set<SubscriberId> HealthBridge::seed_serving(const std::vector<ServiceStatus>& serving) {
@@ -159,6 +166,7 @@ std::set<SubscriberId> HealthBridge::seed_serving(const std::vector<ServiceStatu
         note(e, nullptr);
         seeded.insert(id);
     }
+    count_unknown();
     return seeded;
 }
 
@@ -178,18 +186,26 @@ void HealthBridge::note(const Entry& e, std::set<ServiceKey>* touched) {
 }
 
 std::vector<std::string> HealthBridge::apply(const std::vector<StateChange>& changes,
-                                             std::set<ServiceKey>* touched) {
+                                             std::set<ServiceKey>* touched, HealthEvents* events) {
     std::vector<std::string> lines;
     for (const auto& change : changes) {
         auto it = entries_.find(change.subscriber);
         if (it == entries_.end()) continue;  // a real removed by a reload since
         Entry& e = it->second;
+        if (events)
+            events->outcomes.push_back({e.checked.service, e.checked.real, change.up && !e.in_maintenance,
+                                        e.in_maintenance ? "Server in maintenance" : change.reason});
         State next = change.up ? State::up : State::down;
-        if (next == e.state) continue;
+        if (!change.changed || next == e.state) continue;
         std::string before = state_name(e);
+        if (e.state == State::unknown) --unknown_;
         e.state = next;
         e.reason = change.reason;
         note(e, touched);
+        std::string after = state_name(e);
+        if (events && after != before)
+            events->transitions.push_back(
+                {e.checked.service, e.checked.real, after == "down", before == "unknown", change.reason});
         lines.push_back(describe_virtual(e.checked.service) + ": real " +
                         e.checked.real.to_string() + " " + before + " -> " +
                         (change.up ? "up" : "down") + " (" + change.reason +
@@ -199,7 +215,8 @@ std::vector<std::string> HealthBridge::apply(const std::vector<StateChange>& cha
 }
 
 std::vector<std::string> HealthBridge::poll_maintenance(const std::string& dir,
-                                                        std::set<ServiceKey>* touched) {
+                                                        std::set<ServiceKey>* touched,
+                                                        HealthEvents* events) {
     // One read of the directory; only the reals its files name, and those
     // in maintenance until now, are looked at.
     std::set<SubscriberId> now;
@@ -218,6 +235,9 @@ std::vector<std::string> HealthBridge::poll_maintenance(const std::string& dir,
         note(e, touched);
         std::string after = state_name(e);
         std::string why = in ? "maintenance file in " + dir : "maintenance ended; " + e.reason;
+        if (events && after != before)
+            events->transitions.push_back({e.checked.service, e.checked.real, after == "down",
+                                           before == "unknown", in ? "Server in maintenance" : e.reason});
         lines.push_back(describe_virtual(e.checked.service) + ": real " + e.checked.real.to_string() + " " +
                         before + " -> " + after + " (" + why + ")");
     };

@@ -35,6 +35,13 @@
 //    "TCP 192.168.239.250:80: real 192.168.239.129:80 up -> down (receive did not match)",
 //    and add the services of those reals to `touched`: what the daemon then
 //    rebuilds (DesiredState::change_for()), nothing else.
+//  - With `events`, both also say what happened in structured form, for the
+//    operator's hooks (operator_hooks.h): every effective change of a real
+//    (HealthEvents::transitions, also a first result) and, from apply(),
+//    every check result handed in (HealthEvents::outcomes, the checker hands
+//    in unchanged results only for report_every_result subscribers), as the
+//    real stands after it: down "Server in maintenance" while in maintenance.
+//  - unknown_count(): reals still waiting for their first result.
 //  - view() is kept up to date as results come (never rebuilt per result).
 #pragma once
 
@@ -77,6 +84,28 @@ std::map<std::pair<ServiceKey, RealKey>, CheckSpec> plan_health_checks(const Con
 // "TCP 192.168.239.250:80: fallback 127.0.0.1:80 on (no real is up)".
 std::vector<std::string> fallback_transitions(const ModelDiff& change);
 
+// A real's effective state changed (or it got its first result).
+struct RealTransition {
+    ServiceKey service;
+    RealKey real;
+    bool down = false;   // the new state
+    bool first = false;  // it was unknown before
+    std::string reason;
+};
+
+// One check result as monitorfile= logs it.
+struct CheckOutcome {
+    ServiceKey service;
+    RealKey real;
+    bool up = false;
+    std::string message;
+};
+
+struct HealthEvents {
+    std::vector<RealTransition> transitions;
+    std::vector<CheckOutcome> outcomes;
+};
+
 class HealthBridge {
    public:
     // Takes the checks of a new configuration (from plan_health_checks());
@@ -90,13 +119,16 @@ class HealthBridge {
 
     // Records the checker's results; log lines for effective changes.
     std::vector<std::string> apply(const std::vector<StateChange>& changes,
-                                   std::set<ServiceKey>* touched = nullptr);
+                                   std::set<ServiceKey>* touched = nullptr,
+                                   HealthEvents* events = nullptr);
 
     // Re-reads maintenancedir (empty = none); log lines for effective changes.
     std::vector<std::string> poll_maintenance(const std::string& dir,
-                                              std::set<ServiceKey>* touched = nullptr);
+                                              std::set<ServiceKey>* touched = nullptr,
+                                              HealthEvents* events = nullptr);
 
     const HealthView& view() const { return view_; }
+    size_t unknown_count() const { return unknown_; }
 
    private:
     enum class State { unknown, up, down };
@@ -113,7 +145,10 @@ class HealthBridge {
     // After `e` changed: the view follows, its service is touched.
     void note(const Entry& e, std::set<ServiceKey>* touched);
 
+    void count_unknown();
+
     std::map<SubscriberId, Entry> entries_;
+    size_t unknown_ = 0;
     std::map<std::pair<ServiceKey, RealKey>, SubscriberId> ids_;
     SubscriberId next_id_ = 1;
     HealthView view_;

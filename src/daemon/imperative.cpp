@@ -179,6 +179,16 @@ void ImperativeChanges::delete_real(const Model& base, const ServiceKey& service
     delete_real(service_in(base, service), service, real);
 }
 
+bool ImperativeChanges::readd(const ServiceKey& service, const RealKey& real) {
+    auto s = reals_.find(service);
+    if (s == reals_.end()) return false;
+    auto r = s->second.find(real);
+    if (r == s->second.end() || r->second.real) return false;
+    s->second.erase(r);
+    if (s->second.empty()) reals_.erase(s);
+    return true;
+}
+
 void ImperativeChanges::clear() {
     forget();
     cleared_ = true;

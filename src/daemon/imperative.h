@@ -57,6 +57,10 @@ class ImperativeChanges {
     void edit_real(const Model& base, const ServiceKey& service, const RealServer& real);
     void delete_real(const Model& base, const ServiceKey& service, const RealKey& real);
     void clear();
+    // Drops an -d of `real` of `service`, so that the base's real is served
+    // again: what ldirectord's re-add does to a real removed by hand when its
+    // state changes (readdquiescent=). True when there was such an -d.
+    bool readd(const ServiceKey& service, const RealKey& real);
 
     // Drops every change (a reload): apply() returns its base again.
     void forget() { *this = ImperativeChanges{}; }

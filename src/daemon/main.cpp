@@ -1,6 +1,9 @@
 // xvsd: flags only; the work is in daemon.h.
 #include <CLI/CLI.hpp>
+#include <unistd.h>
+
 #include <iostream>
+#include <optional>
 
 #include "config/check.h"
 #include "control/paths.h"
@@ -19,6 +22,7 @@ int main(int argc, char** argv) {
     std::string instance = xvs::control::default_instance;
     std::string metrics;
     uint32_t max_reals = 0;
+    std::string sendmail = "/usr/sbin/sendmail";
     app.add_option("-f,--config", config_path, "ldirectord.cf configuration file")->required();
     app.add_option("--dataplane", dataplane, "auto|xdp|ipvs (default: the file's dataplane=)")
         ->check(CLI::IsMember({"auto", "xdp", "ipvs"}));
@@ -31,6 +35,8 @@ int main(int argc, char** argv) {
                        "entries of the XDP real table: reals summed over all virtuals "
                        "(default " + std::to_string(XVS_MAX_REALS) + ", sized at start)")
             ->check(CLI::Range(1u, xvs::xdp_max_reals_limit));
+    app.add_option("--sendmail", sendmail,
+                   "the mailer emailalert= mails go through when no smtp= is set (default /usr/sbin/sendmail)");
     CLI11_PARSE(app, argc, argv);
 
     // --check refuses what the daemon would refuse at start, checks included
@@ -63,13 +69,37 @@ int main(int argc, char** argv) {
     if (dataplane == "auto") options.dataplane = xvs::DataplaneMode::automatic;
     if (dataplane == "xdp") options.dataplane = xvs::DataplaneMode::xdp;
     if (dataplane == "ipvs") options.dataplane = xvs::DataplaneMode::ipvs;
+    options.sendmail = sendmail;
+    char self[4096];
+    ssize_t self_length = ::readlink("/proc/self/exe", self, sizeof self - 1);
+    if (self_length > 0) options.program = std::string(self, static_cast<size_t>(self_length));
+
+    // supervised=yes (ldirectord's daemontools mode) must be known before
+    // going to the background: the file is read here, once, and handed to
+    // the daemon, which reads it again only on reload. A file that does not
+    // parse is the daemon's to report.
+    std::optional<xvs::Config> first_read;
+    try {
+        first_read = xvs::parse_config_file(config_path);
+        options.supervised = first_read->globals.supervised;
+    } catch (const std::exception&) {
+    }
+    xvs::ConfigReader reader = [first = std::move(first_read)](const std::string& path) mutable {
+        if (first) {
+            xvs::Config c = std::move(*first);
+            first.reset();
+            return c;
+        }
+        return xvs::parse_config_file(path);
+    };
 
     // What ends the daemon unexpectedly goes to its log (the logfile too,
     // which the daemon opened), not only to a stderr nobody may read.
     auto serve = [&](const std::function<void()>& ready) {
-        xvs::Logger log(instance);
+        // supervised: every message on stdout, none in logfile= (ldirectord).
+        xvs::Logger log(instance, options.supervised ? STDOUT_FILENO : STDERR_FILENO);
         try {
-            xvs::Daemon daemon(options, log);
+            xvs::Daemon daemon(options, log, xvs::make_dataplane, reader);
             return daemon.run(ready);
         } catch (const std::exception& e) {
             log.error(std::string("fatal: ") + e.what());
@@ -77,7 +107,7 @@ int main(int argc, char** argv) {
         }
     };
     try {
-        if (foreground) return serve({});
+        if (foreground || options.supervised) return serve({});
         return xvs::run_in_background(serve);
     } catch (const std::exception& e) {
         std::cerr << "xvsd: " << e.what() << "\n";

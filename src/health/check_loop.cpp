@@ -192,6 +192,7 @@ void CheckLoop::apply(const std::vector<CheckEntry>& entries) {
         auto w = wanted.find(it->first);
         Check& check = *checks_.at(it->second.check_id);
         if (w != wanted.end() && w->second->key == check.key) {
+            it->second.every_result = w->second->spec.report_every_result;
             uint32_t failurecount = w->second->spec.failurecount;
             if ((failurecount ? failurecount : 1) != it->second.state.failurecount()) {
                 // Keep up/down; only the threshold changes (the counter restarts).
@@ -209,7 +210,7 @@ void CheckLoop::apply(const std::vector<CheckEntry>& entries) {
         if (subscribers_.count(e.subscriber)) continue;
         Check& check = check_for(e);
         check.subscribers.push_back(e.subscriber);
-        Subscriber sub{check.id, SubscriberState(e.spec.failurecount)};
+        Subscriber sub{check.id, SubscriberState(e.spec.failurecount), e.spec.report_every_result};
         if (e.assume_up) sub.state.apply(true);  // up without a report: it already is
         subscribers_.emplace(e.subscriber, std::move(sub));
         if (check.last) deliver(check, *check.last, {e.subscriber});
@@ -414,9 +415,10 @@ void CheckLoop::deliver(Check& check, const CheckResult& result, std::vector<Sub
     for (SubscriberId id : targets) {
         Subscriber& sub = subscribers_.at(id);
         bool first = sub.state.health() == Health::unknown;
-        if (auto changed = sub.state.apply(result.up))
+        bool changed = sub.state.apply(result.up).has_value();
+        if (changed || sub.every_result)
             pending_changes_.push_back(
-                {id, *changed == Health::up, first, check.rounds, result.reason, result.latency_s});
+                {id, result.up, changed, first, check.rounds, result.reason, result.latency_s});
     }
 }
 

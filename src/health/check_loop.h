@@ -81,6 +81,7 @@ private:
     struct Subscriber {
         uint64_t check_id;
         SubscriberState state;
+        bool every_result = false;  // CheckSpec::report_every_result
     };
     struct Orphan {
         pid_t pid;

@@ -69,6 +69,10 @@ struct CheckSpec {
     double negotiate_timeout_s = 30;  // negotiate
     double interval_s = 10;           // checkinterval
     uint32_t failurecount = 1;        // consecutive failures before down (0 acts as 1)
+    // Hand back every result, not only state changes (StateChange::changed
+    // false): monitorfile= logs each check as ldirectord does. Per subscriber,
+    // not part of check_key().
+    bool report_every_result = false;
 };
 
 // Throws std::invalid_argument when the checker cannot run this spec.
@@ -88,10 +92,14 @@ struct CheckResult {
     double latency_s = 0;
 };
 
-// A subscriber's state went up or down (or got its first result).
+// A subscriber's state went up or down (or got its first result), or, for a
+// subscriber with report_every_result, a result that changed nothing
+// (changed false). `up` is the result's verdict, which is also the new state
+// when changed is true (a state only ever moves the way a result points).
 struct StateChange {
     SubscriberId subscriber = 0;
     bool up = false;
+    bool changed = true;
     bool first = false;  // the first result since the subscriber was added
     uint64_t round = 0;  // the check's round that decided it (1 = its first; 0 = never probed)
     std::string reason;

@@ -16,14 +16,6 @@
 
 namespace xvs {
 
-int open_pidfd(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
-
-std::string describe_wait_status(int status) {
-    if (WIFEXITED(status)) return "exit status " + std::to_string(WEXITSTATUS(status));
-    if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));
-    return "wait status " + std::to_string(status);
-}
-
 std::vector<std::string> external_check_argv(const CheckSpec& spec) {
     return {spec.checkcommand, spec.virtual_host_arg, spec.virtual_port_arg, spec.address.to_string(),
             std::to_string(spec.port)};
@@ -40,31 +32,9 @@ ExternalProbe::~ExternalProbe() {
 }
 
 std::optional<CheckResult> ExternalProbe::start(ProbeIo& io) {
-    posix_spawn_file_actions_t actions;
-    posix_spawnattr_t attr;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawnattr_init(&attr);
-    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-    // Own process group (so a timeout kills what the script started too),
-    // default signal dispositions and an empty mask: the checker thread
-    // blocks SIGPIPE, which a shell script must not inherit.
-    sigset_t empty, defaults;
-    sigemptyset(&empty);
-    sigemptyset(&defaults);
-    sigaddset(&defaults, SIGPIPE);
-    sigaddset(&defaults, SIGCHLD);
-    posix_spawnattr_setpgroup(&attr, 0);
-    posix_spawnattr_setsigmask(&attr, &empty);
-    posix_spawnattr_setsigdefault(&attr, &defaults);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-
-    std::vector<char*> argv;
-    for (auto& a : argv_) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    int err = ::posix_spawnp(&pid_, argv_.front().c_str(), &actions, &attr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attr);
+    // Own process group, so that a timeout kills what the script started too.
+    int err = spawn_child(argv_, ChildSettings{.own_process_group = true, .quiet_stdout = true, .search_path = true},
+                          &pid_);
     if (err != 0) {
         pid_ = -1;
         throw_if_out_of_fds(err, "cannot run " + argv_.front());

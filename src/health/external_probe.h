@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "common/child_process.h"
 #include "health/probe.h"
 
 namespace xvs {
@@ -35,11 +36,5 @@ private:
 
 // The argv of an external check.
 std::vector<std::string> external_check_argv(const CheckSpec& spec);
-
-// "exit status 3", "killed by signal 9".
-std::string describe_wait_status(int status);
-
-// pidfd_open(2); -1 with errno on failure.
-int open_pidfd(pid_t pid);
 
 }  // namespace xvs

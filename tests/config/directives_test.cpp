@@ -70,7 +70,7 @@ const std::map<std::string, SharedSample>& shared_samples() {
                               [](const VirtualConfig& v) { return number(v.emailalertstatus); }, "bogus",
                               "invalid email alert status \"bogus\" (all, none, starting, running, stopping, reloading)"}},
         {"smtp", {"mail.example.org", "relay.example.org", [](const VirtualConfig& v) { return v.smtp.value_or("none"); },
-                  "a b", "invalid SMTP server address \"a b\""}},
+                  "a b", "invalid SMTP server address \"a b\" (HOST, HOST:PORT, [IPV6] or [IPV6]:PORT)"}},
     };
     return samples;
 }

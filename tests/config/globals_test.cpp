@@ -87,7 +87,10 @@ TEST_CASE("every ldirectord global directive is read with its value") {
     CHECK(g.emailalertstatus == (email_status_starting | email_status_stopping));
     CHECK(g.emailalertfrom == std::string("\"LB\" <lb@example.com>"));  // quotes kept, as documented
     CHECK(g.smtp == std::string("mail.example.com"));
-    CHECK(g.execute == std::vector<std::string>{"other.cf", "third.cf"});
+    REQUIRE(g.execute.size() == 2);
+    CHECK(g.execute[0].file == "other.cf");
+    CHECK(g.execute[1].file == "third.cf");
+    CHECK(g.execute[1].line > g.execute[0].line);
     CHECK(g.supervised);
     CHECK(g.fork);
     CHECK(g.quiescent);
@@ -179,7 +182,14 @@ TEST_CASE("invalid global values are each rejected with their line") {
     CHECK(error_of("callback=/bin/cb\n") == "test.cf:1: callback must be in double quotes: callback=\"...\"");
     CHECK(error_of("emailalert=\"\"\n") == "test.cf:1: no email address specified");
     CHECK_THAT(error_of("emailalertfreq=soon\n"), Contains("test.cf:1: invalid emailalertfreq"));
-    CHECK(error_of("smtp=mail.example.com:25\n") == "test.cf:1: invalid SMTP server address \"mail.example.com:25\"");
+    // Net::SMTP's forms: HOST, HOST:PORT, [V6], [V6]:PORT.
+    CHECK(parse_config_text("smtp=mail.example.com:2525\n", "test.cf").globals.smtp == std::string("mail.example.com:2525"));
+    CHECK(parse_config_text("smtp=[2001:db8::25]:25\n", "test.cf").globals.smtp == std::string("[2001:db8::25]:25"));
+    CHECK(parse_config_text("smtp=[2001:db8::25]\n", "test.cf").globals.smtp == std::string("[2001:db8::25]"));
+    CHECK(error_of("smtp=mail.example.com:0\n") ==
+          "test.cf:1: invalid SMTP server address \"mail.example.com:0\" (HOST, HOST:PORT, [IPV6] or [IPV6]:PORT)");
+    CHECK(error_of("smtp=[10.0.0.1]:25\n") ==
+          "test.cf:1: invalid SMTP server address \"[10.0.0.1]:25\" (HOST, HOST:PORT, [IPV6] or [IPV6]:PORT)");
     CHECK(error_of("connecttimeout=5\n") ==
           "test.cf:1: connecttimeout directive deprecated in favour of negotiatetimeout");
     CHECK(error_of("timeout=5\n") ==

@@ -44,12 +44,12 @@ struct ControlPlane {
     // Every checked real up, applied as the start does (a whole model).
     void all_up() {
         std::vector<StateChange> changes;
-        for (const auto& [id, spec] : checks) changes.push_back({id, true, true, 1, "up", 0});
+        for (const auto& [id, spec] : checks) changes.push_back({id, true, true, true, 1, "up", 0});
         health.apply(changes);
         reconciler.reconcile(desired.model(health.view()));
     }
     StateChange result(int service, int real, bool up) {
-        return {ids.at({"10.1.0." + std::to_string(service), "10.2.0." + std::to_string(real)}), up, false, 2,
+        return {ids.at({"10.1.0." + std::to_string(service), "10.2.0." + std::to_string(real)}), up, true, false, 2,
                 up ? "connected" : "connection refused", 0};
     }
     // Results through the bridge, then one change for what they touched.

@@ -40,7 +40,7 @@ std::vector<std::string> report(HealthBridge& bridge,
                                 const RealKey& real, bool up, const std::string& reason) {
     for (const auto& [id, spec] : checks)
         if (spec.address == real.address && spec.port == real.port)
-            return bridge.apply({StateChange{id, up, false, 2, reason, 0.01}});
+            return bridge.apply({StateChange{id, up, true, false, 2, reason, 0.01}});
     FAIL("no check for " << real.to_string());
     return {};
 }

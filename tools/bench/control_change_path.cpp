@@ -81,7 +81,7 @@ struct Director {
         : desired(config), reconciler(plane), xdp(xdp) {
         checks = health.set_plan(plan_health_checks(desired.config()));
         std::vector<StateChange> up;
-        for (const auto& [id, spec] : checks) up.push_back({id, true, true, 1, "up", 0});
+        for (const auto& [id, spec] : checks) up.push_back({id, true, true, true, 1, "up", 0});
         health.apply(up);
         reconciler.reconcile(desired.model(health.view()));
     }
@@ -111,7 +111,7 @@ struct Director {
     std::vector<StateChange> results(int services, int reals, int real, bool up) const {
         std::vector<StateChange> out;
         for (int v = 0; v < services; ++v)
-            out.push_back({checks.at(size_t(v) * reals + real).first, up, false, 2, up ? "up" : "down", 0});
+            out.push_back({checks.at(size_t(v) * reals + real).first, up, true, false, 2, up ? "up" : "down", 0});
         return out;
     }
 

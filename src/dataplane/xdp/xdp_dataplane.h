@@ -123,6 +123,8 @@ class XdpDataplane : public Dataplane {
     explicit XdpDataplane(XdpOptions options);
     // Detaches and unpins unless keep_on_exit.
     ~XdpDataplane() override;
+    // What the destructor does, decided at stop (per-virtual cleanstop=).
+    void set_keep_on_exit(bool keep) { options_.keep_on_exit = keep; }
 
     std::string name() const override { return "xdp"; }
     std::vector<std::string> unsupported(const Model& model) const override;
