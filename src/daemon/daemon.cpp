@@ -50,12 +50,6 @@ LoadedConfig load_file(const ConfigReader& read, const std::string& path, const 
     return loaded;
 }
 
-std::string host_name() {
-    char name[256] = {};
-    if (::gethostname(name, sizeof name - 1) != 0) return "localhost";
-    return name;
-}
-
 std::string user_name() {
     if (const passwd* pw = ::getpwuid(::getuid())) return pw->pw_name;
     return std::to_string(::getuid());
@@ -108,7 +102,7 @@ int Daemon::run(const std::function<void()>& on_ready) {
     mail_options.sendmail = options_.sendmail;
     mail_ = std::make_unique<MailSender>(mail_options, [this](const std::string& line) { log_.error(line); });
     hooks_ = std::make_unique<OperatorHooks>(
-        log_, [this](MailMessage m) { mail_->send(std::move(m)); }, host_name(), user_name());
+        log_, [this](MailMessage m) { mail_->send(std::move(m)); }, local_host_name(), user_name());
     hooks_->set_status(email_status_starting);
     status_since_ = std::chrono::steady_clock::now();
     hooks_->configure(desired_);

@@ -205,7 +205,7 @@ std::vector<std::string> HealthBridge::apply(const std::vector<StateChange>& cha
         std::string after = state_name(e);
         if (events && after != before)
             events->transitions.push_back(
-                {e.checked.service, e.checked.real, after == "down", before == "unknown", change.reason});
+                {e.checked.service, e.checked.real, after == "down", change.reason});
         lines.push_back(describe_virtual(e.checked.service) + ": real " +
                         e.checked.real.to_string() + " " + before + " -> " +
                         (change.up ? "up" : "down") + " (" + change.reason +
@@ -236,8 +236,8 @@ std::vector<std::string> HealthBridge::poll_maintenance(const std::string& dir,
         std::string after = state_name(e);
         std::string why = in ? "maintenance file in " + dir : "maintenance ended; " + e.reason;
         if (events && after != before)
-            events->transitions.push_back({e.checked.service, e.checked.real, after == "down",
-                                           before == "unknown", in ? "Server in maintenance" : e.reason});
+            events->transitions.push_back(
+                {e.checked.service, e.checked.real, after == "down", in ? "Server in maintenance" : e.reason});
         lines.push_back(describe_virtual(e.checked.service) + ": real " + e.checked.real.to_string() + " " +
                         before + " -> " + after + " (" + why + ")");
     };

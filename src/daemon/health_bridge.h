@@ -88,8 +88,7 @@ std::vector<std::string> fallback_transitions(const ModelDiff& change);
 struct RealTransition {
     ServiceKey service;
     RealKey real;
-    bool down = false;   // the new state
-    bool first = false;  // it was unknown before
+    bool down = false;  // the new state
     std::string reason;
 };
 

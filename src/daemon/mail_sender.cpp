@@ -7,6 +7,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -30,12 +33,6 @@ std::string joined(const std::vector<std::string>& items) {
     std::string out;
     for (const auto& i : items) out += (out.empty() ? "" : ", ") + header_value(i);
     return out;
-}
-
-std::string local_host() {
-    char name[256] = {};
-    if (::gethostname(name, sizeof name - 1) != 0 || !name[0]) return "localhost";
-    return name;
 }
 
 // "host", "host:port", "[v6]", "[v6]:port".
@@ -153,6 +150,12 @@ UniqueFd connect_bounded(const std::string& host, const std::string& port, int t
 
 }  // namespace
 
+std::string local_host_name() {
+    char name[256] = {};
+    if (::gethostname(name, sizeof name - 1) != 0 || !name[0]) return "localhost";
+    return name;
+}
+
 std::string format_mail(const MailMessage& m, const std::string& message_id_host) {
     char date[64];
     std::time_t now = std::time(nullptr);
@@ -171,7 +174,7 @@ std::string format_mail(const MailMessage& m, const std::string& message_id_host
 
 MailSender::MailSender(Options options, std::function<void(const std::string&)> report)
     : options_(std::move(options)), report_(std::move(report)) {
-    if (options_.helo_name.empty()) options_.helo_name = local_host();
+    if (options_.helo_name.empty()) options_.helo_name = local_host_name();
     thread_ = std::thread([this] { run(); });
 }
 

@@ -33,6 +33,10 @@
 
 namespace xvs {
 
+// gethostname(), "localhost" when it has none: the EHLO name and the
+// director's name in alerts.
+std::string local_host_name();
+
 // The message as sendmail reads it (LF line ends), headers first.
 std::string format_mail(const MailMessage& message, const std::string& message_id_host);
 

@@ -80,15 +80,23 @@ std::string monitor_line(std::time_t when, long pid, std::string_view real_id, b
            (up ? "up" : "down") + "] " + escaped;
 }
 
+namespace {
+
+UniqueFd open_for_append(const std::string& path) {
+    return UniqueFd(::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644));
+}
+
+}  // namespace
+
 std::optional<std::string> monitor_file_unusable(const std::string& path) {
-    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644));
+    UniqueFd fd = open_for_append(path);
     if (!fd) return "unable to open monitorfile " + path + ": " + std::strerror(errno);
     return std::nullopt;
 }
 
 std::optional<std::string> MonitorFiles::append(const std::string& path, const std::string& line) {
     std::string text = line + "\n";
-    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644));
+    UniqueFd fd = open_for_append(path);
     int error = 0;
     if (!fd) {
         error = errno;

@@ -18,6 +18,7 @@
 
 #include <ctime>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 

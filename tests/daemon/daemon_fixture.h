@@ -35,6 +35,14 @@ namespace xvs::testing {
 
 namespace fs = std::filesystem;
 
+// The whole of a file ("" when it is missing).
+inline std::string file_text(const fs::path& path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
 
 inline const char* seed_config = R"(logfile="LOG"
 cleanstop=CLEANSTOP
@@ -187,19 +195,9 @@ struct DaemonFixture {
     }
 
     std::string stderr_path() const { return (dir / "stderr").string(); }
-    std::string stderr_text() const {
-        std::ifstream in(stderr_path());
-        std::stringstream ss;
-        ss << in.rdbuf();
-        return ss.str();
-    }
+    std::string stderr_text() const { return file_text(stderr_path()); }
 
-    std::string log_text() const {
-        std::ifstream in(log_path());
-        std::stringstream ss;
-        ss << in.rdbuf();
-        return ss.str();
-    }
+    std::string log_text() const { return file_text(log_path()); }
 
     std::string final_services() const {
         std::ifstream in(final_state());

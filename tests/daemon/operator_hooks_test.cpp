@@ -12,13 +12,6 @@ using namespace xvs::testing;
 
 namespace {
 
-std::string read_file(const fs::path& path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 std::vector<std::string> lines_of(const fs::path& path) {
     std::vector<std::string> out;
     std::ifstream in(path);
@@ -76,7 +69,7 @@ TEST_CASE("monitorfile has ldirectord's line for every check result, up and down
     }));
     CHECK(f.stop() == 0);
     auto lines = lines_of(monitor);
-    INFO(read_file(monitor));
+    INFO(file_text(monitor));
     // [localtime] [pid] check protocol address port virtualhost checkport
     // weight forwarding request receive (each run of ':' one space) [state] message
     const std::regex shape(R"(^\[\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\] \[(\d+)\] external )" +
@@ -301,7 +294,7 @@ struct SmtpSink {
             if (e.path().extension() != ".tmp") files.push_back(e.path());
         std::sort(files.begin(), files.end());
         std::vector<std::string> out;
-        for (const auto& f : files) out.push_back(read_file(f));
+        for (const auto& f : files) out.push_back(file_text(f));
         return out;
     }
 };
@@ -383,9 +376,9 @@ TEST_CASE("emailalert without smtp= pipes the mail to sendmail; emailalertstatus
     REQUIRE(f.start());
     REQUIRE(eventually([&] { return f.log_text().find("unknown -> up") != std::string::npos; }));
     real.set(false);
-    REQUIRE(eventually([&] { return read_file(record).find("Subject: Deleted real server") != std::string::npos; }));
+    REQUIRE(eventually([&] { return file_text(record).find("Subject: Deleted real server") != std::string::npos; }));
     CHECK(f.stop() == 0);
-    std::string out = read_file(record);
+    std::string out = file_text(record);
     INFO(out);
     CHECK_THAT(out, Catch::StartsWith("args -oi -f root@"));
     CHECK_THAT(out, Catch::Contains(" -- admin@example.com\n"));
