@@ -1,5 +1,7 @@
 #include "control/protocol.h"
 
+#include "control/record_fields.h"
+
 #include <charconv>
 #include <limits>
 
@@ -19,128 +21,6 @@ constexpr VerbName verb_names[] = {
     {Verb::delete_service, "delete-service"}, {Verb::add_real, "add-real"},
     {Verb::edit_real, "edit-real"},     {Verb::delete_real, "delete-real"},
     {Verb::clear, "clear"},             {Verb::dataplane_status, "dataplane-status"},
-};
-
-bool is_plain(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == ':' || c == '_' || c == '/' || c == ',' || c == '-' || c == '+';
-}
-
-// Free text as one field: percent-encoded, "~" for the empty string.
-std::string escape(std::string_view text) {
-    if (text.empty()) return "~";
-    static const char hex[] = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : text) {
-        if (is_plain(static_cast<char>(c))) {
-            out += static_cast<char>(c);
-        } else {
-            out += '%';
-            out += hex[c >> 4];
-            out += hex[c & 15];
-        }
-    }
-    return out;
-}
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-}
-
-// One line split into fields, with the line number for error messages.
-class Fields {
-   public:
-    Fields(std::string_view line, size_t line_no) : line_no_(line_no) {
-        size_t pos = 0;
-        while (pos <= line.size()) {
-            size_t sp = line.find(' ', pos);
-            if (sp == std::string_view::npos) sp = line.size();
-            fields_.push_back(line.substr(pos, sp - pos));
-            pos = sp + 1;
-        }
-        for (auto f : fields_)
-            if (f.empty()) fail("empty field (double or trailing space)");
-    }
-
-    size_t size() const { return fields_.size(); }
-    std::string_view operator[](size_t i) const { return fields_.at(i); }
-    void expect_count(size_t n) const {
-        if (fields_.size() != n)
-            fail("'" + std::string(fields_[0]) + "' has " + std::to_string(fields_.size()) +
-                 " fields, expected " + std::to_string(n));
-    }
-
-    [[noreturn]] void fail(const std::string& what) const {
-        throw ProtocolError("control message line " + std::to_string(line_no_) + ": " + what);
-    }
-
-    uint64_t number(size_t i, uint64_t max = std::numeric_limits<uint64_t>::max()) const {
-        std::string_view f = (*this)[i];
-        uint64_t value = 0;
-        auto [end, ec] = std::from_chars(f.data(), f.data() + f.size(), value);
-        if (ec != std::errc() || end != f.data() + f.size() || value > max)
-            fail("field " + std::to_string(i) + " is not a number up to " + std::to_string(max));
-        return value;
-    }
-    uint32_t u32(size_t i) const { return static_cast<uint32_t>(number(i, UINT32_MAX)); }
-    uint16_t u16(size_t i) const { return static_cast<uint16_t>(number(i, UINT16_MAX)); }
-    bool flag(size_t i) const { return number(i, 1) == 1; }
-
-    std::string text(size_t i) const {
-        std::string_view f = (*this)[i];
-        if (f == "~") return {};
-        std::string out;
-        for (size_t k = 0; k < f.size(); ++k) {
-            if (f[k] == '%') {
-                if (k + 2 >= f.size()) fail("truncated escape");
-                int hi = hex_value(f[k + 1]), lo = hex_value(f[k + 2]);
-                if (hi < 0 || lo < 0) fail("bad escape");
-                out += static_cast<char>(hi * 16 + lo);
-                k += 2;
-            } else if (is_plain(f[k])) {
-                out += f[k];
-            } else {
-                fail("unexpected character in field " + std::to_string(i));
-            }
-        }
-        return out;
-    }
-
-    IpAddress address(size_t i) const {
-        auto a = IpAddress::parse((*this)[i]);
-        if (!a) fail("field " + std::to_string(i) + " is not an IP address");
-        return *a;
-    }
-
-    Protocol protocol(size_t i, bool allow_fwmark) const {
-        std::string_view f = (*this)[i];
-        if (f == "tcp") return Protocol::tcp;
-        if (f == "udp") return Protocol::udp;
-        if (f == "fwm" && allow_fwmark) return Protocol::fwmark;
-        fail("bad protocol '" + std::string(f) + "'");
-    }
-
-    Family family(size_t i) const {
-        uint64_t f = number(i, 6);
-        if (f == 4) return Family::v4;
-        if (f == 6) return Family::v6;
-        fail("bad address family");
-    }
-
-    ForwardMethod method(size_t i) const {
-        std::string_view f = (*this)[i];
-        if (f == "gate") return ForwardMethod::gate;
-        if (f == "masq") return ForwardMethod::masq;
-        if (f == "ipip") return ForwardMethod::ipip;
-        fail("bad forwarding method '" + std::string(f) + "'");
-    }
-
-   private:
-    std::vector<std::string_view> fields_;
-    size_t line_no_;
 };
 
 std::vector<std::string_view> split_lines(std::string_view payload) {
@@ -169,26 +49,6 @@ Fields header(std::string_view line) {
     return f;
 }
 
-std::string family_text(Family f) { return f == Family::v6 ? "6" : "4"; }
-
-std::string service_key_fields(const ServiceKey& k) {
-    return std::string(to_string(k.protocol)) + " " + family_text(k.family) + " " +
-           k.address.to_string() + " " + std::to_string(k.port) + " " + std::to_string(k.fwmark);
-}
-
-ServiceKey parse_service_key(const Fields& f, size_t at) {
-    ServiceKey k;
-    k.protocol = f.protocol(at, true);
-    k.family = f.family(at + 1);
-    k.address = f.address(at + 2);
-    if (k.address.family != k.family) f.fail("address does not match the address family");
-    k.port = f.u16(at + 3);
-    k.fwmark = f.u32(at + 4);
-    if (k.protocol == Protocol::fwmark && k.fwmark == 0) f.fail("fwmark service without a mark");
-    if (k.protocol != Protocol::fwmark && k.fwmark != 0) f.fail("mark on a tcp/udp service");
-    return k;
-}
-
 // Counters and Rates are the same five numbers (connections, packets in and
 // out, bytes in and out), five fields in that order on the wire.
 template <typename FiveNumbers>
@@ -201,23 +61,6 @@ template <typename FiveNumbers>
 FiveNumbers parse_five_numbers(const Fields& f, size_t at) {
     return FiveNumbers{f.number(at), f.number(at + 1), f.number(at + 2), f.number(at + 3),
                        f.number(at + 4)};
-}
-
-std::string join_flags(const std::vector<std::string>& flags) {
-    std::string out;
-    for (const auto& fl : flags) out += (out.empty() ? "" : ",") + fl;
-    return out;
-}
-std::vector<std::string> split_flags(const std::string& text) {
-    std::vector<std::string> out;
-    size_t pos = 0;
-    while (pos < text.size()) {
-        size_t comma = text.find(',', pos);
-        if (comma == std::string::npos) comma = text.size();
-        out.push_back(text.substr(pos, comma - pos));
-        pos = comma + 1;
-    }
-    return out;
 }
 
 // service PROTO FAMILY ADDR PORT FWMARK SCHED FLAGS TIMEOUT PREFIX OPS counters(5) rates(5)
@@ -256,16 +99,8 @@ std::string encode_request(const Request& request) {
     std::string out = std::string(magic) + std::to_string(protocol_version) + " request " +
                       to_string(request.verb) + "\n";
     if (request.service) out += "service " + service_key_fields(*request.service) + "\n";
-    if (const auto& s = request.settings)
-        out += "settings " + escape(s->scheduler) + " " + escape(join_flags(s->scheduler_flags)) +
-               " " + std::to_string(s->persistence.timeout) + " " +
-               std::to_string(s->persistence.prefix_len) + " " + (s->one_packet ? "1" : "0") +
-               "\n";
-    if (const auto& r = request.real)
-        out += "dest " + r->key.address.to_string() + " " + std::to_string(r->key.port) + " " +
-               to_string(r->method) + " " + std::to_string(r->weight) + " " +
-               std::to_string(r->lower_threshold) + " " + std::to_string(r->upper_threshold) +
-               "\n";
+    if (const auto& s = request.settings) out += "settings " + settings_fields(*s) + "\n";
+    if (const auto& r = request.real) out += "dest " + dest_fields(*r) + "\n";
     return out;
 }
 
@@ -281,29 +116,14 @@ Request decode_request(std::string_view payload) {
     for (size_t i = 1; i < lines.size(); ++i) {
         Fields f(lines[i], i + 1);
         if (f[0] == "service" && !request.service) {
-            f.expect_count(6);
+            f.expect_count(1 + service_key_field_count);
             request.service = parse_service_key(f, 1);
         } else if (f[0] == "settings" && !request.settings) {
-            f.expect_count(6);
-            ServiceSettings s;
-            s.scheduler = f.text(1);
-            if (s.scheduler.empty()) f.fail("empty scheduler name");
-            s.scheduler_flags = split_flags(f.text(2));
-            s.persistence.timeout = f.u32(3);
-            s.persistence.prefix_len = static_cast<uint32_t>(f.number(4, 128));
-            s.one_packet = f.flag(5);
-            request.settings = std::move(s);
+            f.expect_count(1 + settings_field_count);
+            request.settings = parse_settings(f, 1);
         } else if (f[0] == "dest" && !request.real) {
-            f.expect_count(7);
-            RealServer r;
-            r.key.address = f.address(1);
-            r.key.port = f.u16(2);
-            r.method = f.method(3);
-            r.weight = f.u32(4);
-            r.configured_weight = r.weight;
-            r.lower_threshold = f.u32(5);
-            r.upper_threshold = f.u32(6);
-            request.real = r;
+            f.expect_count(1 + dest_field_count);
+            request.real = parse_dest(f, 1);
         } else {
             f.fail("unexpected record '" + f.text(0) + "' in a request");
         }
