@@ -25,7 +25,7 @@ namespace xvs {
 // allow-empty=yes: fine at start, refused on reload while services run.
 inline constexpr const char* empty_reload_note =
     "no virtual services: xvsd starts with this file, but refuses to reload to it while it serves "
-    "services (allow-empty=yes permits that)";
+    "services of the file it replaces (allow-empty=yes permits that)";
 
 // 0: the file is valid (warnings may have been printed); 1: errors printed.
 // `validate` lets a caller add the checks of a later stage (the daemon's:

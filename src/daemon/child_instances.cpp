@@ -41,13 +41,15 @@ void check_execute(const Config& config, const std::string& own_instance) {
     if (!errors.empty()) throw ConfigError(std::move(errors), config.source);
 }
 
-ChildInstances::ChildInstances(Logger& log, std::string program) : log_(log), program_(std::move(program)) {}
+ChildInstances::ChildInstances(Logger& log, std::string program, std::string state_root)
+    : log_(log), program_(std::move(program)), state_root_(std::move(state_root)) {}
 
 ChildInstances::~ChildInstances() { stop(std::chrono::seconds(10)); }
 
 void ChildInstances::start(const std::string& instance, const std::string& file) {
     pid_t pid = -1;
-    int err = spawn_child({program_, "-f", file, "--instance", instance, "--foreground"}, ChildSettings{}, &pid);
+    int err = spawn_child({program_, "-f", file, "--instance", instance, "--foreground", "--state-dir", state_root_},
+                          ChildSettings{}, &pid);
     if (err != 0) {
         log_.error("execute=" + file + ": cannot start " + program_ + ": " + std::strerror(err));
         return;

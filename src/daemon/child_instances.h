@@ -3,7 +3,7 @@
 // reloads (reload, else start) and stops them when it stops. xvsd does the
 // same with another xvsd instance per file:
 //
-//   XVSD -f FILE --instance NAME --foreground
+//   XVSD -f FILE --instance NAME --foreground --state-dir STATE_ROOT
 //
 // NAME is the file's base name with a trailing ".cf" dropped and every
 // character an instance name cannot hold turned into '_'
@@ -41,7 +41,7 @@ void check_execute(const Config& config, const std::string& own_instance);
 
 class ChildInstances {
    public:
-    ChildInstances(Logger& log, std::string program);
+    ChildInstances(Logger& log, std::string program, std::string state_root);
     ~ChildInstances();
     ChildInstances(const ChildInstances&) = delete;
     ChildInstances& operator=(const ChildInstances&) = delete;
@@ -56,6 +56,7 @@ class ChildInstances {
 
     Logger& log_;
     std::string program_;
+    std::string state_root_;  // this daemon's --state-dir, for theirs
     struct Child {
         pid_t pid = -1;
         std::string file;

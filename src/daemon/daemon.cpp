@@ -111,6 +111,9 @@ int Daemon::run(const std::function<void()>& on_ready) {
     std::unique_ptr<MetricsServer> metrics;
     try {
         run_dir = std::make_unique<RunDir>(options_.instance, options_.run_root);
+        // The run directory's lock makes this daemon the only one of its
+        // instance, so the only user of the instance's stored table.
+        load_table();
 
         FdBudget fds = raise_fd_limit();
         log_.info("fd limit " + std::to_string(fds.limit) + ": up to " +
@@ -136,7 +139,7 @@ int Daemon::run(const std::function<void()>& on_ready) {
         hooks_->applied(desired_, reconciler_->reconcile(model), std::time(nullptr));
         hooks_->fallbacks(desired_, health_.view(), nullptr);
         if (!globals.execute.empty()) {
-            children_ = std::make_unique<ChildInstances>(log_, options_.program);
+            children_ = std::make_unique<ChildInstances>(log_, options_.program, options_.state_root);
             children_->apply(globals.execute, false);
         }
         log_.info("serving " + std::to_string(model.services.size()) + " services, " +
@@ -304,6 +307,14 @@ void Daemon::shut_down() {
     else if (keep_plane)
         log_.info("cleanstop=no: leaving the " + plane_.plane->name() + " data plane in place");
     if (plane_.keep_on_exit) plane_.keep_on_exit(keep_plane);
+    // xvsadm's table stays stored for the next start, unless it is empty.
+    if (table_ && desired_.edits().empty()) {
+        try {
+            table_->remove_files();
+        } catch (const std::exception& e) {
+            log_.error(e.what());
+        }
+    }
     // The alerts of the stop go out before xvsd ends, within bounds.
     if (!mail_->flush(std::chrono::seconds(10))) log_.error("emailalert: mails still unsent at exit are lost");
     if (!hooks_->drain_commands(std::chrono::seconds(5)))
@@ -386,6 +397,44 @@ void Daemon::on_health_changes() {
     health_batch_.add(touched, HealthBatch::Clock::now());
 }
 
+void Daemon::load_table() {
+    table_ = std::make_unique<TableStore>(options_.state_root + "/" + options_.instance);
+    TableStore::Loaded stored = table_->load();
+    for (const auto& note : stored.notes) log_.info(note);
+    if (stored.records.empty()) return;
+    for (const auto& record : stored.records) desired_.edits().replay(record);
+    log_.info("xvsadm's table from " + table_->dir() + " (" + std::to_string(stored.records.size()) +
+              " stored records) is served with the file's");
+    prune_edits(desired_, "start");
+    desired_.edits().drop_journal();
+    // A fresh snapshot: the journal starts empty and the pruning is stored.
+    table_->compact(desired_.edits().snapshot());
+}
+
+std::optional<std::string> Daemon::store_edits() {
+    std::vector<EditRecord> records = desired_.edits().take_journal();
+    if (records.empty() && !table_needs_snapshot_) return std::nullopt;
+    try {
+        if (table_needs_snapshot_ || !table_->is_open() || table_->wants_compaction())
+            table_->compact(desired_.edits().snapshot());
+        else
+            table_->append(records);
+        table_needs_snapshot_ = false;
+        return std::nullopt;
+    } catch (const std::exception& e) {
+        table_needs_snapshot_ = true;
+        return std::string("cannot store xvsadm's table: ") + e.what();
+    }
+}
+
+void Daemon::prune_edits(DesiredState& desired, const char* when) {
+    auto dropped =
+        desired.edits().prune([&](const ServiceKey& key) { return desired.virtual_config(key) != nullptr; });
+    for (const auto& key : dropped)
+        log_.info(std::string(when) + ": " + describe_virtual(key) +
+                  " is not in the file any more: xvsadm's edits of it are dropped");
+}
+
 void Daemon::note_health(const HealthEvents& events) {
     // ldirectord re-adds a real removed by hand (ipvsadm -d) when its state
     // changes: coming up always, going down (at weight 0) with quiescent=yes
@@ -399,6 +448,7 @@ void Daemon::note_health(const HealthEvents& events) {
                       " removed by xvsadm -d is served again: it went " + (t.down ? "down" : "up") +
                       (t.down ? " (readdquiescent=yes)" : ""));
     }
+    if (auto error = store_edits()) log_.error(*error);
     hooks_->health(desired_, events, std::time(nullptr));
 }
 
@@ -476,7 +526,10 @@ void Daemon::on_config_loaded() {
 
 control::Reply Daemon::apply_reload(LoadedConfig loaded) {
     if (loaded.config.virtuals.empty() && !loaded.config.globals.allow_empty) {
-        size_t running = reconciler_->current().services.size();
+        // The file's services only: xvsadm's stay whatever the file says.
+        size_t running = 0;
+        for (const auto& [key, service] : reconciler_->current().services)
+            running += desired_.virtual_config(key) != nullptr;
         if (running > 0) {
             std::string message = "reload refused: " + options_.config_path +
                                   " has no virtual service and would remove the " + std::to_string(running) +
@@ -486,9 +539,13 @@ control::Reply Daemon::apply_reload(LoadedConfig loaded) {
             return control::Reply::failure(message);
         }
     }
-    // A new desired state, the file's alone: the file is the whole truth
-    // again, as when ldirectord reprograms IPVS (xvsadm's edits are dropped).
+    // A new desired state: the new file, and xvsadm's changes kept on top of
+    // it (they last until xvsadm undoes them, as IPVS's table lasts across
+    // ldirectord's reloads), but for the edits of services the file dropped.
     DesiredState next_desired(std::move(loaded.config));
+    next_desired.edits() = desired_.edits();
+    next_desired.edits().file_reread();
+    prune_edits(next_desired, "reload");
     const GlobalConfig& g = next_desired.config().globals;
     const GlobalConfig& running_globals = desired_.config().globals;
     if (g.interfaces != running_globals.interfaces || g.dataplane != running_globals.dataplane ||
@@ -512,8 +569,9 @@ control::Reply Daemon::apply_reload(LoadedConfig loaded) {
         ModelDiff change = reconciler_->reconcile(next_desired.model(next_health.view()));
         checker_->set_checks(std::move(checks));
         health_ = std::move(next_health);
-        if (!desired_.edits().empty()) log_.info("reload: xvsadm's changes are replaced by the file");
         desired_ = std::move(next_desired);
+        if (!desired_.edits().empty()) log_.info("reload: xvsadm's changes are kept on top of the file");
+        if (auto error = store_edits()) log_.error(*error);
         hooks_->set_status(email_status_reloading);
         status_since_ = std::chrono::steady_clock::now();
         hooks_->configure(desired_);
@@ -521,7 +579,7 @@ control::Reply Daemon::apply_reload(LoadedConfig loaded) {
         hooks_->fallbacks(desired_, health_.view(), nullptr);
         settle_status();
         if (!desired_.config().globals.execute.empty() && !children_)
-            children_ = std::make_unique<ChildInstances>(log_, options_.program);
+            children_ = std::make_unique<ChildInstances>(log_, options_.program, options_.state_root);
         if (children_) children_->apply(desired_.config().globals.execute, true);
         control::Reply reply;
         reply.message = "reload: " + summarize(change);

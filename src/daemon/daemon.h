@@ -34,8 +34,9 @@
 // parse afterwards. A reload that finds a bad file (including a check the
 // checker cannot run, e.g. checktype=external-perl) logs its errors (FILE:LINE,
 // the first max_reported_errors of them) and keeps the running state; so does
-// one whose file has no virtual service while services run, unless the file
-// says allow-empty=yes; a good one applies only the difference and logs a
+// one whose file has no virtual service while the old file's services run,
+// unless the file says allow-empty=yes; xvsadm's changes stay (a reload
+// drops only the edits of services the new file no longer has); a good one applies only the difference and logs a
 // summary; checks whose settings did not change keep their state.
 // On exit, cleanstop=yes removes every service first; cleanstop=no leaves the
 // data plane as it is (the XDP plane then stays pinned and forwarding).
@@ -68,6 +69,7 @@
 #include "daemon/metrics_server.h"
 #include "daemon/operator_hooks.h"
 #include "daemon/rate_estimator.h"
+#include "daemon/table_store.h"
 #include "daemon/reconciler.h"
 #include "health/health_checker.h"
 
@@ -80,6 +82,8 @@ struct DaemonOptions {
     std::optional<std::string> metrics;      // --metrics ADDR:PORT
     std::optional<uint32_t> max_reals;       // --max-reals N: size of the XDP real table
     std::string run_root = control::default_run_root;
+    // xvsadm's table lives in STATE_ROOT/INSTANCE/ (daemon/table_store.h).
+    std::string state_root = "/var/lib/xvs";
     // supervised=yes, read before the daemon started: log to the Logger's
     // stream only (no logfile=); the caller stayed in the foreground.
     bool supervised = false;
@@ -153,6 +157,14 @@ class Daemon {
     // The alert status (emailalertstatus=): starting or reloading until every
     // checked real has its first result (at most settle_limit), then running.
     void settle_status();
+    // xvsadm's table from the state directory into desired_'s edits, before
+    // the first model is built; throws TableError.
+    void load_table();
+    // Stores the edits' journal (daemon/table_store.h): the error text when
+    // the disk refused (the caller undoes an xvsadm change, or logs).
+    std::optional<std::string> store_edits();
+    // The edits of services the file no longer has are dropped (logged as `when`).
+    void prune_edits(DesiredState& desired, const char* when);
     void shut_down();
     // The metrics endpoint (--metrics, else metrics=), or null when off.
     std::unique_ptr<MetricsServer> open_metrics();
@@ -175,6 +187,8 @@ class Daemon {
     std::unique_ptr<MailSender> mail_;
     std::unique_ptr<OperatorHooks> hooks_;
     std::unique_ptr<ChildInstances> children_;
+    std::unique_ptr<TableStore> table_;
+    bool table_needs_snapshot_ = false;  // a failed write may have left a part
     std::chrono::steady_clock::time_point status_since_{};
     static constexpr std::chrono::seconds settle_limit{120};
     std::unique_ptr<control::ControlServer> server_;

@@ -4,6 +4,9 @@
 // must be served now, and only that service is rebuilt and its change
 // applied. -C concerns every service and goes through a whole-model diff.
 #include "daemon/daemon.h"
+
+#include <functional>
+
 #include "model/build.h"
 
 namespace xvs {
@@ -29,16 +32,38 @@ control::Reply Daemon::edit(const control::Request& request) {
         return control::Reply::failure(message);
     };
 
+    // An applied change is stored before it is answered; when the disk
+    // refuses, the change is undone on the plane too and refused.
+    auto not_stored = [&](const std::string& error, const std::function<void()>& undo) {
+        std::string message = error + "; the change is undone";
+        try {
+            undo();
+        } catch (const std::exception& e) {
+            message = error + "; undoing the change on the " + plane_.plane->name() + " data plane failed too: " +
+                      e.what();
+        }
+        log_.error("xvsadm " + std::string(control::to_string(request.verb)) + ": " + message);
+        return control::Reply::failure(message);
+    };
+
     ImperativeChanges& edits = desired_.edits();
     if (request.verb == Verb::clear) {
         ImperativeChanges before = edits;
         edits.clear();
+        ModelDiff change;
         try {
-            return reply_for(reconciler_->reconcile(desired_.model(health_.view())));
+            change = reconciler_->reconcile(desired_.model(health_.view()));
         } catch (const std::exception& e) {
             edits = std::move(before);  // the reconciler kept the programmed model
+            edits.drop_journal();
             return refused(e);
         }
+        if (auto error = store_edits()) {
+            edits = std::move(before);
+            edits.drop_journal();
+            return not_stored(*error, [&] { reconciler_->reconcile(desired_.model(health_.view())); });
+        }
+        return reply_for(change);
     }
 
     switch (request.verb) {
@@ -81,15 +106,23 @@ control::Reply Daemon::edit(const control::Request& request) {
         return control::Reply::failure(e.what());
     }
 
+    ModelDiff change;
     try {
-        ModelDiff change = desired_.change_for({key}, health_.view(), *reconciler_);
+        change = desired_.change_for({key}, health_.view(), *reconciler_);
         reconciler_->apply(change);
-        return reply_for(change);
     } catch (const std::exception& e) {
         // The reconciler kept the programmed model; forget the edit with it.
         edits.restore(saved);
+        edits.drop_journal();
         return refused(e);
     }
+    if (auto error = store_edits()) {
+        edits.restore(saved);
+        edits.drop_journal();
+        return not_stored(*error,
+                          [&] { reconciler_->apply(desired_.change_for({key}, health_.view(), *reconciler_)); });
+    }
+    return reply_for(change);
 }
 
 }  // namespace xvs

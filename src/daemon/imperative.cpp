@@ -1,5 +1,7 @@
 #include "daemon/imperative.h"
 
+#include <set>
+
 namespace xvs {
 namespace {
 
@@ -109,24 +111,24 @@ void ImperativeChanges::restore(const Saved& saved) {
 void ImperativeChanges::add_service(const VirtualService* base, const ServiceKey& key,
                                     const control::ServiceSettings& s) {
     if (apply_service(key, base)) throw EditRefused("Service already exists");
-    services_[key] = ServiceOverride{ServiceEdit::defined, s};
-    reals_.erase(key);
+    record({EditRecord::Kind::service_defined, key, s});
+    record({EditRecord::Kind::reals_unset, key});
 }
 
 void ImperativeChanges::edit_service(const VirtualService* base, const ServiceKey& key,
                                      const control::ServiceSettings& s) {
     if (!apply_service(key, base)) throw EditRefused("No such service");
     auto it = services_.find(key);
-    if (it != services_.end())
-        it->second.settings = s;  // defined or edited, it stays so
-    else
-        services_[key] = ServiceOverride{ServiceEdit::edited, s};
+    // Defined or edited, it stays so.
+    bool defined = it != services_.end() && it->second.kind == ServiceEdit::defined;
+    record({defined ? EditRecord::Kind::service_defined : EditRecord::Kind::service_edited, key, s});
 }
 
 void ImperativeChanges::delete_service(const VirtualService* base, const ServiceKey& key) {
     if (!apply_service(key, base)) throw EditRefused("No such service");
-    services_[key] = ServiceOverride{ServiceEdit::deleted, {}};
-    reals_.erase(key);
+    // Only the file's service needs a deletion kept; xvsadm's own is forgotten.
+    record({base && !cleared_ ? EditRecord::Kind::service_deleted : EditRecord::Kind::service_unset, key});
+    record({EditRecord::Kind::reals_unset, key});
 }
 
 void ImperativeChanges::add_real(const VirtualService* base, const ServiceKey& service,
@@ -134,7 +136,7 @@ void ImperativeChanges::add_real(const VirtualService* base, const ServiceKey& s
     auto s = apply_service(service, base);
     if (!s) throw EditRefused("Service not defined");
     if (s->reals.count(real.key)) throw EditRefused("Destination already exists");
-    reals_[service][real.key] = RealOverride{real, false};
+    record({EditRecord::Kind::real_set, service, {}, real, false});
 }
 
 void ImperativeChanges::edit_real(const VirtualService* base, const ServiceKey& service,
@@ -142,12 +144,14 @@ void ImperativeChanges::edit_real(const VirtualService* base, const ServiceKey& 
     auto s = apply_service(service, base);
     if (!s) throw EditRefused("Service not defined");
     if (!s->reals.count(real.key)) throw EditRefused("No such destination");
-    auto& slot = reals_[service][real.key];
+    const RealOverride* slot = nullptr;
+    if (auto it = reals_.find(service); it != reals_.end())
+        if (auto r = it->second.find(real.key); r != it->second.end()) slot = &r->second;
     // A real the configuration owns (the base holds it and nothing replaced
     // it) keeps answering to health checks after the edit.
     bool base_owned = !cleared_ && !services_.count(service) && base && base->reals.count(real.key) &&
-                      (!slot.real || slot.follows_base);
-    slot = RealOverride{real, base_owned};
+                      (!slot || !slot->real || slot->follows_base);
+    record({EditRecord::Kind::real_set, service, {}, real, base_owned});
 }
 
 void ImperativeChanges::delete_real(const VirtualService* base, const ServiceKey& service,
@@ -155,7 +159,13 @@ void ImperativeChanges::delete_real(const VirtualService* base, const ServiceKey
     auto s = apply_service(service, base);
     if (!s) throw EditRefused("Service not defined");
     if (!s->reals.count(real)) throw EditRefused("No such destination");
-    reals_[service][real] = RealOverride{std::nullopt, false};
+    // Only a real the file gives this service needs a deletion kept.
+    auto edit = services_.find(service);
+    bool file_real = base && !cleared_ && base->reals.count(real) &&
+                     (edit == services_.end() || edit->second.kind != ServiceEdit::defined);
+    EditRecord r{file_real ? EditRecord::Kind::real_deleted : EditRecord::Kind::real_unset, service};
+    r.real.key = real;
+    record(r);
 }
 
 void ImperativeChanges::add_service(const Model& base, const ServiceKey& key,
@@ -184,14 +194,80 @@ bool ImperativeChanges::readd(const ServiceKey& service, const RealKey& real) {
     if (s == reals_.end()) return false;
     auto r = s->second.find(real);
     if (r == s->second.end() || r->second.real) return false;
-    s->second.erase(r);
-    if (s->second.empty()) reals_.erase(s);
+    EditRecord unset{EditRecord::Kind::real_unset, service};
+    unset.real.key = real;
+    record(unset);
     return true;
 }
 
 void ImperativeChanges::clear() {
-    forget();
+    record({EditRecord::Kind::clear});
     cleared_ = true;
+}
+
+std::vector<ServiceKey> ImperativeChanges::prune(const std::function<bool(const ServiceKey&)>& base_has) {
+    std::set<ServiceKey> stale;
+    for (const auto& [key, change] : services_)
+        if (change.kind != ServiceEdit::defined && !base_has(key)) stale.insert(key);
+    for (const auto& [key, reals] : reals_) {
+        auto service = services_.find(key);
+        bool defined = service != services_.end() && service->second.kind == ServiceEdit::defined;
+        if (!defined && !base_has(key)) stale.insert(key);
+    }
+    for (const auto& key : stale) {
+        if (services_.count(key)) record({EditRecord::Kind::service_unset, key});
+        if (reals_.count(key)) record({EditRecord::Kind::reals_unset, key});
+    }
+    return {stale.begin(), stale.end()};
+}
+
+void ImperativeChanges::record(EditRecord r) {
+    replay(r);
+    journal_.push_back(std::move(r));
+}
+
+void ImperativeChanges::replay(const EditRecord& r) {
+    using Kind = EditRecord::Kind;
+    switch (r.kind) {
+        case Kind::service_defined: services_[r.service] = {ServiceEdit::defined, r.settings}; break;
+        case Kind::service_edited: services_[r.service] = {ServiceEdit::edited, r.settings}; break;
+        case Kind::service_deleted: services_[r.service] = {ServiceEdit::deleted, {}}; break;
+        case Kind::service_unset: services_.erase(r.service); break;
+        case Kind::reals_unset: reals_.erase(r.service); break;
+        case Kind::real_set: reals_[r.service][r.real.key] = RealOverride{r.real, r.follows_base}; break;
+        case Kind::real_deleted: reals_[r.service][r.real.key] = RealOverride{std::nullopt, false}; break;
+        case Kind::real_unset: {
+            auto s = reals_.find(r.service);
+            if (s == reals_.end()) break;
+            s->second.erase(r.real.key);
+            if (s->second.empty()) reals_.erase(s);
+            break;
+        }
+        case Kind::clear:
+            services_.clear();
+            reals_.clear();
+            break;
+    }
+}
+
+std::vector<EditRecord> ImperativeChanges::snapshot() const {
+    using Kind = EditRecord::Kind;
+    std::vector<EditRecord> out;
+    for (const auto& [key, change] : services_) {
+        Kind kind = change.kind == ServiceEdit::defined  ? Kind::service_defined
+                    : change.kind == ServiceEdit::edited ? Kind::service_edited
+                                                         : Kind::service_deleted;
+        out.push_back({kind, key, change.settings});
+    }
+    for (const auto& [key, reals] : reals_)
+        for (const auto& [real_key, change] : reals) {
+            EditRecord r{change.real ? Kind::real_set : Kind::real_deleted, key};
+            if (change.real) r.real = *change.real;
+            r.real.key = real_key;
+            r.follows_base = change.follows_base;
+            out.push_back(std::move(r));
+        }
+    return out;
 }
 
 }  // namespace xvs

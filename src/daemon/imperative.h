@@ -19,11 +19,20 @@
 // - -a and -e set a real as written; an -e of a real that the base itself
 //   holds keeps following health results: it is present only while the base
 //   has it, and quiesced (weight 0) while the base quiesces it.
+//
+// Durability: every change is made of EditRecords (one primitive assignment
+// each) and the records of the changes since take_journal() are kept, so the
+// daemon stores exactly what changed (daemon/table_store.h); replaying a
+// table's records on empty edits gives the same edits back. -C's "the file's
+// services stay out" is not a record: it lasts until the file is next read
+// (file_reread(), a reload or a restart).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include "control/protocol.h"
@@ -37,6 +46,27 @@ namespace xvs {
 class EditRefused : public std::runtime_error {
    public:
     using std::runtime_error::runtime_error;
+};
+
+// One primitive change of the edits of one service (or of all: clear).
+struct EditRecord {
+    enum class Kind {
+        service_defined,  // the service is xvsadm's, with `settings` (-A)
+        service_edited,   // the file's service with xvsadm's `settings` (-E)
+        service_deleted,  // the service is not served (-D)
+        service_unset,    // no service edit: the file's service as it is
+        reals_unset,      // no real edit of the service
+        real_set,         // `real` as xvsadm set it (-a, -e), `follows_base`
+        real_deleted,     // `real.key` is not served (-d)
+        real_unset,       // no edit of `real.key`
+        clear,            // no edit at all (-C)
+    };
+    Kind kind = Kind::clear;
+    ServiceKey service;
+    control::ServiceSettings settings;  // service_defined, service_edited
+    RealServer real;                    // real_*: the key; real_set: all of it
+    bool follows_base = false;          // real_set
+    bool operator==(const EditRecord&) const = default;
 };
 
 class ImperativeChanges {
@@ -62,8 +92,22 @@ class ImperativeChanges {
     // state changes (readdquiescent=). True when there was such an -d.
     bool readd(const ServiceKey& service, const RealKey& real);
 
-    // Drops every change (a reload): apply() returns its base again.
-    void forget() { *this = ImperativeChanges{}; }
+    // The file was read again (a reload): -C no longer keeps its services out.
+    void file_reread() { cleared_ = false; }
+    // Drops the edits of services that neither `base_has` (the file) has nor
+    // an -A defines (they would edit nothing, unseen and unremovable); returns
+    // the keys dropped.
+    std::vector<ServiceKey> prune(const std::function<bool(const ServiceKey&)>& base_has);
+
+    // The records of every change since the last call (in order), and drops
+    // them; drop_journal() only drops them (a change that was undone).
+    std::vector<EditRecord> take_journal() { return std::exchange(journal_, {}); }
+    void drop_journal() { journal_.clear(); }
+    // Records that rebuild these edits on empty ones (the stored table).
+    std::vector<EditRecord> snapshot() const;
+    // Applies one record (loading the stored table); not journaled.
+    void replay(const EditRecord& record);
+
     bool empty() const { return !cleared_ && services_.empty() && reals_.empty(); }
     bool cleared() const { return cleared_; }
 
@@ -95,7 +139,10 @@ class ImperativeChanges {
         bool follows_base = false;       // an -e of a real the base holds
     };
 
+    void record(EditRecord r);  // replay() and journal it
+
     bool cleared_ = false;
+    std::vector<EditRecord> journal_;
     std::map<ServiceKey, ServiceOverride> services_;
     std::map<ServiceKey, std::map<RealKey, RealOverride>> reals_;
 

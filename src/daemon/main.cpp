@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
     std::string metrics;
     uint32_t max_reals = 0;
     std::string sendmail = "/usr/sbin/sendmail";
+    std::string state_dir = "/var/lib/xvs";
     app.add_option("-f,--config", config_path, "ldirectord.cf configuration file")->required();
     app.add_option("--dataplane", dataplane, "auto|xdp|ipvs (default: the file's dataplane=)")
         ->check(CLI::IsMember({"auto", "xdp", "ipvs"}));
@@ -37,6 +38,8 @@ int main(int argc, char** argv) {
             ->check(CLI::Range(1u, xvs::xdp_max_reals_limit));
     app.add_option("--sendmail", sendmail,
                    "the mailer emailalert= mails go through when no smtp= is set (default /usr/sbin/sendmail)");
+    app.add_option("--state-dir", state_dir,
+                   "where xvsadm's table is kept across restarts, in DIR/INSTANCE/ (default /var/lib/xvs)");
     CLI11_PARSE(app, argc, argv);
 
     // --check refuses what the daemon would refuse at start, checks included
@@ -70,6 +73,7 @@ int main(int argc, char** argv) {
     if (dataplane == "xdp") options.dataplane = xvs::DataplaneMode::xdp;
     if (dataplane == "ipvs") options.dataplane = xvs::DataplaneMode::ipvs;
     options.sendmail = sendmail;
+    options.state_root = state_dir;
     char self[4096];
     ssize_t self_length = ::readlink("/proc/self/exe", self, sizeof self - 1);
     if (self_length > 0) options.program = std::string(self, static_cast<size_t>(self_length));

@@ -2,7 +2,8 @@
 # xvsadm's editing commands against a running xvsd (XDP plane, generic mode on
 # lo, in a private network namespace): -A/-a/-e/-d/-D/-E, -R from stdin, the
 # ipvsadm refusals and exit codes, -Ln and -Sn byte for byte, a config-defined
-# service combined with the edits, and a reload (SIGHUP) dropping the edits.
+# service combined with the edits; the edits kept across a reload (SIGHUP) and
+# a restart, and -C with a reload giving the file's table back.
 # Usage: xvsadm_edit_e2e.sh BUILD_DIR
 set -euo pipefail
 
@@ -50,10 +51,13 @@ virtual=10.9.0.1:443
 	checktype=on
 	scheduler=rr
 CF
-"$build/src/daemon/xvsd" -f "$work/xvs.cf" --foreground --instance "$name" --dataplane xdp \
-    >>"$work/xvsd.log" 2>&1 &
-xvsd_pid=$!
-for _ in $(seq 100); do xvsadm -Ln >/dev/null 2>&1 && break; sleep 0.1; done
+start_xvsd() {
+    "$build/src/daemon/xvsd" -f "$work/xvs.cf" --foreground --instance "$name" --dataplane xdp \
+        --state-dir "$work/state" >>"$work/xvsd.log" 2>&1 &
+    xvsd_pid=$!
+    for _ in $(seq 100); do xvsadm -Ln >/dev/null 2>&1 && break; sleep 0.1; done
+}
+start_xvsd
 
 xvsadm -A -t 10.9.0.2:80 -s wrr -p
 xvsadm -a -t 10.9.0.2:80 -r 10.9.2.1:8080 -m -w 3
@@ -123,7 +127,27 @@ expect_out '-A -t 10.9.0.1:443 -s sh
 -A -t 10.9.0.2:80 -s wrr -p 360
 -a -t 10.9.0.2:80 -r 10.9.2.1:8080 -m -w 3' -Sn
 
-# A reload makes the file the whole truth again.
+kept='-A -t 10.9.0.1:443 -s sh
+-a -t 10.9.0.1:443 -r 10.9.1.1:443 -g -w 4
+-A -t 10.9.0.2:80 -s wrr -p 360
+-a -t 10.9.0.2:80 -r 10.9.2.1:8080 -m -w 3'
+
+# A reload keeps xvsadm's changes, as IPVS keeps its table when ldirectord
+# reloads; so does a restart (the table is stored under --state-dir).
+kill -HUP "$xvsd_pid"
+for _ in $(seq 100); do
+    grep -q "reload: xvsadm's changes are kept" "$work/xvsd.log" && break
+    sleep 0.1
+done
+grep -q "reload: xvsadm's changes are kept" "$work/xvsd.log" || fail "no reload after SIGHUP"
+expect_out "$kept" -Sn
+kill "$xvsd_pid"
+wait "$xvsd_pid" || fail "xvsd did not exit cleanly"
+start_xvsd
+expect_out "$kept" -Sn
+
+# -C, then a reload: the file's table alone, and nothing stored any more.
+xvsadm -C
 kill -HUP "$xvsd_pid"
 for _ in $(seq 100); do
     [ "$(xvsadm -Sn)" == "-A -t 10.9.0.1:443 -s rr
@@ -132,4 +156,8 @@ for _ in $(seq 100); do
 done
 expect_out '-A -t 10.9.0.1:443 -s rr
 -a -t 10.9.0.1:443 -r 10.9.1.1:443 -g -w 1' -Sn
-echo "PASS: xvsadm edits the running xvsd"
+kill "$xvsd_pid"
+wait "$xvsd_pid" || fail "xvsd did not exit cleanly"
+xvsd_pid=
+[ ! -e "$work/state/$name" ] || fail "an empty table stayed stored: $(ls "$work/state/$name")"
+echo "PASS: xvsadm edits the running xvsd, and the edits are kept"

@@ -2,6 +2,8 @@
 // list of error messages it was rejected with.
 #pragma once
 
+#include "support/temp_dir.h"
+
 #include <unistd.h>
 
 #include <filesystem>
@@ -40,22 +42,6 @@ inline IpAddress ip(const char* text) { return *IpAddress::parse(text); }
 
 // A private directory (named after the pid and a serial, so parallel runs
 // never share one), removed with everything in it even when a check fails.
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        static int serial = 0;
-        path = std::filesystem::temp_directory_path() /
-               ("xvs-config-test-" + std::to_string(::getpid()) + "-" + std::to_string(++serial));
-        std::filesystem::remove_all(path);
-        std::filesystem::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    std::string file(const std::string& name) const { return (path / name).string(); }
-};
+using TempDir = xvs::testing::TempDir;
 
 }  // namespace xvs::test

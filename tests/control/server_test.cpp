@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include "support/temp_dir.h"
+
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -25,18 +27,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A private directory, removed even when the test fails.
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        path = fs::temp_directory_path() / ("xvs-control-test-" + std::to_string(::getpid()));
-        fs::remove_all(path);
-        fs::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
+struct TempDir : testing::TempDir {
+    TempDir() : testing::TempDir("control-test") {}
 };
 
 // Runs a ControlServer's process() on its own thread, as the daemon loop would.

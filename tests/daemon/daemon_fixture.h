@@ -43,6 +43,15 @@ inline std::string file_text(const fs::path& path) {
     return ss.str();
 }
 
+// How many lines of `text` contain `needle`.
+inline size_t count_lines_with(const std::string& text, const std::string& needle) {
+    size_t n = 0;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);)
+        if (line.find(needle) != std::string::npos) ++n;
+    return n;
+}
+
 
 inline const char* seed_config = R"(logfile="LOG"
 cleanstop=CLEANSTOP
@@ -84,6 +93,7 @@ struct DaemonFixture {
     std::string config_path() const { return (dir / "xvs.cf").string(); }
     std::string log_path() const { return (dir / "xvs.log").string(); }
     std::string run_root() const { return (dir / "run").string(); }
+    std::string state_root() const { return (dir / "state").string(); }
     std::string final_state() const { return (dir / "final").string(); }
     std::string socket() const { return control::socket_path(instance, run_root()); }
 
@@ -106,6 +116,7 @@ struct DaemonFixture {
         o.config_path = config_path();
         o.instance = instance;
         o.run_root = run_root();
+        o.state_root = state_root();
         o.program = program;
         if (!sendmail.empty()) o.sendmail = sendmail;
         return o;

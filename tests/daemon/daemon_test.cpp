@@ -134,14 +134,6 @@ ConfigReader held_reader(const fs::path& hold, const fs::path& parsing) {
     };
 }
 
-size_t count_lines_with(const std::string& text, const std::string& needle) {
-    size_t n = 0;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);)
-        if (line.find(needle) != std::string::npos) ++n;
-    return n;
-}
-
 TEST_CASE("while a reload parses the daemon answers, and the reload request gets its result after", "[daemon]") {
     DaemonFixture f;
     fs::path hold = f.dir / "hold", parsing = f.dir / "parsing";

@@ -130,16 +130,100 @@ TEST_CASE("deleting with -D then adding with -A brings a configured service back
     CHECK(changes.apply(base).services.at(svc).reals.empty());
 }
 
-TEST_CASE("clearing with -C empties the table until changes are forgotten") {
+TEST_CASE("clearing with -C empties the table until the file is read again; what xvsadm added since stays") {
     ImperativeChanges changes;
     Model base = config_model();
+    base.services[tcp("10.0.0.9", 80)] = base.services.at(tcp("10.0.0.1", 80));
+    base.services[tcp("10.0.0.9", 80)].key = tcp("10.0.0.9", 80);
+    changes.edit_real(base, tcp("10.0.0.9", 80), real("10.0.1.1", 80, 7));
     changes.clear();
     CHECK(!changes.empty());
     CHECK(changes.apply(base).services.empty());
     changes.add_service(base, tcp("10.0.0.1", 80), sched("rr"));  // no longer exists
     CHECK(changes.apply(base).services.at(tcp("10.0.0.1", 80)).reals.empty());
-    changes.forget();
-    CHECK(changes.apply(base) == base);
+    changes.file_reread();
+    Model after = changes.apply(base);
+    CHECK(after.services.at(tcp("10.0.0.1", 80)).reals.empty());  // xvsadm's -A, after the -C
+    CHECK(after.services.at(tcp("10.0.0.9", 80)) == base.services.at(tcp("10.0.0.9", 80)));  // -C dropped the -e
+}
+
+TEST_CASE("the journal and the snapshot replay to the same edits") {
+    Model base = config_model();
+    ServiceKey svc = tcp("10.0.0.1", 80), other = tcp("10.0.0.2", 443);
+    ImperativeChanges changes;
+    std::vector<EditRecord> journal;
+    auto take = [&] {
+        for (auto& r : changes.take_journal()) journal.push_back(r);
+    };
+    changes.add_service(base, other, sched("rr", 300));
+    take();
+    changes.add_real(base, other, real("10.0.2.1", 443, 3, ForwardMethod::gate));
+    changes.add_real(base, other, real("10.0.2.2", 443, 4, ForwardMethod::gate));
+    take();
+    changes.edit_real(base, svc, real("10.0.1.1", 80, 9));  // follows the file's checks
+    changes.delete_real(base, svc, real("10.0.1.2", 80, 0).key);
+    changes.edit_service(base, svc, sched("sh"));
+    changes.delete_real(base, other, real("10.0.2.2", 443, 0).key);
+    take();
+    CHECK(changes.take_journal().empty());
+    CHECK(journal.size() == 8);
+
+    ImperativeChanges from_journal, from_snapshot;
+    for (const auto& r : journal) from_journal.replay(r);
+    for (const auto& r : changes.snapshot()) from_snapshot.replay(r);
+    CHECK(from_journal.apply(base) == changes.apply(base));
+    CHECK(from_snapshot.apply(base) == changes.apply(base));
+    CHECK(from_snapshot.snapshot() == changes.snapshot());
+    CHECK(from_journal.snapshot() == changes.snapshot());
+    // Replaying is not a change: nothing to store again.
+    CHECK(from_journal.take_journal().empty());
+
+    // The -e keeps following health on the replayed edits too.
+    Model quiesced = base;
+    quiesced.services.at(svc).reals.at(real("10.0.1.1", 80, 0).key).weight = 0;
+    CHECK(from_snapshot.apply(quiesced).services.at(svc).reals.at(real("10.0.1.1", 80, 0).key).weight == 0);
+
+    // -C, then more: the journal replays to the same again.
+    changes.clear();
+    changes.add_service(base, other, sched("wlc"));
+    for (auto& r : changes.take_journal()) from_journal.replay(r);
+    changes.file_reread();
+    CHECK(from_journal.apply(base) == changes.apply(base));
+}
+
+TEST_CASE("deleting what xvsadm added leaves nothing to store; deleting the file's is kept") {
+    Model base = config_model();
+    ServiceKey svc = tcp("10.0.0.1", 80), mine = tcp("10.0.0.2", 443);
+    ImperativeChanges changes;
+    changes.add_service(base, mine, sched("rr"));
+    changes.add_real(base, mine, real("10.0.2.1", 443, 1));
+    changes.add_real(base, svc, real("10.0.1.9", 80, 1));
+    changes.delete_real(base, mine, real("10.0.2.1", 443, 0).key);
+    changes.delete_real(base, svc, real("10.0.1.9", 80, 0).key);
+    changes.delete_service(base, mine);
+    CHECK(changes.empty());
+    CHECK(changes.snapshot().empty());
+    changes.delete_real(base, svc, real("10.0.1.1", 80, 0).key);
+    changes.delete_service(base, svc);
+    CHECK(changes.snapshot().size() == 1);  // the file's service stays deleted
+    CHECK(changes.apply(base).services.empty());
+}
+
+TEST_CASE("prune drops the edits of services the file no longer has, never xvsadm's own") {
+    Model base = config_model();
+    ServiceKey svc = tcp("10.0.0.1", 80), mine = tcp("10.0.0.2", 443);
+    ImperativeChanges changes;
+    changes.edit_service(base, svc, sched("sh"));
+    changes.edit_real(base, svc, real("10.0.1.1", 80, 9));
+    changes.add_service(base, mine, sched("rr"));
+    changes.add_real(base, mine, real("10.0.2.1", 443, 1));
+    changes.drop_journal();
+    CHECK(changes.prune([&](const ServiceKey& k) { return k == svc; }).empty());
+    auto dropped = changes.prune([](const ServiceKey&) { return false; });
+    CHECK(dropped == std::vector<ServiceKey>{svc});
+    CHECK(changes.take_journal().size() == 2);  // the service edit and the real edits
+    CHECK(changes.apply(Model{}).services.at(mine).reals.size() == 1);
+    CHECK(changes.apply(base).services.at(svc) == base.services.at(svc));
 }
 
 TEST_CASE("an edited configured real keeps following health results") {

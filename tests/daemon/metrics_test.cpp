@@ -221,6 +221,7 @@ TEST_CASE("xvsd serves /metrics on the --metrics endpoint, which wins over metri
     options.config_path = (dir / "xvs.cf").string();
     options.instance = "m" + std::to_string(::getpid());
     options.run_root = (dir / "run").string();
+    options.state_root = (dir / "state").string();
     options.metrics = "127.0.0.1:" + std::to_string(flag_port);
     int rc = run_in_background([&](const std::function<void()>& ready) {
         Logger log(options.instance);

@@ -232,12 +232,14 @@ TEST_CASE("execute= runs another instance per file, reloads it with the daemon a
     write_script(f.program, "echo \"args $*\" >> " + record.string() + "\n" +
                                 "trap 'echo hup >> " + record.string() + "' HUP\n" +
                                 "trap 'echo term >> " + record.string() + "; exit 0' TERM\n" +
-                                "while :; do sleep 0.1; done\n");
+                                // Gone with its parent, also when a failed check kills it.
+                                "while kill -0 $PPID 2>/dev/null; do sleep 0.1; done\n");
     const fs::path second = f.dir / "second.cf";
     std::ofstream(f.config_path()) << "logfile=\"" << f.log_path() << "\"\nexecute=" << second.string() << "\n"
                                    << "virtual=10.9.0.1:80\n    real=10.9.1.1:80 masq\n    checktype=on\n";
     REQUIRE(f.start());
-    std::string args = "args -f " + second.string() + " --instance second --foreground";
+    std::string args =
+        "args -f " + second.string() + " --instance second --foreground --state-dir " + f.state_root();
     REQUIRE(eventually([&] { return lines_of(record) == std::vector<std::string>{args}; }));
     REQUIRE(::kill(f.pid, SIGHUP) == 0);
     REQUIRE(eventually([&] { return lines_of(record) == std::vector<std::string>{args, "hup"}; }));

@@ -53,7 +53,7 @@ cleanstop=yes
 interface=lo
 xdp-mode=generic
 CF
-"$xvsd" -f "$work/xvs.cf" --foreground --instance "$name" --dataplane xdp \
+"$xvsd" -f "$work/xvs.cf" --foreground --instance "$name" --dataplane xdp --state-dir "$work/state" \
     >>"$work/xvsd.log" 2>&1 &
 xvsd_pid=$!
 for _ in $(seq 100); do "$xvsadm" --instance "$name" -Ln >/dev/null 2>&1 && break; sleep 0.1; done

@@ -55,7 +55,7 @@ xvsd_stop() {
     # cleanstop=no leaves the pinned maps behind on purpose; a test's are
     # removed here.
     if [ -n "${XVSD_INSTANCE:-}" ]; then
-        rm -rf "/run/xvs/$XVSD_INSTANCE" "/sys/fs/bpf/xvs/$XVSD_INSTANCE"
+        rm -rf "/run/xvs/$XVSD_INSTANCE" "/sys/fs/bpf/xvs/$XVSD_INSTANCE" "/var/lib/xvs/$XVSD_INSTANCE"
     fi
     XVSD_INSTANCE=
 }
