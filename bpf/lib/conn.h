@@ -141,8 +141,10 @@ static __always_inline struct xvs_real *conn_use(const struct xvs_packet *p,
                                                 struct xvs_conn *c, __u64 now, int *refreshed)
 {
     *refreshed = 0;
+    __u32 zero = 0;
+    const struct xvs_config *cfg = bpf_map_lookup_elem(&xvs_config, &zero);
     struct xvs_real *r = live_real(c->real_id, c->real_generation);
-    int stale = !r || now - c->last_seen_ns > xvs_conn_timeout_ns(c->state);
+    int stale = !r || now - c->last_seen_ns > xvs_conn_timeout_ns(c->state, cfg);
     if (!stale && p->proto == IPPROTO_TCP && (p->tcp_flags & XVS_TCP_SYN) &&
         !(p->tcp_flags & XVS_TCP_ACK) &&
         (c->state == XVS_CONN_TCP_FIN || c->state == XVS_CONN_TCP_CLOSE))

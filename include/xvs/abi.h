@@ -46,7 +46,7 @@
 
 /* Bumped whenever a map layout or the program's contract changes; a daemon
  * that finds pinned maps of another version does not reuse them. */
-#define XVS_ABI_VERSION 8
+#define XVS_ABI_VERSION 9
 
 #define XVS_MAX_SERVICES 4096
 #define XVS_MAX_REALS 65536
@@ -169,7 +169,7 @@ static inline __u32 xvs_addr_filter_bit(const __u32 *addr)
 #define XVS_FAMILY_V6 6
 
 /* Connection timeouts (ns), IPVS's defaults (ipvsadm --set 900 120 300 and
- * the TCP state table). */
+ * the TCP state table); the first three can be changed (xvs_config). */
 #define XVS_NS_PER_SEC 1000000000ull
 #define XVS_TIMEOUT_TCP_SYN (60ull * XVS_NS_PER_SEC)
 #define XVS_TIMEOUT_TCP_ESTABLISHED (900ull * XVS_NS_PER_SEC)
@@ -256,19 +256,6 @@ enum xvs_conn_state {
     XVS_CONN_TCP_CLOSE,        /* RST seen ("CLOSE") */
     XVS_CONN_UDP,
 };
-
-/* How long an entry in a state lives after its last packet: the program
- * expires entries with it, user space lists their remaining time. */
-static inline __u64 xvs_conn_timeout_ns(__u8 state)
-{
-    switch (state) {
-    case XVS_CONN_TCP_SYN: return XVS_TIMEOUT_TCP_SYN;
-    case XVS_CONN_TCP_ESTABLISHED: return XVS_TIMEOUT_TCP_ESTABLISHED;
-    case XVS_CONN_TCP_FIN: return XVS_TIMEOUT_TCP_FIN;
-    case XVS_CONN_TCP_CLOSE: return XVS_TIMEOUT_TCP_CLOSE;
-    default: return XVS_TIMEOUT_UDP;
-    }
-}
 
 /* Lookup key of xvs_services and xvs_matches: protocol is IPPROTO_TCP/UDP. */
 struct xvs_service_key {
@@ -404,7 +391,28 @@ struct xvs_config {
      * a memory load where a clock helper is a call. 0 = use the helper. */
     __u64 clock_ns_per_tick;
     __u64 clock_offset_ns;
+    /* ipvsadm --set: how long an established TCP flow, a TCP flow after its
+     * FIN and a UDP flow live after their last packet (ns); 0 = IPVS's
+     * default. Written by the daemon, read per packet. */
+    __u64 timeout_tcp_ns;
+    __u64 timeout_tcp_fin_ns;
+    __u64 timeout_udp_ns;
 };
+
+/* How long an entry in a state lives after its last packet: the program
+ * expires entries with it, user space lists their remaining time. cfg may
+ * be 0 (IPVS's defaults). */
+static inline __u64 xvs_conn_timeout_ns(__u8 state, const struct xvs_config *cfg)
+{
+    switch (state) {
+    case XVS_CONN_TCP_SYN: return XVS_TIMEOUT_TCP_SYN;
+    case XVS_CONN_TCP_ESTABLISHED:
+        return cfg && cfg->timeout_tcp_ns ? cfg->timeout_tcp_ns : XVS_TIMEOUT_TCP_ESTABLISHED;
+    case XVS_CONN_TCP_FIN: return cfg && cfg->timeout_tcp_fin_ns ? cfg->timeout_tcp_fin_ns : XVS_TIMEOUT_TCP_FIN;
+    case XVS_CONN_TCP_CLOSE: return XVS_TIMEOUT_TCP_CLOSE;
+    default: return cfg && cfg->timeout_udp_ns ? cfg->timeout_udp_ns : XVS_TIMEOUT_UDP;
+    }
+}
 
 /* Value of xvs_ifaces: an interface the program serves. Frames arriving on
  * it that are not addressed to mac go to the stack untouched. */

@@ -213,9 +213,11 @@ class Parser {
             } else if (word.size() > 1 && word[0] == '-') {
                 short_cluster(word);
             } else {
-                fail("unexpected argument " + word);
+                // popt's leftover arguments: --set's three values, else an error.
+                positional_.push_back(word);
             }
         }
+        take_positional();
         finish();
         return out_;
     }
@@ -278,6 +280,24 @@ class Parser {
         if (kind == ArgKind::required) return true;
         const std::string& next = args_[pos_ + 1];
         return next.empty() || next[0] != '-';
+    }
+
+    // ipvsadm: --set takes three leftover words (tcp tcpfin udp, each 0 to
+    // 31 days, 0 = unchanged); any other leftover is an error.
+    void take_positional() {
+        size_t used = 0;
+        if (out_.command == Command::set_timeout) {
+            if (positional_.size() < 3) fail("--set option requires 3 timeout values");
+            uint32_t values[3];
+            for (size_t i = 0; i < 3; ++i) {
+                auto v = to_number(positional_[i], 0, max_connection_timeout);
+                if (!v) fail("invalid timeout value `" + positional_[i] + "' specified");
+                values[i] = static_cast<uint32_t>(*v);
+            }
+            out_.timeouts = ConnectionTimeouts{values[0], values[1], values[2]};
+            used = 3;
+        }
+        if (positional_.size() > used) fail("unexpected argument " + positional_[used]);
     }
 
     void set_command(Command c) {
@@ -486,6 +506,7 @@ class Parser {
 
     const std::vector<std::string>& args_;
     size_t pos_ = 0;
+    std::vector<std::string> positional_;
     Arguments out_;
 };
 

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "cli/listing.h"
+#include "dataplane/dataplane.h"
 #include "model/model.h"
 
 namespace xvs::cli {
@@ -93,6 +94,7 @@ struct Arguments {
     std::optional<uint32_t> lower_threshold;      // -y
     std::vector<std::string> scheduler_flags;     // -b
     bool one_packet = false;                      // -o
+    std::optional<ConnectionTimeouts> timeouts;   // --set TCP TCPFIN UDP
     ListingFormat format;                         // --stats ... --exact --nosort
 };
 

@@ -7,7 +7,6 @@
 #include "control/client.h"
 #include "control/paths.h"
 #include "model/build.h"
-#include "xvs/abi.h"
 
 namespace xvs::cli {
 namespace {
@@ -225,11 +224,15 @@ int run_command(const Arguments& args, std::ostream& out, std::ostream& err,
         case Command::list:
         case Command::save:
             if (args.options & opt_timeout) {
-                // xvsd's connection timeouts are fixed at IPVS's defaults
-                // (include/xvs/abi.h), whichever plane serves.
-                out << "Timeout (tcp tcpfin udp): " << XVS_TIMEOUT_TCP_ESTABLISHED / XVS_NS_PER_SEC
-                    << ' ' << XVS_TIMEOUT_TCP_FIN / XVS_NS_PER_SEC << ' '
-                    << XVS_TIMEOUT_UDP / XVS_NS_PER_SEC << "\n";
+                // The values in force on the serving plane (xvsadm --set).
+                request.verb = Verb::timeouts;
+                if (!call(args, request, run_root, err, reply, exit_code)) return exit_code;
+                if (!reply.ok || !reply.timeouts) {
+                    err << (reply.ok ? "xvsd sent no timeouts" : reply.error) << "\n";
+                    return 1;
+                }
+                out << "Timeout (tcp tcpfin udp): " << reply.timeouts->tcp << ' ' << reply.timeouts->tcp_fin << ' '
+                    << reply.timeouts->udp << "\n";
                 return 0;
             }
             // xvsd runs no connection-sync daemon; ipvsadm prints nothing then.
@@ -244,6 +247,15 @@ int run_command(const Arguments& args, std::ostream& out, std::ostream& err,
             request.verb = Verb::zero;
             request.service = args.service;
             break;
+        case Command::set_timeout:
+            request.verb = Verb::set_timeouts;
+            request.timeouts = args.timeouts;
+            if (!call(args, request, run_root, err, reply, exit_code)) return exit_code;
+            if (!reply.ok) {
+                err << reply.error << "\n";
+                return 255;  // ipvsadm's -1 when IPVS refuses
+            }
+            return 0;
         default:
             err << "xvsadm: " << command_name(args.command)
                 << " is an IPVS setting xvsd does not have\n";

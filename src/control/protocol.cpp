@@ -21,6 +21,7 @@ constexpr VerbName verb_names[] = {
     {Verb::delete_service, "delete-service"}, {Verb::add_real, "add-real"},
     {Verb::edit_real, "edit-real"},     {Verb::delete_real, "delete-real"},
     {Verb::clear, "clear"},             {Verb::dataplane_status, "dataplane-status"},
+    {Verb::set_timeouts, "set-timeouts"}, {Verb::timeouts, "timeouts"},
 };
 
 std::vector<std::string_view> split_lines(std::string_view payload) {
@@ -101,6 +102,7 @@ std::string encode_request(const Request& request) {
     if (request.service) out += "service " + service_key_fields(*request.service) + "\n";
     if (const auto& s = request.settings) out += "settings " + settings_fields(*s) + "\n";
     if (const auto& r = request.real) out += "dest " + dest_fields(*r) + "\n";
+    if (const auto& t = request.timeouts) out += "timeouts " + timeouts_fields(*t) + "\n";
     return out;
 }
 
@@ -124,6 +126,9 @@ Request decode_request(std::string_view payload) {
         } else if (f[0] == "dest" && !request.real) {
             f.expect_count(1 + dest_field_count);
             request.real = parse_dest(f, 1);
+        } else if (f[0] == "timeouts" && !request.timeouts) {
+            f.expect_count(1 + timeouts_field_count);
+            request.timeouts = parse_timeouts(f, 1);
         } else {
             f.fail("unexpected record '" + f.text(0) + "' in a request");
         }
@@ -136,6 +141,7 @@ std::string encode_reply(const Reply& reply) {
     out += reply.ok ? " ok\n" : " error " + escape(reply.error) + "\n";
     if (!reply.dataplane.empty()) out += "dataplane " + escape(reply.dataplane) + "\n";
     if (!reply.message.empty()) out += "message " + escape(reply.message) + "\n";
+    if (const auto& t = reply.timeouts) out += "timeouts " + timeouts_fields(*t) + "\n";
     for (const auto& i : reply.interfaces)
         out += "interface " + escape(i.name) + " " + (i.attached ? "1" : "0") + " " +
                std::to_string(i.ifindex) + " " + escape(i.mode) + " " + escape(i.problem) + " " +
@@ -203,6 +209,9 @@ Reply decode_reply(std::string_view payload) {
         } else if (kind == "message") {
             f.expect_count(2);
             reply.message = f.text(1);
+        } else if (kind == "timeouts" && !reply.timeouts) {
+            f.expect_count(1 + timeouts_field_count);
+            reply.timeouts = parse_timeouts(f, 1);
         } else if (kind == "interface") {
             f.expect_count(interface_field_count);
             InterfaceState i;

@@ -13,11 +13,12 @@
 //                    [service PROTO FAMILY ADDR PORT FWMARK]   (zero: one service)
 //                    [settings SCHED FLAGS TIMEOUT PREFIX OPS] (add/edit-service)
 //                    [dest ADDR PORT METHOD WEIGHT LTHR UTHR]  (add/edit/delete-real)
+//                    [timeouts TCP TCPFIN UDP]                (set-timeouts; 0 keeps one)
 // The editing verbs carry what ipvsadm would send to IPVS after its own
 // defaults (scheduler wlc, weight 1, -g, real port rules): the daemon applies
 // them as given and answers with ipvsadm's error texts.
 // Reply payload:     xvs-control/1 ok | xvs-control/1 error MESSAGE
-//                    [dataplane NAME] [message TEXT]
+//                    [dataplane NAME] [message TEXT] [timeouts TCP TCPFIN UDP]
 //                    (interface NAME ATTACHED IFINDEX MODE PROBLEM REATTACHMENTS)*
 //                    (placement PROTO FAMILY ADDR PORT FWMARK PLANE)*
 //                    (service ... (real ...)*)* (conn ...)* [more]
@@ -70,6 +71,9 @@ enum class Verb {
     clear,
     // xvs's own (xvsadm --status): interfaces and each service's plane.
     dataplane_status,
+    // ipvsadm --set, and -L --timeout (the reply's timeouts).
+    set_timeouts,
+    timeouts,
 };
 
 const char* to_string(Verb v);  // "status", "list-connections", ...
@@ -91,6 +95,7 @@ struct Request {
     // add-real, edit-real: every field; delete-real: the key. configured_weight
     // equals weight and is_fallback is false once decoded.
     std::optional<RealServer> real;
+    std::optional<ConnectionTimeouts> timeouts;  // set-timeouts
     bool operator==(const Request&) const = default;
 };
 
@@ -122,6 +127,7 @@ struct Reply {
     std::string error;      // when !ok: what went wrong, for the user
     std::string dataplane;  // "xdp", "ipvs"; empty if not reported
     std::string message;    // e.g. the reload summary
+    std::optional<ConnectionTimeouts> timeouts;  // timeouts: the values in force
     // The XDP plane's interface= attachments (status, dataplane-status);
     // empty when no XDP plane serves.
     std::vector<InterfaceState> interfaces;

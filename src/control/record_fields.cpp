@@ -171,6 +171,16 @@ RealServer parse_dest(const Fields& f, size_t at) {
     return r;
 }
 
+std::string timeouts_fields(const ConnectionTimeouts& t) {
+    return std::to_string(t.tcp) + " " + std::to_string(t.tcp_fin) + " " + std::to_string(t.udp);
+}
+
+ConnectionTimeouts parse_timeouts(const Fields& f, size_t at) {
+    return ConnectionTimeouts{static_cast<uint32_t>(f.number(at, max_connection_timeout)),
+                              static_cast<uint32_t>(f.number(at + 1, max_connection_timeout)),
+                              static_cast<uint32_t>(f.number(at + 2, max_connection_timeout))};
+}
+
 std::string join_flags(const std::vector<std::string>& flags) {
     std::string out;
     for (const auto& fl : flags) out += (out.empty() ? "" : ",") + fl;

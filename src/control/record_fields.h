@@ -64,6 +64,11 @@ inline constexpr size_t dest_field_count = 6;
 std::string dest_fields(const RealServer& r);
 RealServer parse_dest(const Fields& f, size_t at);
 
+// TCP TCPFIN UDP (3 fields): seconds, each at most max_connection_timeout.
+inline constexpr size_t timeouts_field_count = 3;
+std::string timeouts_fields(const ConnectionTimeouts& t);
+ConnectionTimeouts parse_timeouts(const Fields& f, size_t at);
+
 // The scheduler flags as one field's text ("flag-1,flag-2").
 std::string join_flags(const std::vector<std::string>& flags);
 std::vector<std::string> split_flags(const std::string& text);

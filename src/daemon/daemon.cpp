@@ -132,6 +132,13 @@ int Daemon::run(const std::function<void()>& on_ready) {
         request.keep_on_exit = !globals.cleanstop;
         request.max_reals = options_.max_reals;
         plane_ = make_(request, model, log_);
+        // xvsadm --set as stored: in force before the first packet is judged.
+        if (const auto& timeouts = desired_.edits().timeouts()) {
+            plane_.plane->set_timeouts(*timeouts);
+            log_.info("timeouts (tcp tcpfin udp) " + std::to_string(timeouts->tcp) + " " +
+                      std::to_string(timeouts->tcp_fin) + " " + std::to_string(timeouts->udp) +
+                      ", as xvsadm --set left them");
+        }
         // The checker learns its checks once it is known which reals the
         // plane already serves: those start up there too.
         checker_->set_checks(std::move(checks), seed_health_from_plane(model));
@@ -657,6 +664,11 @@ control::Reply Daemon::handle(const control::Request& request) {
             request_reload(server_->defer());
             return {};
         case Verb::dataplane_status: return dataplane_status_reply();
+        case Verb::timeouts: {
+            control::Reply reply;
+            reply.timeouts = plane_.plane->timeouts();
+            return reply;
+        }
         default: return edit(request);
     }
 }

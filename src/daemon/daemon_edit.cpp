@@ -66,6 +66,29 @@ control::Reply Daemon::edit(const control::Request& request) {
         return reply_for(change);
     }
 
+    if (request.verb == Verb::set_timeouts) {
+        need(request.timeouts.has_value(), "timeouts");
+        ConnectionTimeouts before = plane_.plane->timeouts();
+        try {
+            plane_.plane->set_timeouts(*request.timeouts);
+        } catch (const std::exception& e) {
+            return refused(e);
+        }
+        ConnectionTimeouts now = plane_.plane->timeouts();
+        ImperativeChanges before_edits = edits;  // --set is rare: a copy is cheap enough
+        edits.set_timeouts(now);
+        if (auto error = store_edits()) {
+            edits = std::move(before_edits);
+            edits.drop_journal();
+            return not_stored(*error, [&] { plane_.plane->set_timeouts(before); });
+        }
+        control::Reply reply;
+        reply.message = "xvsadm --set: timeouts (tcp tcpfin udp) " + std::to_string(now.tcp) + " " +
+                        std::to_string(now.tcp_fin) + " " + std::to_string(now.udp);
+        log_.info(reply.message);
+        return reply;
+    }
+
     switch (request.verb) {
         case Verb::add_service:
         case Verb::edit_service:

@@ -247,12 +247,24 @@ void ImperativeChanges::replay(const EditRecord& r) {
             services_.clear();
             reals_.clear();
             break;
+        case Kind::timeouts: timeouts_ = r.timeouts; break;
     }
+}
+
+void ImperativeChanges::set_timeouts(const ConnectionTimeouts& in_force) {
+    EditRecord r{EditRecord::Kind::timeouts};
+    r.timeouts = in_force;
+    record(r);
 }
 
 std::vector<EditRecord> ImperativeChanges::snapshot() const {
     using Kind = EditRecord::Kind;
     std::vector<EditRecord> out;
+    if (timeouts_) {
+        EditRecord r{Kind::timeouts};
+        r.timeouts = *timeouts_;
+        out.push_back(r);
+    }
     for (const auto& [key, change] : services_) {
         Kind kind = change.kind == ServiceEdit::defined  ? Kind::service_defined
                     : change.kind == ServiceEdit::edited ? Kind::service_edited

@@ -59,13 +59,15 @@ struct EditRecord {
         real_set,         // `real` as xvsadm set it (-a, -e), `follows_base`
         real_deleted,     // `real.key` is not served (-d)
         real_unset,       // no edit of `real.key`
-        clear,            // no edit at all (-C)
+        clear,            // no service or real edit at all (-C)
+        timeouts,         // ipvsadm --set: `timeouts` in force
     };
     Kind kind = Kind::clear;
     ServiceKey service;
     control::ServiceSettings settings;  // service_defined, service_edited
     RealServer real;                    // real_*: the key; real_set: all of it
     bool follows_base = false;          // real_set
+    ConnectionTimeouts timeouts;        // timeouts
     bool operator==(const EditRecord&) const = default;
 };
 
@@ -86,7 +88,10 @@ class ImperativeChanges {
     void add_real(const Model& base, const ServiceKey& service, const RealServer& real);
     void edit_real(const Model& base, const ServiceKey& service, const RealServer& real);
     void delete_real(const Model& base, const ServiceKey& service, const RealKey& real);
-    void clear();
+    void clear();  // -C: timeouts stay, as IPVS keeps them
+    // ipvsadm --set: the values now in force (the data plane's after it).
+    void set_timeouts(const ConnectionTimeouts& in_force);
+    const std::optional<ConnectionTimeouts>& timeouts() const { return timeouts_; }
     // Drops an -d of `real` of `service`, so that the base's real is served
     // again: what ldirectord's re-add does to a real removed by hand when its
     // state changes (readdquiescent=). True when there was such an -d.
@@ -108,7 +113,7 @@ class ImperativeChanges {
     // Applies one record (loading the stored table); not journaled.
     void replay(const EditRecord& record);
 
-    bool empty() const { return !cleared_ && services_.empty() && reals_.empty(); }
+    bool empty() const { return !cleared_ && services_.empty() && reals_.empty() && !timeouts_; }
     bool cleared() const { return cleared_; }
 
     Model apply(const Model& base) const;
@@ -142,6 +147,7 @@ class ImperativeChanges {
     void record(EditRecord r);  // replay() and journal it
 
     bool cleared_ = false;
+    std::optional<ConnectionTimeouts> timeouts_;
     std::vector<EditRecord> journal_;
     std::map<ServiceKey, ServiceOverride> services_;
     std::map<ServiceKey, std::map<RealKey, RealOverride>> reals_;

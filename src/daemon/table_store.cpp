@@ -110,6 +110,7 @@ std::string encode_record(const EditRecord& r) {
         case Kind::real_deleted: return "real deleted " + key + " " + real_key_fields(r.real.key);
         case Kind::real_unset: return "real unset " + key + " " + real_key_fields(r.real.key);
         case Kind::clear: return "clear";
+        case Kind::timeouts: return "timeouts " + control::timeouts_fields(r.timeouts);
     }
     return "clear";
 }
@@ -121,6 +122,12 @@ EditRecord decode_fields(std::string_view line, size_t line_no, const std::strin
     EditRecord r;
     if (f[0] == "clear") {
         f.expect_count(1);
+        return r;
+    }
+    if (f[0] == "timeouts") {
+        f.expect_count(1 + control::timeouts_field_count);
+        r.kind = Kind::timeouts;
+        r.timeouts = control::parse_timeouts(f, 1);
         return r;
     }
     if (f.size() < 2 + control::service_key_field_count)

@@ -24,6 +24,7 @@
 //   service defined|edited KEY SETTINGS     service deleted|unset KEY
 //   reals unset KEY                         real set KEY DEST FOLLOWS
 //   real deleted|unset KEY ADDR PORT        clear
+//   timeouts TCP TCPFIN UDP                 (ipvsadm --set, the values in force)
 // A malformed line is a TableError "FILE:LINE: what"; nothing is half-loaded.
 #pragma once
 

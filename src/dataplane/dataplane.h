@@ -101,6 +101,26 @@ class ReadOnceCursor : public ConnectionCursor {
     size_t given_ = 0;
 };
 
+// ipvsadm --set / --timeout: how long an established TCP connection, a TCP
+// connection after its FIN and a UDP "connection" live after their last
+// packet, in seconds. IPVS's defaults. In a change, 0 keeps the value in
+// force (as IPVS_CMD_SET_CONFIG).
+struct ConnectionTimeouts {
+    uint32_t tcp = 900;
+    uint32_t tcp_fin = 120;
+    uint32_t udp = 300;
+    bool operator==(const ConnectionTimeouts&) const = default;
+};
+// ipvsadm's bound on each value (31 days).
+inline constexpr uint32_t max_connection_timeout = 86400 * 31;
+// `now` with the non-zero values of `change`.
+inline ConnectionTimeouts merge_timeouts(ConnectionTimeouts now, const ConnectionTimeouts& change) {
+    if (change.tcp) now.tcp = change.tcp;
+    if (change.tcp_fin) now.tcp_fin = change.tcp_fin;
+    if (change.udp) now.udp = change.udp;
+    return now;
+}
+
 class Dataplane {
    public:
     virtual ~Dataplane() = default;
@@ -152,6 +172,15 @@ class Dataplane {
     // start) when an XDP plane serves, alone or as a part; nullopt from a
     // plane without one. Cheap: nothing in it walks a connection table.
     virtual std::optional<XdpFacts> xdp_facts() const { return std::nullopt; }
+    // ipvsadm --set: the timeouts for existing and new entries (0 keeps a
+    // value). Throws DataplaneError and changes nothing on failure. A plane
+    // without a connection table (a test's) refuses.
+    virtual void set_timeouts(const ConnectionTimeouts& change) {
+        (void)change;
+        throw DataplaneError("the " + name() + " data plane has no connection timeouts");
+    }
+    // The values in force (ipvsadm -L --timeout).
+    virtual ConnectionTimeouts timeouts() const { return {}; }
 };
 
 }  // namespace xvs

@@ -44,22 +44,6 @@ xvs_real_conns counts(const XdpFixture& f, const ServiceKey& svc, const RealKey&
     return n;
 }
 
-// Moves every entry of a hash map `age_ns` into the past.
-template <typename Key, typename Value>
-void age_all(int fd, uint64_t age_ns) {
-    Key key{}, next{};
-    const void* prev = nullptr;
-    while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-        Value v{};
-        if (bpf_map_lookup_elem(fd, &next, &v) == 0) {
-            v.last_seen_ns -= age_ns;
-            REQUIRE(bpf_map_update_elem(fd, &next, &v, BPF_EXIST) == 0);
-        }
-        key = next;
-        prev = &key;
-    }
-}
-
 }  // namespace
 
 TEST_CASE("a TCP flow is counted inactive on SYN, active once established, inactive on FIN and RST") {

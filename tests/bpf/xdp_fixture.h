@@ -120,6 +120,23 @@ struct XdpFixture {
     Model model;
 };
 
+// Moves every entry of a hash map `age_ns` into the past (entries with a
+// last_seen_ns: xvs_conns, xvs_persist).
+template <typename Key, typename Value>
+void age_all(int fd, uint64_t age_ns) {
+    Key key{}, next{};
+    const void* prev = nullptr;
+    while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+        Value v{};
+        if (bpf_map_lookup_elem(fd, &next, &v) == 0) {
+            v.last_seen_ns -= age_ns;
+            REQUIRE(bpf_map_update_elem(fd, &next, &v, BPF_EXIST) == 0);
+        }
+        key = next;
+        prev = &key;
+    }
+}
+
 // Which of the test reals (2, 3, 4) a forwarded frame's destination MAC is; 0 if none.
 inline int real_of(const XdpRun& run) {
     if (run.frame.size() < 6) return 0;

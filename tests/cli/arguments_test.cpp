@@ -158,3 +158,17 @@ TEST_CASE("xvsadm -M takes a prefix length up to 128 or a contiguous dotted mask
               R{"illegal virtual server persistent mask specified", 2});
     }
 }
+
+TEST_CASE("--set takes ipvsadm's three timeout values, 0 to keep one, and refuses what ipvsadm refuses", "[arguments]") {
+    Arguments a = parse({"--set", "100", "0", "30"});
+    CHECK(a.command == Command::set_timeout);
+    REQUIRE(a.timeouts);
+    CHECK(*a.timeouts == ConnectionTimeouts{100, 0, 30});
+    CHECK(parse({"900", "--set", "120", "300"}).timeouts == ConnectionTimeouts{900, 120, 300});  // popt's leftovers
+    CHECK(refusal({"--set", "100", "50"}) == std::pair<std::string, int>{"--set option requires 3 timeout values", 2});
+    CHECK(refusal({"--set", "1", "2", "x"}) == std::pair<std::string, int>{"invalid timeout value `x' specified", 2});
+    CHECK(refusal({"--set", "1", "2", "2678401"}) ==
+          std::pair<std::string, int>{"invalid timeout value `2678401' specified", 2});
+    CHECK(refusal({"--set", "1", "2", "3", "4"}) == std::pair<std::string, int>{"unexpected argument 4", 2});
+    CHECK(refusal({"-Ln", "5"}) == std::pair<std::string, int>{"unexpected argument 5", 2});
+}

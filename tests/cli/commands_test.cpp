@@ -305,12 +305,23 @@ TEST_CASE("xvsadm -R runs every line, goes on after a refusal, stops at a usage 
     CHECK(daemon.seen[1].verb == control::Verb::add_real);
 }
 
-TEST_CASE("xvsadm -L --timeout prints the connection timeouts as ipvsadm does", "[commands]") {
-    FakeDaemon nobody(false);
+TEST_CASE("xvsadm -L --timeout prints the daemon's timeouts as ipvsadm does; --set sends the three values", "[commands]") {
+    FakeDaemon daemon;
+    daemon.answer.timeouts = ConnectionTimeouts{100, 120, 30};
     std::string out, err;
-    CHECK(nobody.run({"-L", "--timeout"}, out, err) == 0);
-    CHECK(out == "Timeout (tcp tcpfin udp): 900 120 300\n");
+    CHECK(daemon.run({"-L", "--timeout"}, out, err) == 0);
+    CHECK(out == "Timeout (tcp tcpfin udp): 100 120 30\n");
     CHECK(err.empty());
+    REQUIRE(daemon.seen.size() == 1);
+    CHECK(daemon.seen[0].verb == control::Verb::timeouts);
+
+    CHECK(daemon.run({"--set", "100", "0", "30"}, out, err) == 0);
+    REQUIRE(daemon.seen.size() == 2);
+    CHECK(daemon.seen[1].verb == control::Verb::set_timeouts);
+    CHECK(daemon.seen[1].timeouts == ConnectionTimeouts{100, 0, 30});
+    daemon.answer = control::Reply::failure("the xdp data plane refused the change: no");
+    CHECK(daemon.run({"--set", "1", "1", "1"}, out, err) == 255);
+    CHECK(err == "the xdp data plane refused the change: no\n");
 }
 
 TEST_CASE("xvsadm -L --daemon prints nothing: xvsd runs no sync daemon", "[commands]") {

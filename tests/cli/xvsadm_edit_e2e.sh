@@ -132,6 +132,11 @@ kept='-A -t 10.9.0.1:443 -s sh
 -A -t 10.9.0.2:80 -s wrr -p 360
 -a -t 10.9.0.2:80 -r 10.9.2.1:8080 -m -w 3'
 
+# --set on the XDP plane: the values in force, 0 keeping one.
+expect_out "Timeout (tcp tcpfin udp): 900 120 300" -L --timeout
+xvsadm --set 100 0 30
+expect_out "Timeout (tcp tcpfin udp): 100 120 30" -L --timeout
+
 # A reload keeps xvsadm's changes, as IPVS keeps its table when ldirectord
 # reloads; so does a restart (the table is stored under --state-dir).
 kill -HUP "$xvsd_pid"
@@ -145,6 +150,7 @@ kill "$xvsd_pid"
 wait "$xvsd_pid" || fail "xvsd did not exit cleanly"
 start_xvsd
 expect_out "$kept" -Sn
+expect_out "Timeout (tcp tcpfin udp): 100 120 30" -L --timeout
 
 # -C, then a reload: the file's table alone, and nothing stored any more.
 xvsadm -C
@@ -159,5 +165,10 @@ expect_out '-A -t 10.9.0.1:443 -s rr
 kill "$xvsd_pid"
 wait "$xvsd_pid" || fail "xvsd did not exit cleanly"
 xvsd_pid=
-[ ! -e "$work/state/$name" ] || fail "an empty table stayed stored: $(ls "$work/state/$name")"
+# What stays stored is --set's values alone (ipvsadm -C leaves timeouts too):
+# a start serves the file's table with them.
+start_xvsd
+expect_out '-A -t 10.9.0.1:443 -s rr
+-a -t 10.9.0.1:443 -r 10.9.1.1:443 -g -w 1' -Sn
+expect_out "Timeout (tcp tcpfin udp): 100 120 30" -L --timeout
 echo "PASS: xvsadm edits the running xvsd, and the edits are kept"

@@ -77,7 +77,7 @@ TEST_CASE("a request survives encoding and decoding", "[protocol]") {
 TEST_CASE("every verb has a name that parses back", "[protocol]") {
     for (Verb v : {Verb::status, Verb::list_connections, Verb::zero, Verb::reload,
                    Verb::add_service, Verb::edit_service, Verb::delete_service, Verb::add_real,
-                   Verb::edit_real, Verb::delete_real, Verb::clear, Verb::dataplane_status})
+                   Verb::edit_real, Verb::delete_real, Verb::clear, Verb::dataplane_status, Verb::set_timeouts, Verb::timeouts})
         CHECK(parse_verb(to_string(v)) == v);
     CHECK_FALSE(parse_verb("launch"));
 }
@@ -238,4 +238,16 @@ TEST_CASE("editing requests carry settings and a real server through a round tri
     r.upper_threshold = 9;
     real.real = r;
     CHECK(decode_request(encode_request(real)) == real);
+}
+
+TEST_CASE("set-timeouts requests and timeouts replies carry the three values, within ipvsadm's bound") {
+    Request set;
+    set.verb = Verb::set_timeouts;
+    set.timeouts = ConnectionTimeouts{100, 0, 30};
+    CHECK(decode_request(encode_request(set)) == set);
+    Reply shown;
+    shown.timeouts = ConnectionTimeouts{900, 120, 300};
+    CHECK(decode_reply(encode_reply(shown)).timeouts == shown.timeouts);
+    CHECK_THROWS_WITH(decode_request("xvs-control/1 request set-timeouts\ntimeouts 1 2 2678401\n"),
+                      "control message line 2: field 3 is not a number up to 2678400");
 }

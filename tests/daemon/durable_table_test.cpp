@@ -27,7 +27,12 @@ Result xvsadm(DaemonFixture& f, const std::string& words, const std::string& inp
     std::ostringstream out, err;
     std::istringstream in(input);
     Result r;
-    r.rc = cli::run_command(cli::parse_arguments(args), out, err, f.run_root(), in);
+    try {
+        r.rc = cli::run_command(cli::parse_arguments(args), out, err, f.run_root(), in);
+    } catch (const cli::UsageError& e) {  // as xvsadm's main() reports it
+        err << e.what() << "\n";
+        r.rc = e.exit_code;
+    }
     r.out = out.str();
     r.err = err.str();
     return r;
@@ -165,5 +170,30 @@ TEST_CASE("a change the state directory cannot store is refused and undone", "[d
     CHECK(f.stop() == 0);
     REQUIRE(f.start());
     CHECK_THAT(listing(f), Catch::Contains("TCP  10.9.0.1:80 rr"));
+    CHECK(f.stop() == 0);
+}
+
+TEST_CASE("xvsadm --set changes the timeouts in force, -L --timeout shows them, and they outlive a restart and -C",
+          "[daemon]") {
+    DaemonFixture f;
+    REQUIRE(f.start());
+    CHECK(xvsadm(f, "-L --timeout").out == "Timeout (tcp tcpfin udp): 900 120 300\n");
+    Result set = xvsadm(f, "--set 100 0 30");
+    CHECK(set.rc == 0);
+    CHECK(set.err.empty());
+    CHECK(xvsadm(f, "-L --timeout").out == "Timeout (tcp tcpfin udp): 100 120 30\n");
+    CHECK_THAT(f.log_text(), Catch::Contains("xvsadm --set: timeouts (tcp tcpfin udp) 100 120 30"));
+    CHECK(xvsadm(f, "-C").rc == 0);  // ipvsadm -C leaves the timeouts alone
+    CHECK(xvsadm(f, "-L --timeout").out == "Timeout (tcp tcpfin udp): 100 120 30\n");
+    REQUIRE(f.call(control::Verb::reload).ok);
+    CHECK(f.stop() == 0);
+    REQUIRE(f.start());
+    CHECK(xvsadm(f, "-L --timeout").out == "Timeout (tcp tcpfin udp): 100 120 30\n");
+    CHECK_THAT(f.log_text(), Catch::Contains("timeouts (tcp tcpfin udp) 100 120 30, as xvsadm --set left them"));
+
+    // Refused by xvsadm as by ipvsadm, before anything is sent.
+    Result few = xvsadm(f, "--set 100 50");
+    CHECK(few.rc == 2);
+    CHECK(few.err == "--set option requires 3 timeout values\n");
     CHECK(f.stop() == 0);
 }

@@ -72,12 +72,18 @@ class FakeDataplane : public Dataplane {
         zeroed_services_.insert(service);
     }
 
+    // As a plane with a connection table keeps them (the daemon's logic is
+    // tested here; the planes' own tests check what the values do).
+    void set_timeouts(const ConnectionTimeouts& change) override { timeouts_ = merge_timeouts(timeouts_, change); }
+    ConnectionTimeouts timeouts() const override { return timeouts_; }
+
     const Model& model() const { return model_; }
     int applies = 0;
     size_t last_change_size = 0;
     bool refuse_next_apply = false;
 
    private:
+    ConnectionTimeouts timeouts_;
     class CountingCursor : public ConnectionCursor {
        public:
         explicit CountingCursor(size_t total) : left_(total) {}

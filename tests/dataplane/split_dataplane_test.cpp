@@ -70,6 +70,13 @@ class RecordingPlane : public Dataplane {
     Model model;
     std::vector<ModelDiff> received;
     bool fail_apply = false;
+    bool fail_timeouts = false;
+    ConnectionTimeouts timeouts_now;
+    void set_timeouts(const ConnectionTimeouts& change) override {
+        if (fail_timeouts) throw DataplaneError(name_ + " refused the timeouts");
+        timeouts_now = merge_timeouts(timeouts_now, change);
+    }
+    ConnectionTimeouts timeouts() const override { return timeouts_now; }
     int applies = 0;
     int zeroed = 0;
     std::vector<ServiceKey> zeroed_services;
@@ -292,6 +299,19 @@ TEST_CASE("a real given thresholds moves its service to the plane that enforces 
     CHECK(p.split->plane_of(svc.key) == "xdp");
     CHECK(p.fast->model == model_of({svc}));
     CHECK(p.fallback->model.services.empty());
+}
+
+
+TEST_CASE("--set reaches both planes with the same values; when the second refuses the first is put back") {
+    Planes p;
+    p.split->set_timeouts({100, 0, 30});
+    CHECK(p.fast->timeouts_now == ConnectionTimeouts{100, 120, 30});
+    CHECK(p.fallback->timeouts_now == ConnectionTimeouts{100, 120, 30});
+    CHECK(p.split->timeouts() == ConnectionTimeouts{100, 120, 30});
+    p.fallback->fail_timeouts = true;
+    CHECK_THROWS_WITH(p.split->set_timeouts({5, 5, 5}), "ipvs refused the timeouts");
+    CHECK(p.fast->timeouts_now == ConnectionTimeouts{100, 120, 30});
+    CHECK(p.fallback->timeouts_now == ConnectionTimeouts{100, 120, 30});
 }
 
 }  // namespace xvs

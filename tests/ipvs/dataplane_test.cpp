@@ -79,6 +79,14 @@ class FakeIpvs final : public IpvsCommands {
         return out;
     }
     void zero(const ServiceKey& svc) override { log.push_back("zero " + ipvs_service_label(svc)); }
+    ConnectionTimeouts kernel_timeouts;
+    void set_timeouts(const ConnectionTimeouts& t) override {
+        log.push_back("timeouts " + std::to_string(t.tcp) + " " + std::to_string(t.tcp_fin) + " " +
+                      std::to_string(t.udp));
+        if (++commands_ == fail_at) throw IpvsError(ipvs_error_text(IpvsOperation::set_timeouts, ENOMEM), ENOMEM);
+        kernel_timeouts = merge_timeouts(kernel_timeouts, t);
+    }
+    ConnectionTimeouts timeouts() override { return kernel_timeouts; }
 
    private:
     int commands_ = 0;

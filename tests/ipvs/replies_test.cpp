@@ -255,3 +255,15 @@ TEST_CASE("a message cut short inside its attributes is refused, not read past")
     cut->nlmsg_len = NLMSG_HDRLEN + 2;  // not even a genl header
     CHECK_THROWS_WITH(parse_service_reply(cut), "malformed IPVS service reply: truncated message");
 }
+
+TEST_CASE("a config reply gives ipvsadm --timeout's three values; one missing is refused") {
+    auto m = reply(IPVS_CMD_SET_CONFIG, [](nl_msg* msg) {
+        nla_put_u32(msg, IPVS_CMD_ATTR_TIMEOUT_TCP, 900);
+        nla_put_u32(msg, IPVS_CMD_ATTR_TIMEOUT_TCP_FIN, 120);
+        nla_put_u32(msg, IPVS_CMD_ATTR_TIMEOUT_UDP, 300);
+    });
+    CHECK(parse_timeouts_reply(nlmsg_hdr(m.get())) == ConnectionTimeouts{900, 120, 300});
+    auto partial = reply(IPVS_CMD_SET_CONFIG, [](nl_msg* msg) { nla_put_u32(msg, IPVS_CMD_ATTR_TIMEOUT_TCP, 900); });
+    CHECK_THROWS_WITH(parse_timeouts_reply(nlmsg_hdr(partial.get())),
+                      Catch::Contains("malformed IPVS timeouts reply") && Catch::Contains("tcp fin timeout"));
+}

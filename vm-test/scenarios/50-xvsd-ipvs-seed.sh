@@ -1,7 +1,7 @@
 # The real daemon with --dataplane ipvs on the seed's configuration: rules as
 # ipvsadm would make them, xvsadm -Ln identical to ipvsadm -Ln, traffic split
 # 1:2 with both ports on one real; xvsadm -Z -t zeroes one service as
-# ipvsadm does; SIGTERM stops it cleanly (cleanstop=yes removes its rules).
+# ipvsadm does; xvsadm --set sets IPVS's timeouts; SIGTERM stops it cleanly (cleanstop=yes removes its rules).
 . /vmtest/lib.sh
 . /vmtest/xvsd_lib.sh
 
@@ -83,6 +83,14 @@ sleep 2.5
 [ "$(conns TCP 192.168.0.105:81)" = 0 ] || fail "the zeroed service counts again: $(on dir ipvsadm -Ln --stats | tr '\n' '|')"
 [ "$(conns FWM 100)" = "$fwm_before" ] || fail "xvsadm -Z -t touched FWM 100: $(on dir ipvsadm -Ln --stats | tr '\n' '|')"
 echo "xvsadm -Z -t 192.168.0.105:81 zeroed it; FWM 100 kept $fwm_before connections"
+
+# --- xvsadm --set: IPVS's own timeouts, as ipvsadm --set sets them ---------
+check on dir xvsadm --instance vmseed --set 100 0 30
+got=$(on dir ipvsadm -L --timeout)
+[ "$got" = "Timeout (tcp tcpfin udp): 100 120 30" ] || fail "ipvsadm -L --timeout after xvsadm --set: $got"
+got=$(on dir xvsadm --instance vmseed -L --timeout)
+[ "$got" = "Timeout (tcp tcpfin udp): 100 120 30" ] || fail "xvsadm -L --timeout: $got"
+echo "xvsadm --set 100 0 30: the kernel's timeouts are 100 120 30"
 
 xvsd_stop
 [ -z "$(on dir ipvsadm -Ln | grep -E '^(FWM|TCP)')" ] || fail "cleanstop=yes left rules: $(on dir ipvsadm -Ln | tr '\n' '|')"

@@ -123,6 +123,18 @@ IpvsInfo IpvsClient::info() {
     return info;
 }
 
+void IpvsClient::set_timeouts(const ConnectionTimeouts& change) {
+    transact(build_set_timeouts_request(family_id_, change), IpvsOperation::set_timeouts, "IPVS timeouts");
+}
+
+ConnectionTimeouts IpvsClient::timeouts() {
+    std::optional<ConnectionTimeouts> out;
+    transact(build_get_timeouts_request(family_id_), IpvsOperation::get_timeouts, "IPVS timeouts",
+             [&](nlmsghdr* h) { out = parse_timeouts_reply(h); });
+    if (!out) throw IpvsError("IPVS timeouts: the kernel sent no reply", EBADMSG);
+    return *out;
+}
+
 void IpvsClient::flush() { transact(build_flush_request(family_id_), IpvsOperation::flush, "IPVS flush"); }
 
 void IpvsClient::zero_all() {

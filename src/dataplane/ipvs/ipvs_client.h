@@ -44,6 +44,9 @@ class IpvsCommands {
     virtual std::vector<RealStatus> destinations(const ServiceKey& service) = 0;
     // Zeroes one service's counters and its destinations'.
     virtual void zero(const ServiceKey& service) = 0;
+    // ipvsadm --set (0 keeps a value) and --timeout.
+    virtual void set_timeouts(const ConnectionTimeouts& change) = 0;
+    virtual ConnectionTimeouts timeouts() = 0;
 };
 
 // "TCP 10.0.0.1:80", "UDP [2001:db8::1]:53", "FWM 100", "FWM 100 IPv6": how
@@ -71,6 +74,8 @@ class IpvsClient final : public IpvsCommands {
     std::vector<ServiceStatus> services() override;
     std::vector<RealStatus> destinations(const ServiceKey& service) override;
     void zero(const ServiceKey& service) override;
+    void set_timeouts(const ConnectionTimeouts& change) override;
+    ConnectionTimeouts timeouts() override;
 
    private:
     struct SockFree {

@@ -190,6 +190,10 @@ void IpvsDataplane::zero_counters() {
     for (const auto& [key, svc] : programmed_.services) ipvs_->zero(key);
 }
 
+void IpvsDataplane::set_timeouts(const ConnectionTimeouts& change) { ipvs_->set_timeouts(change); }
+
+ConnectionTimeouts IpvsDataplane::timeouts() const { return ipvs_->timeouts(); }
+
 void IpvsDataplane::zero_service_counters(const ServiceKey& service) {
     if (!programmed_.services.count(service))
         throw IpvsError(ipvs_service_label(service) + ": " +

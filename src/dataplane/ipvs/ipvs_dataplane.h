@@ -51,6 +51,9 @@ class IpvsDataplane final : public Dataplane {
     // IPVS_CMD_ZERO for `service` alone; a service xvs did not program is
     // refused before anything is sent.
     void zero_service_counters(const ServiceKey& service) override;
+    // IPVS's own timeouts (ipvsadm --set): kernel-wide in the namespace.
+    void set_timeouts(const ConnectionTimeouts& change) override;
+    ConnectionTimeouts timeouts() const override;
 
     // Declares `model` as already in IPVS, e.g. left there by a previous run
     // with cleanstop=no, so that later diffs may change it. Sends no IPVS

@@ -26,6 +26,8 @@ enum class IpvsOperation {
     list_destinations,
     get_info,
     flush,
+    set_timeouts,
+    get_timeouts,
 };
 
 // ipvsadm's text for `error_number` returned by `op` (strerror() when ipvsadm

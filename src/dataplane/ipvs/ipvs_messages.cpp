@@ -308,6 +308,26 @@ NlMsgPtr build_zero_request(int family_id, const ServiceKey* service) {
     return msg;
 }
 
+NlMsgPtr build_set_timeouts_request(int family_id, const ConnectionTimeouts& change) {
+    auto msg = new_request(family_id, IPVS_CMD_SET_CONFIG, 0);
+    put_check(nla_put_u32(msg.get(), IPVS_CMD_ATTR_TIMEOUT_TCP, change.tcp), "tcp timeout");
+    put_check(nla_put_u32(msg.get(), IPVS_CMD_ATTR_TIMEOUT_TCP_FIN, change.tcp_fin), "tcp fin timeout");
+    put_check(nla_put_u32(msg.get(), IPVS_CMD_ATTR_TIMEOUT_UDP, change.udp), "udp timeout");
+    return msg;
+}
+
+NlMsgPtr build_get_timeouts_request(int family_id) { return new_request(family_id, IPVS_CMD_GET_CONFIG, 0); }
+
+ConnectionTimeouts parse_timeouts_reply(nlmsghdr* reply) {
+    auto t = parse_top<IPVS_CMD_ATTR_MAX>("timeouts", reply);
+    Attrs a("timeouts", t.attrs, IPVS_CMD_ATTR_MAX);
+    ConnectionTimeouts out;
+    out.tcp = a.u32(IPVS_CMD_ATTR_TIMEOUT_TCP, "tcp timeout");
+    out.tcp_fin = a.u32(IPVS_CMD_ATTR_TIMEOUT_TCP_FIN, "tcp fin timeout");
+    out.udp = a.u32(IPVS_CMD_ATTR_TIMEOUT_UDP, "udp timeout");
+    return out;
+}
+
 IpvsInfo parse_info_reply(nlmsghdr* reply) {
     auto t = parse_top<IPVS_INFO_ATTR_MAX>("info", reply);
     Attrs a("info", t.attrs, IPVS_INFO_ATTR_MAX);

@@ -68,9 +68,13 @@ NlMsgPtr build_info_request(int family_id);
 NlMsgPtr build_flush_request(int family_id);
 // Zeroes one service's counters, or every counter when `service` is null.
 NlMsgPtr build_zero_request(int family_id, const ServiceKey* service);
+// ipvsadm --set (IPVS_CMD_SET_CONFIG; a 0 leaves that timeout) and --timeout.
+NlMsgPtr build_set_timeouts_request(int family_id, const ConnectionTimeouts& change);
+NlMsgPtr build_get_timeouts_request(int family_id);
 
 // Replies (one generic-netlink message each).
 IpvsInfo parse_info_reply(nlmsghdr* reply);
+ConnectionTimeouts parse_timeouts_reply(nlmsghdr* reply);
 ServiceStatus parse_service_reply(nlmsghdr* reply);  // .reals left empty
 RealStatus parse_dest_reply(nlmsghdr* reply);
 

@@ -168,6 +168,17 @@ std::string SplitDataplane::plane_of(const ServiceKey& key) const {
     return it == placement_.end() ? std::string() : plane(it->second).name();
 }
 
+void SplitDataplane::set_timeouts(const ConnectionTimeouts& change) {
+    ConnectionTimeouts before = fast_->timeouts();
+    fast_->set_timeouts(change);
+    try {
+        fallback_->set_timeouts(merge_timeouts(before, change));
+    } catch (...) {
+        fast_->set_timeouts(before);
+        throw;
+    }
+}
+
 std::optional<XdpFacts> SplitDataplane::xdp_facts() const {
     if (auto facts = fast_->xdp_facts()) return facts;
     return fallback_->xdp_facts();

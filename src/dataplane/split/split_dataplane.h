@@ -82,6 +82,10 @@ class SplitDataplane final : public Dataplane {
     // The fast plane's facts (the XDP program's), else the fallback's: in
     // dataplane=auto /metrics shows the XDP program's counters and tables.
     std::optional<XdpFacts> xdp_facts() const override;
+    // The same values on both planes: set on both, the first put back when
+    // the second refuses.
+    void set_timeouts(const ConnectionTimeouts& change) override;
+    ConnectionTimeouts timeouts() const override { return fast_->timeouts(); }
 };
 
 }  // namespace xvs

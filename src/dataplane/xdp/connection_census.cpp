@@ -149,6 +149,11 @@ void ConnectionCensus::correct(const std::vector<RealMark>& before, Census& cens
 std::shared_ptr<Census> ConnectionCensus::walk(const std::function<bool()>& between_chunks) {
     auto census = std::make_shared<Census>();
     uint64_t now = monotonic_ns();
+    // The timeouts in force for this walk (ipvsadm --set); defaults without.
+    xvs_config config{};
+    uint32_t zero = 0;
+    bool have_config = maps_.config >= 0 && bpf_map_lookup_elem(maps_.config, &zero, &config) == 0;
+    const xvs_config* cfg = have_config ? &config : nullptr;
     // The clock moves on with the walk: an entry is judged when it is read.
     auto next_chunk = [&] {
         if (!between_chunks()) return false;
@@ -168,7 +173,7 @@ std::shared_ptr<Census> ConnectionCensus::walk(const std::function<bool()>& betw
     std::vector<xvs_conn_key> expired_conns;
     auto sweep_conns = [&] {
         delete_expired<xvs_conn_key, xvs_conn>(
-            maps_.conns, expired_conns, [](const xvs_conn_key&, const xvs_conn& c) { return xvs_conn_timeout_ns(c.state); },
+            maps_.conns, expired_conns, [cfg](const xvs_conn_key&, const xvs_conn& c) { return xvs_conn_timeout_ns(c.state, cfg); },
             [&](const xvs_conn& c) {
                 ++census->swept;
                 uncount(c.real_id, c.real_generation,
@@ -186,7 +191,7 @@ std::shared_ptr<Census> ConnectionCensus::walk(const std::function<bool()>& betw
         maps_.conns, "xvs_conns", conns_capacity_,
         [&](const xvs_conn_key& key, const xvs_conn& c) {
             ++entries;
-            if (stamp_age_ns(now, c.last_seen_ns) > xvs_conn_timeout_ns(c.state)) {
+            if (stamp_age_ns(now, c.last_seen_ns) > xvs_conn_timeout_ns(c.state, cfg)) {
                 expired_conns.push_back(key);
                 return;
             }

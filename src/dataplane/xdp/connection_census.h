@@ -104,6 +104,7 @@ class ConnectionCensus {
         int nat_reverse = -1;
         int service_info = -1;
         int reals = -1;
+        int config = -1;  // xvs_config: the timeouts in force
     };
     // The fds and `counts` (the mapped xvs_real_conns) stay owned by the
     // caller and must outlive this object.

@@ -55,7 +55,7 @@ const RealKey* XdpConnectionCursor::real(uint32_t id, uint32_t generation) const
 
 std::optional<ConnectionEntry> XdpConnectionCursor::flow(const xvs_conn_key& k, const xvs_conn& c,
                                                          uint64_t now) const {
-    const uint64_t timeout = xvs_conn_timeout_ns(c.state);
+    const uint64_t timeout = xvs_conn_timeout_ns(c.state, &names_.config);
     const uint64_t age = stamp_age_ns(now, c.last_seen_ns);
     const RealKey* r = real(c.real_id, c.real_generation);
     if (!r || age > timeout) return std::nullopt;

@@ -39,6 +39,7 @@ class XdpConnectionCursor : public ConnectionCursor {
         };
         std::map<uint32_t, Service> services;
         std::map<uint32_t, Real> reals;
+        xvs_config config{};  // the timeouts in force (ipvsadm --set)
     };
     // Duplicates the fds (throws DataplaneError when it cannot).
     XdpConnectionCursor(int conns_fd, int persist_fd, Names names);

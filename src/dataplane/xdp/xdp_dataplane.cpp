@@ -63,7 +63,7 @@ XdpDataplane::XdpDataplane(XdpOptions options)
             ConnectionCensus::Maps{bpf_map__fd(skel_->maps.xvs_conns), bpf_map__fd(skel_->maps.xvs_persist),
                                    bpf_map__fd(skel_->maps.xvs_nat_reverse),
                                    bpf_map__fd(skel_->maps.xvs_service_info),
-                                   bpf_map__fd(skel_->maps.xvs_reals)},
+                                   bpf_map__fd(skel_->maps.xvs_reals), bpf_map__fd(skel_->maps.xvs_config)},
             *real_conns_);
         std::map<std::string, int> depth;
         for (const auto& interface : options_.interfaces) depth[interface] = stacking_depth(interface);

@@ -308,6 +308,7 @@ class XdpDataplane : public Dataplane {
     // differs (pinned maps may hold a previous daemon's bits).
     AddressFilter address_filter_;
     bool filter_synced_ = false;
+    ConnectionTimeouts timeouts_;  // what xvs_config says
 
    public:
     // Clears the per-CPU counters of `service` and of its reals; the global
@@ -317,6 +318,10 @@ class XdpDataplane : public Dataplane {
     // The action counters, the last census's table fill and how the pinned
     // maps started. O(1): 26 counter reads, no table walk.
     std::optional<XdpFacts> xdp_facts() const override;
+    // Written into xvs_config: the program and the census expire entries by
+    // them at once, the listing counts down with them.
+    void set_timeouts(const ConnectionTimeouts& change) override;
+    ConnectionTimeouts timeouts() const override { return timeouts_; }
     // Walks the connection tables now, on the calling thread: sweeps,
     // corrects the program's counts and publishes the table fill for
     // xdp_facts() (what the census thread does every interval). Throws

@@ -278,8 +278,25 @@ void XdpDataplane::write_config() {
         std::memcpy(cfg.tunnel_src_v6, options_.tunnel_source_v6->bytes.data(), 16);
     }
     measure_program_clock(cfg);
+    cfg.timeout_tcp_ns = timeouts_.tcp * XVS_NS_PER_SEC;
+    cfg.timeout_tcp_fin_ns = timeouts_.tcp_fin * XVS_NS_PER_SEC;
+    cfg.timeout_udp_ns = timeouts_.udp * XVS_NS_PER_SEC;
     if (bpf_map_update_elem(bpf_map__fd(skel_->maps.xvs_config), &zero, &cfg, BPF_ANY) != 0)
         throw DataplaneError("writing xvs_config: " + errno_text(errno));
+}
+
+void XdpDataplane::set_timeouts(const ConnectionTimeouts& change) {
+    ConnectionTimeouts next = merge_timeouts(timeouts_, change);
+    uint32_t zero = 0;
+    int fd = bpf_map__fd(skel_->maps.xvs_config);
+    xvs_config cfg{};
+    if (bpf_map_lookup_elem(fd, &zero, &cfg) != 0) throw DataplaneError("reading xvs_config: " + errno_text(errno));
+    cfg.timeout_tcp_ns = next.tcp * XVS_NS_PER_SEC;
+    cfg.timeout_tcp_fin_ns = next.tcp_fin * XVS_NS_PER_SEC;
+    cfg.timeout_udp_ns = next.udp * XVS_NS_PER_SEC;
+    if (bpf_map_update_elem(fd, &zero, &cfg, BPF_ANY) != 0)
+        throw DataplaneError("writing the timeouts into xvs_config: " + errno_text(errno));
+    timeouts_ = next;
 }
 
 // The program reads time as jiffies (see now_ns() in bpf/lib/conn.h): one

@@ -113,6 +113,8 @@ std::unique_ptr<ConnectionCursor> XdpDataplane::connection_cursor() const {
     for (const auto& [ref, id] : real_ids_)
         if (auto generation = real_generation_.find(id); generation != real_generation_.end())
             names.reals[id] = {ref.second, generation->second};
+    uint32_t zero = 0;
+    if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.xvs_config), &zero, &names.config) != 0) names.config = {};
     return std::make_unique<XdpConnectionCursor>(bpf_map__fd(skel_->maps.xvs_conns),
                                                  bpf_map__fd(skel_->maps.xvs_persist), std::move(names));
 }
