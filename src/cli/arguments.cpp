@@ -2,12 +2,15 @@
 
 #include <arpa/inet.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <array>
 #include <charconv>
-#include <string>
 #include <climits>
+#include <memory>
+#include <string>
 
 #include "model/netmask.h"
 #include "model/schedulers.h"
@@ -154,8 +157,23 @@ std::optional<long long> to_number(const std::string& text, long long min, long 
     return value;
 }
 
-// "ADDR", "ADDR:PORT", "[V6]", "[V6]:PORT", bare "V6". Numeric addresses;
-// ports numeric or a service name. Returns nullopt when malformed.
+// ipvsadm's host_to_addr(): a host name is looked up (resolver, /etc/hosts)
+// for an IPv4 address, the first one; IPv6 only as a numeric address.
+std::optional<IpAddress> resolve_v4_host(const std::string& name) {
+    if (name.empty()) return std::nullopt;
+    addrinfo hints{};
+    hints.ai_family = AF_INET;
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* found = nullptr;
+    if (::getaddrinfo(name.c_str(), nullptr, &hints, &found) != 0 || !found) return std::nullopt;
+    std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> owner(found, &::freeaddrinfo);
+    const auto* v4 = reinterpret_cast<const sockaddr_in*>(found->ai_addr);
+    return IpAddress::v4(ntohl(v4->sin_addr.s_addr));
+}
+
+// "ADDR", "ADDR:PORT", "[V6]", "[V6]:PORT", bare "V6". Addresses numeric or
+// (outside brackets) an IPv4 host name; ports numeric or a service name.
+// Returns nullopt when malformed or unresolved.
 std::optional<std::pair<IpAddress, uint16_t>> parse_address_port(const std::string& text,
                                                                  const char* proto) {
     std::string host = text, port;
@@ -175,6 +193,7 @@ std::optional<std::pair<IpAddress, uint16_t>> parse_address_port(const std::stri
         if (port.empty()) return std::nullopt;
     }
     auto address = IpAddress::parse(host);
+    if (!address && text[0] != '[' && host.find(':') == std::string::npos) address = resolve_v4_host(host);
     if (!address) return std::nullopt;
     uint16_t port_number = 0;
     if (!port.empty()) {

@@ -172,3 +172,22 @@ TEST_CASE("--set takes ipvsadm's three timeout values, 0 to keep one, and refuse
     CHECK(refusal({"--set", "1", "2", "3", "4"}) == std::pair<std::string, int>{"unexpected argument 4", 2});
     CHECK(refusal({"-Ln", "5"}) == std::pair<std::string, int>{"unexpected argument 5", 2});
 }
+
+TEST_CASE("host names for -t, -u and -r resolve to IPv4 as ipvsadm's host_to_addr does", "[arguments]") {
+    // localhost comes from /etc/hosts: no resolver needed.
+    Arguments a = parse({"-a", "-t", "localhost:80", "-r", "localhost:8080", "-m"});
+    REQUIRE(a.service);
+    CHECK(a.service->address == *IpAddress::parse("127.0.0.1"));
+    CHECK(a.service->port == 80);
+    REQUIRE(a.real);
+    CHECK(a.real->address == *IpAddress::parse("127.0.0.1"));
+    CHECK(a.real->port == 8080);
+    CHECK(parse({"-A", "-u", "localhost:domain"}).service->port == 53);
+    CHECK(refusal({"-A", "-t", "no-such-host.invalid:80"}) ==
+          std::pair<std::string, int>{"illegal virtual server address[:port] specified", 2});
+    CHECK(refusal({"-a", "-t", "10.0.0.1:80", "-r", "no-such-host.invalid"}) ==
+          std::pair<std::string, int>{"illegal real server address[:port] specified", 2});
+    // Inside brackets only a numeric IPv6 address.
+    CHECK(refusal({"-A", "-t", "[localhost]:80"}) ==
+          std::pair<std::string, int>{"illegal virtual server address[:port] specified", 2});
+}
