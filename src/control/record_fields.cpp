@@ -6,8 +6,8 @@ namespace xvs::control {
 namespace {
 
 bool is_plain(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == ':' || c == '_' || c == '/' || c == ',' || c == '-' || c == '+';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == ':' || c == '_' || c == '/' || c == ',' || c == '-' || c == '+';
 }
 
 int hex_value(char c) {
@@ -52,8 +52,8 @@ Fields::Fields(std::string_view line, size_t line_no, std::string_view where)
 
 void Fields::expect_count(size_t n) const {
     if (fields_.size() != n)
-        fail("'" + std::string(fields_[0]) + "' has " + std::to_string(fields_.size()) + " fields, expected " +
-             std::to_string(n));
+        fail("'" + std::string(fields_[0]) + "' has " + std::to_string(fields_.size()) +
+             " fields, expected " + std::to_string(n));
 }
 
 void Fields::fail(const std::string& what) const {
@@ -119,8 +119,8 @@ ForwardMethod Fields::method(size_t i) const {
 }
 
 std::string service_key_fields(const ServiceKey& k) {
-    return std::string(to_string(k.protocol)) + " " + family_text(k.family) + " " + k.address.to_string() + " " +
-           std::to_string(k.port) + " " + std::to_string(k.fwmark);
+    return std::string(to_string(k.protocol)) + " " + family_text(k.family) + " " +
+           k.address.to_string() + " " + std::to_string(k.port) + " " + std::to_string(k.fwmark);
 }
 
 ServiceKey parse_service_key(const Fields& f, size_t at) {
@@ -138,8 +138,8 @@ ServiceKey parse_service_key(const Fields& f, size_t at) {
 
 std::string settings_fields(const ServiceSettings& s) {
     return escape(s.scheduler) + " " + escape(join_flags(s.scheduler_flags)) + " " +
-           std::to_string(s.persistence.timeout) + " " + std::to_string(s.persistence.prefix_len) + " " +
-           (s.one_packet ? "1" : "0");
+           std::to_string(s.persistence.timeout) + " " + std::to_string(s.persistence.prefix_len) +
+           " " + (s.one_packet ? "1" : "0");
 }
 
 ServiceSettings parse_settings(const Fields& f, size_t at) {
@@ -154,9 +154,9 @@ ServiceSettings parse_settings(const Fields& f, size_t at) {
 }
 
 std::string dest_fields(const RealServer& r) {
-    return r.key.address.to_string() + " " + std::to_string(r.key.port) + " " + to_string(r.method) + " " +
-           std::to_string(r.weight) + " " + std::to_string(r.lower_threshold) + " " +
-           std::to_string(r.upper_threshold);
+    return r.key.address.to_string() + " " + std::to_string(r.key.port) + " " +
+           to_string(r.method) + " " + std::to_string(r.weight) + " " +
+           std::to_string(r.lower_threshold) + " " + std::to_string(r.upper_threshold);
 }
 
 RealServer parse_dest(const Fields& f, size_t at) {

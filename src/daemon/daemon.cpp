@@ -412,7 +412,7 @@ void Daemon::load_table() {
     for (const auto& record : stored.records) desired_.edits().replay(record);
     log_.info("xvsadm's table from " + table_->dir() + " (" + std::to_string(stored.records.size()) +
               " stored records) is served with the file's");
-    prune_edits(desired_, "start");
+    for (const auto& line : prune_edits(desired_, "start")) log_.info(line);
     desired_.edits().drop_journal();
     // A fresh snapshot: the journal starts empty and the pruning is stored.
     table_->compact(desired_.edits().snapshot());
@@ -434,12 +434,14 @@ std::optional<std::string> Daemon::store_edits() {
     }
 }
 
-void Daemon::prune_edits(DesiredState& desired, const char* when) {
+std::vector<std::string> Daemon::prune_edits(DesiredState& desired, const char* when) {
     auto dropped =
         desired.edits().prune([&](const ServiceKey& key) { return desired.virtual_config(key) != nullptr; });
+    std::vector<std::string> lines;
     for (const auto& key : dropped)
-        log_.info(std::string(when) + ": " + describe_virtual(key) +
-                  " is not in the file any more: xvsadm's edits of it are dropped");
+        lines.push_back(std::string(when) + ": " + describe_virtual(key) +
+                        " is not in the file any more: xvsadm's edits of it are dropped");
+    return lines;
 }
 
 void Daemon::note_health(const HealthEvents& events) {
@@ -552,7 +554,8 @@ control::Reply Daemon::apply_reload(LoadedConfig loaded) {
     DesiredState next_desired(std::move(loaded.config));
     next_desired.edits() = desired_.edits();
     next_desired.edits().file_reread();
-    prune_edits(next_desired, "reload");
+    // Logged once the reload is applied: a refused one keeps them.
+    std::vector<std::string> pruned = prune_edits(next_desired, "reload");
     const GlobalConfig& g = next_desired.config().globals;
     const GlobalConfig& running_globals = desired_.config().globals;
     if (g.interfaces != running_globals.interfaces || g.dataplane != running_globals.dataplane ||
@@ -577,6 +580,7 @@ control::Reply Daemon::apply_reload(LoadedConfig loaded) {
         checker_->set_checks(std::move(checks));
         health_ = std::move(next_health);
         desired_ = std::move(next_desired);
+        for (const auto& line : pruned) log_.info(line);
         if (!desired_.edits().empty()) log_.info("reload: xvsadm's changes are kept on top of the file");
         if (auto error = store_edits()) log_.error(*error);
         hooks_->set_status(email_status_reloading);

@@ -163,8 +163,9 @@ class Daemon {
     // Stores the edits' journal (daemon/table_store.h): the error text when
     // the disk refused (the caller undoes an xvsadm change, or logs).
     std::optional<std::string> store_edits();
-    // The edits of services the file no longer has are dropped (logged as `when`).
-    void prune_edits(DesiredState& desired, const char* when);
+    // Drops the edits of services the file no longer has; returns the log
+    // lines saying so (`when`: "start", "reload").
+    std::vector<std::string> prune_edits(DesiredState& desired, const char* when);
     void shut_down();
     // The metrics endpoint (--metrics, else metrics=), or null when off.
     std::unique_ptr<MetricsServer> open_metrics();

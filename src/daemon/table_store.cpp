@@ -23,7 +23,9 @@ constexpr std::string_view journal_magic = "xvs-journal/1";
 // Compact once the journal holds this many records and more than the snapshot.
 constexpr size_t min_compaction_records = 4096;
 
-std::string real_key_fields(const RealKey& k) { return k.address.to_string() + " " + std::to_string(k.port); }
+std::string real_key_fields(const RealKey& k) {
+    return k.address.to_string() + " " + std::to_string(k.port);
+}
 
 [[noreturn]] void fail(const std::string& what) { throw TableError(what); }
 
@@ -87,8 +89,10 @@ std::optional<std::vector<std::string>> read_lines(const std::string& path, bool
 }
 
 // "MAGIC GEN" -> GEN.
-uint64_t header_generation(const std::vector<std::string>& lines, std::string_view magic, const std::string& path) {
-    if (lines.empty()) fail(path + ":1: empty file, expected '" + std::string(magic) + " GENERATION'");
+uint64_t header_generation(const std::vector<std::string>& lines, std::string_view magic,
+                           const std::string& path) {
+    if (lines.empty())
+        fail(path + ":1: empty file, expected '" + std::string(magic) + " GENERATION'");
     Fields f(lines[0], 1, path + ":");
     if (f[0] != magic) f.fail("expected '" + std::string(magic) + " GENERATION'");
     f.expect_count(2);
@@ -100,13 +104,16 @@ uint64_t header_generation(const std::vector<std::string>& lines, std::string_vi
 std::string encode_record(const EditRecord& r) {
     std::string key = control::service_key_fields(r.service);
     switch (r.kind) {
-        case Kind::service_defined: return "service defined " + key + " " + control::settings_fields(r.settings);
-        case Kind::service_edited: return "service edited " + key + " " + control::settings_fields(r.settings);
+        case Kind::service_defined:
+            return "service defined " + key + " " + control::settings_fields(r.settings);
+        case Kind::service_edited:
+            return "service edited " + key + " " + control::settings_fields(r.settings);
         case Kind::service_deleted: return "service deleted " + key;
         case Kind::service_unset: return "service unset " + key;
         case Kind::reals_unset: return "reals unset " + key;
         case Kind::real_set:
-            return "real set " + key + " " + control::dest_fields(r.real) + (r.follows_base ? " 1" : " 0");
+            return "real set " + key + " " + control::dest_fields(r.real) +
+                   (r.follows_base ? " 1" : " 0");
         case Kind::real_deleted: return "real deleted " + key + " " + real_key_fields(r.real.key);
         case Kind::real_unset: return "real unset " + key + " " + real_key_fields(r.real.key);
         case Kind::clear: return "clear";
@@ -189,7 +196,8 @@ TableStore::Loaded TableStore::read_both() const {
     bool torn = false;
     uint64_t generation = 0;
     if (auto lines = read_lines(table, torn)) {
-        if (torn) fail(table + ":" + std::to_string(lines->size()) + ": the last line has no newline");
+        if (torn)
+            fail(table + ":" + std::to_string(lines->size()) + ": the last line has no newline");
         generation = header_generation(*lines, table_magic, table);
         bool ended = false;
         for (size_t i = 1; i < lines->size(); ++i) {
@@ -218,8 +226,9 @@ TableStore::Loaded TableStore::read_both() const {
     }
     uint64_t journal_generation = header_generation(*lines, journal_magic, journal);
     if (journal_generation != generation) {
-        out.notes.push_back(journal + ": generation " + std::to_string(journal_generation) + ", the table's is " +
-                            std::to_string(generation) + ": left from an interrupted compaction, ignored");
+        out.notes.push_back(journal + ": generation " + std::to_string(journal_generation) +
+                            ", the table's is " + std::to_string(generation) +
+                            ": left from an interrupted compaction, ignored");
         return out;
     }
     // A change is its records and then "done": records without it were cut
@@ -239,8 +248,9 @@ TableStore::Loaded TableStore::read_both() const {
         change.push_back(decode_record(line, i + 1, journal + ":"));
     }
     if (torn || !change.empty())
-        out.notes.push_back(journal + ":" + std::to_string(change.empty() ? lines->size() : change_line) +
-                            ": a change cut short (no 'done') is dropped; it had not been acknowledged");
+        out.notes.push_back(
+            journal + ":" + std::to_string(change.empty() ? lines->size() : change_line) +
+            ": a change cut short (no 'done') is dropped; it had not been acknowledged");
     return out;
 }
 
@@ -252,11 +262,13 @@ void TableStore::compact(const std::vector<EditRecord>& snapshot) {
     if (generation_ == 0) {
         // The first compaction of this process continues the stored numbering.
         bool torn = false;
-        if (auto lines = read_lines(table_path(), torn); lines && !lines->empty()) try {
+        auto lines = read_lines(table_path(), torn);
+        try {
+            if (lines && !lines->empty())
                 next = header_generation(*lines, table_magic, table_path()) + 1;
-            } catch (const control::ProtocolError& e) {
-                throw TableError(e.what());
-            }
+        } catch (const control::ProtocolError& e) {
+            throw TableError(e.what());
+        }
     }
     std::string content = std::string(table_magic) + " " + std::to_string(next) + "\n";
     for (const auto& r : snapshot) content += encode_record(r) + "\n";

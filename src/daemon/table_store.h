@@ -11,8 +11,9 @@
 //    its records and a line "done", appended with one write() before xvsadm
 //    gets its answer. A write() is in the kernel once it returns: a SIGKILL of
 //    xvsd right after loses nothing; one during it leaves a change without
-//    its "done", which load() drops whole (that change was never answered). Against a power cut the table is as durable as the last
-//    snapshot's fsync(), more than IPVS's table, which a reboot empties.
+//    its "done", which load() drops whole (that change was never answered).
+//    Against a power cut the table is as durable as the last snapshot's
+//    fsync(), more than IPVS's table, which a reboot empties.
 //  - compact() (when the journal has outgrown the snapshot, and at start)
 //    writes snapshot GEN+1 and then a new empty journal GEN+1 the same way;
 //    a journal whose GEN is not the snapshot's is left over from a compaction

@@ -24,10 +24,12 @@ struct TwoReals {
     XdpFixture f;
     TwoReals() {
         auto web = make_service(Protocol::tcp, "10.0.0.100", 80,
-                                {make_real("10.1.0.2", 80, ForwardMethod::gate), make_real("10.1.0.3", 80, ForwardMethod::gate)},
+                                {make_real("10.1.0.2", 80, ForwardMethod::gate),
+                                 make_real("10.1.0.3", 80, ForwardMethod::gate)},
                                 "rr");
         auto dns = make_service(Protocol::udp, "10.0.0.100", 53,
-                                {make_real("10.1.0.2", 53, ForwardMethod::gate), make_real("10.1.0.3", 53, ForwardMethod::gate)},
+                                {make_real("10.1.0.2", 53, ForwardMethod::gate),
+                                 make_real("10.1.0.3", 53, ForwardMethod::gate)},
                                 "rr");
         f.set(make_model({web, dns}));
     }
@@ -38,7 +40,8 @@ struct TwoReals {
 
 }  // namespace
 
-TEST_CASE("--set tcp decides when an established flow's entry is stale, for flows that exist already") {
+TEST_CASE(
+    "--set tcp decides when an established flow's entry is stale, for flows that exist already") {
     TwoReals t;
     CHECK(t.f.dp.timeouts() == ConnectionTimeouts{900, 120, 300});
     int first = real_of(t.f.send(tcp(31000, tcp_syn)));
@@ -59,7 +62,9 @@ TEST_CASE("--set tcp decides when an established flow's entry is stale, for flow
     CHECK(real_of(t.f.send(tcp(31000, tcp_ack))) != first);  // stale: scheduled afresh
 }
 
-TEST_CASE("--set tcpfin and udp decide for flows after their FIN and for UDP flows; IPVS's defaults without") {
+TEST_CASE(
+    "--set tcpfin and udp decide for flows after their FIN and for UDP flows; IPVS's defaults "
+    "without") {
     TwoReals t;
     int tcp_real = real_of(t.f.send(tcp(32000, tcp_syn)));
     t.f.send(tcp(32000, tcp_ack));

@@ -58,7 +58,8 @@ void make_changes(DaemonFixture& f) {
 
 }  // namespace
 
-TEST_CASE("xvsadm's changes outlive a reload and a restart; -C and a reload give the file back", "[daemon]") {
+TEST_CASE("xvsadm's changes outlive a reload and a restart; -C and a reload give the file back",
+          "[daemon]") {
     DaemonFixture f;
     REQUIRE(f.start());
     std::string file_only = listing(f);
@@ -72,9 +73,11 @@ TEST_CASE("xvsadm's changes outlive a reload and a restart; -C and a reload give
 
     REQUIRE(f.call(control::Verb::reload).ok);
     CHECK(listing(f) == changed);
-    CHECK_THAT(f.log_text(), Catch::Contains("reload: xvsadm's changes are kept on top of the file"));
+    CHECK_THAT(f.log_text(),
+               Catch::Contains("reload: xvsadm's changes are kept on top of the file"));
     ::kill(f.pid, SIGHUP);
-    REQUIRE(eventually([&] { return count_lines_with(f.log_text(), "reload: xvsadm's changes are kept") == 2; }));
+    REQUIRE(eventually(
+        [&] { return count_lines_with(f.log_text(), "reload: xvsadm's changes are kept") == 2; }));
     CHECK(listing(f) == changed);
 
     CHECK(f.stop() == 0);
@@ -136,14 +139,18 @@ TEST_CASE("xvsadm -S, -C and -R round-trip the table, and the restored table is 
     CHECK(f.stop() == 0);
 }
 
-TEST_CASE("a damaged stored table stops the start with its file and line, and is left for the operator",
-          "[daemon]") {
+TEST_CASE(
+    "a damaged stored table stops the start with its file and line, and is left for the operator",
+    "[daemon]") {
     DaemonFixture f;
     fs::create_directories(table_dir(f));
-    std::ofstream(table_dir(f) / "table") << "xvs-table/1 4\nservice deleted tcp 4 10.0.0.1 80\nend 1\n";
+    std::ofstream(table_dir(f) / "table")
+        << "xvs-table/1 4\nservice deleted tcp 4 10.0.0.1 80\nend 1\n";
     CHECK_FALSE(f.start());
     std::string path = (table_dir(f) / "table").string();
-    CHECK_THAT(f.stderr_text(), Catch::Contains("cannot start: " + path + ":2: 'service deleted tcp 4 10.0.0.1 80' is not a table record"));
+    CHECK_THAT(f.stderr_text(),
+               Catch::Contains("cannot start: " + path +
+                               ":2: 'service deleted tcp 4 10.0.0.1 80' is not a table record"));
     CHECK(fs::exists(path));
 }
 
@@ -155,7 +162,8 @@ TEST_CASE("a change the state directory cannot store is refused and undone", "[d
     std::string before = listing(f);
     Result added = xvsadm(f, "-A -t 10.9.0.1:80 -s rr");
     CHECK(added.rc == 255);
-    CHECK(added.err == "cannot store xvsadm's table: cannot create " + (table_dir(f) / "table.tmp").string() +
+    CHECK(added.err == "cannot store xvsadm's table: cannot create " +
+                           (table_dir(f) / "table.tmp").string() +
                            ": Is a directory; the change is undone\n");
     CHECK(listing(f) == before);
     CHECK(xvsadm(f, "-e -f 100 -r 192.168.239.133 -m -w 5").rc == 255);
@@ -173,8 +181,10 @@ TEST_CASE("a change the state directory cannot store is refused and undone", "[d
     CHECK(f.stop() == 0);
 }
 
-TEST_CASE("xvsadm --set changes the timeouts in force, -L --timeout shows them, and they outlive a restart and -C",
-          "[daemon]") {
+TEST_CASE(
+    "xvsadm --set changes the timeouts in force, -L --timeout shows them, and they outlive a "
+    "restart and -C",
+    "[daemon]") {
     DaemonFixture f;
     REQUIRE(f.start());
     CHECK(xvsadm(f, "-L --timeout").out == "Timeout (tcp tcpfin udp): 900 120 300\n");
@@ -189,11 +199,33 @@ TEST_CASE("xvsadm --set changes the timeouts in force, -L --timeout shows them, 
     CHECK(f.stop() == 0);
     REQUIRE(f.start());
     CHECK(xvsadm(f, "-L --timeout").out == "Timeout (tcp tcpfin udp): 100 120 30\n");
-    CHECK_THAT(f.log_text(), Catch::Contains("timeouts (tcp tcpfin udp) 100 120 30, as xvsadm --set left them"));
+    CHECK_THAT(f.log_text(),
+               Catch::Contains("timeouts (tcp tcpfin udp) 100 120 30, as xvsadm --set left them"));
 
     // Refused by xvsadm as by ipvsadm, before anything is sent.
     Result few = xvsadm(f, "--set 100 50");
     CHECK(few.rc == 2);
     CHECK(few.err == "--set option requires 3 timeout values\n");
+    CHECK(f.stop() == 0);
+}
+
+TEST_CASE("a reload drops the edits of a service the new file no longer has, and says so", "[daemon]") {
+    DaemonFixture f;
+    REQUIRE(f.start());
+    std::string file_only = listing(f);
+    CHECK(xvsadm(f, "-e -f 100 -r 192.168.239.133 -m -w 5").rc == 0);
+    CHECK(xvsadm(f, "-A -t 10.9.0.1:80 -s rr").rc == 0);
+    std::string seed = file_text(f.config_path());
+    std::ofstream(f.config_path()) << "logfile=\"" << f.log_path() << "\"\nvirtual=10.9.0.7:80\n"
+                                   << "    real=10.9.1.7:80 masq\n    checktype=on\n";
+    REQUIRE(f.call(control::Verb::reload).ok);
+    CHECK_THAT(f.log_text(), Catch::Contains("reload: FWM 100 is not in the file any more: xvsadm's edits of it "
+                                             "are dropped"));
+    CHECK_THAT(listing(f), Catch::Contains("TCP  10.9.0.1:80 rr"));  // xvsadm's own stays
+    std::ofstream(f.config_path()) << seed;
+    REQUIRE(f.call(control::Verb::reload).ok);
+    std::string back = listing(f);
+    CHECK_THAT(back, Catch::Matches("(.|\n)*-> 192\\.168\\.239\\.133:0 +Masq +2 (.|\n)*"));  // the file's weight
+    CHECK_THAT(back, Catch::Contains("TCP  10.9.0.1:80 rr"));
     CHECK(f.stop() == 0);
 }

@@ -20,7 +20,9 @@ using Kind = EditRecord::Kind;
 namespace {
 
 IpAddress ip(const char* text) { return *IpAddress::parse(text); }
-ServiceKey tcp(const char* vip, uint16_t port) { return ServiceKey::tcp_udp(Protocol::tcp, ip(vip), port); }
+ServiceKey tcp(const char* vip, uint16_t port) {
+    return ServiceKey::tcp_udp(Protocol::tcp, ip(vip), port);
+}
 
 RealServer dest(const char* addr, uint16_t port, uint32_t weight) {
     RealServer r;
@@ -54,11 +56,14 @@ std::vector<EditRecord> every_kind() {
     };
     // A deleted or unset real is its key alone once read back.
     for (auto& r : out)
-        if (r.kind == Kind::real_deleted || r.kind == Kind::real_unset) r.real = RealServer{r.real.key};
+        if (r.kind == Kind::real_deleted || r.kind == Kind::real_unset)
+            r.real = RealServer{r.real.key};
     return out;
 }
 
-void write_text(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::trunc) << text; }
+void write_text(const std::string& path, const std::string& text) {
+    std::ofstream(path, std::ios::trunc) << text;
+}
 
 std::string load_error(const TableStore& store) {
     try {
@@ -78,8 +83,9 @@ TEST_CASE("every record kind reads back as written") {
         CHECK(decode_record(line, 1, "f:") == r);
     }
     CHECK(encode_record({Kind::clear}) == "clear");
-    CHECK(encode_record({Kind::real_set, tcp("10.0.0.1", 80), {}, dest("10.0.1.1", 8080, 3), true}) ==
-          "real set tcp 4 10.0.0.1 80 0 10.0.1.1 8080 gate 3 5 10 1");
+    CHECK(
+        encode_record({Kind::real_set, tcp("10.0.0.1", 80), {}, dest("10.0.1.1", 8080, 3), true}) ==
+        "real set tcp 4 10.0.0.1 80 0 10.0.1.1 8080 gate 3 5 10 1");
 }
 
 TEST_CASE("a malformed record is refused with the file and line") {
@@ -91,16 +97,21 @@ TEST_CASE("a malformed record is refused with the file and line") {
         }
         return std::string("accepted");
     };
-    CHECK(error("service defined tcp 4 10.0.0.1 80 0") == "/x/table:7: 'service' has 7 fields, expected 12");
+    CHECK(error("service defined tcp 4 10.0.0.1 80 0") ==
+          "/x/table:7: 'service' has 7 fields, expected 12");
     CHECK(error("real set tcp 4 10.0.0.1 80 0 10.0.1.1 99999 gate 1 0 0 0") ==
           "/x/table:7: field 8 is not a number up to 65535");
-    CHECK(error("service renamed tcp 4 10.0.0.1 80 0") == "/x/table:7: unknown record 'service renamed'");
-    CHECK(error("service deleted tcp 6 10.0.0.1 80 0") == "/x/table:7: address does not match the address family");
+    CHECK(error("service renamed tcp 4 10.0.0.1 80 0") ==
+          "/x/table:7: unknown record 'service renamed'");
+    CHECK(error("service deleted tcp 6 10.0.0.1 80 0") ==
+          "/x/table:7: address does not match the address family");
     CHECK(error("clear now") == "/x/table:7: 'clear' has 2 fields, expected 1");
     CHECK(error("real  set") == "/x/table:7: empty field (double or trailing space)");
 }
 
-TEST_CASE("a snapshot and the changes appended after it load in order; each compaction starts a new generation") {
+TEST_CASE(
+    "a snapshot and the changes appended after it load in order; each compaction starts a new "
+    "generation") {
     testing::TempDir dir("table-test");
     TableStore store(dir.file("state/inst"));
     CHECK(store.load().records.empty());  // nothing stored yet, nothing created
@@ -131,7 +142,8 @@ TEST_CASE("a snapshot and the changes appended after it load in order; each comp
     CHECK(again.load().records.empty());
 }
 
-TEST_CASE("a change cut short is dropped whole; a journal left by an interrupted compaction is ignored") {
+TEST_CASE(
+    "a change cut short is dropped whole; a journal left by an interrupted compaction is ignored") {
     testing::TempDir dir("table-test");
     TableStore store(dir.file("inst"));
     auto records = every_kind();
@@ -140,11 +152,13 @@ TEST_CASE("a change cut short is dropped whole; a journal left by an interrupted
     std::string journal = store.journal_path();
 
     // The records of a change whose "done" never came, the last one torn.
-    std::ofstream(journal, std::ios::app) << encode_record(records[2]) << "\n" << encode_record(records[3]).substr(0, 9);
+    std::ofstream(journal, std::ios::app) << encode_record(records[2]) << "\n"
+                                          << encode_record(records[3]).substr(0, 9);
     TableStore::Loaded loaded = store.load();
     CHECK(loaded.records == std::vector<EditRecord>{records[0], records[1]});
     REQUIRE(loaded.notes.size() == 1);
-    CHECK(loaded.notes[0] == journal + ":4: a change cut short (no 'done') is dropped; it had not been acknowledged");
+    CHECK(loaded.notes[0] ==
+          journal + ":4: a change cut short (no 'done') is dropped; it had not been acknowledged");
 
     // Whole lines, no "done": dropped too.
     store.compact({records[0]});
@@ -157,7 +171,9 @@ TEST_CASE("a change cut short is dropped whole; a journal left by an interrupted
     loaded = store.load();
     CHECK(loaded.records == std::vector<EditRecord>{records[0], records[1]});
     REQUIRE(loaded.notes.size() == 1);
-    CHECK_THAT(loaded.notes[0], Catch::Contains("generation 1, the table's is 3: left from an interrupted compaction"));
+    CHECK_THAT(
+        loaded.notes[0],
+        Catch::Contains("generation 1, the table's is 3: left from an interrupted compaction"));
 }
 
 TEST_CASE("a damaged table is refused with the file and line, and loads nothing") {
@@ -179,7 +195,8 @@ TEST_CASE("a damaged table is refused with the file and line, and loads nothing"
     CHECK(load_error(store) == table + ":3: 'end' counts 2 records, the file has 1");
     write_text(table, "xvs-table/2 3\nend 0\n");
     CHECK(load_error(store) == table + ":1: expected 'xvs-table/1 GENERATION'");
-    write_text(table, "xvs-table/1 3\nreal set tcp 4 10.0.0.1 80 0 10.0.1.1 80 bridge 1 0 0 0\nend 1\n");
+    write_text(table,
+               "xvs-table/1 3\nreal set tcp 4 10.0.0.1 80 0 10.0.1.1 80 bridge 1 0 0 0\nend 1\n");
     CHECK(load_error(store) == table + ":2: bad forwarding method 'bridge'");
     write_text(table, "");
     CHECK(load_error(store) == table + ":1: empty file, expected 'xvs-table/1 GENERATION'");
@@ -207,7 +224,8 @@ TEST_CASE("a directory that cannot be made refuses the store with the reason") {
 // then, and says on a pipe which change it stored; the test kills it with
 // SIGKILL at a random moment. What loads must be whole changes 1..N, N at
 // least the last one the writer reported and at most one more.
-TEST_CASE("SIGKILL while storing leaves the old or the new table, never a torn one", "[table][slow]") {
+TEST_CASE("SIGKILL while storing leaves the old or the new table, never a torn one",
+          "[table][slow]") {
     std::mt19937 random(std::random_device{}());
     int cut_short = 0;
     for (int round = 0; round < 40; ++round) {
@@ -224,7 +242,8 @@ TEST_CASE("SIGKILL while storing leaves the old or the new table, never a torn o
             store.compact(all);
             for (uint32_t change = 1;; ++change) {
                 std::vector<EditRecord> records;
-                ServiceKey key = ServiceKey::tcp_udp(Protocol::tcp, IpAddress::v4(0x0a000000 + change), 80);
+                ServiceKey key =
+                    ServiceKey::tcp_udp(Protocol::tcp, IpAddress::v4(0x0a000000 + change), 80);
                 records.push_back({Kind::service_defined, key, control::ServiceSettings{}});
                 for (uint32_t r = 0; r < 300; ++r) {
                     RealServer real;
@@ -253,7 +272,8 @@ TEST_CASE("SIGKILL while storing leaves the old or the new table, never a torn o
         ImperativeChanges edits;
         for (const auto& r : loaded.records) edits.replay(r);
         Model served = edits.apply(Model{});
-        INFO("round " << round << ": acknowledged " << acknowledged << ", loaded " << served.services.size());
+        INFO("round " << round << ": acknowledged " << acknowledged << ", loaded "
+                      << served.services.size());
         CHECK(served.services.size() >= acknowledged);
         CHECK(served.services.size() <= acknowledged + 1);
         uint32_t expected = 1;

@@ -32,16 +32,7 @@ url="http://$vip:80/"
 
 netns_log "building the one-arm DR topology ($p*)"
 dr_topology_up "$p" "$xdp_pass" "$client" "$dip" "$vip" 24 32 "$real1" "$real2"
-head -c 100M /dev/urandom >"$work/big"
-want=$(sha256sum <"$work/big" | cut -d' ' -f1)
-for n in 1 2; do
-    mkdir -p "$work/web$n"
-    echo "This is web$n" >"$work/web$n/index.html"
-    ln "$work/big" "$work/web$n/big"
-    netns_bg "${p}r$n" busybox httpd -f -p 80 -h "$work/web$n"
-done
-netns_wait_port "${p}r1" "$real1" 80
-netns_wait_port "${p}r2" "$real2" 80
+netns_web_reals "$p" 100 any "$real1" "$real2"
 
 # checkinterval=1: the first checks after the restart are spread over up to
 # a second, the window in which a real that started down would be missing.

@@ -44,16 +44,7 @@ mount --bind "$work/ipvsadm" /usr/sbin/ipvsadm
 
 netns_log "building the one-arm DR topology ($p*)"
 dr_topology_up "$p" "$xdp_pass" "$client" "$dip" "$vip" 24 32 "$real1" "$real2"
-head -c 60M /dev/urandom >"$work/big"
-want=$(sha256sum <"$work/big" | cut -d' ' -f1)
-for n in 1 2; do
-    mkdir -p "$work/web$n"
-    echo "This is web$n" >"$work/web$n/index.html"
-    ln "$work/big" "$work/web$n/big"
-    netns_bg "${p}r$n" busybox httpd -f -p 80 -h "$work/web$n"
-done
-netns_wait_port "${p}r1" "$real1" 80
-netns_wait_port "${p}r2" "$real2" 80
+netns_web_reals "$p" 60 any "$real1" "$real2"
 
 cat >"$work/xvsd.cf" <<CF
 interface=e0

@@ -94,6 +94,35 @@ netns_cleanup() {
     NETNS_CREATED=()
 }
 
+# netns_web_reals PREFIX MIB BIND ADDR...: a random file of MIB MiB in
+# $work/big (its sha256 in $want), and for the n-th ADDR a busybox httpd in
+# namespace ${PREFIX}r<n> serving $work/web<n>: "This is web<n>" and the file
+# as /big. BIND "any": it listens on port 80 of every address (a DR real
+# answers for the VIP it holds on lo); "addr": on ADDR:80 only. Returns once
+# each answers on ADDR:80.
+netns_web_reals() {
+    local p=$1 mib=$2 bind=$3 n=1 addr
+    shift 3
+    head -c "${mib}M" /dev/urandom >"$work/big"
+    want=$(sha256sum <"$work/big" | cut -d' ' -f1)
+    for addr in "$@"; do
+        mkdir -p "$work/web$n"
+        echo "This is web$n" >"$work/web$n/index.html"
+        ln "$work/big" "$work/web$n/big"
+        if [ "$bind" = any ]; then
+            netns_bg "${p}r$n" busybox httpd -f -p 80 -h "$work/web$n"
+        else
+            netns_bg "${p}r$n" busybox httpd -f -p "$addr:80" -h "$work/web$n"
+        fi
+        n=$((n + 1))
+    done
+    n=1
+    for addr in "$@"; do
+        netns_wait_port "${p}r$n" "$addr" 80
+        n=$((n + 1))
+    done
+}
+
 # netns_check_download PID FILE SHA256: waits for the curl download PID and
 # reports through the caller's `fail` unless curl exited 0 and FILE has the
 # expected SHA256 (the transfer survived whatever the scenario did meanwhile).

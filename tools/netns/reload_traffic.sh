@@ -28,15 +28,7 @@ reals=(192.168.239.129 192.168.239.133 192.168.239.134)
 netns_log "building the topology ($p*)"
 nat_topology_up "$p" "$xdp_pass" 192.168.0. 11 20 192.168.0.1 "$vip" 192.168.239.130 24 "${reals[@]}"
 
-head -c 200M /dev/urandom >"$work/big"
-want=$(sha256sum <"$work/big" | cut -d' ' -f1)
-for n in 1 2 3; do
-    mkdir -p "$work/web$n"
-    echo "This is web$n" >"$work/web$n/index.html"
-    ln "$work/big" "$work/web$n/big"
-    netns_bg "${p}r$n" busybox httpd -f -p "${reals[n - 1]}:80" -h "$work/web$n"
-    netns_wait_port "${p}r$n" "${reals[n - 1]}" 80
-done
+netns_web_reals "$p" 200 addr "${reals[@]}"
 
 # write_config "REAL WEIGHT" ...
 write_config() {
