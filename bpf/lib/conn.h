@@ -8,7 +8,9 @@
  *   new real answers a mid-stream segment with RST, so the client learns at
  *   once instead of timing out).
  * - A quiescent real (weight 0) keeps its entries: established flows and
- *   persistence templates still reach it (IPVS: expire_quiescent_template=0).
+ *   persistence templates still reach it (IPVS: expire_quiescent_template=0);
+ *   with XVS_CFG_EXPIRE_QUIESCENT_TEMPLATE a template to it is stale when a
+ *   new flow of its client comes (expire_quiescent_template=1).
  * - TCP is tracked from the client side only (DR/TUN never see replies):
  *   SYN -> SYN_RECV (60 s), any ACK -> ESTABLISHED (900 s), FIN -> FIN_WAIT
  *   (120 s), RST -> CLOSE (10 s). A SYN to an entry in FIN_WAIT/CLOSE starts a
@@ -205,8 +207,9 @@ static __always_inline void persist_key_of(const struct xvs_packet *p,
 }
 
 /* The client's template: its real if the template is younger than the
- * service's timeout and the real still exists (even quiescent); the template
- * is refreshed in place. A stale template is deleted. */
+ * service's timeout and the real still exists (even quiescent, unless
+ * expire_quiescent_template is set); the template is refreshed in place. A
+ * stale template is deleted. */
 static __always_inline struct xvs_real *persist_lookup(const struct xvs_persist_key *k,
                                                       const struct xvs_service *svc, __u64 now,
                                                       __u32 *real_id)
@@ -215,7 +218,11 @@ static __always_inline struct xvs_real *persist_lookup(const struct xvs_persist_
     if (!t)
         return 0;
     struct xvs_real *r = live_real(t->real_id, t->real_generation);
-    if (!r || now - t->last_seen_ns > (__u64)svc->persist_timeout_s * XVS_NS_PER_SEC) {
+    __u32 zero = 0;
+    const struct xvs_config *cfg = bpf_map_lookup_elem(&xvs_config, &zero);
+    int quiescent_expires = cfg && (cfg->behaviour & XVS_CFG_EXPIRE_QUIESCENT_TEMPLATE);
+    if (!r || now - t->last_seen_ns > (__u64)svc->persist_timeout_s * XVS_NS_PER_SEC ||
+        (quiescent_expires && r->weight == 0)) {
         __u32 was = t->real_id;
         if (bpf_map_delete_elem(&xvs_persist, k) == 0 && r)
             count_template(was, -1);

@@ -46,7 +46,7 @@
 
 /* Bumped whenever a map layout or the program's contract changes; a daemon
  * that finds pinned maps of another version does not reuse them. */
-#define XVS_ABI_VERSION 9
+#define XVS_ABI_VERSION 10
 
 #define XVS_MAX_SERVICES 4096
 #define XVS_MAX_REALS 65536
@@ -397,7 +397,13 @@ struct xvs_config {
     __u64 timeout_tcp_ns;
     __u64 timeout_tcp_fin_ns;
     __u64 timeout_udp_ns;
+    __u32 behaviour;  /* XVS_CFG_* : IPVS's behaviour switches (sysctls) */
+    __u32 pad;
 };
+
+/* xvs_config.behaviour: IPVS's switches of the same names (0 = the kernel's
+ * default). */
+#define XVS_CFG_EXPIRE_QUIESCENT_TEMPLATE 0x1 /* a template to a weight-0 real is stale */
 
 /* How long an entry in a state lives after its last packet: the program
  * expires entries with it, user space lists their remaining time. cfg may

@@ -59,6 +59,7 @@ void print_globals(const Config& config, std::ostream& out) {
     for (size_t i = 0; i < g.interfaces.size(); ++i) out << (i ? "," : "") << g.interfaces[i];
     out << " metrics=" << (g.metrics ? g.metrics->to_string() : "off");
     if (g.allow_empty) out << " allow-empty=yes";
+    if (g.ipvs_behaviour.expire_quiescent_template) out << " expire_quiescent_template=1";
     if (g.fallback) out << " fallback=" << quoted(fallback_text(*g.fallback));
     if (g.fallback6) out << " fallback6=" << quoted(fallback_text(*g.fallback6));
     if (g.fallbackcommand) out << " fallbackcommand=" << quoted(*g.fallbackcommand);

@@ -25,9 +25,9 @@
 #include <string>
 #include <string_view>
 #include <utility>
-#include <utility>
 #include <vector>
 
+#include "model/ipvs_behaviour.h"
 #include "model/model.h"
 
 namespace xvs {
@@ -216,6 +216,7 @@ struct GlobalConfig {
     bool fork = false;
     bool quiescent = false;                   // the code's default (the man page says yes)
     bool readdquiescent = false;
+    IpvsBehaviour ipvs_behaviour;  // expire_quiescent_template= (IPVS's sysctls)
     bool cleanstop = true;
     std::optional<std::string> maintenancedir;
     // xvs additions

@@ -137,6 +137,14 @@ void supervised(DirectiveContext& c) {
     c.globals().supervised = c.flag;
 }
 
+// IPVS's sysctl of the same name, written as the kernel takes it.
+void expire_quiescent_template(DirectiveContext& c) {
+    if (c.d.value == "0" || c.d.value == "1")
+        c.globals().ipvs_behaviour.expire_quiescent_template = c.d.value == "1";
+    else
+        c.error("expire_quiescent_template must be 0 or 1 (IPVS's sysctl; default 0)");
+}
+
 void maintenancedir(DirectiveContext& c) {
     c.globals().maintenancedir = c.text;
     struct stat st{};
@@ -387,6 +395,7 @@ constexpr DirectiveSpec table[] = {
     {"xdp-mode",       global, special, xdp_mode},
     {"metrics",        global, special, metrics},
     {"allow-empty",    global, yes_no, [](DirectiveContext& c) { c.globals().allow_empty = c.flag; }},
+    {"expire_quiescent_template", global, special, expire_quiescent_template},
 
     // Virtual section only.
     {"real",         virtual_section, special, real},

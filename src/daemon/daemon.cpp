@@ -132,6 +132,8 @@ int Daemon::run(const std::function<void()>& on_ready) {
         request.keep_on_exit = !globals.cleanstop;
         request.max_reals = options_.max_reals;
         plane_ = make_(request, model, log_);
+        // The file's IPVS switches, also at their defaults: the planes agree.
+        plane_.plane->set_behaviour(globals.ipvs_behaviour);
         // xvsadm --set as stored: in force before the first packet is judged.
         if (const auto& timeouts = desired_.edits().timeouts()) {
             plane_.plane->set_timeouts(*timeouts);
@@ -576,7 +578,15 @@ control::Reply Daemon::apply_reload(LoadedConfig loaded) {
         HealthBridge next_health = health_;
         auto checks = next_health.set_plan(loaded.checks);
         next_health.poll_maintenance(g.maintenancedir.value_or(""));
-        ModelDiff change = reconciler_->reconcile(next_desired.model(next_health.view()));
+        bool behaviour_changed = g.ipvs_behaviour != running_globals.ipvs_behaviour;
+        if (behaviour_changed) plane_.plane->set_behaviour(g.ipvs_behaviour);
+        ModelDiff change;
+        try {
+            change = reconciler_->reconcile(next_desired.model(next_health.view()));
+        } catch (...) {
+            if (behaviour_changed) plane_.plane->set_behaviour(running_globals.ipvs_behaviour);
+            throw;
+        }
         checker_->set_checks(std::move(checks));
         health_ = std::move(next_health);
         desired_ = std::move(next_desired);

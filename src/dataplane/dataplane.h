@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "dataplane/xdp_facts.h"
+#include "model/ipvs_behaviour.h"
 #include "model/diff.h"
 #include "model/model.h"
 
@@ -181,6 +182,13 @@ class Dataplane {
     }
     // The values in force (ipvsadm -L --timeout).
     virtual ConnectionTimeouts timeouts() const { return {}; }
+    // The file's IPVS switches, at start and on each reload. Throws
+    // DataplaneError and changes nothing on failure; a plane without them (a
+    // test's) refuses any but the defaults.
+    virtual void set_behaviour(const IpvsBehaviour& behaviour) {
+        if (behaviour != IpvsBehaviour{})
+            throw DataplaneError("the " + name() + " data plane has no IPVS behaviour switches");
+    }
 };
 
 }  // namespace xvs

@@ -234,6 +234,16 @@ TEST_CASE("a persistence template keeps sending a client to a quiescent real") {
     f.set(make_model({quiesced}));
     // Same /24: same template, as IPVS does with expire_quiescent_template=0.
     CHECK(real_of(f.send(flow(52001, 80, "10.0.0.77"))) == first);
+
+    // expire_quiescent_template=1: the template to the quiescent real is
+    // stale for the client's next connection, which goes to the other real;
+    // the connection that exists keeps its real.
+    f.dp.set_behaviour(IpvsBehaviour{true});
+    int other = real_of(f.send(flow(52002, 80, "10.0.0.78")));
+    CHECK(other != 0);
+    CHECK(other != first);
+    CHECK(real_of(f.send(flow(52003, 80, "10.0.0.79"))) == other);  // the new template
+    CHECK(real_of(f.send(flow(52000))) == first);                   // its flow entry stands
 }
 
 TEST_CASE("one-packet scheduling makes no connection entry for UDP") {

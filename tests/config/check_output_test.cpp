@@ -120,3 +120,12 @@ TEST_CASE("xvsd --check says a file without virtual services is refused on reloa
     CHECK(err2.str().empty());
     CHECK_THAT(out2.str(), Contains(" allow-empty=yes"));
 }
+
+TEST_CASE("xvsd --check shows IPVS's switches the file sets") {
+    TempDir dir;
+    std::string path = dir.file("switch.cf");
+    { std::ofstream(path) << "expire_quiescent_template=1\n"; }
+    std::ostringstream out, err;
+    CHECK(run_config_check(path, out, err) == 0);
+    CHECK_THAT(out.str(), Contains(" expire_quiescent_template=1"));
+}

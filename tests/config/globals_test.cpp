@@ -218,3 +218,13 @@ TEST_CASE("per-virtual-only directives at the top level are errors naming the se
     CHECK(error_of("frobnicate=yes\n") == "test.cf:1: unknown directive \"frobnicate\"");
     CHECK(error_of("Checktimeout=5\n") == "test.cf:1: unknown directive \"Checktimeout\"");
 }
+
+TEST_CASE("expire_quiescent_template= sets IPVS's switch of that name, 0 or 1 as the kernel takes it") {
+    CHECK_FALSE(parse("").globals.ipvs_behaviour.expire_quiescent_template);
+    CHECK(parse("expire_quiescent_template=1\n").globals.ipvs_behaviour.expire_quiescent_template);
+    CHECK_FALSE(parse("expire_quiescent_template=0\n").globals.ipvs_behaviour.expire_quiescent_template);
+    CHECK(error_of("expire_quiescent_template=yes\n") ==
+          "test.cf:1: expire_quiescent_template must be 0 or 1 (IPVS's sysctl; default 0)");
+    CHECK(error_of("virtual=10.0.0.1:80\n\texpire_quiescent_template=1\n") ==
+          "test.cf:2: \"expire_quiescent_template\" is a global directive and cannot appear inside a virtual section");
+}

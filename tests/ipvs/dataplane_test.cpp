@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "dataplane/ipvs/ipvs_dataplane.h"
+#include "support/temp_dir.h"
 
 using namespace xvs;
 
@@ -316,4 +317,20 @@ TEST_CASE("connections come from the kernel's connection table file") {
     REQUIRE(conns.size() == 1);
     CHECK(conns[0].client == ip("192.168.0.10"));
     CHECK(conns[0].real_port == 80);
+}
+
+TEST_CASE("IPVS's switches are its own sysctls, written in the plane's namespace; a refusal is an error") {
+    testing::TempDir dir("ipvs-sysctl");
+    std::ofstream(dir.file("expire_quiescent_template")) << "0\n";
+    IpvsDataplane plane(std::make_unique<FakeIpvs>(), std::make_unique<FakeRules>(), "/nonexistent/ip_vs_conn",
+                        dir.path.string());
+    plane.set_behaviour(IpvsBehaviour{true});
+    std::ifstream in(dir.file("expire_quiescent_template"));
+    std::string value;
+    std::getline(in, value);
+    CHECK(value == "1");
+    IpvsDataplane lost(std::make_unique<FakeIpvs>(), std::make_unique<FakeRules>(), "/nonexistent/ip_vs_conn",
+                       dir.file("missing"));
+    CHECK_THROWS_WITH(lost.set_behaviour(IpvsBehaviour{}),
+                      "cannot write " + dir.file("missing") + "/expire_quiescent_template: No such file or directory");
 }

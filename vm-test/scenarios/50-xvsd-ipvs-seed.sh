@@ -91,6 +91,8 @@ got=$(on dir ipvsadm -L --timeout)
 got=$(on dir xvsadm --instance vmseed -L --timeout)
 [ "$got" = "Timeout (tcp tcpfin udp): 100 120 30" ] || fail "xvsadm -L --timeout: $got"
 echo "xvsadm --set 100 0 30: the kernel's timeouts are 100 120 30"
+got=$(on dir cat /proc/sys/net/ipv4/vs/expire_quiescent_template)
+[ "$got" = 1 ] || fail "expire_quiescent_template=1 in the file, the kernel's sysctl says $got"
 
 xvsd_stop
 [ -z "$(on dir ipvsadm -Ln | grep -E '^(FWM|TCP)')" ] || fail "cleanstop=yes left rules: $(on dir ipvsadm -Ln | tr '\n' '|')"

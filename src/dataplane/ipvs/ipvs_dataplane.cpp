@@ -1,8 +1,11 @@
 #include "dataplane/ipvs/ipvs_dataplane.h"
 
 #include <cerrno>
+#include <fstream>
 #include <functional>
 #include <optional>
+
+#include "common/errno_text.h"
 
 #include "dataplane/ipvs/ip_vs_conn.h"
 #include "dataplane/ipvs/ipvs_error.h"
@@ -43,8 +46,11 @@ std::unique_ptr<IpvsDataplane> IpvsDataplane::open(const std::string& instance) 
 }
 
 IpvsDataplane::IpvsDataplane(std::unique_ptr<IpvsCommands> ipvs, std::unique_ptr<FwmarkRules> rules,
-                             std::string connection_table_path)
-    : ipvs_(std::move(ipvs)), rules_(std::move(rules)), connection_table_path_(std::move(connection_table_path)) {}
+                             std::string connection_table_path, std::string sysctl_dir)
+    : ipvs_(std::move(ipvs)),
+      rules_(std::move(rules)),
+      connection_table_path_(std::move(connection_table_path)),
+      sysctl_dir_(std::move(sysctl_dir)) {}
 
 std::vector<std::string> IpvsDataplane::unsupported(const Model&) const { return {}; }
 
@@ -193,6 +199,15 @@ void IpvsDataplane::zero_counters() {
 void IpvsDataplane::set_timeouts(const ConnectionTimeouts& change) { ipvs_->set_timeouts(change); }
 
 ConnectionTimeouts IpvsDataplane::timeouts() const { return ipvs_->timeouts(); }
+
+void IpvsDataplane::set_behaviour(const IpvsBehaviour& behaviour) {
+    std::string path = sysctl_dir_ + "/expire_quiescent_template";
+    std::ofstream out(path);
+    if (!out) throw DataplaneError("cannot write " + path + ": " + errno_text(errno));
+    out << (behaviour.expire_quiescent_template ? "1\n" : "0\n");
+    out.close();
+    if (!out) throw DataplaneError("cannot write " + path + ": " + errno_text(errno));
+}
 
 void IpvsDataplane::zero_service_counters(const ServiceKey& service) {
     if (!programmed_.services.count(service))

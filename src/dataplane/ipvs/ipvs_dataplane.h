@@ -38,7 +38,8 @@ class IpvsDataplane final : public Dataplane {
     static std::unique_ptr<IpvsDataplane> open(const std::string& instance);
 
     IpvsDataplane(std::unique_ptr<IpvsCommands> ipvs, std::unique_ptr<FwmarkRules> rules,
-                  std::string connection_table_path = "/proc/net/ip_vs_conn");
+                  std::string connection_table_path = "/proc/net/ip_vs_conn",
+                  std::string sysctl_dir = "/proc/sys/net/ipv4/vs");
 
     std::string name() const override { return "ipvs"; }
     std::vector<std::string> unsupported(const Model& model) const override;
@@ -54,6 +55,9 @@ class IpvsDataplane final : public Dataplane {
     // IPVS's own timeouts (ipvsadm --set): kernel-wide in the namespace.
     void set_timeouts(const ConnectionTimeouts& change) override;
     ConnectionTimeouts timeouts() const override;
+    // IPVS's own sysctls (SYSCTL_DIR/expire_quiescent_template, ...) of this
+    // network namespace: the kernel's switches themselves.
+    void set_behaviour(const IpvsBehaviour& behaviour) override;
 
     // Declares `model` as already in IPVS, e.g. left there by a previous run
     // with cleanstop=no, so that later diffs may change it. Sends no IPVS
@@ -70,6 +74,7 @@ class IpvsDataplane final : public Dataplane {
     std::unique_ptr<IpvsCommands> ipvs_;
     std::unique_ptr<FwmarkRules> rules_;
     std::string connection_table_path_;
+    std::string sysctl_dir_;
     Model programmed_;
 };
 

@@ -179,6 +179,17 @@ void SplitDataplane::set_timeouts(const ConnectionTimeouts& change) {
     }
 }
 
+void SplitDataplane::set_behaviour(const IpvsBehaviour& behaviour) {
+    fast_->set_behaviour(behaviour);
+    try {
+        fallback_->set_behaviour(behaviour);
+    } catch (...) {
+        fast_->set_behaviour(behaviour_);
+        throw;
+    }
+    behaviour_ = behaviour;
+}
+
 std::optional<XdpFacts> SplitDataplane::xdp_facts() const {
     if (auto facts = fast_->xdp_facts()) return facts;
     return fallback_->xdp_facts();

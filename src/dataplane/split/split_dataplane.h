@@ -86,6 +86,11 @@ class SplitDataplane final : public Dataplane {
     // the second refuses.
     void set_timeouts(const ConnectionTimeouts& change) override;
     ConnectionTimeouts timeouts() const override { return fast_->timeouts(); }
+    // Both planes, the first put back when the second refuses.
+    void set_behaviour(const IpvsBehaviour& behaviour) override;
+
+   private:
+    IpvsBehaviour behaviour_;  // what both planes were last given
 };
 
 }  // namespace xvs

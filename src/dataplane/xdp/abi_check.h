@@ -43,7 +43,7 @@ static_assert(offsetof(xvs_held_frag, len) == 60);
 static_assert(offsetof(xvs_held_frag, data) == 64);
 static_assert((XVS_FRAG_HOLD_SLOTS & (XVS_FRAG_HOLD_SLOTS - 1)) == 0);
 static_assert(sizeof(xvs_neigh_key) == 24);
-static_assert(sizeof(xvs_config) == 64);
+static_assert(sizeof(xvs_config) == 72);
 static_assert(offsetof(xvs_config, clock_ns_per_tick) == 24);
 static_assert(sizeof(xvs_iface_addr) == 20);
 static_assert(sizeof(xvs_iface) == 8);

@@ -309,6 +309,7 @@ class XdpDataplane : public Dataplane {
     AddressFilter address_filter_;
     bool filter_synced_ = false;
     ConnectionTimeouts timeouts_;  // what xvs_config says
+    IpvsBehaviour behaviour_;      // the same
 
    public:
     // Clears the per-CPU counters of `service` and of its reals; the global
@@ -322,6 +323,8 @@ class XdpDataplane : public Dataplane {
     // them at once, the listing counts down with them.
     void set_timeouts(const ConnectionTimeouts& change) override;
     ConnectionTimeouts timeouts() const override { return timeouts_; }
+    // Into xvs_config's behaviour bits, read by the program per new flow.
+    void set_behaviour(const IpvsBehaviour& behaviour) override;
     // Walks the connection tables now, on the calling thread: sweeps,
     // corrects the program's counts and publishes the table fill for
     // xdp_facts() (what the census thread does every interval). Throws

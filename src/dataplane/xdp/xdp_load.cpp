@@ -263,6 +263,14 @@ void XdpDataplane::restore_pinned_reals(const PinnedReals& carried) {
                                  " into the resized xvs_real_conns: " + errno_text(errno));
 }
 
+namespace {
+
+uint32_t behaviour_bits(const IpvsBehaviour& b) {
+    return b.expire_quiescent_template ? XVS_CFG_EXPIRE_QUIESCENT_TEMPLATE : 0u;
+}
+
+}  // namespace
+
 void XdpDataplane::write_config() {
     uint32_t zero = 0;
     xvs_config cfg{};
@@ -281,8 +289,20 @@ void XdpDataplane::write_config() {
     cfg.timeout_tcp_ns = timeouts_.tcp * XVS_NS_PER_SEC;
     cfg.timeout_tcp_fin_ns = timeouts_.tcp_fin * XVS_NS_PER_SEC;
     cfg.timeout_udp_ns = timeouts_.udp * XVS_NS_PER_SEC;
+    cfg.behaviour = behaviour_bits(behaviour_);
     if (bpf_map_update_elem(bpf_map__fd(skel_->maps.xvs_config), &zero, &cfg, BPF_ANY) != 0)
         throw DataplaneError("writing xvs_config: " + errno_text(errno));
+}
+
+void XdpDataplane::set_behaviour(const IpvsBehaviour& behaviour) {
+    uint32_t zero = 0;
+    int fd = bpf_map__fd(skel_->maps.xvs_config);
+    xvs_config cfg{};
+    if (bpf_map_lookup_elem(fd, &zero, &cfg) != 0) throw DataplaneError("reading xvs_config: " + errno_text(errno));
+    cfg.behaviour = behaviour_bits(behaviour);
+    if (bpf_map_update_elem(fd, &zero, &cfg, BPF_ANY) != 0)
+        throw DataplaneError("writing the IPVS switches into xvs_config: " + errno_text(errno));
+    behaviour_ = behaviour;
 }
 
 void XdpDataplane::set_timeouts(const ConnectionTimeouts& change) {
