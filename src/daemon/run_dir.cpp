@@ -15,16 +15,13 @@
 
 #include "control/paths.h"
 #include "common/unique_fd.h"
+#include "daemon/directories.h"
 
 namespace xvs {
 namespace {
 
 [[noreturn]] void throw_errno(const std::string& what) {
     throw std::system_error(errno, std::generic_category(), what);
-}
-
-void make_dir(const std::string& path, mode_t mode) {
-    if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST) throw_errno("mkdir " + path);
 }
 
 // True when something accepts connections on the socket.
@@ -56,8 +53,8 @@ RunDir::RunDir(const std::string& instance, const std::string& run_root)
     : path_(control::run_dir_path(instance, run_root)),
       socket_path_(control::socket_path(instance, run_root)),
       pid_file_(control::pid_file_path(instance, run_root)) {
-    make_dir(run_root, 0755);
-    make_dir(path_, 0700);
+    make_directories(run_root, 0755);
+    make_directories(path_, 0700);
     if (::chmod(path_.c_str(), 0700) != 0) throw_errno("chmod " + path_);
 
     // The lock is the real arbiter (it dies with its process, so a crashed

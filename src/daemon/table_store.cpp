@@ -11,6 +11,7 @@
 
 #include "common/errno_text.h"
 #include "control/record_fields.h"
+#include "daemon/directories.h"
 
 namespace xvs {
 namespace {
@@ -28,15 +29,6 @@ std::string real_key_fields(const RealKey& k) {
 }
 
 [[noreturn]] void fail(const std::string& what) { throw TableError(what); }
-
-void make_dir(const std::string& path, mode_t mode) {
-    if (::mkdir(path.c_str(), mode) == 0 || errno == EEXIST) {
-        struct stat st {};
-        if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return;
-        fail(path + ": not a directory");
-    }
-    fail("cannot create " + path + ": " + errno_text(errno));
-}
 
 void write_all(int fd, std::string_view data, const std::string& path) {
     while (!data.empty()) {
@@ -255,9 +247,11 @@ TableStore::Loaded TableStore::read_both() const {
 }
 
 void TableStore::compact(const std::vector<EditRecord>& snapshot) {
-    size_t slash = dir_.find_last_of('/');
-    if (slash != std::string::npos && slash > 0) make_dir(dir_.substr(0, slash), 0755);
-    make_dir(dir_, 0700);
+    try {
+        make_directories(dir_, 0700);
+    } catch (const std::system_error& e) {
+        fail(e.what());
+    }
     uint64_t next = generation_ + 1;
     if (generation_ == 0) {
         // The first compaction of this process continues the stored numbering.

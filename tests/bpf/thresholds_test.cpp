@@ -105,7 +105,7 @@ TEST_CASE("wrr passes over an overloaded real's slots to the next real in its or
     CHECK(s.open_each(500, 5) == Reals{2, 2, 3, 3, 3});
 }
 
-TEST_CASE("sh, mh and dh refuse a new flow whose real is overloaded; sh and mh with -fallback take another") {
+TEST_CASE("sh, mh and dh refuse a new flow whose real is overloaded, sh and mh with -fallback take another") {
     for (std::string sched : {"sh", "mh", "dh"}) {
         for (bool fallback : {false, true}) {
             if (sched == "dh" && fallback) continue;  // dh has no fallback flag

@@ -41,7 +41,7 @@ struct TwoReals {
 }  // namespace
 
 TEST_CASE(
-    "--set tcp decides when an established flow's entry is stale, for flows that exist already") {
+    "ipvsadm --set tcp decides when an established flow's entry is stale, for flows that exist already") {
     TwoReals t;
     CHECK(t.f.dp.timeouts() == ConnectionTimeouts{900, 120, 300});
     int first = real_of(t.f.send(tcp(31000, tcp_syn)));
@@ -63,7 +63,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "--set tcpfin and udp decide for flows after their FIN and for UDP flows; IPVS's defaults "
+    "ipvsadm --set tcpfin and udp decide for flows after their FIN and for UDP flows, IPVS's defaults "
     "without") {
     TwoReals t;
     int tcp_real = real_of(t.f.send(tcp(32000, tcp_syn)));

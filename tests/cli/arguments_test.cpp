@@ -159,7 +159,7 @@ TEST_CASE("xvsadm -M takes a prefix length up to 128 or a contiguous dotted mask
     }
 }
 
-TEST_CASE("--set takes ipvsadm's three timeout values, 0 to keep one, and refuses what ipvsadm refuses", "[arguments]") {
+TEST_CASE("ipvsadm --set takes ipvsadm's three timeout values, 0 to keep one, and refuses what ipvsadm refuses", "[arguments]") {
     Arguments a = parse({"--set", "100", "0", "30"});
     CHECK(a.command == Command::set_timeout);
     REQUIRE(a.timeouts);

@@ -305,7 +305,7 @@ TEST_CASE("xvsadm -R runs every line, goes on after a refusal, stops at a usage 
     CHECK(daemon.seen[1].verb == control::Verb::add_real);
 }
 
-TEST_CASE("xvsadm -L --timeout prints the daemon's timeouts as ipvsadm does; --set sends the three values", "[commands]") {
+TEST_CASE("xvsadm -L --timeout prints the daemon's timeouts as ipvsadm does, --set sends the three values", "[commands]") {
     FakeDaemon daemon;
     daemon.answer.timeouts = ConnectionTimeouts{100, 120, 30};
     std::string out, err;

@@ -13,7 +13,7 @@ using namespace xvs;
 using namespace xvs::test;
 using Catch::Matchers::Contains;
 
-TEST_CASE("spaces around '=' are allowed, as ldirectord's \\s*=\\s*") {
+TEST_CASE("spaces around '=' are allowed, as in ldirectord's own parser") {
     Config c = parse("checkinterval = 3\nvirtual = 10.0.0.1:80\n\treal = 10.0.0.2:80 gate 2\n\tscheduler =rr\n");
     CHECK(c.globals.checkinterval == 3);
     REQUIRE(c.virtuals.size() == 1);

@@ -111,7 +111,7 @@ TEST_CASE("a reply with services, reals, rates and connections survives a round 
     CHECK_FALSE(out.more);
 }
 
-TEST_CASE("a part of a streamed listing says another follows; the mark takes no value", "[protocol]") {
+TEST_CASE("a part of a streamed listing says another follows, the mark takes no value", "[protocol]") {
     Reply part;
     part.more = true;
     CHECK(decode_reply(encode_reply(part)).more);

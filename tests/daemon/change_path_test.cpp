@@ -87,7 +87,7 @@ TEST_CASE("a failed real of a quiescent virtual is one weight change to 0, nothi
     CHECK(cp.plane.model() == cp.desired.model(cp.health.view()));
 }
 
-TEST_CASE("a failed real of a non-quiescent virtual is one removal; its recovery one addition", "[change]") {
+TEST_CASE("a failed real of a non-quiescent virtual is one removal, its recovery one addition", "[change]") {
     ControlPlane cp(config_text(5, 4, "no"));
     cp.all_up();
     ModelDiff gone = cp.deliver({cp.result(2, 4, false)});

@@ -58,7 +58,7 @@ void make_changes(DaemonFixture& f) {
 
 }  // namespace
 
-TEST_CASE("xvsadm's changes outlive a reload and a restart; -C and a reload give the file back",
+TEST_CASE("xvsadm's changes outlive a reload and a restart, -C and a reload give the file back",
           "[daemon]") {
     DaemonFixture f;
     REQUIRE(f.start());

@@ -145,7 +145,7 @@ std::vector<ServiceStatus> serving_web(const std::vector<std::pair<RealKey, uint
 
 }  // namespace
 
-TEST_CASE("reals the data plane serves at start begin up; their first check decides") {
+TEST_CASE("reals the data plane serves at start begin up, their first check decides") {
     Config c = parse(web_config("no"));
     HealthBridge bridge;
     auto checks = bridge.set_plan(plan_health_checks(c));

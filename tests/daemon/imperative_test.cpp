@@ -130,7 +130,7 @@ TEST_CASE("deleting with -D then adding with -A brings a configured service back
     CHECK(changes.apply(base).services.at(svc).reals.empty());
 }
 
-TEST_CASE("clearing with -C empties the table until the file is read again; what xvsadm added since stays") {
+TEST_CASE("clearing with -C empties the table until the file is read again, what xvsadm added since stays") {
     ImperativeChanges changes;
     Model base = config_model();
     base.services[tcp("10.0.0.9", 80)] = base.services.at(tcp("10.0.0.1", 80));
@@ -191,7 +191,7 @@ TEST_CASE("the journal and the snapshot replay to the same edits") {
     CHECK(from_journal.apply(base) == changes.apply(base));
 }
 
-TEST_CASE("deleting what xvsadm added leaves nothing to store; deleting the file's is kept") {
+TEST_CASE("deleting what xvsadm added leaves nothing to store, deleting the file's is kept") {
     Model base = config_model();
     ServiceKey svc = tcp("10.0.0.1", 80), mine = tcp("10.0.0.2", 443);
     ImperativeChanges changes;

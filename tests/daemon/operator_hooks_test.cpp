@@ -171,7 +171,7 @@ TEST_CASE("callback runs with the file's name when its content changes on disk, 
     CHECK(f.stop() == 0);
 }
 
-TEST_CASE("an xvsadm -d of a checked real lasts until its state changes; readdquiescent decides for down",
+TEST_CASE("an xvsadm -d of a checked real lasts until its state changes, readdquiescent decides for down",
           "[daemon]") {
     for (bool readd : {false, true}) {
         DYNAMIC_SECTION("readdquiescent=" << (readd ? "yes" : "no")) {
@@ -363,7 +363,7 @@ TEST_CASE("emailalert mails ldirectord's alerts through smtp=, repeats while dow
     CHECK_THAT(last, Catch::Contains("Daemon-Status: stopping"));
 }
 
-TEST_CASE("emailalert without smtp= pipes the mail to sendmail; emailalertstatus filters by daemon state",
+TEST_CASE("emailalert without smtp= pipes the mail to sendmail, emailalertstatus filters by daemon state",
           "[daemon]") {
     DaemonFixture f;
     SwitchableReal real(f.dir);

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -110,7 +111,7 @@ TEST_CASE("a malformed record is refused with the file and line") {
 }
 
 TEST_CASE(
-    "a snapshot and the changes appended after it load in order; each compaction starts a new "
+    "a snapshot and the changes appended after it load in order, each compaction starts a new "
     "generation") {
     testing::TempDir dir("table-test");
     TableStore store(dir.file("state/inst"));
@@ -143,7 +144,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "a change cut short is dropped whole; a journal left by an interrupted compaction is ignored") {
+    "a change cut short is dropped whole, a journal left by an interrupted compaction is ignored") {
     testing::TempDir dir("table-test");
     TableStore store(dir.file("inst"));
     auto records = every_kind();
@@ -215,8 +216,23 @@ TEST_CASE("a directory that cannot be made refuses the store with the reason") {
         store.compact({});
         FAIL("compacted");
     } catch (const TableError& e) {
-        CHECK(std::string(e.what()) == dir.file("inst") + ": not a directory");
+        CHECK(std::string(e.what()) == "cannot create " + dir.file("inst") + ": Not a directory");
     }
+}
+
+TEST_CASE("a state directory whose parents are missing is made with them, as mkdir -p") {
+    // A fresh system may have no /var/lib/xvs (nor /var/lib): the first
+    // store must not fail for that.
+    testing::TempDir dir("table-test");
+    std::string deep = dir.file("var/lib/xvs/inst");
+    TableStore store(deep);
+    store.compact({});
+    struct stat st {};
+    REQUIRE(::stat(deep.c_str(), &st) == 0);
+    CHECK(S_ISDIR(st.st_mode));
+    CHECK((st.st_mode & 0777) == 0700);
+    REQUIRE(::stat(dir.file("var/lib").c_str(), &st) == 0);
+    CHECK(S_ISDIR(st.st_mode));
 }
 
 // A writer in a child process stores change after change (each a service of

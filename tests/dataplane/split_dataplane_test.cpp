@@ -302,7 +302,7 @@ TEST_CASE("a real given thresholds moves its service to the plane that enforces 
 }
 
 
-TEST_CASE("--set reaches both planes with the same values; when the second refuses the first is put back") {
+TEST_CASE("ipvsadm --set reaches both planes with the same values, when the second refuses the first is put back") {
     Planes p;
     p.split->set_timeouts({100, 0, 30});
     CHECK(p.fast->timeouts_now == ConnectionTimeouts{100, 120, 30});

@@ -96,7 +96,7 @@ TEST_CASE("smtp and submission checks: greeting and EHLO from Python's SMTP serv
     CHECK(results.at(2).up);
 }
 
-TEST_CASE("an SMTP server refusing EHLO is asked HELO; refusing both is down", "[mail]") {
+TEST_CASE("an SMTP server refusing EHLO is asked HELO, refusing both is down", "[mail]") {
     auto scripted = [](bool helo_ok) {
         return [helo_ok](int fd, LocalTcpServer&) {
             write_all(fd, "220-mail.test scripted\r\n220 ready\r\n");

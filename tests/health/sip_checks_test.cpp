@@ -34,7 +34,7 @@ TEST_CASE("sip: OPTIONS answered 200 OK by SIPp is up, over UDP and TCP", "[sip]
     }
 }
 
-TEST_CASE("sip: another status is down with the status line; nobody listening over UDP is refused", "[sip]") {
+TEST_CASE("sip: another status is down with the status line, nobody listening over UDP is refused", "[sip]") {
     SippServer busy(false, "486 Busy Here");
     auto c = first_result(sip_spec(busy.port, Protocol::udp));
     CHECK_FALSE(c.up);

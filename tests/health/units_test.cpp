@@ -106,7 +106,7 @@ TEST_CASE("http verdict wants 2xx and a receive match in the body") {
     CHECK_FALSE(judge_http_response(redirect, nullptr).up);
 }
 
-TEST_CASE("simpletcp request drops the leading slash and expands \\n") {
+TEST_CASE("simpletcp request drops the leading slash and turns a backslash-n into a newline") {
     CHECK(simpletcp_request_bytes("/HELLO\\nQUIT\\n") == "HELLO\nQUIT\n");
     CHECK(simpletcp_request_bytes("ping") == "ping");
 }

@@ -319,7 +319,7 @@ TEST_CASE("connections come from the kernel's connection table file") {
     CHECK(conns[0].real_port == 80);
 }
 
-TEST_CASE("IPVS's switches are its own sysctls, written in the plane's namespace; a refusal is an error") {
+TEST_CASE("IPVS's switches are its own sysctls, written in the plane's namespace, a refusal is an error") {
     testing::TempDir dir("ipvs-sysctl");
     std::ofstream(dir.file("expire_quiescent_template")) << "0\n";
     IpvsDataplane plane(std::make_unique<FakeIpvs>(), std::make_unique<FakeRules>(), "/nonexistent/ip_vs_conn",

@@ -43,7 +43,7 @@ TEST_CASE("persistence templates of fwmark services are recognised") {
     CHECK(conns[1].is_template);
 }
 
-TEST_CASE("IPv6 entries use full colon notation; other protocols are skipped") {
+TEST_CASE("IPv6 entries use full colon notation, other protocols are skipped") {
     std::string text = std::string(header_line) +
                        "TCP 2001:0db8:0000:0000:0000:0000:0000:000a 9C40 2001:0db8:0000:0000:0000:0000:0000:0001 "
                        "0050 2001:0db8:0000:0000:0000:0000:0000:0002 0050 SYN_RECV         59\n"

@@ -255,7 +255,7 @@ TEST_CASE("kernel errors read as ipvsadm words them, depending on the operation"
     CHECK(ipvs_error_text(IpvsOperation::flush, EPERM) == "Permission denied (you must be root)");
 }
 
-TEST_CASE("--set sends IPVS_CMD_SET_CONFIG with the three timeouts, 0 for one to keep; --timeout asks GET_CONFIG") {
+TEST_CASE("ipvsadm --set sends IPVS_CMD_SET_CONFIG with the three timeouts, 0 for one to keep, --timeout asks GET_CONFIG") {
     auto set = decode(build_set_timeouts_request(genl_family_id, {100, 0, 30}));
     CHECK(set.cmd == IPVS_CMD_SET_CONFIG);
     REQUIRE(set.top[IPVS_CMD_ATTR_TIMEOUT_TCP]);

@@ -256,7 +256,7 @@ TEST_CASE("a message cut short inside its attributes is refused, not read past")
     CHECK_THROWS_WITH(parse_service_reply(cut), "malformed IPVS service reply: truncated message");
 }
 
-TEST_CASE("a config reply gives ipvsadm --timeout's three values; one missing is refused") {
+TEST_CASE("a config reply gives ipvsadm --timeout's three values, one missing is refused") {
     auto m = reply(IPVS_CMD_SET_CONFIG, [](nl_msg* msg) {
         nla_put_u32(msg, IPVS_CMD_ATTR_TIMEOUT_TCP, 900);
         nla_put_u32(msg, IPVS_CMD_ATTR_TIMEOUT_TCP_FIN, 120);
