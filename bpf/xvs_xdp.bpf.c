@@ -131,14 +131,17 @@ static __always_inline int later_fragment(struct xdp_md *ctx, const struct xvs_p
 }
 
 /* A packet of a flow with an entry. Returns -1 when the entry was stale (and
- * is gone): the packet is then a new flow. */
+ * is gone): the packet is then a new flow. A flow whose real was removed is
+ * dropped (lib/conn.h). */
 static __always_inline int established_flow(struct xdp_md *ctx, const struct xvs_packet *p,
                                             const struct xvs_conn_key *key, struct xvs_conn *c,
                                             __u64 bytes)
 {
     __u64 now = now_ns();
-    int refreshed;
-    struct xvs_real *r = conn_use(p, key, c, now, &refreshed);
+    int refreshed, verdict;
+    struct xvs_real *r = conn_use(p, key, c, now, &refreshed, &verdict);
+    if (verdict == CONN_DROP)
+        return counted(XDP_DROP, XVS_STAT_DROP_NODEST);
     if (!r)
         return -1;
     __u32 service_id = c->service_id, real_id = c->real_id;
@@ -188,6 +191,8 @@ static __always_inline int new_flow(struct xdp_md *ctx, const struct xvs_packet 
     /* ICMP errors only follow existing flows; the stack answers the rest. */
     if (p->icmp_error)
         return counted(XDP_PASS, XVS_STAT_PASS);
+    if (p->proto == IPPROTO_TCP && !tcp_may_start_flow(p->tcp_flags))
+        return counted(XDP_PASS, XVS_STAT_PASS_NOT_SYN);
     __u64 now = now_ns();
     __u32 real_id = 0;
     struct xvs_real *r = 0;
@@ -215,7 +220,7 @@ static __always_inline int new_flow(struct xdp_md *ctx, const struct xvs_packet 
         return counted(XDP_DROP, XVS_STAT_DROP_TTL);
     count(XVS_STAT_NEW_CONN);
     if (!(svc->flags & XVS_SVC_F_ONE_PACKET) || p->proto != IPPROTO_UDP)
-        conn_create(p, key, now, service_id, real_id, r);
+        conn_create(p, key, now, service_id, real_id, r, persistent);
     if (r->method == XVS_FWD_MASQ)
         nat_remember(p, r, service_id, real_id);
     if (p->frag == XVS_FRAG_FIRST)

@@ -1,22 +1,28 @@
 /* Connection tracking: which real a flow or a persistent client belongs to
  * (fragmented datagrams: lib/frag.h).
  *
- * Decisions (mirroring IPVS's defaults where IPVS has one):
- * - A real is identified by (id, generation); an entry whose real was removed
- *   (id freed or reused) is stale. Like IPVS with expire_nodest_conn=1, the
- *   stale entry is dropped and the packet is scheduled afresh (for TCP the
- *   new real answers a mid-stream segment with RST, so the client learns at
- *   once instead of timing out).
+ * Decisions (IPVS's, with its behaviour switches in xvs_config.behaviour,
+ * XVS_CFG_*; their defaults are the kernel's):
+ * - A real is identified by (id, generation). A flow whose real was removed
+ *   is dropped packet by packet and kept until it times out, so a real that
+ *   comes back (user space gives it its old id and generation) continues
+ *   them (expire_nodest_conn=0); with XVS_CFG_EXPIRE_NODEST_CONN the entry is
+ *   deleted at its next packet (still dropped), and a SYN to a flow of a
+ *   quiescent real is scheduled afresh.
  * - A quiescent real (weight 0) keeps its entries: established flows and
  *   persistence templates still reach it (IPVS: expire_quiescent_template=0);
  *   with XVS_CFG_EXPIRE_QUIESCENT_TEMPLATE a template to it is stale when a
  *   new flow of its client comes (expire_quiescent_template=1).
  * - TCP is tracked from the client side only (DR/TUN never see replies):
  *   SYN -> SYN_RECV (60 s), any ACK -> ESTABLISHED (900 s), FIN -> FIN_WAIT
- *   (120 s), RST -> CLOSE (10 s). A SYN to an entry in FIN_WAIT/CLOSE starts a
- *   new connection (IPVS conn_reuse_mode=1). A TCP segment without an entry is
- *   scheduled even if it is not a SYN (as IPVS's sloppy_tcp), so flows survive
- *   a table loss or a move between directors that share a Maglev table.
+ *   (120 s), RST -> CLOSE (10 s). A SYN to a flow in CLOSE (or, with
+ *   XVS_CFG_CONN_REUSE_FIN, in FIN_WAIT) of a service without persistence is
+ *   a new connection, scheduled afresh (conn_reuse_mode=1, bit 2); otherwise
+ *   it restarts the flow on its real.
+ * - A TCP segment without an entry starts a flow only if it is a SYN (with
+ *   XVS_CFG_SLOPPY_TCP: any but a RST); the others go to the stack, as IPVS
+ *   passes them (sloppy_tcp=0). Directors sharing flows by Maglev alone, with
+ *   no sync, need sloppy_tcp=1.
  * - UDP entries live 300 s after the last datagram; with ops (one-packet
  *   scheduling) no entry is made.
  * - Expiry is checked on use against the coarse monotonic clock (now_ns());
@@ -97,7 +103,8 @@ static __always_inline void count_new_entry(__u32 real_id, const struct xvs_real
     overload_after_bind(r, n);
 }
 
-/* The state a segment moves a flow to (client side only). */
+/* The state a segment moves a flow to (client side only). A SYN restarts a
+ * closing flow (IPVS's input-only table: FIN_WAIT/CLOSE + SYN -> SYN_RECV). */
 static __always_inline __u8 tcp_next_state(__u8 state, __u8 flags)
 {
     if (flags & XVS_TCP_RST)
@@ -105,10 +112,23 @@ static __always_inline __u8 tcp_next_state(__u8 state, __u8 flags)
     if (flags & XVS_TCP_FIN)
         return XVS_CONN_TCP_FIN;
     if ((flags & XVS_TCP_SYN) && !(flags & XVS_TCP_ACK))
-        return state == XVS_CONN_NONE ? XVS_CONN_TCP_SYN : state;
+        return state == XVS_CONN_TCP_ESTABLISHED ? state : XVS_CONN_TCP_SYN;
     if (state == XVS_CONN_NONE || state == XVS_CONN_TCP_SYN)
         return XVS_CONN_TCP_ESTABLISHED;
     return state;
+}
+
+/* Whether a TCP segment without an entry may start a flow: a SYN, or with
+ * sloppy_tcp anything but a RST (IPVS's tcp_conn_schedule). */
+static __always_inline int tcp_may_start_flow(__u8 flags)
+{
+    if (flags & XVS_TCP_RST)
+        return 0;
+    if (flags & XVS_TCP_SYN)
+        return 1;
+    __u32 zero = 0;
+    const struct xvs_config *cfg = bpf_map_lookup_elem(&xvs_config, &zero);
+    return cfg && (cfg->behaviour & XVS_CFG_SLOPPY_TCP);
 }
 
 static __always_inline __u8 initial_state(const struct xvs_packet *p)
@@ -134,32 +154,77 @@ static __always_inline __u64 now_ns(void)
     return bpf_ktime_get_coarse_ns();
 }
 
+/* What conn_use() made of a flow's entry. */
+enum conn_verdict {
+    CONN_FORWARD, /* to the returned real */
+    CONN_STALE,   /* gone (deleted): the packet is a new flow */
+    CONN_DROP,    /* its real was removed: dropped, as IPVS drops it */
+};
+
+/* A SYN to a live flow that IPVS would schedule afresh (ip_vs_in's
+ * rescheduling): to a quiescent real with expire_nodest_conn, or a port reuse
+ * after the flow closed, as conn_reuse_mode says, unless a persistence
+ * template controls the flow (IPVS never reschedules those). */
+static __always_inline int syn_reschedules(const struct xvs_conn *c, const struct xvs_real *r,
+                                           __u32 behaviour)
+{
+    if ((behaviour & XVS_CFG_EXPIRE_NODEST_CONN) && r->weight == 0)
+        return 1;
+    int reuse = (c->state == XVS_CONN_TCP_CLOSE && !(behaviour & XVS_CFG_CONN_REUSE_NO_CLOSE)) ||
+                (c->state == XVS_CONN_TCP_FIN && (behaviour & XVS_CFG_CONN_REUSE_FIN));
+    if (!reuse)
+        return 0;
+    return !(c->flags & XVS_CONN_F_TEMPLATED);
+}
+
 /* Uses the flow's entry c: returns its real after updating the entry's state
- * and timestamp, or 0 when the entry is stale (it is then deleted and the
- * packet is scheduled afresh). *refreshed says whether last_seen moved, which
- * happens at most once per XVS_REFRESH_NS or on a state change. */
+ * and timestamp (*verdict CONN_FORWARD), or 0 with CONN_STALE when the entry
+ * is stale (it is then deleted and the packet is scheduled afresh) or
+ * CONN_DROP when its real was removed. *refreshed says whether last_seen
+ * moved, which happens at most once per XVS_REFRESH_NS or on a state change. */
 static __always_inline struct xvs_real *conn_use(const struct xvs_packet *p,
                                                 const struct xvs_conn_key *key,
-                                                struct xvs_conn *c, __u64 now, int *refreshed)
+                                                struct xvs_conn *c, __u64 now, int *refreshed,
+                                                int *verdict)
 {
     *refreshed = 0;
+    *verdict = CONN_STALE;
     __u32 zero = 0;
     const struct xvs_config *cfg = bpf_map_lookup_elem(&xvs_config, &zero);
-    struct xvs_real *r = live_real(c->real_id, c->real_generation);
-    int stale = !r || now - c->last_seen_ns > xvs_conn_timeout_ns(c->state, cfg);
-    if (!stale && p->proto == IPPROTO_TCP && (p->tcp_flags & XVS_TCP_SYN) &&
-        !(p->tcp_flags & XVS_TCP_ACK) &&
-        (c->state == XVS_CONN_TCP_FIN || c->state == XVS_CONN_TCP_CLOSE))
-        stale = 1; /* port reuse by a new connection */
-    if (stale) {
-        /* Read before the delete: a deleted LRU element may be reused at
-         * once. A removed real's counts went with it (r is 0 then). */
+    __u32 behaviour = cfg ? cfg->behaviour : 0;
+    __u32 real_id = c->real_id;
+    struct xvs_real *r = bpf_map_lookup_elem(&xvs_reals, &real_id);
+    if (!r)
+        return 0;
+    /* Not in use but still this generation: removed, and kept by user space
+     * for its return. Another generation: its id went to another real.
+     * (Flags, not a conditional pointer: the verifier refuses the masked
+     * pointer the compiler would make of one.) */
+    int same = r->generation == c->real_generation;
+    int live = same && (r->flags & XVS_REAL_F_IN_USE);
+    int stale = !same || now - c->last_seen_ns > xvs_conn_timeout_ns(c->state, cfg);
+    if (!stale && !live) {
+        /* Removed real: the packet is dropped and the entry's timer left
+         * alone; with expire_nodest_conn the entry goes now, uncounted from
+         * the removed real's counts, which it keeps in case it returns. */
         __u8 was = c->state;
-        __u32 was_real = c->real_id;
-        if (bpf_map_delete_elem(&xvs_conns, key) == 0 && r)
-            count_flow(was_real, was, -1);
+        if ((behaviour & XVS_CFG_EXPIRE_NODEST_CONN) && bpf_map_delete_elem(&xvs_conns, key) == 0)
+            count_flow(real_id, was, -1);
+        *verdict = CONN_DROP;
         return 0;
     }
+    if (!stale && p->proto == IPPROTO_TCP && (p->tcp_flags & XVS_TCP_SYN) &&
+        syn_reschedules(c, r, behaviour))
+        stale = 1;
+    if (stale) {
+        /* Read before the delete: a deleted LRU element may be reused at
+         * once. An id of another generation counts another real's flows. */
+        __u8 was = c->state;
+        if (bpf_map_delete_elem(&xvs_conns, key) == 0 && same)
+            count_flow(real_id, was, -1);
+        return 0;
+    }
+    *verdict = CONN_FORWARD;
     if (p->icmp_error)
         return r;
     __u8 state = p->proto == IPPROTO_TCP ? tcp_next_state(c->state, p->tcp_flags) : c->state;
@@ -179,7 +244,7 @@ static __always_inline struct xvs_real *conn_use(const struct xvs_packet *p,
 
 static __always_inline void conn_create(const struct xvs_packet *p, const struct xvs_conn_key *key,
                                         __u64 now, __u32 service_id, __u32 real_id,
-                                        const struct xvs_real *r)
+                                        const struct xvs_real *r, __u32 persistent)
 {
     struct xvs_conn c = {
         .last_seen_ns = now,
@@ -187,6 +252,7 @@ static __always_inline void conn_create(const struct xvs_packet *p, const struct
         .real_generation = r->generation,
         .service_id = service_id,
         .state = initial_state(p),
+        .flags = persistent ? XVS_CONN_F_TEMPLATED : 0,
     };
     /* BPF_NOEXIST: when another CPU created this flow's entry a moment ago,
      * its entry (and its count) stands; this packet still goes to real_id. */

@@ -46,7 +46,7 @@
 
 /* Bumped whenever a map layout or the program's contract changes; a daemon
  * that finds pinned maps of another version does not reuse them. */
-#define XVS_ABI_VERSION 10
+#define XVS_ABI_VERSION 11
 
 #define XVS_MAX_SERVICES 4096
 #define XVS_MAX_REALS 65536
@@ -210,6 +210,9 @@ enum xvs_stat {
     XVS_STAT_FRAG_HOLD_FULL,      /* ... dropped: no free slot among the probed ones */
     XVS_STAT_FRAG_HOLD_TOO_LONG,  /* ... dropped: frame longer than XVS_FRAG_HOLD_BYTES */
     XVS_STAT_FRAG_EXPIRED,        /* held fragment dropped unreplayed after XVS_FRAG_HOLD_NS */
+    XVS_STAT_PASS_NOT_SYN,        /* TCP segment without a flow that may not start one (not a
+                                   * SYN without sloppy_tcp, or a RST): to the stack, as IPVS */
+    XVS_STAT_DROP_NODEST,         /* packet of a flow whose real was removed (expire_nodest_conn) */
     XVS_STAT__COUNT,
 };
 
@@ -309,8 +312,12 @@ struct xvs_conn {
     __u32 real_generation;
     __u32 service_id;
     __u8 state;          /* enum xvs_conn_state */
-    __u8 pad[3];
+    __u8 flags;          /* XVS_CONN_F_* */
+    __u8 pad[2];
 };
+
+/* struct xvs_conn.flags */
+#define XVS_CONN_F_TEMPLATED 0x1 /* its service is persistent: a template controls it */
 
 /* Value of xvs_nat_reverse, keyed by the reply tuple (real -> client). */
 struct xvs_nat_reverse {
@@ -401,9 +408,19 @@ struct xvs_config {
     __u32 pad;
 };
 
-/* xvs_config.behaviour: IPVS's switches of the same names (0 = the kernel's
- * default). */
+/* xvs_config.behaviour: IPVS's switches of the same names; 0 is the kernel's
+ * default for each (expire_nodest_conn=0, expire_quiescent_template=0,
+ * sloppy_tcp=0, conn_reuse_mode=1), hence the inverted reuse bit. */
 #define XVS_CFG_EXPIRE_QUIESCENT_TEMPLATE 0x1 /* a template to a weight-0 real is stale */
+#define XVS_CFG_EXPIRE_NODEST_CONN 0x2 /* a flow whose real is gone is deleted (else kept,
+                                        * its packets dropped); a SYN to a weight-0 real's
+                                        * flow is scheduled afresh */
+#define XVS_CFG_SLOPPY_TCP 0x4          /* any TCP segment but RST may start a flow, not only SYN */
+#define XVS_CFG_CONN_REUSE_NO_CLOSE 0x8 /* conn_reuse_mode bit 1 clear: a SYN to a flow in
+                                         * CLOSE continues on its real */
+#define XVS_CFG_CONN_REUSE_FIN 0x10     /* conn_reuse_mode bit 2: a SYN to a flow in FIN_WAIT
+                                         * is scheduled afresh (every flow here is tracked
+                                         * from the client side, IPVS's "no output") */
 
 /* How long an entry in a state lives after its last packet: the program
  * expires entries with it, user space lists their remaining time. cfg may

@@ -59,7 +59,12 @@ void print_globals(const Config& config, std::ostream& out) {
     for (size_t i = 0; i < g.interfaces.size(); ++i) out << (i ? "," : "") << g.interfaces[i];
     out << " metrics=" << (g.metrics ? g.metrics->to_string() : "off");
     if (g.allow_empty) out << " allow-empty=yes";
-    if (g.ipvs_behaviour.expire_quiescent_template) out << " expire_quiescent_template=1";
+    // IPVS's switches, where they differ from the kernel's defaults.
+    const IpvsBehaviour& b = g.ipvs_behaviour;
+    if (b.expire_nodest_conn) out << " expire_nodest_conn=1";
+    if (b.expire_quiescent_template) out << " expire_quiescent_template=1";
+    if (b.sloppy_tcp) out << " sloppy_tcp=1";
+    if (b.conn_reuse_mode != IpvsBehaviour{}.conn_reuse_mode) out << " conn_reuse_mode=" << b.conn_reuse_mode;
     if (g.fallback) out << " fallback=" << quoted(fallback_text(*g.fallback));
     if (g.fallback6) out << " fallback6=" << quoted(fallback_text(*g.fallback6));
     if (g.fallbackcommand) out << " fallbackcommand=" << quoted(*g.fallbackcommand);

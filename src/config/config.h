@@ -216,7 +216,7 @@ struct GlobalConfig {
     bool fork = false;
     bool quiescent = false;                   // the code's default (the man page says yes)
     bool readdquiescent = false;
-    IpvsBehaviour ipvs_behaviour;  // expire_quiescent_template= (IPVS's sysctls)
+    IpvsBehaviour ipvs_behaviour;  // expire_nodest_conn= ... conn_reuse_mode= (IPVS's sysctls)
     bool cleanstop = true;
     std::optional<std::string> maintenancedir;
     // xvs additions

@@ -137,12 +137,27 @@ void supervised(DirectiveContext& c) {
     c.globals().supervised = c.flag;
 }
 
-// IPVS's sysctl of the same name, written as the kernel takes it.
-void expire_quiescent_template(DirectiveContext& c) {
+// IPVS's sysctls of the same names, written as the kernel takes them.
+void ipvs_switch(DirectiveContext& c, bool IpvsBehaviour::*field, const char* default_text) {
     if (c.d.value == "0" || c.d.value == "1")
-        c.globals().ipvs_behaviour.expire_quiescent_template = c.d.value == "1";
+        c.globals().ipvs_behaviour.*field = c.d.value == "1";
     else
-        c.error("expire_quiescent_template must be 0 or 1 (IPVS's sysctl; default 0)");
+        c.error(c.d.name + " must be 0 or 1 (IPVS's sysctl; default " + default_text + ")");
+}
+
+void expire_nodest_conn(DirectiveContext& c) { ipvs_switch(c, &IpvsBehaviour::expire_nodest_conn, "0"); }
+
+void expire_quiescent_template(DirectiveContext& c) {
+    ipvs_switch(c, &IpvsBehaviour::expire_quiescent_template, "0");
+}
+
+void sloppy_tcp(DirectiveContext& c) { ipvs_switch(c, &IpvsBehaviour::sloppy_tcp, "0"); }
+
+void conn_reuse_mode(DirectiveContext& c) {
+    if (c.d.value.size() == 1 && c.d.value[0] >= '0' && c.d.value[0] <= '3')
+        c.globals().ipvs_behaviour.conn_reuse_mode = c.d.value[0] - '0';
+    else
+        c.error("conn_reuse_mode must be 0, 1, 2 or 3 (IPVS's sysctl; default 1)");
 }
 
 void maintenancedir(DirectiveContext& c) {
@@ -395,7 +410,10 @@ constexpr DirectiveSpec table[] = {
     {"xdp-mode",       global, special, xdp_mode},
     {"metrics",        global, special, metrics},
     {"allow-empty",    global, yes_no, [](DirectiveContext& c) { c.globals().allow_empty = c.flag; }},
+    {"expire_nodest_conn", global, special, expire_nodest_conn},
     {"expire_quiescent_template", global, special, expire_quiescent_template},
+    {"sloppy_tcp", global, special, sloppy_tcp},
+    {"conn_reuse_mode", global, special, conn_reuse_mode},
 
     // Virtual section only.
     {"real",         virtual_section, special, real},

@@ -20,9 +20,9 @@ constexpr std::array<const char*, XVS_STAT__COUNT> stat_names = {
     "drop_frag_needed", "drop_no_tunnel_src", "drop_error", "frag_pass",
     "icmp_forwarded",   "pass_other_host", "pass_vlan",     "drop_martian",
     "drop_bad_csum",    "drop_ttl",      "frag_held",       "frag_hold_full",
-    "frag_hold_too_long", "frag_expired",
+    "frag_hold_too_long", "frag_expired", "pass_not_syn",  "drop_nodest",
 };
-static_assert(XVS_STAT_FRAG_EXPIRED == 25 && XVS_STAT__COUNT == 26,
+static_assert(XVS_STAT_DROP_NODEST == 27 && XVS_STAT__COUNT == 28,
               "enum xvs_stat changed: update stat_names");
 
 // One label set per virtual and per real, built once and shared by every

@@ -63,7 +63,7 @@ TEST_CASE("a TCP flow is counted inactive on SYN, active once established, inact
     f.send(tcp(30000, tcp_fin | tcp_ack));
     CHECK(at().active == 0);
     CHECK(at().inactive == 1);
-    // A SYN reusing the ports: the closed entry is deleted, a new one made.
+    // A SYN reusing the ports after a FIN restarts the entry (conn_reuse_mode=1).
     f.send(tcp(30000, tcp_syn));
     CHECK(at().inactive == 1);
     CHECK(f.entries("xvs_conns") == 1);
@@ -78,7 +78,8 @@ TEST_CASE("a TCP flow is counted inactive on SYN, active once established, inact
     CHECK(at().inactive == 1);
     age_all<xvs_conn_key, xvs_conn>(f.dp.map_fd("xvs_conns"), XVS_TIMEOUT_TCP_ESTABLISHED + XVS_NS_PER_SEC);
     // The stale entry is deleted and uncounted; the ACK without an entry is
-    // scheduled afresh (sloppy TCP) and counted as established.
+    // scheduled afresh (sloppy_tcp=1) and counted as established.
+    f.dp.set_behaviour(IpvsBehaviour{.sloppy_tcp = true});
     f.send(tcp(30001, tcp_ack));
     CHECK(at().active == 1);
     CHECK(at().inactive == 1);  // 30000 aged too, but no packet of it came
@@ -124,7 +125,10 @@ TEST_CASE("UDP flows are inactive, one-packet scheduling counts none, templates 
 }
 
 TEST_CASE("a reused real id starts from zero and the old id's flows do not count against it") {
-    XdpFixture f;
+    // One id: the removed real's id is taken back at once for the next.
+    XdpOptions options = test_options();
+    options.max_reals = 1;
+    XdpFixture f(options);
     auto one = service({make_real("10.1.0.2", 80, ForwardMethod::gate)});
     f.set(make_model({one}));
     f.send(tcp(32000, tcp_syn));
@@ -142,6 +146,7 @@ TEST_CASE("a reused real id starts from zero and the old id's flows do not count
     CHECK(counts(f, other.key, real3).inactive == 0);
     // The old flow's next packet finds its real gone: its entry is dropped
     // without touching the new real's counts, then it is scheduled anew.
+    f.dp.set_behaviour(IpvsBehaviour{.sloppy_tcp = true});
     REQUIRE(real_of(f.send(tcp(32000, tcp_ack))) == 3);
     CHECK(counts(f, other.key, real3).active == 1);
     CHECK(counts(f, other.key, real3).inactive == 0);
@@ -240,7 +245,9 @@ TEST_CASE("the census deletes entries that went quiet and takes back what they c
 }
 
 TEST_CASE("a swept entry of a removed real does not touch the counts of the real that took its id") {
-    XdpFixture f;
+    XdpOptions options = test_options();
+    options.max_reals = 1;
+    XdpFixture f(options);
     auto one = service({make_real("10.1.0.2", 80, ForwardMethod::gate)});
     f.set(make_model({one}));
     f.send(tcp(34000, tcp_syn));

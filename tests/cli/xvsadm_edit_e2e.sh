@@ -55,7 +55,13 @@ start_xvsd() {
     "$build/src/daemon/xvsd" -f "$work/xvs.cf" --foreground --instance "$name" --dataplane xdp \
         --state-dir "$work/state" >>"$work/xvsd.log" 2>&1 &
     xvsd_pid=$!
-    for _ in $(seq 100); do xvsadm -Ln >/dev/null 2>&1 && break; sleep 0.1; done
+    # Loading the program takes seconds on a busy host: wait up to a minute.
+    for _ in $(seq 600); do
+        xvsadm -Ln >/dev/null 2>&1 && return 0
+        kill -0 "$xvsd_pid" 2>/dev/null || fail "xvsd exited at start: $(tail -3 "$work/xvsd.log")"
+        sleep 0.1
+    done
+    fail "xvsd did not answer within 60 s: $(tail -3 "$work/xvsd.log")"
 }
 start_xvsd
 
@@ -140,7 +146,7 @@ expect_out "Timeout (tcp tcpfin udp): 100 120 30" -L --timeout
 # A reload keeps xvsadm's changes, as IPVS keeps its table when ldirectord
 # reloads; so does a restart (the table is stored under --state-dir).
 kill -HUP "$xvsd_pid"
-for _ in $(seq 100); do
+for _ in $(seq 600); do
     grep -q "reload: xvsadm's changes are kept" "$work/xvsd.log" && break
     sleep 0.1
 done
@@ -155,7 +161,7 @@ expect_out "Timeout (tcp tcpfin udp): 100 120 30" -L --timeout
 # -C, then a reload: the file's table alone, and nothing stored any more.
 xvsadm -C
 kill -HUP "$xvsd_pid"
-for _ in $(seq 100); do
+for _ in $(seq 600); do
     [ "$(xvsadm -Sn)" == "-A -t 10.9.0.1:443 -s rr
 -a -t 10.9.0.1:443 -r 10.9.1.1:443 -g -w 1" ] && break
     sleep 0.1

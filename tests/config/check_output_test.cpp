@@ -124,8 +124,13 @@ TEST_CASE("xvsd --check says a file without virtual services is refused on reloa
 TEST_CASE("xvsd --check shows IPVS's switches the file sets") {
     TempDir dir;
     std::string path = dir.file("switch.cf");
-    { std::ofstream(path) << "expire_quiescent_template=1\n"; }
+    { std::ofstream(path) << "expire_quiescent_template=1\nsloppy_tcp=1\nexpire_nodest_conn=1\nconn_reuse_mode=2\n"; }
     std::ostringstream out, err;
     CHECK(run_config_check(path, out, err) == 0);
-    CHECK_THAT(out.str(), Contains(" expire_quiescent_template=1"));
+    CHECK_THAT(out.str(), Contains(" expire_nodest_conn=1 expire_quiescent_template=1 sloppy_tcp=1 conn_reuse_mode=2"));
+    std::string defaults = dir.file("defaults.cf");
+    { std::ofstream(defaults) << "sloppy_tcp=0\nconn_reuse_mode=1\n"; }
+    std::ostringstream out2, err2;
+    CHECK(run_config_check(defaults, out2, err2) == 0);
+    CHECK_THAT(out2.str(), !Contains("sloppy_tcp") && !Contains("conn_reuse_mode"));
 }

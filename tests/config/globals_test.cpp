@@ -228,3 +228,24 @@ TEST_CASE("expire_quiescent_template= sets IPVS's switch of that name, 0 or 1 as
     CHECK(error_of("virtual=10.0.0.1:80\n\texpire_quiescent_template=1\n") ==
           "test.cf:2: \"expire_quiescent_template\" is a global directive and cannot appear inside a virtual section");
 }
+
+TEST_CASE("expire_nodest_conn=, sloppy_tcp= and conn_reuse_mode= set IPVS's switches, at the kernel's defaults") {
+    const IpvsBehaviour defaults = parse("").globals.ipvs_behaviour;
+    CHECK_FALSE(defaults.expire_nodest_conn);
+    CHECK_FALSE(defaults.sloppy_tcp);
+    CHECK(defaults.conn_reuse_mode == 1);
+    CHECK(parse("expire_nodest_conn=1\n").globals.ipvs_behaviour.expire_nodest_conn);
+    CHECK(parse("sloppy_tcp=1\n").globals.ipvs_behaviour.sloppy_tcp);
+    CHECK_FALSE(parse("sloppy_tcp=0\n").globals.ipvs_behaviour.sloppy_tcp);
+    for (int mode = 0; mode <= 3; ++mode)
+        CHECK(parse("conn_reuse_mode=" + std::to_string(mode) + "\n").globals.ipvs_behaviour.conn_reuse_mode == mode);
+    CHECK(error_of("expire_nodest_conn=2\n") ==
+          "test.cf:1: expire_nodest_conn must be 0 or 1 (IPVS's sysctl; default 0)");
+    CHECK(error_of("sloppy_tcp=on\n") == "test.cf:1: sloppy_tcp must be 0 or 1 (IPVS's sysctl; default 0)");
+    CHECK(error_of("conn_reuse_mode=4\n") ==
+          "test.cf:1: conn_reuse_mode must be 0, 1, 2 or 3 (IPVS's sysctl; default 1)");
+    CHECK(error_of("conn_reuse_mode=01\n") ==
+          "test.cf:1: conn_reuse_mode must be 0, 1, 2 or 3 (IPVS's sysctl; default 1)");
+    CHECK(error_of("virtual=10.0.0.1:80\n\tsloppy_tcp=1\n") ==
+          "test.cf:2: \"sloppy_tcp\" is a global directive and cannot appear inside a virtual section");
+}

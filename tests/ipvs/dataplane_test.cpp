@@ -321,16 +321,26 @@ TEST_CASE("connections come from the kernel's connection table file") {
 
 TEST_CASE("IPVS's switches are its own sysctls, written in the plane's namespace, a refusal is an error") {
     testing::TempDir dir("ipvs-sysctl");
-    std::ofstream(dir.file("expire_quiescent_template")) << "0\n";
     IpvsDataplane plane(std::make_unique<FakeIpvs>(), std::make_unique<FakeRules>(), "/nonexistent/ip_vs_conn",
                         dir.path.string());
-    plane.set_behaviour(IpvsBehaviour{true});
-    std::ifstream in(dir.file("expire_quiescent_template"));
-    std::string value;
-    std::getline(in, value);
-    CHECK(value == "1");
+    auto value_of = [&](const char* name) {
+        std::ifstream in(dir.file(name));
+        std::string value;
+        std::getline(in, value);
+        return value;
+    };
+    plane.set_behaviour(IpvsBehaviour{.expire_quiescent_template = true});
+    CHECK(value_of("expire_quiescent_template") == "1");
+    CHECK(value_of("expire_nodest_conn") == "0");
+    CHECK(value_of("sloppy_tcp") == "0");
+    CHECK(value_of("conn_reuse_mode") == "1");
+    plane.set_behaviour(IpvsBehaviour{.expire_nodest_conn = true, .sloppy_tcp = true, .conn_reuse_mode = 3});
+    CHECK(value_of("expire_quiescent_template") == "0");
+    CHECK(value_of("expire_nodest_conn") == "1");
+    CHECK(value_of("sloppy_tcp") == "1");
+    CHECK(value_of("conn_reuse_mode") == "3");
     IpvsDataplane lost(std::make_unique<FakeIpvs>(), std::make_unique<FakeRules>(), "/nonexistent/ip_vs_conn",
                        dir.file("missing"));
     CHECK_THROWS_WITH(lost.set_behaviour(IpvsBehaviour{}),
-                      "cannot write " + dir.file("missing") + "/expire_quiescent_template: No such file or directory");
+                      "cannot write " + dir.file("missing") + "/expire_nodest_conn: No such file or directory");
 }

@@ -58,7 +58,7 @@ download_entry() {
 xvsd_start_or_exit "${p}d" "$work/xvsd.cf" "$instance" "$work/xvsd.log"
 
 netns_log "download starts"
-ip netns exec "${p}c" curl -s --limit-rate 20M --interface 192.168.0.11 \
+ip netns exec "${p}c" curl -s --limit-rate 5M --interface 192.168.0.11 \
     -o "$work/download" "http://$vip/big" &
 curl_pid=$!
 NETNS_PIDS+=("$curl_pid")

@@ -7,6 +7,8 @@
 
 seed_nat_topology
 
+# Set by hand before xvsd starts: the file (its default 0) wins.
+on dir sh -c "echo 1 >/proc/sys/net/ipv4/vs/sloppy_tcp" || fail "cannot set sloppy_tcp by hand"
 xvsd_start dir $CONF/seed-daemon.cf vmseed --dataplane ipvs
 listing_has() {
     local try
@@ -91,8 +93,12 @@ got=$(on dir ipvsadm -L --timeout)
 got=$(on dir xvsadm --instance vmseed -L --timeout)
 [ "$got" = "Timeout (tcp tcpfin udp): 100 120 30" ] || fail "xvsadm -L --timeout: $got"
 echo "xvsadm --set 100 0 30: the kernel's timeouts are 100 120 30"
-got=$(on dir cat /proc/sys/net/ipv4/vs/expire_quiescent_template)
-[ "$got" = 1 ] || fail "expire_quiescent_template=1 in the file, the kernel's sysctl says $got"
+# The file's switches, and the defaults of those it does not set, even over
+# values set by hand before xvsd started.
+for want in expire_quiescent_template=1 conn_reuse_mode=3 expire_nodest_conn=0 sloppy_tcp=0; do
+    got=$(on dir cat "/proc/sys/net/ipv4/vs/${want%=*}")
+    [ "$got" = "${want#*=}" ] || fail "$want expected, the kernel's sysctl says $got"
+done
 
 xvsd_stop
 [ -z "$(on dir ipvsadm -Ln | grep -E '^(FWM|TCP)')" ] || fail "cleanstop=yes left rules: $(on dir ipvsadm -Ln | tr '\n' '|')"

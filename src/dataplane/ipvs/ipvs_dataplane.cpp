@@ -200,13 +200,25 @@ void IpvsDataplane::set_timeouts(const ConnectionTimeouts& change) { ipvs_->set_
 
 ConnectionTimeouts IpvsDataplane::timeouts() const { return ipvs_->timeouts(); }
 
-void IpvsDataplane::set_behaviour(const IpvsBehaviour& behaviour) {
-    std::string path = sysctl_dir_ + "/expire_quiescent_template";
+namespace {
+
+void write_sysctl(const std::string& path, int value) {
     std::ofstream out(path);
     if (!out) throw DataplaneError("cannot write " + path + ": " + errno_text(errno));
-    out << (behaviour.expire_quiescent_template ? "1\n" : "0\n");
+    out << value << '\n';
     out.close();
     if (!out) throw DataplaneError("cannot write " + path + ": " + errno_text(errno));
+}
+
+}  // namespace
+
+void IpvsDataplane::set_behaviour(const IpvsBehaviour& behaviour) {
+    // All four, so the file's values (or the defaults) win over ones set by
+    // hand, as they do on XDP.
+    write_sysctl(sysctl_dir_ + "/expire_nodest_conn", behaviour.expire_nodest_conn);
+    write_sysctl(sysctl_dir_ + "/expire_quiescent_template", behaviour.expire_quiescent_template);
+    write_sysctl(sysctl_dir_ + "/sloppy_tcp", behaviour.sloppy_tcp);
+    write_sysctl(sysctl_dir_ + "/conn_reuse_mode", behaviour.conn_reuse_mode);
 }
 
 void IpvsDataplane::zero_service_counters(const ServiceKey& service) {

@@ -36,6 +36,8 @@ std::string ipvs_error_text(IpvsOperation op, int e) {
         case Op::list_services:
         case Op::get_info:
         case Op::flush:
+        case Op::set_timeouts:
+        case Op::get_timeouts:
             break;
     }
     switch (e) {

@@ -160,7 +160,13 @@ struct XdpDataplane::Change {
     // until no scheduling table names them, i.e. after the tables are flushed.
     // Reusing such an id earlier would let a service's old table send new
     // flows to another service's new real.
-    std::vector<std::pair<uint32_t, uint32_t>> released_reals;
+    // `to_free`: the id goes to the free list; else it is kept for the real
+    // coming back (removed_reals_).
+    struct Released {
+        uint32_t id, generation;
+        bool to_free;
+    };
+    std::vector<Released> released_reals;
     // Scheduling tables rewritten in place (not map writes of `maps`).
     size_t in_place_writes = 0;
     // Reals whose overload flag IPVS's edit would clear (overload_flags.h):
@@ -187,19 +193,31 @@ uint32_t XdpDataplane::allocate_real_id(Change& c) {
         c.ids.erase(free_real_ids_, id);
         return id;
     }
-    if (next_real_id_ >= options_.max_reals && !c.released_reals.empty()) {
-        // Full: the ids this apply removed are needed now, so the tables
-        // that may name them are replaced first.
+    if (next_real_id_ < options_.max_reals) {
+        uint32_t id = next_real_id_;
+        c.ids.set(next_real_id_, id + 1);
+        return id;
+    }
+    // Full. The ids this apply removed are needed now, so the tables that
+    // may name them are replaced first.
+    bool frees = std::any_of(c.released_reals.begin(), c.released_reals.end(),
+                             [](const Change::Released& r) { return r.to_free; });
+    if (frees || (!removed_order_.empty() && !c.released_reals.empty())) {
         c.maps.flush_inner();
         release_reals(c);
-        return allocate_real_id(c);
+        if (frees) return allocate_real_id(c);
     }
-    if (next_real_id_ >= options_.max_reals)
-        throw DataplaneError("out of XDP real ids: the XDP real table holds " +
-                             std::to_string(options_.max_reals) + " reals: raise --max-reals");
-    uint32_t id = next_real_id_;
-    c.ids.set(next_real_id_, id + 1);
-    return id;
+    if (!removed_order_.empty()) {
+        // Still full: the real removed longest ago gives its id up; its
+        // flows become stale (the next owner bumps the generation).
+        auto [order, ref] = *removed_order_.begin();
+        uint32_t id = removed_reals_.at(ref).id;
+        c.ids.erase(removed_order_, order);
+        c.ids.erase(removed_reals_, ref);
+        return id;
+    }
+    throw DataplaneError("out of XDP real ids: the XDP real table holds " +
+                         std::to_string(options_.max_reals) + " reals: raise --max-reals");
 }
 
 void XdpDataplane::zero_percpu(int map_fd, uint32_t id, size_t value_size) {
@@ -325,6 +343,13 @@ uint32_t XdpDataplane::add_real(Change& c, const VirtualService& svc, uint32_t s
         if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.xvs_reals), &id, &pinned) != 0)
             throw DataplaneError("reading pinned real id " + std::to_string(id) + ": " + errno_text(errno));
         if (edit_clears_overload(pinned.upper_threshold, real.upper_threshold)) c.overload_cleared.push_back(id);
+    } else if (auto kept = revive_real(c, ref, service_id)) {
+        // Back after a removal: the same id and generation, so the flows it
+        // had continue; its counters go on from where they were.
+        std::tie(id, generation) = *kept;
+        old.emplace();
+        if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.xvs_reals), &id, &*old) != 0)
+            throw DataplaneError("reading real id " + std::to_string(id) + ": " + errno_text(errno));
     } else {
         id = allocate_real_id(c);
         old.emplace();
@@ -342,9 +367,38 @@ uint32_t XdpDataplane::add_real(Change& c, const VirtualService& svc, uint32_t s
 }
 
 void XdpDataplane::remove_real(Change& c, const RealRefKey& ref) {
-    free_real(c, real_ids_.at(ref));
+    uint32_t id = real_ids_.at(ref);
+    RemovedReal kept{id, real_generation_.at(id), service_ids_.at(ref.first), next_removed_order_};
+    c.released_reals.push_back({id, kept.generation, false});
+    c.ids.erase(real_generation_, id);
+    c.ids.assign(removed_reals_, ref, kept);
+    c.ids.assign(removed_order_, kept.order, ref);
+    c.ids.set(next_removed_order_, next_removed_order_ + 1);
     c.ids.erase(real_ids_, ref);
     c.ids.erase(real_added_, ref);
+}
+
+std::optional<std::pair<uint32_t, uint32_t>> XdpDataplane::revive_real(Change& c, const RealRefKey& ref,
+                                                                       uint32_t service_id) {
+    auto it = removed_reals_.find(ref);
+    if (it == removed_reals_.end()) return std::nullopt;
+    RemovedReal kept = it->second;
+    c.ids.erase(removed_order_, kept.order);
+    c.ids.erase(removed_reals_, ref);
+    // A service removed and added again has another id: its reals start
+    // afresh, and the kept id is free again.
+    if (kept.service_id != service_id) {
+        auto pending = std::find_if(c.released_reals.begin(), c.released_reals.end(),
+                                    [&](const Change::Released& r) { return r.id == kept.id; });
+        if (pending != c.released_reals.end())
+            pending->to_free = true;
+        else
+            c.ids.insert(free_real_ids_, kept.id);
+        return std::nullopt;
+    }
+    // Removed earlier in this same apply: its slot is not cleared after all.
+    std::erase_if(c.released_reals, [&](const Change::Released& r) { return r.id == kept.id; });
+    return std::pair{kept.id, kept.generation};
 }
 
 void XdpDataplane::rewrite_real(Change& c, uint32_t service_id, const RealServer& before,
@@ -356,17 +410,19 @@ void XdpDataplane::rewrite_real(Change& c, uint32_t service_id, const RealServer
 }
 
 void XdpDataplane::free_real(Change& c, uint32_t id) {
-    c.released_reals.emplace_back(id, real_generation_.at(id));
+    c.released_reals.push_back({id, real_generation_.at(id), true});
     c.ids.erase(real_generation_, id);
 }
 
 void XdpDataplane::release_reals(Change& c) {
-    for (auto [id, generation] : c.released_reals) {
+    for (const auto& released : c.released_reals) {
+        // Not in use, generation kept: flows of a kept id are dropped until
+        // their real returns; the next owner of a freed id bumps it.
         xvs_real r{};
-        r.generation = generation;  // kept: the next owner of the id bumps it
-        c.maps.update(bpf_map__fd(skel_->maps.xvs_reals), bytes_of(id), bytes_of(r),
-                      "real id " + std::to_string(id));
-        c.ids.insert(free_real_ids_, id);
+        r.generation = released.generation;
+        c.maps.update(bpf_map__fd(skel_->maps.xvs_reals), bytes_of(released.id), bytes_of(r),
+                      "real id " + std::to_string(released.id));
+        if (released.to_free) c.ids.insert(free_real_ids_, released.id);
     }
     c.released_reals.clear();
 }

@@ -239,8 +239,15 @@ class XdpDataplane : public Dataplane {
                     uint32_t generation, const xvs_real* old = nullptr);
     // A removed real: released (entry cleared, id free) by release_reals().
     void free_real(Change& c, uint32_t id);
-    // A real leaves its service: freed, and its ids and list place forgotten.
+    // A real leaves its service: its slot is cleared by release_reals() but
+    // its id and generation are kept aside (removed_reals_), so that the real
+    // added back continues its flows, as IPVS revives a destination from its
+    // trash; its list place is forgotten.
     void remove_real(Change& c, const RealRefKey& ref);
+    // The id and generation ref had when it was removed, taken back, if its
+    // service still has the id it had then.
+    std::optional<std::pair<uint32_t, uint32_t>> revive_real(Change& c, const RealRefKey& ref,
+                                                             uint32_t service_id);
     // A real of the service changed (weight, method, thresholds): rewritten,
     // its overload flag cleared where IPVS's edit would clear it.
     void rewrite_real(Change& c, uint32_t service_id, const RealServer& before, const RealServer& after,
@@ -298,6 +305,16 @@ class XdpDataplane : public Dataplane {
     };
     std::map<uint32_t, std::shared_ptr<WrittenSchedTable>> sched_tables_;
     std::set<uint32_t> free_service_ids_, free_real_ids_;
+    // Removed reals whose ids are kept out of the free list: their flows
+    // wait (dropped, lib/conn.h) for them to come back. Ids are taken back
+    // from the one removed longest ago only when no other id is left.
+    struct RemovedReal {
+        uint32_t id = 0, generation = 0, service_id = 0;
+        uint64_t order = 0;
+    };
+    std::map<RealRefKey, RemovedReal> removed_reals_;
+    std::map<uint64_t, RealRefKey> removed_order_;
+    uint64_t next_removed_order_ = 0;
     uint32_t next_service_id_ = 0, next_real_id_ = 0;
     // Found in pinned maps at start, not yet claimed by apply().
     std::map<ServiceKey, uint32_t> adopted_services_;

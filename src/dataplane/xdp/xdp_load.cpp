@@ -266,7 +266,13 @@ void XdpDataplane::restore_pinned_reals(const PinnedReals& carried) {
 namespace {
 
 uint32_t behaviour_bits(const IpvsBehaviour& b) {
-    return b.expire_quiescent_template ? XVS_CFG_EXPIRE_QUIESCENT_TEMPLATE : 0u;
+    uint32_t bits = 0;
+    if (b.expire_nodest_conn) bits |= XVS_CFG_EXPIRE_NODEST_CONN;
+    if (b.expire_quiescent_template) bits |= XVS_CFG_EXPIRE_QUIESCENT_TEMPLATE;
+    if (b.sloppy_tcp) bits |= XVS_CFG_SLOPPY_TCP;
+    if (!(b.conn_reuse_mode & 1)) bits |= XVS_CFG_CONN_REUSE_NO_CLOSE;
+    if (b.conn_reuse_mode & 2) bits |= XVS_CFG_CONN_REUSE_FIN;
+    return bits;
 }
 
 }  // namespace
