@@ -31,6 +31,7 @@
 #include "lib/filter.h"
 #include "lib/ingress.h"
 #include "lib/ttl.h"
+#include "lib/sip.h"
 
 static __always_inline __be16 real_port_for(const struct xvs_real *r, const struct xvs_packet *p)
 {
@@ -146,7 +147,10 @@ static __always_inline int established_flow(struct xdp_md *ctx, const struct xvs
         count(XVS_STAT_ICMP_FORWARDED);
     if (refreshed) {
         struct xvs_service *svc = bpf_map_lookup_elem(&xvs_service_info, &service_id);
-        if (svc && (svc->flags & XVS_SVC_F_PERSISTENT)) {
+        /* A pe sip template is keyed by the Call-ID of the flow's first
+         * datagram, which later ones need not repeat: it lives from the new
+         * flows that find it (lib/sip.h). */
+        if (svc && (svc->flags & XVS_SVC_F_PERSISTENT) && !(svc->flags & XVS_SVC_F_PE_SIP)) {
             struct xvs_persist_key pkey;
             persist_key_of(p, svc, service_id, &pkey);
             persist_touch(&pkey, now, real_id, r);
@@ -195,6 +199,10 @@ static __always_inline int new_flow(struct xdp_md *ctx, const struct xvs_packet 
     struct xvs_persist_key pkey = {};
     if (persistent) {
         persist_key_of(p, svc, service_id, &pkey);
+        /* IPVS drops what its engine finds no Call-ID in (lib/sip.h). */
+        if ((svc->flags & XVS_SVC_F_PE_SIP) &&
+            (p->proto != IPPROTO_UDP || sip_call_id(ctx, (struct xvs_packet *)p, &pkey.pe_hash)))
+            return counted(XDP_DROP, XVS_STAT_DROP_NO_CALL_ID);
         r = persist_lookup(&pkey, svc, now, &real_id);
         if (r)
             count(XVS_STAT_PERSIST_HIT);

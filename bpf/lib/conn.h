@@ -204,6 +204,7 @@ static __always_inline void persist_key_of(const struct xvs_packet *p,
     k->service_id = service_id;
     k->family = p->family;
     k->pad[0] = k->pad[1] = k->pad[2] = 0;
+    k->pe_hash = 0;
 }
 
 /* The client's template: its real if the template is younger than the

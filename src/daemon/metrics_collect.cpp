@@ -20,9 +20,9 @@ constexpr std::array<const char*, XVS_STAT__COUNT> stat_names = {
     "drop_frag_needed", "drop_no_tunnel_src", "drop_error", "frag_pass",
     "icmp_forwarded",   "pass_other_host", "pass_vlan",     "drop_martian",
     "drop_bad_csum",    "drop_ttl",      "frag_held",       "frag_hold_full",
-    "frag_hold_too_long", "frag_expired",
+    "frag_hold_too_long", "frag_expired", "drop_no_call_id",
 };
-static_assert(XVS_STAT_FRAG_EXPIRED == 25 && XVS_STAT__COUNT == 26,
+static_assert(XVS_STAT_DROP_NO_CALL_ID == 26 && XVS_STAT__COUNT == 27,
               "enum xvs_stat changed: update stat_names");
 
 // One label set per virtual and per real, built once and shared by every
