@@ -147,13 +147,17 @@ static __always_inline int established_flow(struct xdp_md *ctx, const struct xvs
         count(XVS_STAT_ICMP_FORWARDED);
     if (refreshed) {
         struct xvs_service *svc = bpf_map_lookup_elem(&xvs_service_info, &service_id);
-        /* A pe sip template is keyed by the Call-ID of the flow's first
-         * datagram, which later ones need not repeat: it lives from the new
-         * flows that find it (lib/sip.h). */
-        if (svc && (svc->flags & XVS_SVC_F_PERSISTENT) && !(svc->flags & XVS_SVC_F_PE_SIP)) {
+        if (svc && (svc->flags & XVS_SVC_F_PERSISTENT)) {
             struct xvs_persist_key pkey;
             persist_key_of(p, svc, service_id, &pkey);
-            persist_touch(&pkey, now, real_id, r);
+            /* A pe sip template is keyed by a Call-ID, which this datagram
+             * may lack or carry another of: its template, when it has one
+             * on this flow's real, lives on (IPVS keeps a template while
+             * connections it controls live); none is made or moved. */
+            if (!(svc->flags & XVS_SVC_F_PE_SIP))
+                persist_touch(&pkey, now, real_id, r);
+            else if (p->proto == IPPROTO_UDP && !sip_call_id(ctx, (struct xvs_packet *)p, &pkey.pe_hash))
+                persist_refresh(&pkey, now, real_id, r->generation);
         }
     }
     if (p->frag == XVS_FRAG_FIRST)

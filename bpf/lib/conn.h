@@ -247,6 +247,17 @@ static __always_inline void persist_create(const struct xvs_persist_key *k, __u6
         count_new_entry(real_id, r, 1, 0);
 }
 
+/* Refreshes the template k when it names real (id, generation); leaves
+ * any other alone. */
+static __always_inline void persist_refresh(const struct xvs_persist_key *k, __u64 now,
+                                            __u32 real_id, __u32 generation)
+{
+    struct xvs_persist *t = bpf_map_lookup_elem(&xvs_persist, k);
+    if (t && t->real_id == real_id && t->real_generation == generation &&
+        now - t->last_seen_ns >= XVS_REFRESH_NS)
+        t->last_seen_ns = now;
+}
+
 /* Keeps the client's template alive while any of its flows sends (called
  * when the flow's entry is refreshed, so at most once a second per flow);
  * recreates it if it was evicted or points elsewhere. */

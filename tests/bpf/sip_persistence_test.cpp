@@ -259,3 +259,30 @@ TEST_CASE("pe sip: random and cut payloads are forwarded or dropped, never passe
         CHECK((run.action == XDP_DROP || forwarded));
     }
 }
+
+TEST_CASE(
+    "pe sip: a flow's datagrams keep their Call-ID's template alive, as IPVS's controlled "
+    "connections do") {
+    PinnedToOneCpu pin;
+    XdpFixture f;
+    f.set(make_model({sip_service()}));
+    int first = real_of(f.send(call("long-dialog@host", 35000)));
+    REQUIRE(first != 0);
+    int conns = f.dp.map_fd("xvs_conns"), persist = f.dp.map_fd("xvs_persist");
+    // 59 of the template's 60 s pass; the flow sends (its entry is old enough
+    // to be refreshed), then 2 s more: the template lives.
+    age_all<xvs_conn_key, xvs_conn>(conns, 59 * XVS_NS_PER_SEC);
+    age_all<xvs_persist_key, xvs_persist>(persist, 59 * XVS_NS_PER_SEC);
+    CHECK(real_of(f.send(call("long-dialog@host", 35000))) == first);
+    age_all<xvs_persist_key, xvs_persist>(persist, 2 * XVS_NS_PER_SEC);
+    CHECK(real_of(f.send(call("long-dialog@host", 35001))) == first);
+    CHECK(f.stat(XVS_STAT_PERSIST_HIT) == 1);
+    // A datagram of the flow with another Call-ID makes no template for it.
+    CHECK(real_of(f.send(call("other@host", 35000))) == first);
+    CHECK(templates(f) == 1);
+    // Unrefreshed, the template expires: rr's other real takes the Call-ID.
+    age_all<xvs_persist_key, xvs_persist>(persist, 61 * XVS_NS_PER_SEC);
+    int after = real_of(f.send(call("long-dialog@host", 35002)));
+    CHECK(after != 0);
+    CHECK(after != first);
+}

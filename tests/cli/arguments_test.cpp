@@ -192,7 +192,7 @@ TEST_CASE("host names for -t, -u and -r resolve to IPv4 as ipvsadm's host_to_add
           std::pair<std::string, int>{"illegal virtual server address[:port] specified", 2});
 }
 
-TEST_CASE("--pe names the persistence engine of a persistent service", "[arguments]") {
+TEST_CASE("xvsadm --pe names the persistence engine of a persistent service", "[arguments]") {
     Arguments a = parse({"-A", "-u", "10.0.0.1:5060", "-s", "rr", "-p", "60", "--pe", "sip"});
     CHECK(a.command == Command::add_service);
     CHECK(a.persistence_engine == "sip");
@@ -202,7 +202,7 @@ TEST_CASE("--pe names the persistence engine of a persistent service", "[argumen
     CHECK(parse({"-A", "-u", "10.0.0.1:5060", "-p", "--pe", "rtsp"}).persistence_engine == "rtsp");
 }
 
-TEST_CASE("--pe without -p, twice, or with a command that takes none is refused", "[arguments]") {
+TEST_CASE("xvsadm --pe without -p, twice, or with a command that takes none is refused", "[arguments]") {
     using R = std::pair<std::string, int>;
     CHECK(refusal({"-A", "-u", "10.0.0.1:5060", "--pe", "sip"}) ==
           R{"--pe sip: a persistence engine needs a persistent service, add -p [timeout]", 2});
