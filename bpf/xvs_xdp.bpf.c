@@ -31,6 +31,7 @@
 #include "lib/filter.h"
 #include "lib/ingress.h"
 #include "lib/ttl.h"
+#include "lib/sip.h"
 
 static __always_inline __be16 real_port_for(const struct xvs_real *r, const struct xvs_packet *p)
 {
@@ -152,7 +153,14 @@ static __always_inline int established_flow(struct xdp_md *ctx, const struct xvs
         if (svc && (svc->flags & XVS_SVC_F_PERSISTENT)) {
             struct xvs_persist_key pkey;
             persist_key_of(p, svc, service_id, &pkey);
-            persist_touch(&pkey, now, real_id, r);
+            /* A pe sip template is keyed by a Call-ID, which this datagram
+             * may lack or carry another of: its template, when it has one
+             * on this flow's real, lives on (IPVS keeps a template while
+             * connections it controls live); none is made or moved. */
+            if (!(svc->flags & XVS_SVC_F_PE_SIP))
+                persist_touch(&pkey, now, real_id, r);
+            else if (p->proto == IPPROTO_UDP && !sip_call_id(ctx, (struct xvs_packet *)p, &pkey.pe_hash))
+                persist_refresh(&pkey, now, real_id, r->generation);
         }
     }
     if (p->frag == XVS_FRAG_FIRST)
@@ -200,6 +208,10 @@ static __always_inline int new_flow(struct xdp_md *ctx, const struct xvs_packet 
     struct xvs_persist_key pkey = {};
     if (persistent) {
         persist_key_of(p, svc, service_id, &pkey);
+        /* IPVS drops what its engine finds no Call-ID in (lib/sip.h). */
+        if ((svc->flags & XVS_SVC_F_PE_SIP) &&
+            (p->proto != IPPROTO_UDP || sip_call_id(ctx, (struct xvs_packet *)p, &pkey.pe_hash)))
+            return counted(XDP_DROP, XVS_STAT_DROP_NO_CALL_ID);
         r = persist_lookup(&pkey, svc, now, &real_id);
         if (r)
             count(XVS_STAT_PERSIST_HIT);

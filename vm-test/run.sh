@@ -93,7 +93,7 @@ echo "hosts: files" >"$rootfs/etc/nsswitch.conf"
 
 # Kernel modules in dependency order, loaded by /init with insmod.
 modules=(veth 8021q ipip ip_vs ip_vs_rr ip_vs_wrr ip_vs_lc ip_vs_wlc ip_vs_sed ip_vs_nq ip_vs_fo ip_vs_ovf
-         ip_vs_lblc ip_vs_sh ip_vs_mh nf_conntrack nf_tables)
+         ip_vs_lblc ip_vs_sh ip_vs_mh nf_conntrack nf_tables ip_vs_pe_sip)
 : >"$rootfs/vmtest/modules.list"
 for m in "${modules[@]}"; do
     modprobe -d "$kroot" -S "$kver" --show-depends "$m" | while read -r kind path _; do

@@ -270,6 +270,7 @@ static __always_inline void persist_key_of(const struct xvs_packet *p,
     k->service_id = service_id;
     k->family = p->family;
     k->pad[0] = k->pad[1] = k->pad[2] = 0;
+    k->pe_hash = 0;
 }
 
 /* The client's template: its real if the template is younger than the
@@ -310,6 +311,17 @@ static __always_inline void persist_create(const struct xvs_persist_key *k, __u6
     };
     if (bpf_map_update_elem(&xvs_persist, k, &fresh, BPF_NOEXIST) == 0)
         count_new_entry(real_id, r, 1, 0);
+}
+
+/* Refreshes the template k when it names real (id, generation); leaves
+ * any other alone. */
+static __always_inline void persist_refresh(const struct xvs_persist_key *k, __u64 now,
+                                            __u32 real_id, __u32 generation)
+{
+    struct xvs_persist *t = bpf_map_lookup_elem(&xvs_persist, k);
+    if (t && t->real_id == real_id && t->real_generation == generation &&
+        now - t->last_seen_ns >= XVS_REFRESH_NS)
+        t->last_seen_ns = now;
 }
 
 /* Keeps the client's template alive while any of its flows sends (called

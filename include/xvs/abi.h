@@ -213,6 +213,7 @@ enum xvs_stat {
     XVS_STAT_PASS_NOT_SYN,        /* TCP segment without a flow that may not start one (not a
                                    * SYN without sloppy_tcp, or a RST): to the stack, as IPVS */
     XVS_STAT_DROP_NODEST,         /* packet of a flow whose real was removed (expire_nodest_conn) */
+    XVS_STAT_DROP_NO_CALL_ID,     /* pe sip: new flow's datagram without a Call-ID IPVS would take */
     XVS_STAT__COUNT,
 };
 
@@ -246,6 +247,15 @@ enum xvs_forward {
 #define XVS_SVC_F_ONE_PACKET 0x8 /* ops: UDP datagrams are scheduled one by one */
 #define XVS_SVC_F_FWMARK 0x10
 #define XVS_SVC_F_FALLBACK 0x20 /* sh-fallback / mh-fallback: pass over an overloaded real */
+#define XVS_SVC_F_PE_SIP 0x40   /* persistence engine sip (UDP): templates keyed by Call-ID too */
+
+/* Persistence engine sip (bpf/lib/sip.h): how many bytes of a UDP payload
+ * the program searches for the Call-ID (a power of two). A Call-ID that does
+ * not end within them is not found. RFC 3261 keeps UDP requests under 1300
+ * bytes, so the header is well inside in practice. */
+#define XVS_SIP_SCAN_BYTES 2048
+/* IPVS's IP_VS_PEDATA_MAXLEN: a longer Call-ID is refused. */
+#define XVS_SIP_CALL_ID_MAX 255
 
 /* struct xvs_real.flags */
 #define XVS_REAL_F_IN_USE 0x1
@@ -334,6 +344,11 @@ struct xvs_persist_key {
     __u32 service_id;
     __u8 family;
     __u8 pad[3];
+    /* Persistence engine sip: a 64-bit FNV-1a hash of the Call-ID (never 0);
+     * 0 for services without an engine. IPVS compares the Call-ID bytes; a
+     * hash collision of two Call-IDs of one client network would share a
+     * template, about one in 2^64 per pair. */
+    __u64 pe_hash;
 };
 
 struct xvs_persist {

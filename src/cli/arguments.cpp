@@ -442,7 +442,10 @@ class Parser {
                 set_option(opt_ops);
                 out_.one_packet = true;
                 break;
-            case Id::pe: set_option(opt_pe); break;
+            case Id::pe:
+                set_option(opt_pe);
+                out_.persistence_engine = *value;
+                break;
             case Id::sched_flags: {
                 set_option(opt_sched_flags);
                 std::string list = *value;
@@ -481,6 +484,14 @@ class Parser {
             fail("Zero port specified for non-persistent service");
         if (out_.one_packet && out_.service && out_.service->protocol != Protocol::udp)
             fail("One-Packet Scheduling is only for UDP virtual services");
+        // ipvsadm passes any --pe to IPVS, which stores it on a service that
+        // is not persistent and never uses it there; xvs refuses instead of
+        // keeping a setting that does nothing. The name itself is judged
+        // where IPVS judges it (xvsd: "Scheduler or persistence engine not
+        // found").
+        if ((out_.options & opt_pe) && !out_.persistence_timeout)
+            fail("--pe " + out_.persistence_engine +
+                 ": a persistence engine needs a persistent service, add -p [timeout]");
 
         ListingFormat& f = out_.format;
         // ipvsadm's precedence when several are given: stats, rate, thresholds, persistent-conn.
@@ -536,7 +547,7 @@ Arguments parse_arguments(const std::vector<std::string>& args) { return Parser(
 std::string usage_text(const std::string& p) {
     return "xvsadm: ipvsadm's command line for the XDP Virtual Server (xvsd)\n"
            "Usage:\n"
-           "  " + p + " -A|E virtual-service [-s scheduler] [-p [timeout]] [-M netmask] [-b sched-flags]\n"
+           "  " + p + " -A|E virtual-service [-s scheduler] [-p [timeout]] [-M netmask] [--pe persistence_engine] [-b sched-flags]\n"
            "  " + p + " -D virtual-service\n"
            "  " + p + " -C\n"
            "  " + p + " -R\n"

@@ -94,6 +94,7 @@ struct Arguments {
     std::optional<uint32_t> lower_threshold;      // -y
     std::vector<std::string> scheduler_flags;     // -b
     bool one_packet = false;                      // -o
+    std::string persistence_engine;               // --pe NAME
     std::optional<ConnectionTimeouts> timeouts;   // --set TCP TCPFIN UDP
     ListingFormat format;                         // --stats ... --exact --nosort
 };

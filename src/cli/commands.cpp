@@ -162,6 +162,7 @@ control::Request edit_request(const Arguments& args) {
         s.persistence.timeout = args.persistence_timeout.value_or(0);
         s.persistence.prefix_len =
             args.netmask_prefix.value_or(service.family == Family::v6 ? 128 : 32);
+        s.persistence.engine = args.persistence_engine;
         s.one_packet = args.one_packet;
         request.settings = s;
     } else if (request.verb != Verb::delete_service) {

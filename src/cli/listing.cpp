@@ -218,6 +218,7 @@ void append_service(std::string& out, const ServiceReport& report, const Listing
                     append(out, " mask %s", ipv4_netmask_text(s.persistence.prefix_len).c_str());
                 if (s.key.family == Family::v6 && s.persistence.prefix_len < 128)
                     append(out, " mask %i", static_cast<int>(s.persistence.prefix_len));
+                if (!s.persistence.engine.empty()) out += " pe " + s.persistence.engine;
                 if (s.one_packet) out += " ops";
             }
             break;
@@ -381,6 +382,7 @@ std::string format_rules(const std::vector<ServiceReport>& services, bool sort) 
             if (s.key.family == Family::v6 && s.persistence.prefix_len < 128)
                 append(out, " -M %i", static_cast<int>(s.persistence.prefix_len));
         }
+        if (!s.persistence.engine.empty()) out += " --pe " + s.persistence.engine;
         if (s.one_packet) out += " -o";
         out += "\n";
         for (const RealStatus* d : ordered_reals(s.reals, sort)) {

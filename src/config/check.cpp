@@ -111,6 +111,7 @@ void print_virtual(const VirtualConfig& v, const VirtualService& svc, std::ostre
         for (size_t i = 0; i < v.scheduler_flags.size(); ++i) out << (i ? "," : "") << v.scheduler_flags[i];
     }
     if (v.persistent) out << " persistent " << *v.persistent << " mask " << mask_text(v);
+    if (v.persistent && !v.persistence.engine.empty()) out << " pe " << v.persistence.engine;
     if (svc.one_packet) out << " ops";
     out << line_ref(v.line) << '\n';
     if (v.servicename) out << "    servicename " << quoted(*v.servicename) << '\n';

@@ -314,6 +314,17 @@ void protocol(DirectiveContext& c) {
     }
 }
 
+// pe=sip: xvs's own (ldirectord has no persistence engine directive), the
+// value of ipvsadm --pe. Only the engines IPVS ships are accepted.
+void pe(DirectiveContext& c) {
+    if (c.d.value != pe_sip) {
+        c.error("invalid pe " + quoted(c.d.value) + ", the only persistence engine is sip");
+        return;
+    }
+    c.section->v.persistence.engine = c.d.value;
+    c.section->pe_line = c.line;
+}
+
 void ops(DirectiveContext& c) {
     c.section->v.ops = c.flag;
     c.section->ops_line = c.line;
@@ -435,6 +446,7 @@ constexpr DirectiveSpec table[] = {
     {"netmask",      virtual_section, special, netmask},
     {"protocol",     virtual_section, special, protocol},
     {"ops",          virtual_section, yes_no, ops},
+    {"pe",           virtual_section, special, pe},
     {"service",      virtual_section, special, service},
     {"httpmethod",   virtual_section, special, httpmethod},
     {"virtualhost",  virtual_section, special, [](DirectiveContext& c) {

@@ -56,6 +56,7 @@ struct PendingVirtual {
     bool service_set = false;
     int netmask_line = 0;
     int ops_line = 0;
+    int pe_line = 0;
 };
 
 struct ParseState {

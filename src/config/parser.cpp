@@ -133,6 +133,11 @@ void Parser::finish_virtual(PendingVirtual& pv) {
     v.persistence.timeout = v.persistent.value_or(0);
     if (v.netmask && !v.persistent)
         s_.diag.warning(pv.netmask_line, "netmask has no effect without persistent=");
+    if (!v.persistence.engine.empty() && !v.persistent)
+        s_.diag.error(pv.pe_line, "pe=" + v.persistence.engine + " needs persistent= (the engine keys persistence templates)");
+    else if (!v.persistence.engine.empty() && key_ok && v.key.protocol == Protocol::tcp)
+        s_.diag.warning(pv.pe_line, "pe=sip reads the Call-ID of UDP datagrams only: IPVS drops every new "
+                                    "connection of a TCP service with it, and XDP does not serve it");
     if (v.ops && key_ok && v.key.protocol != Protocol::udp)
         s_.diag.warning(pv.ops_line, "ops=yes only applies to UDP virtual services; ignored");
     if (!find_scheduler(v.scheduler))

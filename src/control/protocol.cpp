@@ -64,8 +64,8 @@ FiveNumbers parse_five_numbers(const Fields& f, size_t at) {
                        f.number(at + 4)};
 }
 
-// service PROTO FAMILY ADDR PORT FWMARK SCHED FLAGS TIMEOUT PREFIX OPS counters(5) rates(5)
-constexpr size_t service_field_count = 21;
+// service PROTO FAMILY ADDR PORT FWMARK SCHED FLAGS TIMEOUT PREFIX OPS counters(5) rates(5) PE
+constexpr size_t service_field_count = 22;
 // real ADDR PORT METHOD WEIGHT LTHR UTHR ACTIVE INACTIVE PERSIST counters(5) rates(5)
 constexpr size_t real_field_count = 20;
 // conn PROTO CLIENT CPORT VADDR VPORT REAL RPORT STATE EXPIRES TEMPLATE
@@ -154,7 +154,8 @@ std::string encode_reply(const Reply& reply) {
                escape(join_flags(s.scheduler_flags)) + " " +
                std::to_string(s.persistence.timeout) + " " +
                std::to_string(s.persistence.prefix_len) + " " + (s.one_packet ? "1" : "0") + " " +
-               five_number_fields(s.counters) + " " + five_number_fields(report.rates) + "\n";
+               five_number_fields(s.counters) + " " + five_number_fields(report.rates) + " " +
+               escape(s.persistence.engine) + "\n";
         for (const auto& r : s.reals) {
             auto found = report.real_rates.find(r.key);
             Rates rate = found == report.real_rates.end() ? Rates{} : found->second;
@@ -240,6 +241,7 @@ Reply decode_reply(std::string_view payload) {
             s.one_packet = f.flag(10);
             s.counters = parse_five_numbers<Counters>(f, 11);
             report.rates = parse_five_numbers<Rates>(f, 16);
+            s.persistence.engine = f.text(21);
             reply.services.push_back(std::move(report));
         } else if (kind == "real") {
             if (reply.services.empty()) f.fail("'real' before any 'service'");

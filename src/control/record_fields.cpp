@@ -139,7 +139,7 @@ ServiceKey parse_service_key(const Fields& f, size_t at) {
 std::string settings_fields(const ServiceSettings& s) {
     return escape(s.scheduler) + " " + escape(join_flags(s.scheduler_flags)) + " " +
            std::to_string(s.persistence.timeout) + " " + std::to_string(s.persistence.prefix_len) +
-           " " + (s.one_packet ? "1" : "0");
+           " " + (s.one_packet ? "1" : "0") + " " + escape(s.persistence.engine);
 }
 
 ServiceSettings parse_settings(const Fields& f, size_t at) {
@@ -150,6 +150,8 @@ ServiceSettings parse_settings(const Fields& f, size_t at) {
     s.persistence.timeout = f.u32(at + 2);
     s.persistence.prefix_len = static_cast<uint32_t>(f.number(at + 3, 128));
     s.one_packet = f.flag(at + 4);
+    // Records written before persistence engines end here.
+    if (f.size() > at + 5) s.persistence.engine = f.text(at + 5);
     return s;
 }
 

@@ -54,7 +54,9 @@ std::string service_key_fields(const ServiceKey& k);
 ServiceKey parse_service_key(const Fields& f, size_t at);
 
 // SCHED FLAGS TIMEOUT PREFIX OPS (5 fields): what -A/-E set.
-inline constexpr size_t settings_field_count = 5;
+inline constexpr size_t settings_field_count = 6;
+// A stored record of an older xvsd: no persistence engine field.
+inline constexpr size_t settings_field_count_without_engine = 5;
 std::string settings_fields(const ServiceSettings& s);
 ServiceSettings parse_settings(const Fields& f, size_t at);
 

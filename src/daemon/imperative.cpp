@@ -12,6 +12,17 @@ void set_settings(VirtualService& service, const control::ServiceSettings& s) {
     service.one_packet = s.one_packet;
 }
 
+// IPVS's refusals of a service's settings that xvs can tell without a plane:
+// an engine IPVS does not ship is the kernel's ENOENT (ipvsadm's text for
+// it); an engine without persistence would key templates that never exist.
+void check_settings(const control::ServiceSettings& s) {
+    const std::string& engine = s.persistence.engine;
+    if (engine.empty()) return;
+    if (engine != pe_sip) throw EditRefused("Scheduler or persistence engine not found");
+    if (s.persistence.timeout == 0)
+        throw EditRefused("Persistence engine " + engine + " needs a persistent service (-p)");
+}
+
 }  // namespace
 
 namespace {
@@ -111,6 +122,7 @@ void ImperativeChanges::restore(const Saved& saved) {
 void ImperativeChanges::add_service(const VirtualService* base, const ServiceKey& key,
                                     const control::ServiceSettings& s) {
     if (apply_service(key, base)) throw EditRefused("Service already exists");
+    check_settings(s);
     record({EditRecord::Kind::service_defined, key, s});
     record({EditRecord::Kind::reals_unset, key});
 }
@@ -118,6 +130,7 @@ void ImperativeChanges::add_service(const VirtualService* base, const ServiceKey
 void ImperativeChanges::edit_service(const VirtualService* base, const ServiceKey& key,
                                      const control::ServiceSettings& s) {
     if (!apply_service(key, base)) throw EditRefused("No such service");
+    check_settings(s);
     auto it = services_.find(key);
     // Defined or edited, it stays so.
     bool defined = it != services_.end() && it->second.kind == ServiceEdit::defined;

@@ -21,8 +21,9 @@ constexpr std::array<const char*, XVS_STAT__COUNT> stat_names = {
     "icmp_forwarded",   "pass_other_host", "pass_vlan",     "drop_martian",
     "drop_bad_csum",    "drop_ttl",      "frag_held",       "frag_hold_full",
     "frag_hold_too_long", "frag_expired", "pass_not_syn",  "drop_nodest",
+    "drop_no_call_id",
 };
-static_assert(XVS_STAT_DROP_NODEST == 27 && XVS_STAT__COUNT == 28,
+static_assert(XVS_STAT_DROP_NO_CALL_ID == 28 && XVS_STAT__COUNT == 29,
               "enum xvs_stat changed: update stat_names");
 
 // One label set per virtual and per real, built once and shared by every

@@ -139,7 +139,8 @@ EditRecord decode_fields(std::string_view line, size_t line_no, const std::strin
         r.real.key.port = f.u16(after_key + 1);
     };
     if (what == "service defined" || what == "service edited") {
-        f.expect_count(after_key + control::settings_field_count);
+        if (f.size() != after_key + control::settings_field_count_without_engine)
+            f.expect_count(after_key + control::settings_field_count);
         r.kind = what == "service defined" ? Kind::service_defined : Kind::service_edited;
         r.settings = control::parse_settings(f, after_key);
     } else if (what == "service deleted" || what == "service unset" || what == "reals unset") {

@@ -72,9 +72,15 @@ struct RealServer {
     bool operator==(const RealServer&) const = default;
 };
 
+// IPVS's persistence engines (ipvsadm --pe): "sip" keys a UDP service's
+// templates by the SIP Call-ID as well as the masked client address, as the
+// kernel's ip_vs_pe_sip does. The only engine there is.
+inline constexpr const char* pe_sip = "sip";
+
 struct Persistence {
     uint32_t timeout = 0;     // seconds; 0 = not persistent
     uint32_t prefix_len = 32; // netmask as a prefix (32 / 128 = per client address)
+    std::string engine;       // "" = none, or pe_sip; only with timeout > 0
     bool operator==(const Persistence&) const = default;
 };
 

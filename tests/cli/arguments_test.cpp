@@ -191,3 +191,24 @@ TEST_CASE("host names for -t, -u and -r resolve to IPv4 as ipvsadm's host_to_add
     CHECK(refusal({"-A", "-t", "[localhost]:80"}) ==
           std::pair<std::string, int>{"illegal virtual server address[:port] specified", 2});
 }
+
+TEST_CASE("xvsadm --pe names the persistence engine of a persistent service", "[arguments]") {
+    Arguments a = parse({"-A", "-u", "10.0.0.1:5060", "-s", "rr", "-p", "60", "--pe", "sip"});
+    CHECK(a.command == Command::add_service);
+    CHECK(a.persistence_engine == "sip");
+    CHECK(a.options & opt_pe);
+    CHECK(parse({"-E", "-u", "10.0.0.1:5060", "-p", "--pe=sip"}).persistence_engine == "sip");
+    // Any name reaches xvsd, which answers as IPVS does for one it lacks.
+    CHECK(parse({"-A", "-u", "10.0.0.1:5060", "-p", "--pe", "rtsp"}).persistence_engine == "rtsp");
+}
+
+TEST_CASE("xvsadm --pe without -p, twice, or with a command that takes none is refused", "[arguments]") {
+    using R = std::pair<std::string, int>;
+    CHECK(refusal({"-A", "-u", "10.0.0.1:5060", "--pe", "sip"}) ==
+          R{"--pe sip: a persistence engine needs a persistent service, add -p [timeout]", 2});
+    CHECK(refusal({"-A", "-u", "10.0.0.1:5060", "-p", "--pe", "sip", "--pe", "sip"}) ==
+          R{"multiple 'pe' options specified", 2});
+    CHECK(refusal({"-a", "-u", "10.0.0.1:5060", "-r", "10.0.1.1", "--pe", "sip"}) ==
+          R{"Illegal 'pe' option with the 'add-server' command", 2});
+    CHECK(refusal({"-A", "-u", "10.0.0.1:5060", "-p", "--pe"}) == R{"--pe: missing argument", 255});
+}

@@ -205,3 +205,17 @@ TEST_CASE("the save listing prints the rules as ipvsadm commands", "[listing]") 
           "-a -f 100 -r 192.168.239.129:0 -m -w 1\n"
           "-a -f 100 -r 192.168.239.133:0 -m -w 2\n");
 }
+
+TEST_CASE("a persistence engine is listed and saved as ipvsadm prints it", "[listing]") {
+    ServiceReport sip;
+    sip.status.key = ServiceKey::tcp_udp(Protocol::udp, ip("10.0.0.5"), 5060);
+    sip.status.scheduler = "rr";
+    sip.status.persistence = {60, 24, pe_sip};
+    sip.status.reals = {real("10.0.1.7", 5060, ForwardMethod::gate, 1)};
+    ListingFormat numeric;
+    CHECK(format_one_service(sip, numeric).find("\nUDP  10.0.0.5:5060 rr persistent 60 mask 255.255.255.0 pe sip\n") !=
+          std::string::npos);
+    CHECK(format_rules({sip}, true) ==
+          "-A -u 10.0.0.5:5060 -s rr -p 60 -M 255.255.255.0 --pe sip\n"
+          "-a -u 10.0.0.5:5060 -r 10.0.1.7:5060 -g -w 1\n");
+}

@@ -499,3 +499,22 @@ TEST_CASE("a file may hold at most 65536 virtual services, and one error says so
     text += "virtual=65537\n\tscheduler=rr\nvirtual=65538\n\tnonsense=1\n";
     CHECK(error_of(text) == "test.cf:65537: more than 65536 virtual services in one file; split the configuration");
 }
+
+TEST_CASE("pe=sip gives a persistent UDP virtual the sip persistence engine") {
+    Config c = one_virtual("virtual=10.0.0.1:5060", "\tprotocol=udp\n\tpersistent=60\n\tpe=sip\n");
+    const VirtualConfig& v = only(c);
+    CHECK(v.persistence.engine == "sip");
+    CHECK(v.persistence.timeout == 60);
+    CHECK(c.warnings.empty());
+    CHECK(only(one_virtual("virtual=10.0.0.1:5060", "\tprotocol=udp\n")).persistence.engine.empty());
+}
+
+TEST_CASE("pe= is refused with another engine or without persistent=, and warned of on TCP") {
+    CHECK(error_of("virtual=10.0.0.1:5060\n\tprotocol=udp\n\tpersistent=60\n\tpe=rtsp\n") ==
+          "test.cf:4: invalid pe \"rtsp\", the only persistence engine is sip");
+    CHECK(error_of("virtual=10.0.0.1:5060\n\tprotocol=udp\n\tpe=sip\n") ==
+          "test.cf:3: pe=sip needs persistent= (the engine keys persistence templates)");
+    Config tcp = one_virtual("virtual=10.0.0.1:5060", "\tpersistent=60\n\tpe=sip\n");
+    REQUIRE(tcp.warnings.size() == 1);
+    CHECK_THAT(tcp.warnings[0], Contains("test.cf:4: warning: pe=sip reads the Call-ID of UDP datagrams only"));
+}

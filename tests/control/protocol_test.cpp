@@ -226,6 +226,9 @@ TEST_CASE("editing requests carry settings and a real server through a round tri
     settings.one_packet = true;
     add.settings = settings;
     CHECK(decode_request(encode_request(add)) == add);
+    settings.persistence.engine = pe_sip;
+    add.settings = settings;
+    CHECK(decode_request(encode_request(add)) == add);
 
     Request real;
     real.verb = Verb::edit_real;
@@ -250,4 +253,16 @@ TEST_CASE("set-timeouts requests and timeouts replies carry the three values, wi
     CHECK(decode_reply(encode_reply(shown)).timeouts == shown.timeouts);
     CHECK_THROWS_WITH(decode_request("xvs-control/1 request set-timeouts\ntimeouts 1 2 2678401\n"),
                       "control message line 2: field 3 is not a number up to 2678400");
+}
+
+TEST_CASE("a listed service carries its persistence engine", "[protocol]") {
+    Reply reply;
+    ServiceReport report;
+    report.status.key = ServiceKey::tcp_udp(Protocol::udp, ip("10.0.0.5"), 5060);
+    report.status.scheduler = "rr";
+    report.status.persistence = {60, 32, pe_sip};
+    reply.services.push_back(report);
+    CHECK(decode_reply(encode_reply(reply)).services.at(0).status.persistence.engine == "sip");
+    reply.services[0].status.persistence.engine.clear();
+    CHECK(decode_reply(encode_reply(reply)).services.at(0).status.persistence.engine.empty());
 }

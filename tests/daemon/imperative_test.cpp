@@ -254,3 +254,25 @@ TEST_CASE("an added real stays as written whatever the configuration's health sa
     quiesced.services.at(svc).reals.at(r1).weight = 0;
     CHECK(changes.apply(quiesced).services.at(svc).reals.at(r1).weight == 3);
 }
+
+TEST_CASE("a persistence engine other than sip, or one without persistence, is refused as IPVS refuses it") {
+    ImperativeChanges changes;
+    Model base = config_model();
+    ServiceKey key = ServiceKey::tcp_udp(Protocol::udp, ip("10.0.0.5"), 5060);
+    auto with_pe = [](const char* engine, uint32_t persistence) {
+        control::ServiceSettings s = sched("rr", persistence);
+        s.persistence.engine = engine;
+        return s;
+    };
+    CHECK(refusal([&] { changes.add_service(nullptr, key, with_pe("rtsp", 60)); }) ==
+          "Scheduler or persistence engine not found");
+    CHECK(refusal([&] { changes.add_service(nullptr, key, with_pe("sip", 0)); }) ==
+          "Persistence engine sip needs a persistent service (-p)");
+    CHECK(changes.apply(base) == base);
+    changes.add_service(nullptr, key, with_pe("sip", 60));
+    Model after = changes.apply(base);
+    CHECK(after.services.at(key).persistence.engine == "sip");
+    CHECK(refusal([&] { changes.edit_service(nullptr, key, with_pe("x", 60)); }) ==
+          "Scheduler or persistence engine not found");
+    CHECK(changes.apply(base).services.at(key).persistence.engine == "sip");
+}

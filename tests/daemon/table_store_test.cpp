@@ -84,6 +84,16 @@ TEST_CASE("every record kind reads back as written") {
         CHECK(decode_record(line, 1, "f:") == r);
     }
     CHECK(encode_record({Kind::clear}) == "clear");
+    control::ServiceSettings sip;
+    sip.scheduler = "rr";
+    sip.persistence = {60, 32, pe_sip};
+    EditRecord with_pe{Kind::service_defined, ServiceKey::tcp_udp(Protocol::udp, ip("10.0.0.5"), 5060), sip};
+    CHECK(encode_record(with_pe) == "service defined udp 4 10.0.0.5 5060 0 rr ~ 60 32 0 sip");
+    CHECK(decode_record(encode_record(with_pe), 1, "f:") == with_pe);
+    // A table stored before persistence engines reads without one.
+    EditRecord old = decode_record("service defined udp 4 10.0.0.5 5060 0 rr ~ 60 32 0", 1, "f:");
+    CHECK(old.settings.persistence.engine.empty());
+    CHECK(old.settings.persistence.timeout == 60);
     CHECK(
         encode_record({Kind::real_set, tcp("10.0.0.1", 80), {}, dest("10.0.1.1", 8080, 3), true}) ==
         "real set tcp 4 10.0.0.1 80 0 10.0.1.1 8080 gate 3 5 10 1");
@@ -99,7 +109,7 @@ TEST_CASE("a malformed record is refused with the file and line") {
         return std::string("accepted");
     };
     CHECK(error("service defined tcp 4 10.0.0.1 80 0") ==
-          "/x/table:7: 'service' has 7 fields, expected 12");
+          "/x/table:7: 'service' has 7 fields, expected 13");
     CHECK(error("real set tcp 4 10.0.0.1 80 0 10.0.1.1 99999 gate 1 0 0 0") ==
           "/x/table:7: field 8 is not a number up to 65535");
     CHECK(error("service renamed tcp 4 10.0.0.1 80 0") ==

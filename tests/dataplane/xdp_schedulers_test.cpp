@@ -142,3 +142,19 @@ TEST_CASE("thresholds with rr or wrr need a table of at most XVS_SCHED_SKIP_MAX 
     // Other schedulers try XVS_SCHED_SKIP_MAX slots at most, in a table of any size.
     CHECK(dp.unsupported(service_of_reals("mh", XVS_SCHED_SKIP_MAX + 1, 1, 5)).empty());
 }
+
+TEST_CASE("the XDP plane serves persistence engine sip on UDP services only, naming the others") {
+    VirtualService svc;
+    svc.key = ServiceKey::tcp_udp(Protocol::udp, *IpAddress::parse("10.0.0.1"), 5060);
+    svc.scheduler = "rr";
+    svc.persistence = {60, 32, pe_sip};
+    CHECK(xdp_service_problems(svc).empty());
+    svc.key.protocol = Protocol::tcp;
+    CHECK(xdp_service_problems(svc) ==
+          std::vector<std::string>{"TCP  10.0.0.1:5060: persistence engine sip is supported by the XDP data "
+                                   "plane only on UDP services"});
+    VirtualService mark = svc;
+    mark.key = ServiceKey::mark(7, Family::v4);
+    mark.matches = {{Protocol::udp, *IpAddress::parse("10.0.0.1"), 5060}};
+    CHECK(xdp_service_problems(mark).size() == 1);
+}

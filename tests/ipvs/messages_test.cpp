@@ -264,3 +264,24 @@ TEST_CASE("ipvsadm --set sends IPVS_CMD_SET_CONFIG with the three timeouts, 0 fo
     CHECK(nla_get_u32(set.top[IPVS_CMD_ATTR_TIMEOUT_UDP]) == 30);
     CHECK(decode(build_get_timeouts_request(genl_family_id)).cmd == IPVS_CMD_GET_CONFIG);
 }
+
+TEST_CASE("a persistence engine is sent as IPVS_SVC_ATTR_PE_NAME, and only when set") {
+    VirtualService s;
+    s.key = ServiceKey::tcp_udp(Protocol::udp, ip("10.0.0.5"), 5060);
+    s.scheduler = "rr";
+    s.persistence = {60, 32, pe_sip};
+    for (auto cmd : {IpvsCommand::new_service, IpvsCommand::set_service}) {
+        auto d = decode(build_service_message(genl_family_id, cmd, s));
+        REQUIRE(d.svc[IPVS_SVC_ATTR_PE_NAME]);
+        // NUL-terminated, as the kernel's nla_strscpy of it expects.
+        CHECK(bytes_of(d.svc[IPVS_SVC_ATTR_PE_NAME]) == std::vector<uint8_t>{'s', 'i', 'p', 0});
+    }
+    // Without an engine there is no attribute: an edit then clears it in IPVS.
+    s.persistence.engine.clear();
+    auto d = decode(build_service_message(genl_family_id, IpvsCommand::set_service, s));
+    CHECK_FALSE(d.svc[IPVS_SVC_ATTR_PE_NAME]);
+    // A name IPVS could not hold is refused before anything is sent.
+    s.persistence.engine = std::string(IP_VS_PENAME_MAXLEN, 'x');
+    CHECK_THROWS_WITH(build_service_message(genl_family_id, IpvsCommand::new_service, s),
+                      "UDP  10.0.0.5:5060: invalid persistence engine name \"xxxxxxxxxxxxxxxx\"");
+}

@@ -45,6 +45,7 @@ void put_stats64(nl_msg* m, int type, uint64_t base) {
 struct ServiceAttrs {
     bool af = true, sched = true, flags = true, timeout = true, netmask = true;
     bool short_port = false;
+    const char* pe = nullptr;  // IPVS_SVC_ATTR_PE_NAME
 };
 
 NlMsgPtr tcp_service_reply(ServiceAttrs want = {}) {
@@ -65,6 +66,7 @@ NlMsgPtr tcp_service_reply(ServiceAttrs want = {}) {
             if (want.flags) nla_put(s, IPVS_SVC_ATTR_FLAGS, sizeof f, &f);
             if (want.timeout) nla_put_u32(s, IPVS_SVC_ATTR_TIMEOUT, 300);
             if (want.netmask) nla_put_u32(s, IPVS_SVC_ATTR_NETMASK, htonl(0xffffff00u));
+            if (want.pe) nla_put_string(s, IPVS_SVC_ATTR_PE_NAME, want.pe);
             put_stats64(s, IPVS_SVC_ATTR_STATS64, 100);
         });
     });
@@ -266,4 +268,13 @@ TEST_CASE("a config reply gives ipvsadm --timeout's three values, one missing is
     auto partial = reply(IPVS_CMD_SET_CONFIG, [](nl_msg* msg) { nla_put_u32(msg, IPVS_CMD_ATTR_TIMEOUT_TCP, 900); });
     CHECK_THROWS_WITH(parse_timeouts_reply(nlmsg_hdr(partial.get())),
                       Catch::Contains("malformed IPVS timeouts reply") && Catch::Contains("tcp fin timeout"));
+}
+
+TEST_CASE("a service reply with IPVS_SVC_ATTR_PE_NAME names its persistence engine") {
+    ServiceAttrs with_pe;
+    with_pe.pe = "sip";
+    auto m = tcp_service_reply(with_pe);
+    CHECK(parse_service_reply(nlmsg_hdr(m.get())).persistence.engine == "sip");
+    auto without = tcp_service_reply();
+    CHECK(parse_service_reply(nlmsg_hdr(without.get())).persistence.engine.empty());
 }

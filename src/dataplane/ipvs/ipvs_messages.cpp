@@ -72,6 +72,15 @@ void put_service_settings(nl_msg* msg, const VirtualService& svc) {
     put_check(nla_put_u32(msg, IPVS_SVC_ATTR_NETMASK,
                           encode_netmask(svc.key.family, svc.persistence.prefix_len)),
               "netmask");
+    // Sent only when set: on IPVS_CMD_SET_SERVICE the kernel takes a missing
+    // PE_NAME as "no engine", which is how an edit clears it.
+    const std::string& engine = svc.persistence.engine;
+    if (!engine.empty()) {
+        if (engine.size() >= IP_VS_PENAME_MAXLEN)
+            throw IpvsError(svc.key.to_string() + ": invalid persistence engine name \"" + engine + "\"",
+                            EINVAL);
+        put_check(nla_put_string(msg, IPVS_SVC_ATTR_PE_NAME, engine.c_str()), "persistence engine");
+    }
 }
 
 void put_nested_service(nl_msg* msg, const ServiceKey& key, const VirtualService* full) {
@@ -362,6 +371,8 @@ ServiceStatus parse_service_reply(nlmsghdr* reply) {
     uint32_t timeout = a.u32(IPVS_SVC_ATTR_TIMEOUT, "timeout");
     s.persistence.timeout = (flags.flags & IP_VS_SVC_F_PERSISTENT) ? timeout : 0;
     s.persistence.prefix_len = decode_netmask(family, a.u32(IPVS_SVC_ATTR_NETMASK, "netmask"));
+    if (t.attrs[IPVS_SVC_ATTR_PE_NAME])
+        s.persistence.engine = a.string(IPVS_SVC_ATTR_PE_NAME, "persistence engine name");
     s.counters = parse_counters("service", t.attrs[IPVS_SVC_ATTR_STATS64], t.attrs[IPVS_SVC_ATTR_STATS]);
     return s;
 }

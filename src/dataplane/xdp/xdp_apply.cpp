@@ -104,6 +104,13 @@ void add_service_problems(const VirtualService& svc, std::vector<std::string>& p
     }
     if (svc.reals.size() > XVS_SCHED_TABLE_MAX)
         problems.push_back(name() + ": too many reals for one XDP scheduling table");
+    // The program reads the Call-ID of UDP services only; on TCP IPVS's
+    // engine drops every new connection, and a fwmark service's datagrams
+    // are not told from its segments before the engine runs.
+    const std::string& engine = svc.persistence.engine;
+    if (!engine.empty() && (engine != pe_sip || svc.key.protocol != Protocol::udp))
+        problems.push_back(name() + ": persistence engine " + engine +
+                           " is supported by the XDP data plane only on UDP services");
 }
 
 }  // namespace
@@ -247,6 +254,7 @@ void XdpDataplane::write_service_info(MapTransaction& tx, uint32_t id, const Vir
     if (has_flag(svc, "sh-port") || has_flag(svc, "mh-port")) info.flags |= XVS_SVC_F_HASH_PORT;
     if (has_flag(svc, "sh-fallback") || has_flag(svc, "mh-fallback")) info.flags |= XVS_SVC_F_FALLBACK;
     if (svc.one_packet) info.flags |= XVS_SVC_F_ONE_PACKET;
+    if (svc.persistence.timeout > 0 && svc.persistence.engine == pe_sip) info.flags |= XVS_SVC_F_PE_SIP;
     if (svc.key.protocol == Protocol::fwmark) info.flags |= XVS_SVC_F_FWMARK;
     info.sched = static_cast<uint8_t>(xdp_scheduler(svc.scheduler).value_or(XVS_SCHED_WRR));
     info.family = family_code(svc.key.family);
