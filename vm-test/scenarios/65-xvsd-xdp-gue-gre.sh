@@ -1,10 +1,11 @@
 # GUE and GRE tunnels on both planes, against the kernel's own decapsulation:
-# r1 takes GUE on UDP 6080 (fou, then tunl0), r2 GRE (the gre0 fallback
-# device), both with checksums (conf/gue-gre.cf).
+# r1 takes GUE on UDP 6080 (fou, then tunl0), r2 GRE (a gre device,
+# remote any), both with checksums (conf/gue-gre.cf).
 #   a) the kernel's IPVS (ipvs_vm_driver) encapsulates; curl gets through
 #   b) xvsd --dataplane xdp does the same
 #   c) the SYN each plane sent to each real, captured on the real, is compared
-#      byte for byte except what cannot match: the outer IPv4 id and header
+#      byte for byte except what cannot match: the outer IPv4 id, TTL (IPVS
+#      decrements the inner TTL and copies it, xvs sends 64) and header
 #      checksum, GUE's UDP source port (IPVS takes it from the skb flow hash,
 #      XDP from a hash of the flow) and the UDP / GRE checksums over the
 #      client's packet, which differs between the two runs (its port, its
@@ -17,9 +18,12 @@ vip_topology tun
 # on a NIC, and the captured frames carry their final checksums.
 xdp_veths
 on r1 ip fou add port 6080 gue || fail "fou on r1"
-on r2 ip link set gre0 up || fail "gre0 on r2"
-on r2 ip addr add 10.0.1.100/32 dev gre0
-on r2 sysctl -qw net.ipv4.conf.gre0.rp_filter=0
+# A GRE device for packets to r2's address from anywhere (remote any).
+# icsum: a GRE device takes checksummed packets only if it expects them.
+on r2 ip link add gre1 type gre local 10.0.3.11 icsum || fail "gre1 on r2"
+on r2 ip link set gre1 up
+on r2 ip addr add 10.0.1.100/32 dev gre1
+on r2 sysctl -qw net.ipv4.conf.gre1.rp_filter=0
 
 # Starts the three captures of one run (prefix $1): the client's SYNs and
 # what reaches each real.
@@ -44,7 +48,7 @@ capture_stop() {
 
 # The frames of a capture, one hex string a line, oldest first.
 frames() {
-    tcpdump -r "$1" -xx 2>/dev/null | awk '
+    tcpdump -Z root -r "$1" -xx 2>/dev/null | awk '
         /^[^ \t]/ { if (f != "") print f; f = ""; next }
         { for (i = 2; i <= NF; i++) f = f $i }
         END { if (f != "") print f }'
@@ -91,13 +95,15 @@ check_frame() {
         [ "$(echo "$f" | cut -c69-76)" = 80000800 ] || fail "$plane gre: GRE header $(echo "$f" | cut -c69-76)"
         inner_at=42
     fi
-    # The encapsulated packet is the client's SYN as it sent it.
-    [ "$(echo "$f" | cut -c$((inner_at * 2 + 1))-)" = "$(echo "$syn" | cut -c29-)" ] ||
+    # The encapsulated packet is the client's SYN as it sent it, but for its
+    # TTL and so its header checksum: IPVS decrements the TTL of what it
+    # tunnels (and copies it to the outer header), xvs leaves it (64 outside).
+    [ "$(masked "$(echo "$f" | cut -c$((inner_at * 2 + 1))-)" 8 10 11)" = "$(masked "$(echo "$syn" | cut -c29-)" 8 10 11)" ] ||
         fail "$plane $kind: the inner packet is not the client's SYN"
     if [ "$kind" = gue ]; then
-        masked "$(echo "$f" | cut -c1-$((inner_at * 2)))" 18 19 24 25 34 35 40 41
+        masked "$(echo "$f" | cut -c1-$((inner_at * 2)))" 18 19 22 24 25 34 35 40 41
     else
-        masked "$(echo "$f" | cut -c1-$((inner_at * 2)))" 18 19 24 25 38 39
+        masked "$(echo "$f" | cut -c1-$((inner_at * 2)))" 18 19 22 24 25 38 39
     fi
 }
 
@@ -109,6 +115,7 @@ client_syn() {
 # One run: four requests (two to each real), then the first SYN each real got.
 run_plane() {
     local plane=$1 a i
+    PLANE=$plane
     capture_start "$plane"
     expect_two_each
     capture_stop
@@ -129,10 +136,22 @@ run_plane() {
     echo "$plane GRE: $(cat "$SCRATCH/$plane-gre.masked")"
 }
 
+# What reached the reals and their tunnel devices, for a failure's log.
+diagnose() {
+    capture_stop
+    for r in r1 r2; do
+        echo "== $r"
+        tcpdump -Z root -nn -vv -r "$SCRATCH/$PLANE-$r.pcap" 2>&1 | head -20
+        on "$r" ip -s -s link show 2>&1 | grep -A9 -E "tunl0|gre"
+        on "$r" ip fou show 2>&1
+        on "$r" cat /proc/net/snmp 2>&1 | grep -E "^(Udp|Ip):"
+    done
+}
+
 expect_two_each() {
     local a i w1=0 w2=0
     for i in 1 2 3 4; do
-        a=$(on cli curl -s -m 5 http://10.0.1.100/) || fail "curl to the VIP failed (request $i)"
+        a=$(on cli curl -s -m 5 http://10.0.1.100/) || { diagnose; fail "curl to the VIP failed (request $i)"; }
         case "$a" in "This is web1") w1=$((w1 + 1)) ;; "This is web2") w2=$((w2 + 1)) ;; *) fail "unexpected answer: $a" ;; esac
     done
     echo "4 requests: web1 (GUE)=$w1 web2 (GRE)=$w2"
