@@ -49,16 +49,15 @@ static __always_inline int forward_to_real(struct xdp_md *ctx, const struct xvs_
     struct xvs_hop *hop;
 
     if (r->method == XVS_FWD_IPIP) {
-        __u16 outer = p->family == XVS_FAMILY_V4 ? sizeof(struct iphdr) : sizeof(struct ipv6hdr);
-        hop = next_hop(ctx, p->family, 0, r->addr,
-                       p->family == XVS_FAMILY_V4 ? IPPROTO_IPIP : IPPROTO_IPV6,
-                       p->l3_len + outer, now, &action);
+        /* The MTU check is for the packet as it leaves: with the tunnel. */
+        hop = next_hop(ctx, p->family, 0, r->addr, tunnel_outer_proto(r, p->family),
+                       p->l3_len + tunnel_overhead(r, p->family), now, &action);
         if (!hop)
             return action;
         if (!(hop->tunnel_src[0] | hop->tunnel_src[1] | hop->tunnel_src[2] | hop->tunnel_src[3]) &&
             !tunnel_source(p->family, hop->egress_ifindex, hop->tunnel_src))
             return counted(XDP_DROP, XVS_STAT_DROP_NO_TUNNEL_SRC);
-        if (encapsulate(ctx, p, hop->tunnel_src, r->addr))
+        if (encapsulate(ctx, p, hop->tunnel_src, r))
             return counted(XDP_DROP, XVS_STAT_DROP_ERROR);
         return send_to_next_hop(ctx, hop);
     }

@@ -18,6 +18,8 @@ packages=(
     busybox curl iproute2 ethtool python3
     # vm-test: boots Debian's kernel with IPVS in QEMU (initramfs from these tools)
     qemu-system-x86 ipvsadm nftables kmod cpio
+    # vm-test 65: the encapsulated frames both planes send, captured on the reals
+    tcpdump
     # the reference config and man page of ldirectord
     ldirectord
     # health checks against Debian's own servers, which the tests start

@@ -78,6 +78,8 @@ add_program "$(command -v nft)" /usr/sbin/nft
 # The XDP scenarios: checksum offload off on every veth, and the trivial
 # XDP_PASS program for the veth ends that receive redirected frames.
 add_program "$(command -v ethtool)" /usr/sbin/ethtool
+# 66-xvsd-xdp-gue-gre.sh captures the tunnel frames on the reals.
+add_program "$(command -v tcpdump)" /usr/bin/tcpdump
 [ -f "$build/bpf/xdp_pass.bpf.o" ] || { echo "vm-test: $build/bpf/xdp_pass.bpf.o missing (build the project first)" >&2; exit 1; }
 add_file "$build/bpf/xdp_pass.bpf.o" /vmtest/xdp_pass.bpf.o
 for tool in src/dataplane/ipvs/ipvs_vm_driver tests/ipvs/test_ipvs_kernel src/daemon/xvsd src/cli/xvsadm; do
@@ -92,7 +94,8 @@ echo "hosts: files" >"$rootfs/etc/nsswitch.conf"
 : >"$rootfs/etc/hosts"
 
 # Kernel modules in dependency order, loaded by /init with insmod.
-modules=(veth 8021q ipip ip_vs ip_vs_rr ip_vs_wrr ip_vs_lc ip_vs_wlc ip_vs_sed ip_vs_nq ip_vs_fo ip_vs_ovf
+# fou, ip_gre: the reals of 66-xvsd-xdp-gue-gre.sh decapsulate GUE and GRE.
+modules=(veth 8021q ipip fou ip_gre ip_vs ip_vs_rr ip_vs_wrr ip_vs_lc ip_vs_wlc ip_vs_sed ip_vs_nq ip_vs_fo ip_vs_ovf
          ip_vs_lblc ip_vs_sh ip_vs_mh nf_conntrack nf_tables ip_vs_pe_sip)
 : >"$rootfs/vmtest/modules.list"
 for m in "${modules[@]}"; do

@@ -237,8 +237,19 @@ enum xvs_sched {
 enum xvs_forward {
     XVS_FWD_GATE = 0,  /* DR: MAC rewrite */
     XVS_FWD_MASQ,      /* NAT: DNAT in, SNAT of the replies */
-    XVS_FWD_IPIP,      /* TUN: IPIP / IP6IP6 encapsulation */
+    XVS_FWD_IPIP,      /* TUN: encapsulation by struct xvs_real.tun_type */
 };
+
+/* struct xvs_real.tun_type: IPVS's IP_VS_CONN_F_TUNNEL_TYPE_* values. */
+enum xvs_tunnel_type {
+    XVS_TUN_IPIP = 0,  /* outer IP, protocol IPIP (4) / IPv6 (41) */
+    XVS_TUN_GUE,       /* outer IP + UDP to tun_port + 4-byte GUE header */
+    XVS_TUN_GRE,       /* outer IP, protocol 47 + GRE header */
+};
+
+/* struct xvs_real.tun_flags: IPVS's IP_VS_TUNNEL_ENCAP_FLAG_* bits. */
+#define XVS_TUN_F_CSUM 0x1    /* GUE: UDP checksum; GRE: GRE checksum */
+#define XVS_TUN_F_REMCSUM 0x2 /* GUE: remote checksum offload (see lib/encap.h) */
 
 /* struct xvs_service.flags */
 #define XVS_SVC_F_IN_USE 0x1
@@ -303,6 +314,9 @@ struct xvs_real {
     __u32 generation;    /* bumped on every (re)allocation of this id */
     __u32 upper_threshold; /* ipvsadm -x: overloaded from this many flows (0 = none) */
     __u32 lower_threshold; /* ipvsadm -y: overload ends below this many (0 = below 3/4 of upper) */
+    __u8 tun_type;       /* enum xvs_tunnel_type, XVS_FWD_IPIP only */
+    __u8 tun_flags;      /* XVS_TUN_F_* */
+    __be16 tun_port;     /* GUE: UDP destination port */
 };
 
 /* A flow as the director sees it arriving from the client. */

@@ -19,12 +19,16 @@ namespace xvs::cli {
 namespace {
 
 // ipvsadm's names, indexed by option bit and by command, for its messages.
-constexpr std::array<const char*, 24> option_names = {
+constexpr std::array<const char*, 30> option_names = {
     "numeric",   "connection", "service-address", "scheduler",       "persistent",
     "netmask",   "real-server", "forwarding-method", "weight",       "u-threshold",
     "l-threshold", "mcast-interface", "timeout",   "daemon",          "stats",
     "rate",      "thresholds", "persistent-conn", "nosort",          "syncid",
     "exact",     "ops",        "pe",              "sched-flags",
+    // ipvsadm 1.31's tunnel options (its sync-daemon group/port/ttl/size
+    // columns, which xvsadm does not take, sit before them in its table).
+    "tun-info",  "tun-type",   "tun-port",        "tun-nocsum",      "tun-csum",
+    "tun-remcsum",
 };
 
 struct CommandInfo {
@@ -35,22 +39,23 @@ struct CommandInfo {
     const char* matrix;
 };
 //                         -n -c svc -s -p -M -r fwd -w -x -y mc tot dmn st rt thr pc srt sid ex ops pe b
+//                         then tun-info tun-type tun-port tun-nocsum tun-csum tun-remcsum
 constexpr CommandInfo commands[] = {
-    {Command::add_service, "add-service", "xx+   xxxxxxxxxxxxxxx   "},
-    {Command::edit_service, "edit-service", "xx+   xxxxxxxxxxxxxxx   "},
-    {Command::delete_service, "delete-service", "xx+xxxxxxxxxxxxxxxxxxxxx"},
-    {Command::clear, "flush", "xxxxxxxxxxxxxxxxxxxxxxxx"},
-    {Command::list, "list", " 11xxxxxxxxx11     x xxx"},
-    {Command::add_server, "add-server", "xx+xxx+    xxxxxxxxxxxxx"},
-    {Command::delete_server, "delete-server", "xx+xxx+xxxxxxxxxxxxxxxxx"},
-    {Command::edit_server, "edit-server", "xx+xxx+    xxxxxxxxxxxxx"},
-    {Command::set_timeout, "set", "xxxxxxxxxxxxxxxxxxxxxxxx"},
-    {Command::start_daemon, "start-daemon", "xxxxxxxxxxx xxxxxxx xxxx"},
-    {Command::stop_daemon, "stop-daemon", "xxxxxxxxxxxxxxxxxxx xxxx"},
-    {Command::restore, "restore", "xxxxxxxxxxxxxxxxxxxxxxxx"},
-    {Command::save, "save", " xxxxxxxxxxxxxxxxxxxxxxx"},
-    {Command::zero, "zero", "xx xxxxxxxxxxxxxxxxxxxxx"},
-    {Command::dataplane_status, "status", "xxxxxxxxxxxxxxxxxxxxxxxx"},
+    {Command::add_service, "add-service", "xx+   xxxxxxxxxxxxxxx   ""xxxxxx"},
+    {Command::edit_service, "edit-service", "xx+   xxxxxxxxxxxxxxx   ""xxxxxx"},
+    {Command::delete_service, "delete-service", "xx+xxxxxxxxxxxxxxxxxxxxx""xxxxxx"},
+    {Command::clear, "flush", "xxxxxxxxxxxxxxxxxxxxxxxx""xxxxxx"},
+    {Command::list, "list", " 11xxxxxxxxx11     x xxx"" xxxxx"},
+    {Command::add_server, "add-server", "xx+xxx+    xxxxxxxxxxxxx""x     "},
+    {Command::delete_server, "delete-server", "xx+xxx+xxxxxxxxxxxxxxxxx""xxxxxx"},
+    {Command::edit_server, "edit-server", "xx+xxx+    xxxxxxxxxxxxx""x     "},
+    {Command::set_timeout, "set", "xxxxxxxxxxxxxxxxxxxxxxxx""xxxxxx"},
+    {Command::start_daemon, "start-daemon", "xxxxxxxxxxx xxxxxxx xxxx""xxxxxx"},
+    {Command::stop_daemon, "stop-daemon", "xxxxxxxxxxxxxxxxxxx xxxx""xxxxxx"},
+    {Command::restore, "restore", "xxxxxxxxxxxxxxxxxxxxxxxx""xxxxxx"},
+    {Command::save, "save", " xxxxxxxxxxxxxxxxxxxxxxx""xxxxxx"},
+    {Command::zero, "zero", "xx xxxxxxxxxxxxxxxxxxxxx""xxxxxx"},
+    {Command::dataplane_status, "status", "xxxxxxxxxxxxxxxxxxxxxxxx""xxxxxx"},
 };
 
 constexpr bool matrix_rows_complete() {
@@ -74,7 +79,7 @@ enum class Id {
     tcp, udp, sctp, fwmark, scheduler, persistent, netmask, real, masq, ipip, gate, weight,
     uthreshold, lthreshold, numeric, connection, mcast_interface, syncid, timeout, daemon,
     stats, rate, thresholds, persistent_conn, nosort, sort, exact, ipv6, ops, pe, sched_flags,
-    instance, status,
+    instance, status, tun_info, tun_type, tun_port, tun_nocsum, tun_csum, tun_remcsum,
 };
 
 struct OptionSpec {
@@ -135,6 +140,12 @@ constexpr OptionSpec specs[] = {
     {"sched-flags", 'b', ArgKind::required, Id::sched_flags},
     {"instance", 0, ArgKind::required, Id::instance},
     {"status", 0, ArgKind::none, Id::status},
+    {"tun-info", 0, ArgKind::none, Id::tun_info},
+    {"tun-type", 0, ArgKind::required, Id::tun_type},
+    {"tun-port", 0, ArgKind::required, Id::tun_port},
+    {"tun-nocsum", 0, ArgKind::none, Id::tun_nocsum},
+    {"tun-csum", 0, ArgKind::none, Id::tun_csum},
+    {"tun-remcsum", 0, ArgKind::none, Id::tun_remcsum},
 };
 
 [[noreturn]] void fail(const std::string& message) { throw UsageError(message, 2); }
@@ -461,6 +472,30 @@ class Parser {
                 break;
             }
             case Id::instance: out_.instance = *value; break;
+            case Id::tun_info: set_option(opt_tun_info); break;
+            case Id::tun_type: {
+                set_option(opt_tun_type);
+                auto type = tunnel_type_from_name(*value);
+                if (!type) fail("illegal tunnel type specified");
+                out_.tunnel.type = *type;
+                break;
+            }
+            case Id::tun_port: {
+                set_option(opt_tun_port);
+                auto port = to_number(*value, 1, 65535);
+                if (!port) fail("illegal tunnel port specified");
+                out_.tunnel.port = static_cast<uint16_t>(*port);
+                break;
+            }
+            case Id::tun_nocsum: set_option(opt_tun_nocsum); break;
+            case Id::tun_csum:
+                set_option(opt_tun_csum);
+                out_.tunnel.checksum = TunnelChecksum::csum;
+                break;
+            case Id::tun_remcsum:
+                set_option(opt_tun_remcsum);
+                out_.tunnel.checksum = TunnelChecksum::remcsum;
+                break;
         }
     }
 
@@ -492,6 +527,7 @@ class Parser {
         if ((out_.options & opt_pe) && !out_.persistence_timeout)
             fail("--pe " + out_.persistence_engine +
                  ": a persistence engine needs a persistent service, add -p [timeout]");
+        if (out_.command == Command::add_server || out_.command == Command::edit_server) check_tunnel();
 
         ListingFormat& f = out_.format;
         // ipvsadm's precedence when several are given: stats, rate, thresholds, persistent-conn.
@@ -503,8 +539,22 @@ class Parser {
             f.columns = ListingColumns::thresholds;
         else if (out_.options & opt_persistent_conn)
             f.columns = ListingColumns::persistent_conn;
+        else if (out_.options & opt_tun_info)
+            f.columns = ListingColumns::tunnel_info;
         f.exact = out_.options & opt_exact;
         f.sort = !(out_.options & opt_nosort);
+    }
+
+    // ipvsadm's checks of -a/-e after its option matrix: tunnel options only
+    // with -i, then its table of tunnel types and options.
+    void check_tunnel() const {
+        const unsigned given = out_.options;
+        if ((given & (opt_tun_type | opt_tun_port | opt_tun_nocsum | opt_tun_csum | opt_tun_remcsum)) &&
+            out_.method.value_or(ForwardMethod::gate) != ForwardMethod::ipip)
+            fail("Tunnel options conflict with forward method");
+        TunnelOptionsGiven options{(given & opt_tun_port) != 0, (given & opt_tun_nocsum) != 0,
+                                   (given & opt_tun_csum) != 0, (given & opt_tun_remcsum) != 0};
+        if (auto problem = tunnel_options_problem(out_.tunnel.type, options)) fail(*problem);
     }
 
     void check_against_command() const {
@@ -559,7 +609,8 @@ std::string usage_text(const std::string& p) {
            "  " + p + " -h\n"
            "  " + p + " --status                    xvs: interfaces and each service's data plane\n"
            "Options as ipvsadm's (-t|-u service-address, -f fwmark [-6], -n, -c, --stats, --rate,\n"
-           "--thresholds, --persistent-conn, --exact, --nosort), plus:\n"
+           "--thresholds, --persistent-conn, --tun-info, --exact, --nosort; -i with --tun-type\n"
+           "ipip|gue|gre, --tun-port PORT, --tun-nocsum|--tun-csum|--tun-remcsum), plus:\n"
            "  --instance NAME                    the xvsd instance to talk to (default: default)\n"
            "--status exits 3 when an interface= lacks the XDP program.\n"
            "Addresses are always printed numerically; -n is accepted.\n";

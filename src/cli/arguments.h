@@ -69,6 +69,12 @@ enum Option : unsigned {
     opt_ops = 1u << 21,
     opt_pe = 1u << 22,
     opt_sched_flags = 1u << 23,
+    opt_tun_info = 1u << 24,
+    opt_tun_type = 1u << 25,
+    opt_tun_port = 1u << 26,
+    opt_tun_nocsum = 1u << 27,
+    opt_tun_csum = 1u << 28,
+    opt_tun_remcsum = 1u << 29,
 };
 
 // A command line ipvsadm would refuse: print message, exit with exit_code.
@@ -92,6 +98,7 @@ struct Arguments {
     std::optional<int> weight;                    // -w
     std::optional<uint32_t> upper_threshold;      // -x
     std::optional<uint32_t> lower_threshold;      // -y
+    Tunnel tunnel;                                // --tun-type, --tun-port, --tun-*csum
     std::vector<std::string> scheduler_flags;     // -b
     bool one_packet = false;                      // -o
     std::string persistence_engine;               // --pe NAME

@@ -176,6 +176,7 @@ control::Request edit_request(const Arguments& args) {
         r.weight = r.configured_weight = static_cast<uint32_t>(args.weight.value_or(1));
         r.upper_threshold = args.upper_threshold.value_or(0);
         r.lower_threshold = args.lower_threshold.value_or(0);
+        if (method == ForwardMethod::ipip) r.tunnel = args.tunnel;
         request.real = r;
     }
     return request;

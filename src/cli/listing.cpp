@@ -179,6 +179,10 @@ void append_title(std::string& out, ListingColumns columns) {
                    "Prot LocalAddress:Port", "Weight", "PersistConn", "ActiveConn",
                    "InActConn");
             break;
+        case ListingColumns::tunnel_info:
+            out += "Prot LocalAddress:Port Scheduler Flags\n"
+                   "  -> RemoteAddress:Port           Forward TunnelInfo    Weight ActiveConn InActConn\n";
+            break;
         case ListingColumns::standard:
             out += "Prot LocalAddress:Port Scheduler Flags\n"
                    "  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n";
@@ -255,6 +259,14 @@ void append_service(std::string& out, const ServiceReport& report, const Listing
                 append(out, "  -> %-28s %-9u %-11u %-10u %-10u\n", dname.c_str(), d.weight,
                        d.persistent_connections, d.active_connections, d.inactive_connections);
                 break;
+            case ListingColumns::tunnel_info: {
+                // ipvsadm's fwd_tun_info(): "n/a" for reals that are not tunnels.
+                std::string info = d.method == ForwardMethod::ipip ? ipvsadm_tunnel_info(d.tunnel) : "n/a";
+                append(out, "  -> %-28s %-7s %-13s %-6d %-10u %-10u\n", dname.c_str(),
+                       ipvsadm_name(d.method), info.c_str(), static_cast<int>(d.weight),
+                       d.active_connections, d.inactive_connections);
+                break;
+            }
             case ListingColumns::standard:
                 append(out, "  -> %-28s %-7s %-6d %-10u %-10u\n", dname.c_str(),
                        ipvsadm_name(d.method), static_cast<int>(d.weight), d.active_connections,
@@ -389,9 +401,12 @@ std::string format_rules(const std::vector<ServiceReport>& services, bool sort) 
             const char* method = d->method == ForwardMethod::masq   ? "-m"
                                  : d->method == ForwardMethod::ipip ? "-i"
                                                                     : "-g";
-            append(out, "-a %s -r %s %s -w %d\n", svc.c_str(),
+            append(out, "-a %s -r %s %s -w %d", svc.c_str(),
                    d->key.address.with_port(d->key.port).c_str(), method,
                    static_cast<int>(d->weight));
+            // ipvsadm 1.31's print_tunnel_rule(): every tunnel real names its type.
+            if (d->method == ForwardMethod::ipip) out += " " + ipvsadm_tunnel_options(d->tunnel);
+            out += "\n";
         }
     }
     return out;

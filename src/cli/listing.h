@@ -21,7 +21,7 @@
 
 namespace xvs::cli {
 
-enum class ListingColumns { standard, stats, rate, thresholds, persistent_conn };
+enum class ListingColumns { standard, stats, rate, thresholds, persistent_conn, tunnel_info };
 
 struct ListingFormat {
     ListingColumns columns = ListingColumns::standard;

@@ -136,6 +136,7 @@ void print_virtual(const VirtualConfig& v, const VirtualService& svc, std::ostre
             << (active ? it->second.weight : rc.weight);
         if (rc.lower_threshold) out << " l:" << rc.lower_threshold;
         if (rc.upper_threshold) out << " u:" << rc.upper_threshold;
+        if (rc.method == ForwardMethod::ipip && rc.tunnel != Tunnel{}) out << " tun:" << to_text(rc.tunnel);
         if (rc.request) out << " request=" << quoted(*rc.request) << " receive=" << quoted(rc.receive.value_or(""));
         if (!active) out << "  inactive (checktype=" << to_string(v.check.type) << ")";
         out << line_ref(rc.line) << '\n';

@@ -145,6 +145,7 @@ struct RealConfig {
     uint32_t weight = 1;      // 0..65535
     uint32_t lower_threshold = 0;  // l:N (ipvsadm -y), 0 = none
     uint32_t upper_threshold = 0;  // u:N (ipvsadm -x), 0 = none
+    Tunnel tunnel;                 // tun:TYPE[:PORT][:CSUM] (ipvsadm --tun-*), ipip reals only
     std::optional<std::string> request;  // per-real "request", "receive" pair
     std::optional<std::string> receive;
     int line = 0;

@@ -105,14 +105,27 @@ Resolved<std::vector<RealConfig>> parse_real(std::string_view value, int line, F
         real.receive = tokens[i].text;
         ++i;
     }
-    bool have_lower = false, have_upper = false;
+    bool have_lower = false, have_upper = false, have_tunnel = false;
     for (; i < tokens.size(); ++i) {
         const Token& t = tokens[i];
+        if (t.kind == Token::word && t.text.rfind("tun:", 0) == 0) {
+            // IPVS's tunnel of the real (ipvsadm -i --tun-type ...), so ipip only.
+            if (have_tunnel) return std::string("real server: tun: given twice");
+            if (real.method != ForwardMethod::ipip)
+                return "real server: " + quoted(t.text) + " needs the ipip forwarding method, not " +
+                       to_string(real.method) + " (ipvsadm: Tunnel options conflict with forward method)";
+            TunnelParse parsed = parse_tunnel(std::string_view(t.text).substr(4));
+            if (!parsed.tunnel) return "real server: " + quoted(t.text) + ": " + parsed.error;
+            real.tunnel = *parsed.tunnel;
+            have_tunnel = true;
+            continue;
+        }
         bool lower = t.kind == Token::word && t.text.rfind("l:", 0) == 0;
         bool upper = t.kind == Token::word && t.text.rfind("u:", 0) == 0;
         if (!lower && !upper)
             return "invalid real server line, around " + quoted(t.text) +
-                   " (expected: gate|masq|ipip [weight] [\"request\", \"receive\"] [l:N] [u:N])";
+                   " (expected: gate|masq|ipip [weight] [\"request\", \"receive\"] [l:N] [u:N] "
+                   "[tun:ipip|gue:PORT[:CSUM]|gre[:CSUM]])";
         if ((lower && have_lower) || (upper && have_upper))
             return "real server: threshold " + t.text.substr(0, 2) + " given twice";
         auto n = parse_uint(std::string_view(t.text).substr(2), INT_MAX);

@@ -160,7 +160,7 @@ std::string encode_reply(const Reply& reply) {
             auto found = report.real_rates.find(r.key);
             Rates rate = found == report.real_rates.end() ? Rates{} : found->second;
             out += "real " + r.key.address.to_string() + " " + std::to_string(r.key.port) + " " +
-                   to_string(r.method) + " " + std::to_string(r.weight) + " " +
+                   method_field(r.method, r.tunnel) + " " + std::to_string(r.weight) + " " +
                    std::to_string(r.lower_threshold) + " " + std::to_string(r.upper_threshold) +
                    " " + std::to_string(r.active_connections) + " " +
                    std::to_string(r.inactive_connections) + " " +
@@ -250,6 +250,7 @@ Reply decode_reply(std::string_view payload) {
             r.key.address = f.address(1);
             r.key.port = f.u16(2);
             r.method = f.method(3);
+            r.tunnel = f.tunnel(3);
             r.weight = f.u32(4);
             r.lower_threshold = f.u32(5);
             r.upper_threshold = f.u32(6);

@@ -114,8 +114,21 @@ ForwardMethod Fields::method(size_t i) const {
     std::string_view f = (*this)[i];
     if (f == "gate") return ForwardMethod::gate;
     if (f == "masq") return ForwardMethod::masq;
-    if (f == "ipip") return ForwardMethod::ipip;
+    if (f == "ipip" || f.rfind("ipip:", 0) == 0) return ForwardMethod::ipip;
     fail("bad forwarding method '" + std::string(f) + "'");
+}
+
+Tunnel Fields::tunnel(size_t i) const {
+    std::string_view f = (*this)[i];
+    if (f.rfind("ipip:", 0) != 0) return Tunnel{};
+    TunnelParse parsed = parse_tunnel(f.substr(5));
+    if (!parsed.tunnel) fail("bad tunnel '" + std::string(f) + "': " + parsed.error);
+    return *parsed.tunnel;
+}
+
+std::string method_field(ForwardMethod m, const Tunnel& t) {
+    if (m != ForwardMethod::ipip || t == Tunnel{}) return to_string(m);
+    return "ipip:" + to_text(t);
 }
 
 std::string service_key_fields(const ServiceKey& k) {
@@ -157,7 +170,7 @@ ServiceSettings parse_settings(const Fields& f, size_t at) {
 
 std::string dest_fields(const RealServer& r) {
     return r.key.address.to_string() + " " + std::to_string(r.key.port) + " " +
-           to_string(r.method) + " " + std::to_string(r.weight) + " " +
+           method_field(r.method, r.tunnel) + " " + std::to_string(r.weight) + " " +
            std::to_string(r.lower_threshold) + " " + std::to_string(r.upper_threshold);
 }
 
@@ -166,6 +179,7 @@ RealServer parse_dest(const Fields& f, size_t at) {
     r.key.address = f.address(at);
     r.key.port = f.u16(at + 1);
     r.method = f.method(at + 2);
+    r.tunnel = f.tunnel(at + 2);
     r.weight = f.u32(at + 3);
     r.configured_weight = r.weight;
     r.lower_threshold = f.u32(at + 4);

@@ -40,7 +40,8 @@ class Fields {
     IpAddress address(size_t i) const;
     Protocol protocol(size_t i, bool allow_fwmark) const;
     Family family(size_t i) const;
-    ForwardMethod method(size_t i) const;
+    ForwardMethod method(size_t i) const;  // gate | masq | ipip | ipip:TUNNEL
+    Tunnel tunnel(size_t i) const;         // TUNNEL of "ipip:TUNNEL" (model/tunnel.h); else ipip
 
    private:
     std::vector<std::string_view> fields_;
@@ -59,6 +60,11 @@ inline constexpr size_t settings_field_count = 6;
 inline constexpr size_t settings_field_count_without_engine = 5;
 std::string settings_fields(const ServiceSettings& s);
 ServiceSettings parse_settings(const Fields& f, size_t at);
+
+// A forwarding method field: "gate", "masq", "ipip", or for an ipip real
+// with another tunnel than plain ipip "ipip:" and its text ("ipip:gue:6080:csum"),
+// so that records written before tunnel types existed still read.
+std::string method_field(ForwardMethod m, const Tunnel& t);
 
 // ADDR PORT METHOD WEIGHT LTHR UTHR (6 fields): a real as -a/-e set it;
 // configured_weight equals weight once parsed.

@@ -41,6 +41,7 @@ struct RealStatus {
     uint32_t weight = 0;
     uint32_t lower_threshold = 0;
     uint32_t upper_threshold = 0;
+    Tunnel tunnel;  // ipip reals: how they are encapsulated
     uint32_t active_connections = 0;    // TCP established
     uint32_t inactive_connections = 0;  // everything else in the table
     uint32_t persistent_connections = 0;

@@ -55,6 +55,7 @@ VirtualService build_service(const VirtualConfig& virt, const HealthView& health
         real.configured_weight = rc.weight;
         real.lower_threshold = rc.lower_threshold;
         real.upper_threshold = rc.upper_threshold;
+        real.tunnel = rc.tunnel;
         bool up = virt.check.type == CheckType::on ||
                   !std::binary_search(down_here.begin(), down_here.end(), real.key);
         if (up) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "model/address.h"
+#include "model/tunnel.h"
 
 namespace xvs {
 
@@ -67,6 +68,7 @@ struct RealServer {
     uint32_t configured_weight = 1;  // what the config says; restored on recovery
     uint32_t lower_threshold = 0;    // ipvsadm -y (0 = none)
     uint32_t upper_threshold = 0;    // ipvsadm -x (0 = none)
+    Tunnel tunnel;                   // ipip only: --tun-type/--tun-port/--tun-*csum
     bool is_fallback = false;        // the sorry server put in when all reals are down
 
     bool operator==(const RealServer&) const = default;

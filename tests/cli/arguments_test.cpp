@@ -212,3 +212,56 @@ TEST_CASE("xvsadm --pe without -p, twice, or with a command that takes none is r
           R{"Illegal 'pe' option with the 'add-server' command", 2});
     CHECK(refusal({"-A", "-u", "10.0.0.1:5060", "-p", "--pe"}) == R{"--pe: missing argument", 255});
 }
+
+TEST_CASE("tunnel options parse as ipvsadm 1.31's", "[arguments]") {
+    Arguments a = parse({"-a", "-t", "10.0.0.1:80", "-r", "10.1.0.2", "-i", "--tun-type", "gue",
+                         "--tun-port", "6080", "--tun-csum"});
+    CHECK(a.tunnel == Tunnel{TunnelType::gue, 6080, TunnelChecksum::csum});
+    a = parse({"-e", "-t", "10.0.0.1:80", "-r", "10.1.0.2", "-i", "--tun-type=gue", "--tun-port=1",
+               "--tun-remcsum"});
+    CHECK(a.tunnel == Tunnel{TunnelType::gue, 1, TunnelChecksum::remcsum});
+    a = parse({"-a", "-t", "10.0.0.1:80", "-r", "10.1.0.2", "-i", "--tun-type", "gre", "--tun-nocsum"});
+    CHECK(a.tunnel == Tunnel{TunnelType::gre, 0, TunnelChecksum::none});
+    a = parse({"-a", "-t", "10.0.0.1:80", "-r", "10.1.0.2", "-i", "--tun-type", "ipip"});
+    CHECK(a.tunnel == Tunnel{});
+    CHECK(parse({"-Ln", "--tun-info"}).format.columns == ListingColumns::tunnel_info);
+    // ipvsadm's precedence: the older column sets first.
+    CHECK(parse({"-Ln", "--tun-info", "--thresholds"}).format.columns == ListingColumns::thresholds);
+}
+
+TEST_CASE("tunnel options are refused with ipvsadm's messages", "[arguments]") {
+    auto usage_error = [](const std::vector<std::string>& args) {
+        auto [message, code] = refusal(args);
+        CHECK(code == 2);
+        return message;
+    };
+    const std::vector<std::string> real = {"-a", "-t", "10.0.0.1:80", "-r", "10.1.0.2"};
+    auto with = [&](std::vector<std::string> extra) {
+        std::vector<std::string> args = real;
+        args.insert(args.end(), extra.begin(), extra.end());
+        return args;
+    };
+    CHECK(usage_error(with({"-i", "--tun-type", "vxlan"})) == "illegal tunnel type specified");
+    CHECK(usage_error(with({"-i", "--tun-type", "gue", "--tun-port", "0"})) == "illegal tunnel port specified");
+    CHECK(usage_error(with({"-i", "--tun-type", "gue", "--tun-port", "65536"})) ==
+          "illegal tunnel port specified");
+    CHECK(usage_error(with({"-i", "--tun-type", "gue"})) ==
+          "You need to supply the 'tun-port' option for the 'gue' tunnel type");
+    CHECK(usage_error(with({"-i", "--tun-type", "gre", "--tun-remcsum"})) ==
+          "Illegal 'tun-remcsum' option with the 'gre' tunnel type");
+    CHECK(usage_error(with({"-i", "--tun-type", "gre", "--tun-port", "6080"})) ==
+          "Illegal 'tun-port' option with the 'gre' tunnel type");
+    CHECK(usage_error(with({"-i", "--tun-port", "6080"})) ==
+          "Illegal 'tun-port' option with the 'ipip' tunnel type");
+    CHECK(usage_error(with({"-i", "--tun-type", "gue", "--tun-port", "6080", "--tun-csum", "--tun-nocsum"})) ==
+          "The option 'tun-csum' conflicts with the 'tun-nocsum' option in the 'gue' tunnel type");
+    CHECK(usage_error(with({"-m", "--tun-type", "gre"})) == "Tunnel options conflict with forward method");
+    CHECK(usage_error(with({"--tun-type", "gre"})) == "Tunnel options conflict with forward method");
+    CHECK(usage_error({"-A", "-t", "10.0.0.1:80", "--tun-type", "gre"}) ==
+          "Illegal 'tun-type' option with the 'add-service' command");
+    CHECK(usage_error({"-Ln", "--tun-type", "gre"}) == "Illegal 'tun-type' option with the 'list' command");
+    CHECK(usage_error({"-a", "-t", "10.0.0.1:80", "-r", "10.1.0.2", "--tun-info"}) ==
+          "Illegal 'tun-info' option with the 'add-server' command");
+    CHECK(usage_error(with({"-i", "--tun-type", "gre", "--tun-type", "gue"})) ==
+          "multiple 'tun-type' options specified");
+}

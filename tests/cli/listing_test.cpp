@@ -197,7 +197,7 @@ TEST_CASE("the save listing prints the rules as ipvsadm commands", "[listing]") 
           "-A -t 10.0.0.1:80 -s rr -p 60 -M 255.255.255.0\n"
           "-a -t 10.0.0.1:80 -r 10.0.1.1:8080 -m -w 5\n"
           "-A -u 192.168.0.105:53 -s wrr -p 30 -o\n"
-          "-a -u 192.168.0.105:53 -r 10.0.1.2:53 -i -w 1\n"
+          "-a -u 192.168.0.105:53 -r 10.0.1.2:53 -i -w 1 --tun-type ipip\n"
           "-A -t [2001:db8::1]:443 -s sh -b sh-fallback,sh-port -p 300 -M 64\n"
           "-a -t [2001:db8::1]:443 -r [2001:db8::10]:443 -g -w 1\n"
           "-A -f 7 -6 -s wrr\n"
@@ -218,4 +218,50 @@ TEST_CASE("a persistence engine is listed and saved as ipvsadm prints it", "[lis
     CHECK(format_rules({sip}, true) ==
           "-A -u 10.0.0.5:5060 -s rr -p 60 -M 255.255.255.0 --pe sip\n"
           "-a -u 10.0.0.5:5060 -r 10.0.1.7:5060 -g -w 1\n");
+}
+
+namespace {
+
+// A service with one real of each tunnel type and a DR real (ipvsadm's "n/a").
+ServiceReport tunnel_service() {
+    ServiceReport s;
+    s.status.key = ServiceKey::tcp_udp(Protocol::tcp, ip("207.175.44.110"), 80);
+    s.status.scheduler = "rr";
+    s.status.persistence = {0, 32};
+    RealStatus gue = real("192.168.10.1", 80, ForwardMethod::ipip, 1, 2, 3);
+    gue.tunnel = {TunnelType::gue, 6080, TunnelChecksum::csum};
+    RealStatus gre = real("192.168.10.2", 80, ForwardMethod::ipip, 2);
+    gre.tunnel = {TunnelType::gre, 0, TunnelChecksum::none};
+    RealStatus remcsum = real("192.168.10.3", 80, ForwardMethod::ipip, 3);
+    remcsum.tunnel = {TunnelType::gue, 6079, TunnelChecksum::remcsum};
+    RealStatus ipip = real("192.168.10.4", 80, ForwardMethod::ipip, 4);
+    RealStatus dr = real("192.168.10.5", 80, ForwardMethod::gate, 5);
+    s.status.reals = {gue, gre, remcsum, ipip, dr};
+    return s;
+}
+
+}  // namespace
+
+TEST_CASE("the tun-info listing has ipvsadm's TunnelInfo column", "[listing]") {
+    ListingFormat f;
+    f.columns = ListingColumns::tunnel_info;
+    CHECK(format_one_service(tunnel_service(), f) ==
+          "Prot LocalAddress:Port Scheduler Flags\n"
+          "  -> RemoteAddress:Port           Forward TunnelInfo    Weight ActiveConn InActConn\n"
+          "TCP  207.175.44.110:80 rr\n"
+          "  -> 192.168.10.1:80              Tunnel  gue:6080:+c   1      2          3         \n"
+          "  -> 192.168.10.2:80              Tunnel  gre:-c        2      0          0         \n"
+          "  -> 192.168.10.3:80              Tunnel  gue:6079:r+c  3      0          0         \n"
+          "  -> 192.168.10.4:80              Tunnel  ipip          4      0          0         \n"
+          "  -> 192.168.10.5:80              Route   n/a           5      0          0         \n");
+}
+
+TEST_CASE("the save listing names each tunnel real's type, port and checksum as ipvsadm 1.31", "[listing]") {
+    CHECK(format_rules({tunnel_service()}, true) ==
+          "-A -t 207.175.44.110:80 -s rr\n"
+          "-a -t 207.175.44.110:80 -r 192.168.10.1:80 -i -w 1 --tun-type gue --tun-port 6080 --tun-csum\n"
+          "-a -t 207.175.44.110:80 -r 192.168.10.2:80 -i -w 2 --tun-type gre --tun-nocsum\n"
+          "-a -t 207.175.44.110:80 -r 192.168.10.3:80 -i -w 3 --tun-type gue --tun-port 6079 --tun-remcsum\n"
+          "-a -t 207.175.44.110:80 -r 192.168.10.4:80 -i -w 4 --tun-type ipip\n"
+          "-a -t 207.175.44.110:80 -r 192.168.10.5:80 -g -w 5\n");
 }

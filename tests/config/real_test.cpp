@@ -175,3 +175,34 @@ TEST_CASE("a file may hold at most a million real servers") {
     REQUIRE(errors.size() == 1);
     CHECK_THAT(errors[0], Contains("test.cf:32: more than 1000000 real servers in one file"));
 }
+
+TEST_CASE("an ipip real takes its tunnel as tun:TYPE[:PORT][:CSUM]") {
+    auto r = reals_of("\treal=10.0.0.2:80 ipip 2 tun:gue:6080:csum u:10\n"
+                      "\treal=10.0.0.3:80 ipip tun:gre:csum\n"
+                      "\treal=10.0.0.4:80 ipip tun:gre\n"
+                      "\treal=10.0.0.5:80 ipip tun:gue:5555\n"
+                      "\treal=10.0.0.6:80 ipip\n",
+                      "virtual=10.0.0.1:80");
+    REQUIRE(r.size() == 5);
+    CHECK(r[0].tunnel == Tunnel{TunnelType::gue, 6080, TunnelChecksum::csum});
+    CHECK(r[0].weight == 2);
+    CHECK(r[0].upper_threshold == 10);
+    CHECK(r[2].tunnel == Tunnel{TunnelType::gre, 0, TunnelChecksum::none});
+    CHECK(r[3].tunnel == Tunnel{TunnelType::gue, 5555, TunnelChecksum::none});
+    CHECK(r[4].tunnel == Tunnel{});
+}
+
+TEST_CASE("a tunnel is refused where ipvsadm refuses it, saying where and what") {
+    CHECK_THAT(real_error("10.0.0.2:80 gate tun:gre"),
+               Contains("test.cf:2: ") && Contains("\"tun:gre\" needs the ipip forwarding method, not gate"));
+    CHECK_THAT(real_error("10.0.0.2:80 ipip tun:gue"),
+               Contains("You need to supply the 'tun-port' option for the 'gue' tunnel type"));
+    CHECK_THAT(real_error("10.0.0.2:80 ipip tun:gre:remcsum"),
+               Contains("Illegal 'tun-remcsum' option with the 'gre' tunnel type"));
+    CHECK_THAT(real_error("10.0.0.2:80 ipip tun:gue:0"), Contains("tunnel port must be 1..65535, not '0'"));
+    CHECK_THAT(real_error("10.0.0.2:80 ipip tun:vxlan"),
+               Contains("tunnel type must be ipip, gue or gre, not 'vxlan'"));
+    CHECK_THAT(real_error("10.0.0.2:80 ipip tun:gue:6080:fast"),
+               Contains("tunnel checksum must be nocsum, csum or remcsum, not 'fast'"));
+    CHECK_THAT(real_error("10.0.0.2:80 ipip tun:gre tun:gre"), Contains("tun: given twice"));
+}

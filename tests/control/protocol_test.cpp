@@ -266,3 +266,32 @@ TEST_CASE("a listed service carries its persistence engine", "[protocol]") {
     reply.services[0].status.persistence.engine.clear();
     CHECK(decode_reply(encode_reply(reply)).services.at(0).status.persistence.engine.empty());
 }
+
+TEST_CASE("a tunnel real's type, port and checksum survive a request and a reply", "[protocol]") {
+    Request r;
+    r.verb = Verb::add_real;
+    r.service = ServiceKey::tcp_udp(Protocol::tcp, ip("10.0.0.1"), 80);
+    RealServer real;
+    real.key = {ip("10.1.0.2"), 80};
+    real.method = ForwardMethod::ipip;
+    real.tunnel = {TunnelType::gue, 6080, TunnelChecksum::remcsum};
+    r.real = real;
+    std::string text = encode_request(r);
+    CHECK(text.find(" ipip:gue:6080:remcsum ") != std::string::npos);
+    CHECK(decode_request(text) == r);
+    r.real->tunnel = {TunnelType::gre, 0, TunnelChecksum::csum};
+    CHECK(decode_request(encode_request(r)) == r);
+    r.real->tunnel = {};
+    CHECK(encode_request(r).find(" ipip 1 ") != std::string::npos);  // as before tunnel types
+
+    Reply reply;
+    ServiceReport report;
+    report.status.key = *r.service;
+    RealStatus rs;
+    rs.key = real.key;
+    rs.method = ForwardMethod::ipip;
+    rs.tunnel = {TunnelType::gre, 0, TunnelChecksum::none};
+    report.status.reals.push_back(rs);
+    reply.services.push_back(report);
+    CHECK(decode_reply(encode_reply(reply)).services.at(0).status.reals.at(0).tunnel == rs.tunnel);
+}

@@ -285,3 +285,28 @@ TEST_CASE("a persistence engine is sent as IPVS_SVC_ATTR_PE_NAME, and only when 
     CHECK_THROWS_WITH(build_service_message(genl_family_id, IpvsCommand::new_service, s),
                       "UDP  10.0.0.5:5060: invalid persistence engine name \"xxxxxxxxxxxxxxxx\"");
 }
+
+TEST_CASE("a GUE or GRE destination carries its tunnel type, port and flags as ipvsadm 1.31 sends them") {
+    ServiceKey svc = ServiceKey::tcp_udp(Protocol::tcp, ip("207.175.44.110"), 80);
+    RealServer gue = real("192.168.10.1", 80, ForwardMethod::ipip, 1);
+    gue.tunnel = {TunnelType::gue, 6080, TunnelChecksum::remcsum};
+    auto g = decode(build_dest_message(genl_family_id, IpvsCommand::new_dest, svc, gue));
+    REQUIRE(g.dest[IPVS_DEST_ATTR_TUN_TYPE] != nullptr);
+    REQUIRE(g.dest[IPVS_DEST_ATTR_TUN_PORT] != nullptr);
+    REQUIRE(g.dest[IPVS_DEST_ATTR_TUN_FLAGS] != nullptr);
+    CHECK(nla_get_u8(g.dest[IPVS_DEST_ATTR_TUN_TYPE]) == IP_VS_CONN_F_TUNNEL_TYPE_GUE);
+    CHECK(nla_len(g.dest[IPVS_DEST_ATTR_TUN_PORT]) == 2);
+    CHECK(nla_get_u16(g.dest[IPVS_DEST_ATTR_TUN_PORT]) == htons(6080));  // network order, as nla_get_be16 reads it
+    CHECK(nla_get_u16(g.dest[IPVS_DEST_ATTR_TUN_FLAGS]) == IP_VS_TUNNEL_ENCAP_FLAG_REMCSUM);
+
+    RealServer gre = real("192.168.11.1", 80, ForwardMethod::ipip, 1);
+    gre.tunnel = {TunnelType::gre, 0, TunnelChecksum::csum};
+    auto r = decode(build_dest_message(genl_family_id, IpvsCommand::set_dest, svc, gre));
+    CHECK(nla_get_u8(r.dest[IPVS_DEST_ATTR_TUN_TYPE]) == IP_VS_CONN_F_TUNNEL_TYPE_GRE);
+    CHECK(nla_get_u16(r.dest[IPVS_DEST_ATTR_TUN_PORT]) == 0);
+    CHECK(nla_get_u16(r.dest[IPVS_DEST_ATTR_TUN_FLAGS]) == IP_VS_TUNNEL_ENCAP_FLAG_CSUM);
+
+    auto plain = decode(build_dest_message(genl_family_id, IpvsCommand::new_dest, svc,
+                                           real("10.1.0.2", 80, ForwardMethod::ipip, 1)));
+    CHECK(nla_get_u16(plain.dest[IPVS_DEST_ATTR_TUN_FLAGS]) == IP_VS_TUNNEL_ENCAP_FLAG_NOCSUM);
+}

@@ -278,3 +278,30 @@ TEST_CASE("a service reply with IPVS_SVC_ATTR_PE_NAME names its persistence engi
     auto without = tcp_service_reply();
     CHECK(parse_service_reply(nlmsg_hdr(without.get())).persistence.engine.empty());
 }
+
+TEST_CASE("a tunnel destination reply gives its type, port and checksum") {
+    auto with_tunnel = [](uint8_t type, uint16_t port, uint16_t flags) {
+        auto m = reply(IPVS_CMD_NEW_DEST, [&](nl_msg* msg) {
+            nested(msg, IPVS_CMD_ATTR_DEST, [&](nl_msg* d) {
+                auto a = ip("10.1.0.2");
+                nla_put(d, IPVS_DEST_ATTR_ADDR, 16, a.bytes.data());
+                nla_put_u16(d, IPVS_DEST_ATTR_PORT, htons(80));
+                nla_put_u32(d, IPVS_DEST_ATTR_FWD_METHOD, IP_VS_CONN_F_TUNNEL);
+                nla_put_u32(d, IPVS_DEST_ATTR_WEIGHT, 1);
+                nla_put_u16(d, IPVS_DEST_ATTR_ADDR_FAMILY, AF_INET);
+                nla_put_u8(d, IPVS_DEST_ATTR_TUN_TYPE, type);
+                nla_put_u16(d, IPVS_DEST_ATTR_TUN_PORT, htons(port));
+                nla_put_u16(d, IPVS_DEST_ATTR_TUN_FLAGS, flags);
+            });
+        });
+        return parse_dest_reply(nlmsg_hdr(m.get()));
+    };
+    CHECK(with_tunnel(IP_VS_CONN_F_TUNNEL_TYPE_GUE, 6080, IP_VS_TUNNEL_ENCAP_FLAG_CSUM).tunnel ==
+          Tunnel{TunnelType::gue, 6080, TunnelChecksum::csum});
+    CHECK(with_tunnel(IP_VS_CONN_F_TUNNEL_TYPE_GRE, 0, IP_VS_TUNNEL_ENCAP_FLAG_NOCSUM).tunnel ==
+          Tunnel{TunnelType::gre, 0, TunnelChecksum::none});
+    CHECK(with_tunnel(IP_VS_CONN_F_TUNNEL_TYPE_GUE, 1, IP_VS_TUNNEL_ENCAP_FLAG_REMCSUM).tunnel ==
+          Tunnel{TunnelType::gue, 1, TunnelChecksum::remcsum});
+    CHECK(with_tunnel(IP_VS_CONN_F_TUNNEL_TYPE_IPIP, 0, 0).tunnel == Tunnel{});
+    CHECK_THROWS_WITH(with_tunnel(9, 0, 0), "malformed IPVS destination reply: unknown tunnel type 9");
+}

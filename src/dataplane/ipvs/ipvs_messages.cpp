@@ -274,6 +274,47 @@ NlMsgPtr build_service_message(int family_id, IpvsCommand cmd, const VirtualServ
     return msg;
 }
 
+namespace {
+
+// The three attributes as ipvsadm 1.31 sends them: type u8, port u16 in
+// network order (the kernel reads it with nla_get_be16), flags u16.
+void put_tunnel(nl_msg* m, const Tunnel& t) {
+    static_assert(static_cast<int>(TunnelType::gue) == IP_VS_CONN_F_TUNNEL_TYPE_GUE);
+    static_assert(static_cast<int>(TunnelType::gre) == IP_VS_CONN_F_TUNNEL_TYPE_GRE);
+    uint16_t flags = t.checksum == TunnelChecksum::csum      ? IP_VS_TUNNEL_ENCAP_FLAG_CSUM
+                     : t.checksum == TunnelChecksum::remcsum ? IP_VS_TUNNEL_ENCAP_FLAG_REMCSUM
+                                                             : IP_VS_TUNNEL_ENCAP_FLAG_NOCSUM;
+    put_check(nla_put_u8(m, IPVS_DEST_ATTR_TUN_TYPE, static_cast<uint8_t>(t.type)), "tun_type");
+    put_check(nla_put_u16(m, IPVS_DEST_ATTR_TUN_PORT, htons(t.port)), "tun_port");
+    put_check(nla_put_u16(m, IPVS_DEST_ATTR_TUN_FLAGS, flags), "tun_flags");
+}
+
+// What a destination reply says of its tunnel (kernels before 5.2 send none).
+Tunnel parse_tunnel_attrs(const Attrs& a) {
+    Tunnel t;
+    if (nlattr* type = a.optional(IPVS_DEST_ATTR_TUN_TYPE, 1, "tunnel type")) {
+        switch (nla_get_u8(type)) {
+            case IP_VS_CONN_F_TUNNEL_TYPE_IPIP: t.type = TunnelType::ipip; break;
+            case IP_VS_CONN_F_TUNNEL_TYPE_GUE: t.type = TunnelType::gue; break;
+            case IP_VS_CONN_F_TUNNEL_TYPE_GRE: t.type = TunnelType::gre; break;
+            default: a.fail("unknown tunnel type " + std::to_string(nla_get_u8(type)));
+        }
+    }
+    if (t.type == TunnelType::gue)
+        if (nlattr* port = a.optional(IPVS_DEST_ATTR_TUN_PORT, 2, "tunnel port")) t.port = ntohs(nla_get_u16(port));
+    if (t.type != TunnelType::ipip) {
+        if (nlattr* flags = a.optional(IPVS_DEST_ATTR_TUN_FLAGS, 2, "tunnel flags")) {
+            uint16_t f = nla_get_u16(flags);
+            t.checksum = (f & IP_VS_TUNNEL_ENCAP_FLAG_REMCSUM) ? TunnelChecksum::remcsum
+                         : (f & IP_VS_TUNNEL_ENCAP_FLAG_CSUM)  ? TunnelChecksum::csum
+                                                               : TunnelChecksum::none;
+        }
+    }
+    return t;
+}
+
+}  // namespace
+
 NlMsgPtr build_dest_message(int family_id, IpvsCommand cmd, const ServiceKey& service,
                             const RealServer& real) {
     auto msg = new_request(family_id, static_cast<uint8_t>(cmd), 0);
@@ -289,9 +330,7 @@ NlMsgPtr build_dest_message(int family_id, IpvsCommand cmd, const ServiceKey& se
         put_check(nla_put_u32(m, IPVS_DEST_ATTR_WEIGHT, real.weight), "weight");
         put_check(nla_put_u32(m, IPVS_DEST_ATTR_U_THRESH, real.upper_threshold), "u_thresh");
         put_check(nla_put_u32(m, IPVS_DEST_ATTR_L_THRESH, real.lower_threshold), "l_thresh");
-        if (real.method == ForwardMethod::ipip)
-            put_check(nla_put_u8(m, IPVS_DEST_ATTR_TUN_TYPE, IP_VS_CONN_F_TUNNEL_TYPE_IPIP),
-                      "tun_type");
+        if (real.method == ForwardMethod::ipip) put_tunnel(m, real.tunnel);
     }
     put_check(nla_nest_end(m, nest), "destination");
     return msg;
@@ -403,6 +442,7 @@ RealStatus parse_dest_reply(nlmsghdr* reply) {
         case IP_VS_CONN_F_DROUTE: r.method = ForwardMethod::gate; break;
         default: a.fail("unknown forwarding method");
     }
+    if (r.method == ForwardMethod::ipip) r.tunnel = parse_tunnel_attrs(a);
     r.weight = a.u32(IPVS_DEST_ATTR_WEIGHT, "weight");
     r.upper_threshold = a.u32_or(IPVS_DEST_ATTR_U_THRESH, "upper threshold", 0);
     r.lower_threshold = a.u32_or(IPVS_DEST_ATTR_L_THRESH, "lower threshold", 0);

@@ -9,7 +9,8 @@
 //     add/edit also carry SCHED_NAME, FLAGS {flags, mask=~0}, TIMEOUT and
 //     NETMASK (IPv4: the mask in network byte order; IPv6: the prefix length);
 //   - a destination is ADDR + PORT (+ ADDR_FAMILY); add/edit also carry
-//     FWD_METHOD, WEIGHT, U_THRESH, L_THRESH, and TUN_TYPE=IPIP for ipip.
+//     FWD_METHOD, WEIGHT, U_THRESH, L_THRESH, and for ipip TUN_TYPE, TUN_PORT
+//     (network order) and TUN_FLAGS as ipvsadm 1.31 sends them.
 // Parsers throw IpvsError on a malformed reply (missing attribute, wrong
 // length) instead of reading past it.
 #pragma once

@@ -327,6 +327,13 @@ void XdpDataplane::write_real(MapTransaction& tx, uint32_t id, uint32_t service_
     r.generation = generation;
     r.upper_threshold = real.upper_threshold;
     r.lower_threshold = real.lower_threshold;
+    if (real.method == ForwardMethod::ipip) {
+        r.tun_type = static_cast<uint8_t>(real.tunnel.type);  // the same numbering as IPVS's
+        r.tun_flags = real.tunnel.checksum == TunnelChecksum::csum      ? XVS_TUN_F_CSUM
+                      : real.tunnel.checksum == TunnelChecksum::remcsum ? XVS_TUN_F_REMCSUM
+                                                                        : 0;
+        r.tun_port = htons(real.tunnel.port);
+    }
     if (old)
         tx.replace(bpf_map__fd(skel_->maps.xvs_reals), bytes_of(id), bytes_of(*old), bytes_of(r),
                    "real " + real.key.to_string());

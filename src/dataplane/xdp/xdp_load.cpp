@@ -38,6 +38,19 @@ ForwardMethod forward_method_from(uint8_t method) {
     }
 }
 
+Tunnel tunnel_from(const xvs_real& r) {
+    Tunnel t;
+    if (r.method != XVS_FWD_IPIP) return t;
+    t.type = r.tun_type == XVS_TUN_GUE ? TunnelType::gue
+             : r.tun_type == XVS_TUN_GRE ? TunnelType::gre
+                                         : TunnelType::ipip;
+    t.port = ntohs(r.tun_port);
+    t.checksum = (r.tun_flags & XVS_TUN_F_REMCSUM) ? TunnelChecksum::remcsum
+                 : (r.tun_flags & XVS_TUN_F_CSUM)  ? TunnelChecksum::csum
+                                                   : TunnelChecksum::none;
+    return t;
+}
+
 constexpr const char* program_name = "xvs_xdp_main";
 
 // Walks entries 0..size-1 of an array map, calling fn(index, value); batch
@@ -389,6 +402,7 @@ void XdpDataplane::adopt_pinned_ids() {
             RealKey key{address_from(r.addr, r.family), ntohs(r.port)};
             adopted_reals_[{svc->second, key}] = id;
             RealStatus found{key, forward_method_from(r.method), r.weight};
+            found.tunnel = tunnel_from(r);
             serving[r.service_id].reals.push_back(std::move(found));
             real_generation_[id] = r.generation;
             used_reals.insert(id);

@@ -75,7 +75,8 @@ std::vector<ServiceStatus> XdpDataplane::status() const {
                         sum_counters(svc_stats, service_ids_.at(key)), {}};
         for (const auto& [rkey, real] : svc.reals) {
             uint32_t rid = real_ids_.at({key, rkey});
-            RealStatus r{rkey, real.method, real.weight, real.lower_threshold, real.upper_threshold};
+            RealStatus r{rkey, real.method, real.weight, real.lower_threshold, real.upper_threshold,
+                         real.tunnel};
             // The program counts only entries of the id's present real: a
             // reused id's counts start from zero (zero_entries()).
             const xvs_real_conns counts = real_conns_->read(rid);
