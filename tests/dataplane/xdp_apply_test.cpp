@@ -332,8 +332,14 @@ TEST_CASE("a write failing half-way restores every map entry and the plane's ids
 }
 
 TEST_CASE("a real id removed by an apply goes to no other real before the old tables are replaced") {
-    XdpDataplane dp(options_for("reuse"));
+    // Room for one id more than the model's 9 reals: the next real after the
+    // one that takes it must take the removed real's id back.
+    XdpOptions options = options_for("reuse");
+    options.max_reals = 10;
+    XdpDataplane dp(options);
     Model before = make_model(3, 3);
+    REQUIRE(before.services.size() == 3);
+    REQUIRE(before.services.begin()->second.reals.size() == 3);
     dp.apply(diff(Model{}, before));
     // The first service loses a real, the last one gains one, in one apply:
     // the first service's old table names the removed id until the flush.
@@ -354,7 +360,8 @@ TEST_CASE("a real id removed by an apply goes to no other real before the old ta
     xvs_real r{};
     std::memcpy(&r, MapSnapshot(dp).reals[*removed_id].data(), sizeof r);
     CHECK_FALSE(r.flags & XVS_REAL_F_IN_USE);
-    // From the next apply on, the id is free again.
+    // From the next apply on, the id may be taken back (kept aside for the
+    // removed real's return until no other id is left).
     Model more = after;
     RealServer another;
     another.key = RealKey{v4("10.7.0.10"), 80};
