@@ -22,16 +22,6 @@ namespace {
 const RealKey real2{ip("10.1.0.2"), 80};
 const RealKey real3{ip("10.1.0.3"), 80};
 
-PacketSpec tcp(uint16_t sport, uint8_t flags, const std::string& client = "10.0.0.2") {
-    PacketSpec s;
-    s.src = ip(client);
-    s.dst = ip("10.0.0.100");
-    s.sport = sport;
-    s.dport = 80;
-    s.tcp_flags = flags;
-    return s;
-}
-
 VirtualService service(std::vector<RealServer> reals, const std::string& sched = "rr") {
     return make_service(Protocol::tcp, "10.0.0.100", 80, reals, sched);
 }
@@ -52,38 +42,38 @@ TEST_CASE("a TCP flow is counted inactive on SYN, active once established, inact
     f.set(make_model({svc}));
     auto at = [&] { return counts(f, svc.key, real2); };
 
-    REQUIRE(real_of(f.send(tcp(30000, tcp_syn))) == 2);
+    REQUIRE(real_of(f.send(tcp_segment(30000, tcp_syn))) == 2);
     CHECK(at().active == 0);
     CHECK(at().inactive == 1);
-    f.send(tcp(30000, tcp_ack));
+    f.send(tcp_segment(30000, tcp_ack));
     CHECK(at().active == 1);
     CHECK(at().inactive == 0);
-    f.send(tcp(30000, tcp_ack | tcp_psh));  // same state: no change
+    f.send(tcp_segment(30000, tcp_ack | tcp_psh));  // same state: no change
     CHECK(at().active == 1);
-    f.send(tcp(30000, tcp_fin | tcp_ack));
+    f.send(tcp_segment(30000, tcp_fin | tcp_ack));
     CHECK(at().active == 0);
     CHECK(at().inactive == 1);
     // A SYN reusing the ports after a FIN restarts the entry (conn_reuse_mode=1).
-    f.send(tcp(30000, tcp_syn));
+    f.send(tcp_segment(30000, tcp_syn));
     CHECK(at().inactive == 1);
     CHECK(f.entries("xvs_conns") == 1);
-    f.send(tcp(30000, tcp_rst));
+    f.send(tcp_segment(30000, tcp_rst));
     CHECK(at().active == 0);
     CHECK(at().inactive == 1);
 
     // A second flow, established; then both age out and are seen again.
-    f.send(tcp(30001, tcp_syn));
-    f.send(tcp(30001, tcp_ack));
+    f.send(tcp_segment(30001, tcp_syn));
+    f.send(tcp_segment(30001, tcp_ack));
     CHECK(at().active == 1);
     CHECK(at().inactive == 1);
     age_all<xvs_conn_key, xvs_conn>(f.dp.map_fd("xvs_conns"), XVS_TIMEOUT_TCP_ESTABLISHED + XVS_NS_PER_SEC);
     // The stale entry is deleted and uncounted; the ACK without an entry is
     // scheduled afresh (sloppy_tcp=1) and counted as established.
     f.dp.set_behaviour(IpvsBehaviour{.sloppy_tcp = true});
-    f.send(tcp(30001, tcp_ack));
+    f.send(tcp_segment(30001, tcp_ack));
     CHECK(at().active == 1);
     CHECK(at().inactive == 1);  // 30000 aged too, but no packet of it came
-    f.send(tcp(30000, tcp_syn));
+    f.send(tcp_segment(30000, tcp_syn));
     CHECK(at().inactive == 1);  // its stale entry went, its new SYN came
     CHECK(f.entries("xvs_conns") == 2);
 }
@@ -110,16 +100,16 @@ TEST_CASE("UDP flows are inactive, one-packet scheduling counts none, templates 
     CHECK(counts(f, ops.key, RealKey{ip("10.1.0.2"), 54}).inactive == 0);
 
     // Two flows of one client share one template; another client has its own.
-    f.send(tcp(31000, tcp_syn));
-    f.send(tcp(31001, tcp_syn));
-    f.send(tcp(31000, tcp_syn, "10.0.0.3"));
+    f.send(tcp_segment(31000, tcp_syn));
+    f.send(tcp_segment(31001, tcp_syn));
+    f.send(tcp_segment(31000, tcp_syn, "10.0.0.3"));
     auto w = counts(f, web.key, real2);
     CHECK(w.persist == 2);
     CHECK(w.inactive == 3);
     // An expired template is deleted and uncounted when its client returns,
     // and the new one is counted.
     age_all<xvs_persist_key, xvs_persist>(f.dp.map_fd("xvs_persist"), 301 * XVS_NS_PER_SEC);
-    f.send(tcp(31002, tcp_syn));
+    f.send(tcp_segment(31002, tcp_syn));
     CHECK(counts(f, web.key, real2).persist == 2);
     CHECK(f.entries("xvs_persist") == 2);
 }
@@ -131,8 +121,8 @@ TEST_CASE("a reused real id starts from zero and the old id's flows do not count
     XdpFixture f(options);
     auto one = service({make_real("10.1.0.2", 80, ForwardMethod::gate)});
     f.set(make_model({one}));
-    f.send(tcp(32000, tcp_syn));
-    f.send(tcp(32000, tcp_ack));
+    f.send(tcp_segment(32000, tcp_syn));
+    f.send(tcp_segment(32000, tcp_ack));
     auto old_id = f.dp.real_id(one.key, real2);
     REQUIRE(old_id);
     CHECK(counts(f, one.key, real2).active == 1);
@@ -147,7 +137,7 @@ TEST_CASE("a reused real id starts from zero and the old id's flows do not count
     // The old flow's next packet finds its real gone: its entry is dropped
     // without touching the new real's counts, then it is scheduled anew.
     f.dp.set_behaviour(IpvsBehaviour{.sloppy_tcp = true});
-    REQUIRE(real_of(f.send(tcp(32000, tcp_ack))) == 3);
+    REQUIRE(real_of(f.send(tcp_segment(32000, tcp_ack))) == 3);
     CHECK(counts(f, other.key, real3).active == 1);
     CHECK(counts(f, other.key, real3).inactive == 0);
 }
@@ -171,10 +161,10 @@ TEST_CASE("counts are exact with two CPUs creating, establishing and closing flo
         pthread_setaffinity_np(pthread_self(), sizeof one, &one);
         for (int i = 0; i < flows; ++i) {
             uint16_t port = uint16_t(1024 + cpu * flows + i);
-            f.send(tcp(port, tcp_syn));
-            f.send(tcp(port, tcp_ack));
-            if (i % 3 == 0) f.send(tcp(port, tcp_fin | tcp_ack));
-            if (i % 5 == 0) f.send(tcp(port, tcp_rst));
+            f.send(tcp_segment(port, tcp_syn));
+            f.send(tcp_segment(port, tcp_ack));
+            if (i % 3 == 0) f.send(tcp_segment(port, tcp_fin | tcp_ack));
+            if (i % 5 == 0) f.send(tcp_segment(port, tcp_rst));
         }
     };
     std::thread a(work, 0), b(work, 1);
@@ -216,10 +206,10 @@ TEST_CASE("the census deletes entries that went quiet and takes back what they c
     auto svc = service({make_real("10.1.0.2", 80, ForwardMethod::gate)});
     svc.persistence = {300, 32};
     f.set(make_model({svc}));
-    f.send(tcp(33000, tcp_syn));
-    f.send(tcp(33000, tcp_ack));  // established
-    f.send(tcp(33001, tcp_syn));  // SYN_RECV
-    f.send(tcp(33002, tcp_syn, "10.0.0.3"));
+    f.send(tcp_segment(33000, tcp_syn));
+    f.send(tcp_segment(33000, tcp_ack));  // established
+    f.send(tcp_segment(33001, tcp_syn));  // SYN_RECV
+    f.send(tcp_segment(33002, tcp_syn, "10.0.0.3"));
     REQUIRE(counts(f, svc.key, real2).active == 1);
     REQUIRE(counts(f, svc.key, real2).inactive == 2);
     REQUIRE(counts(f, svc.key, real2).persist == 2);
@@ -233,7 +223,7 @@ TEST_CASE("the census deletes entries that went quiet and takes back what they c
     // one client comes back on a new port.
     age_all<xvs_conn_key, xvs_conn>(f.dp.map_fd("xvs_conns"), XVS_TIMEOUT_TCP_ESTABLISHED + XVS_NS_PER_SEC);
     age_all<xvs_persist_key, xvs_persist>(f.dp.map_fd("xvs_persist"), 301 * XVS_NS_PER_SEC);
-    f.send(tcp(33010, tcp_syn, "10.0.0.3"));
+    f.send(tcp_segment(33010, tcp_syn, "10.0.0.3"));
     CHECK(counts(f, svc.key, real2).persist == 2);  // its template was replaced
     f.dp.census_now();
     CHECK(f.entries("xvs_conns") == 1);  // only the new flow
@@ -250,13 +240,13 @@ TEST_CASE("a swept entry of a removed real does not touch the counts of the real
     XdpFixture f(options);
     auto one = service({make_real("10.1.0.2", 80, ForwardMethod::gate)});
     f.set(make_model({one}));
-    f.send(tcp(34000, tcp_syn));
+    f.send(tcp_segment(34000, tcp_syn));
     auto old_id = f.dp.real_id(one.key, real2);
     f.set(make_model({service({})}));
     auto other = service({make_real("10.1.0.3", 80, ForwardMethod::gate)});
     f.set(make_model({other}));
     REQUIRE(f.dp.real_id(other.key, real3) == old_id);
-    f.send(tcp(34001, tcp_syn));
+    f.send(tcp_segment(34001, tcp_syn));
     REQUIRE(counts(f, other.key, real3).inactive == 1);
 
     age_all<xvs_conn_key, xvs_conn>(f.dp.map_fd("xvs_conns"), XVS_TIMEOUT_TCP_SYN + XVS_NS_PER_SEC);
@@ -296,8 +286,8 @@ TableTruth table_truth(const XdpFixture& f) {
 // Opens `flows` established flows from ports 1024.. on the calling CPU.
 void open_established(XdpFixture& f, int flows) {
     for (int i = 0; i < flows; ++i) {
-        f.send(tcp(uint16_t(1024 + i), tcp_syn));
-        f.send(tcp(uint16_t(1024 + i), tcp_ack));
+        f.send(tcp_segment(uint16_t(1024 + i), tcp_syn));
+        f.send(tcp_segment(uint16_t(1024 + i), tcp_ack));
     }
 }
 
@@ -315,8 +305,8 @@ TEST_CASE("the census takes back what the LRU evicted unseen, exactly when nothi
     // 2,000 flows from 400 clients into a table of 512 and 128 templates.
     for (int i = 0; i < 2000; ++i) {
         const std::string client = "10.0." + std::to_string(1 + i % 400 / 200) + "." + std::to_string(1 + i % 200);
-        f.send(tcp(uint16_t(2000 + i), tcp_syn, client));
-        f.send(tcp(uint16_t(2000 + i), tcp_ack, client));
+        f.send(tcp_segment(uint16_t(2000 + i), tcp_syn, client));
+        f.send(tcp_segment(uint16_t(2000 + i), tcp_ack, client));
     }
     const auto before = counts(f, svc.key, real2);
     const size_t flows = f.entries("xvs_conns"), templates = f.entries("xvs_persist");
@@ -361,7 +351,7 @@ TEST_CASE("flows closing while the census walks leave a count off by at most twi
     bool reset = false;
     f.dp.census_now([&] {
         if (!reset)
-            for (size_t i = 0; i < 300; ++i) f.send(tcp(start.ports[i * start.ports.size() / 300], tcp_rst));
+            for (size_t i = 0; i < 300; ++i) f.send(tcp_segment(start.ports[i * start.ports.size() / 300], tcp_rst));
         reset = true;
         return true;
     });
@@ -409,8 +399,8 @@ TEST_CASE("a census leaves counts the program kept right untouched, even with fl
     int chunk = 0;
     f.dp.census_now([&] {
         if (chunk++ == 0) {
-            for (size_t i = 0; i < 300; ++i) f.send(tcp(start.ports[i * 40], tcp_rst));
-            for (int i = 0; i < 200; ++i) f.send(tcp(uint16_t(40000 + i), tcp_syn));
+            for (size_t i = 0; i < 300; ++i) f.send(tcp_segment(start.ports[i * 40], tcp_rst));
+            for (int i = 0; i < 200; ++i) f.send(tcp_segment(uint16_t(40000 + i), tcp_syn));
         }
         return true;
     });

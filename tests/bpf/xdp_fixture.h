@@ -70,6 +70,17 @@ inline PacketSpec udp_fragment(const std::string& vip, uint16_t offset, uint16_t
     return s;
 }
 
+// A TCP segment with `flags` from client:sport to the test VIP 10.0.0.100:80.
+inline PacketSpec tcp_segment(uint16_t sport, uint8_t flags, const std::string& client = "10.0.0.2") {
+    PacketSpec s;
+    s.src = ip(client);
+    s.dst = ip("10.0.0.100");
+    s.sport = sport;
+    s.dport = 80;
+    s.tcp_flags = flags;
+    return s;
+}
+
 inline Model make_model(const std::vector<VirtualService>& services) {
     Model m;
     for (const auto& s : services) m.services[s.key] = s;

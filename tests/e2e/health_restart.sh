@@ -82,14 +82,7 @@ NETNS_PIDS+=("$curl_pid")
 watch_pid=$!
 NETNS_PIDS+=("$watch_pid")
 # The client: a new connection every 0.1 s, one line per answer.
-(
-    while [ ! -e "$work/stop" ]; do
-        ip netns exec "${p}c" curl -s --connect-timeout 0.9 --max-time 2 "$url" || echo "(no answer)"
-        sleep 0.1
-    done
-) >"$work/answers" &
-client_pid=$!
-NETNS_PIDS+=("$client_pid")
+netns_steady_client "${p}c" "$url" "$work/answers" "$work/stop"
 sleep 0.5
 
 netns_log "2. SIGKILL to xvsd $XVSD_PID"

@@ -97,14 +97,7 @@ netns_log "2. download and client start"
 ip netns exec "${p}c" curl -s --limit-rate 8M -o "$work/download" "$url/big" &
 curl_pid=$!
 NETNS_PIDS+=("$curl_pid")
-(
-    while [ ! -e "$work/stop" ]; do
-        ip netns exec "${p}c" curl -s --connect-timeout 0.9 --max-time 2 "$url" || echo "(no answer)"
-        sleep 0.1
-    done
-) >"$work/answers" &
-client_pid=$!
-NETNS_PIDS+=("$client_pid")
+netns_steady_client "${p}c" "$url" "$work/answers" "$work/stop"
 sleep 0.5
 
 netns_log "3. SIGHUP to xvsd"

@@ -45,6 +45,21 @@ netns_bg() {
     NETNS_PIDS+=($!)
 }
 
+# netns_steady_client NS URL OUT STOP: from NS, a new connection to URL every
+# 0.1 s until the file STOP exists, one line per answer in OUT ("(no answer)"
+# when none came within 2 s); its PID in $client_pid (also in NETNS_PIDS).
+netns_steady_client() {
+    local ns=$1 url=$2 out=$3 stop=$4
+    (
+        while [ ! -e "$stop" ]; do
+            ip netns exec "$ns" curl -s --connect-timeout 0.9 --max-time 2 "$url" || echo "(no answer)"
+            sleep 0.1
+        done
+    ) >"$out" &
+    client_pid=$!
+    NETNS_PIDS+=("$client_pid")
+}
+
 # netns_httpd NS ADDR PORT TEXT DIR: busybox httpd on ADDR:PORT answering TEXT
 # (its own document root DIR, so several ports can answer differently).
 netns_httpd() {
