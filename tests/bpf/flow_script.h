@@ -39,14 +39,14 @@ class FlowScript {
     // ACK establishes it (ActiveConn). Returns the real (2, 3, 4), 0 if the
     // SYN was not forwarded.
     int open(uint16_t port, const std::string& client = "10.0.0.2") {
-        int real = real_of(f_.send(segment(port, tcp_syn, client)));
-        if (real) CHECK(real_of(f_.send(segment(port, tcp_ack, client))) == real);
+        int real = real_of(f_.send(tcp_segment(port, tcp_syn, client)));
+        if (real) CHECK(real_of(f_.send(tcp_segment(port, tcp_ack, client))) == real);
         return real;
     }
     // Only the SYN (InActConn until an ACK comes).
-    int open_half(uint16_t port) { return real_of(f_.send(segment(port, tcp_syn, "10.0.0.2"))); }
+    int open_half(uint16_t port) { return real_of(f_.send(tcp_segment(port, tcp_syn, "10.0.0.2"))); }
     // The client's FIN: the entry stays, inactive, until it expires.
-    void close(uint16_t port) { f_.send(segment(port, tcp_fin | tcp_ack, "10.0.0.2")); }
+    void close(uint16_t port) { f_.send(tcp_segment(port, tcp_fin | tcp_ack, "10.0.0.2")); }
     // The entries of these ports expire and the sweeper deletes them.
     void forget(const std::set<uint16_t>& ports) {
         int fd = f_.dp.map_fd("xvs_conns");
@@ -75,16 +75,6 @@ class FlowScript {
     }
 
    private:
-    PacketSpec segment(uint16_t port, uint8_t flags, const std::string& client) const {
-        PacketSpec s;
-        s.src = ip(client);
-        s.dst = ip("10.0.0.100");
-        s.sport = port;
-        s.dport = 80;
-        s.tcp_flags = flags;
-        return s;
-    }
-
     XdpFixture& f_;
 };
 

@@ -358,20 +358,17 @@ uint32_t XdpDataplane::add_real(Change& c, const VirtualService& svc, uint32_t s
         if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.xvs_reals), &id, &pinned) != 0)
             throw DataplaneError("reading pinned real id " + std::to_string(id) + ": " + errno_text(errno));
         if (edit_clears_overload(pinned.upper_threshold, real.upper_threshold)) c.overload_cleared.push_back(id);
-    } else if (auto kept = revive_real(c, ref, service_id)) {
-        // Back after a removal: the same id and generation, so the flows it
-        // had continue; its counters go on from where they were.
-        std::tie(id, generation) = *kept;
-        old.emplace();
-        if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.xvs_reals), &id, &*old) != 0)
-            throw DataplaneError("reading real id " + std::to_string(id) + ": " + errno_text(errno));
     } else {
-        id = allocate_real_id(c);
+        // Back after a removal: the same id and generation, so the flows it
+        // had continue and its counters go on from where they were. Else a
+        // fresh id, whose previous owner's flows the bumped generation ends.
+        auto kept = revive_real(c, ref, service_id);
+        id = kept ? kept->first : allocate_real_id(c);
         old.emplace();
         if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.xvs_reals), &id, &*old) != 0)
             throw DataplaneError("reading real id " + std::to_string(id) + ": " + errno_text(errno));
-        generation = old->generation + 1;
-        c.fresh_reals.push_back(id);
+        generation = kept ? kept->second : old->generation + 1;
+        if (!kept) c.fresh_reals.push_back(id);
     }
     write_real(c.maps, id, service_id, real, generation, old ? &*old : nullptr);
     c.ids.assign(real_ids_, ref, id);
@@ -384,8 +381,7 @@ uint32_t XdpDataplane::add_real(Change& c, const VirtualService& svc, uint32_t s
 void XdpDataplane::remove_real(Change& c, const RealRefKey& ref) {
     uint32_t id = real_ids_.at(ref);
     RemovedReal kept{id, real_generation_.at(id), service_ids_.at(ref.first), next_removed_order_};
-    c.released_reals.push_back({id, kept.generation, false});
-    c.ids.erase(real_generation_, id);
+    release_id(c, id, false);
     c.ids.assign(removed_reals_, ref, kept);
     c.ids.assign(removed_order_, kept.order, ref);
     c.ids.set(next_removed_order_, next_removed_order_ + 1);
@@ -424,8 +420,10 @@ void XdpDataplane::rewrite_real(Change& c, uint32_t service_id, const RealServer
         c.overload_cleared.push_back(id);
 }
 
-void XdpDataplane::free_real(Change& c, uint32_t id) {
-    c.released_reals.push_back({id, real_generation_.at(id), true});
+void XdpDataplane::free_real(Change& c, uint32_t id) { release_id(c, id, true); }
+
+void XdpDataplane::release_id(Change& c, uint32_t id, bool to_free) {
+    c.released_reals.push_back({id, real_generation_.at(id), to_free});
     c.ids.erase(real_generation_, id);
 }
 

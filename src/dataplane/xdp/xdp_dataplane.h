@@ -239,6 +239,9 @@ class XdpDataplane : public Dataplane {
                     uint32_t generation, const xvs_real* old = nullptr);
     // A removed real: released (entry cleared, id free) by release_reals().
     void free_real(Change& c, uint32_t id);
+    // Queues id's slot for clearing by release_reals(); to_free: its id then
+    // goes to the free list (else it is kept for its real's return).
+    void release_id(Change& c, uint32_t id, bool to_free);
     // A real leaves its service: its slot is cleared by release_reals() but
     // its id and generation are kept aside (removed_reals_), so that the real
     // added back continues its flows, as IPVS revives a destination from its
