@@ -533,8 +533,10 @@ void XdpDataplane::add_service(Change& c, const VirtualService& svc) {
     c.publish.emplace_back(id, &svc);
 }
 
-void XdpDataplane::update_service(Change& c, const VirtualService& before,
-                                  const VirtualService& after) {
+void XdpDataplane::update_service(Change& c, const VirtualService& before, const VirtualService& after,
+                                  const ModelDiff& part) {
+    // The settings first; the reals' differences are listed in `part` too
+    // (ModelDiff's invariant), so they are written as for a reals-only change.
     uint32_t id = service_ids_.at(after.key);
     if (!before.same_settings(after)) {
         write_service_info(c.maps, id, after);
@@ -548,33 +550,17 @@ void XdpDataplane::update_service(Change& c, const VirtualService& before,
             write_service_keys(c.maps, id, after);
         }
     }
-    bool table_changed = before.scheduler != after.scheduler ||
-                         before.scheduler_flags != after.scheduler_flags ||
-                         before.reals.size() != after.reals.size();
-    bool reals_moved = false;  // a real added or removed (sizes differ only then)
-    for (const auto& [rkey, real] : before.reals) {
-        if (after.reals.count(rkey)) continue;
-        remove_real(c, RealRefKey{after.key, rkey});
-        table_changed = reals_moved = true;
-    }
-    for (const auto& [rkey, real] : after.reals) {
-        auto old = before.reals.find(rkey);
-        if (old == before.reals.end()) {
-            add_real(c, after, id, real);
-            table_changed = reals_moved = true;
-        } else if (!(old->second == real)) {
-            rewrite_real(c, id, old->second, real, real_ids_.at({after.key, rkey}));
-            if (old->second.weight != real.weight) table_changed = true;
-        }
-    }
-    if (table_changed) write_sched_table(c, id, after, !reals_moved);
+    const bool scheduling_changed =
+        before.scheduler != after.scheduler || before.scheduler_flags != after.scheduler_flags;
+    update_reals(c, after, part, scheduling_changed);
 }
 
-void XdpDataplane::update_reals(Change& c, const VirtualService& after, const ModelDiff& part) {
-    // Settings unchanged: only the reals the change lists are written (a
-    // health result's common case), then the table when the set or a weight moved.
+void XdpDataplane::update_reals(Change& c, const VirtualService& after, const ModelDiff& part,
+                                bool rewrite_table) {
+    // Only the reals the change lists are written (a health result's common
+    // case), then the table when the scheduler, the set or a weight moved.
     uint32_t id = service_ids_.at(after.key);
-    bool table_changed = false;
+    bool table_changed = rewrite_table;
     for (const auto& r : part.removed_reals) {
         remove_real(c, RealRefKey{after.key, r.real.key});
         table_changed = true;
@@ -780,7 +766,7 @@ void XdpDataplane::apply(const ModelDiff& change) {
             else if (!adopting && reals_only(parts.at(key)))
                 update_reals(c, after->second, parts.at(key));
             else if (!(before->second == after->second))
-                update_service(c, before->second, after->second);
+                update_service(c, before->second, after->second, parts.at(key));
         }
         zero_percpu(bpf_map__fd(skel_->maps.xvs_service_stats), c.fresh_services,
                     sizeof(xvs_counters));

@@ -224,9 +224,13 @@ class XdpDataplane : public Dataplane {
 
     std::string real_capacity_problem(size_t reals) const;
     void add_service(Change& c, const VirtualService& svc);
-    void update_service(Change& c, const VirtualService& before, const VirtualService& after);
-    // `part`: a change of `after`'s reals only (its settings unchanged).
-    void update_reals(Change& c, const VirtualService& after, const ModelDiff& part);
+    // `part`: the change from `before` to `after` (split_by_service()).
+    void update_service(Change& c, const VirtualService& before, const VirtualService& after,
+                        const ModelDiff& part);
+    // Writes the reals `part` lists, and the scheduling table when they move
+    // it or `rewrite_table` (a scheduler change) says so.
+    void update_reals(Change& c, const VirtualService& after, const ModelDiff& part,
+                      bool rewrite_table = false);
     void remove_service(Change& c, const VirtualService& svc);
     void remove_adopted_leftovers(Change& c, const Model& next);
     void write_service_info(MapTransaction& tx, uint32_t id, const VirtualService& svc);
