@@ -70,7 +70,10 @@ sleep 0.5  # the stand-ins bind while xvsd starts; give the slower one a moment
 send() {
     local port=5060
     if [ "$1" = --port ]; then port=$2; shift 2; fi
-    printf '%s\n' "$@" | ip netns exec "${p}c" "$python" "$here/sip_standin.py" client "$vip" "$port"
+    # One CPU sends (and so, over veth, receives) every datagram: rr keeps its
+    # position per CPU (man xvsd, SCHEDULERS ON XDP), so the exact 12/12 and
+    # 3/3 spreads below hold only when one CPU's position schedules them all.
+    printf '%s\n' "$@" | ip netns exec "${p}c" taskset -c 0 "$python" "$here/sip_standin.py" client "$vip" "$port"
 }
 
 netns_log "1. one Call-ID, one real, from any client address and port"
