@@ -32,6 +32,9 @@ scenario_begin sip-callid
 vip=192.168.239.250 dip=192.168.239.130 client=192.168.239.10 client2=192.168.239.11
 real1=192.168.239.129 real2=192.168.239.133
 python=$(python3 -c 'import sys; print(sys.executable)')
+# The client's one CPU (see send): the first this test may run on, which is
+# not CPU 0 under every cpuset.
+client_cpu=$("$python" -c 'import os; print(min(os.sched_getaffinity(0)))')
 
 netns_log "building the one-arm DR topology ($p*)"
 dr_topology_up "$p" "$xdp_pass" "$client" "$dip" "$vip" 24 32 "$real1" "$real2"
@@ -73,7 +76,7 @@ send() {
     # One CPU sends (and so, over veth, receives) every datagram: rr keeps its
     # position per CPU (man xvsd, SCHEDULERS ON XDP), so the exact 12/12 and
     # 3/3 spreads below hold only when one CPU's position schedules them all.
-    printf '%s\n' "$@" | ip netns exec "${p}c" taskset -c 0 "$python" "$here/sip_standin.py" client "$vip" "$port"
+    printf '%s\n' "$@" | ip netns exec "${p}c" taskset -c "$client_cpu" "$python" "$here/sip_standin.py" client "$vip" "$port"
 }
 
 netns_log "1. one Call-ID, one real, from any client address and port"
